@@ -1,0 +1,115 @@
+"""The `servo-fargate` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from worker.config import Config, load_config
+from worker.errors import AdjustmentFailed, AdjustmentRejected, ConfigError, ServoError
+
+# Exit codes.
+EXIT_OK = 0
+EXIT_STEP_FAILED = 1  # a step (or a check) failed or was rejected
+EXIT_BAD_INPUT = 2  # the config, a step or the command line is invalid
+EXIT_UNREACHABLE = 3  # Redis or AWS cannot be reached
+
+EPILOG = """\
+examples:
+  servo-fargate validate --config config.yaml
+  servo-fargate describe web --format json
+
+exit codes: 0 ok, 1 step failed or rejected, 2 bad input, 3 cannot reach Redis or AWS
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except ConfigError as exc:
+        for line in exc.problems:
+            print(line, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except AdjustmentRejected as exc:
+        print(f"rejected: {exc}", file=sys.stderr)
+        return EXIT_STEP_FAILED
+    except AdjustmentFailed as exc:
+        print(f"failed: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE if getattr(exc, "unreachable", False) else EXIT_STEP_FAILED
+    except ServoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_STEP_FAILED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="servo-fargate", description="Tune AWS ECS Fargate services by experiment.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check the config file and print every problem")
+    _config_arg(p)
+    p.set_defaults(handler=cmd_validate)
+
+    p = sub.add_parser("describe", help="print a component's current settings, read from AWS")
+    _config_arg(p)
+    p.add_argument("component", nargs="?", help="component name (default: every component)")
+    _format_arg(p)
+    p.set_defaults(handler=cmd_describe)
+    return parser
+
+
+def _config_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="PATH",
+                   help="config file (default: $SERVO_CONFIG, else ./config.yaml)")
+
+
+def _format_arg(p: argparse.ArgumentParser, choices: tuple[str, ...] = ("table", "json")) -> None:
+    p.add_argument("--format", choices=choices, default=choices[0], help="output format")
+
+
+def _load(args: argparse.Namespace) -> Config:
+    return load_config(args.config)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    _load(args)
+    print("ok")
+    return EXIT_OK
+
+
+def cmd_describe(args: argparse.Namespace) -> int:
+    from worker import aws, fargate  # boto3 only when AWS is needed
+
+    config = _load(args)
+    names = [args.component] if args.component else list(config.components)
+    clients = aws.Clients.from_env()
+    result = {"application": {"components": {
+        name: {"settings": fargate.describe(clients.ecs, config.component(name))} for name in names
+    }}}
+    if args.format == "json":
+        print(json.dumps(result, indent=2))
+    else:
+        _print_describe(result)
+    return EXIT_OK
+
+
+def _print_describe(result: dict[str, Any]) -> None:
+    for name, comp in result["application"]["components"].items():
+        print(name)
+        for key, setting in comp["settings"].items():
+            allowed = (", ".join(map(str, setting["values"])) if setting["type"] == "enum"
+                       else f"{setting['min']}..{setting['max']} step {setting['step']}")
+            pinned = " (pinned)" if setting.get("pinned") else ""
+            print(f"  {key:<12} {setting['value']!s:<8} {setting['unit']:<6} {allowed}{pinned}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""Shared fixtures: real moto server, real Redis database, a free port.
+
+Every AWS test talks to moto in server mode through boto3's endpoint_url, exactly as the
+worker talks to real AWS; moto's state is reset between tests.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+# Tests never touch a real AWS account: fake credentials, a fixed region.
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",  # noqa: S105
+    AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1",
+)
+for _var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AB_TEST_URL", "AB_HEADERS", "FARGATE_CLUSTER",
+             "SERVO_CONFIG"):
+    os.environ.pop(_var, None)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """moto in server mode, in this process (so the state driver can reach its backends)."""
+    from emulator.motoserver import start_moto
+
+    server, url = start_moto()
+    yield url
+    server.stop()
+
+
+@pytest.fixture
+def aws_endpoint(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A clean moto for this test, with AWS_ENDPOINT_URL pointing at it."""
+    req = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
+    urllib.request.urlopen(req, timeout=10).close()  # noqa: S310 - local moto only
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    return moto_server
+
+
+@pytest.fixture
+def clients(aws_endpoint: str):  # type: ignore[no-untyped-def]
+    from worker.aws import Clients
+
+    return Clients.from_env(max_attempts=1)

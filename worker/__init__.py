@@ -1,0 +1,1 @@
+"""servo-fargate worker: adjust, settle and benchmark one Fargate service per step."""

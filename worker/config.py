@@ -1,0 +1,351 @@
+"""`config.yaml` loaded once into frozen, typed objects, every value validated.
+
+The format is a superset of the original servo-fargate driver's: `fargate:` components,
+plus `ab:` and `cloudwatch:` sections. Environment variables override deployment-specific
+values: `FARGATE_CLUSTER` (default cluster), `AB_TEST_URL`, `AB_HEADERS`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from worker import constants as C
+from worker.errors import ConfigError
+from worker.params import Param, env_name_problem, parse_param
+from worker.problems import Problems, type_name
+
+TOP_KEYS = ("fargate", "ab", "cloudwatch")
+COMPONENT_KEYS = (
+    "service_name", "cluster", "container", "timeout_service_desired_count",
+    "rollback_timeout", "max_task_failures", "settings", "environment",
+)
+SETTING_ROLES = {"cpu": "cpu", "mem": "memory", "memory": "memory", "replicas": "replicas"}
+AB_KEYS = (
+    "url", "concurrency", "duration", "warmup", "timeout", "keepalive", "processes",
+    "requests", "headers", "auth",
+)
+CW_KEYS = ("duration", "warmup", "delay", "metrics")
+METRIC_KEYS = ("Id", "MetricStat", "Expression", "Label", "ReturnData", "Period", "AccountId")
+METRIC_ID = re.compile(r"^[a-z][a-zA-Z0-9_]*$")
+
+AB_DEFAULT_CONCURRENCY = 10  # the original ab driver's n_threads
+AB_DEFAULT_DURATION_S = 180  # the original's t_limit
+AB_DEFAULT_WARMUP_S = 30  # the original's t_warmup
+AB_DEFAULT_TIMEOUT_S = 30  # ab's own -s default
+AB_DEFAULT_REQUESTS = 50_000_000  # -n cap paired with -t, so -t decides when ab stops
+
+
+@dataclass(frozen=True)
+class Component:
+    """One tunable Fargate service."""
+
+    name: str
+    service_name: str
+    cluster: str
+    container: str | None = None
+    settle_timeout: float = C.DEFAULT_SETTLE_TIMEOUT_S
+    rollback_timeout: float = C.DEFAULT_ROLLBACK_TIMEOUT_S
+    max_task_failures: int = C.DEFAULT_MAX_TASK_FAILURES
+    settings: Mapping[str, Param] = field(default_factory=dict)  # cpu, memory, replicas
+    environment: Mapping[str, Param] = field(default_factory=dict)
+
+    def param(self, name: str) -> Param | None:
+        """The declared setting called `name` (`mem` is `memory`), or None."""
+        key = "memory" if name == "mem" else name
+        return self.settings.get(key) or self.environment.get(name)
+
+
+@dataclass(frozen=True)
+class AbAuth:
+    """Basic auth for ab: the names of environment variables, never the secrets."""
+
+    username_env: str
+    password_env: str
+
+
+@dataclass(frozen=True)
+class AbConfig:
+    url: str | None = None
+    concurrency: int = AB_DEFAULT_CONCURRENCY
+    duration: float = AB_DEFAULT_DURATION_S
+    warmup: float = AB_DEFAULT_WARMUP_S
+    timeout: float = AB_DEFAULT_TIMEOUT_S
+    keepalive: bool = False
+    processes: int = 1
+    requests: int = AB_DEFAULT_REQUESTS
+    headers: tuple[str, ...] = ()
+    auth: AbAuth | None = None
+
+
+@dataclass(frozen=True)
+class CloudWatchConfig:
+    duration: float = AB_DEFAULT_DURATION_S
+    warmup: float = 0
+    delay: float = 60  # CloudWatch data arrives a minute or more late
+    metrics: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    components: Mapping[str, Component]
+    ab: AbConfig = AbConfig()
+    cloudwatch: CloudWatchConfig | None = None
+    path: str | None = None
+
+    def component(self, name: str) -> Component:
+        try:
+            return self.components[name]
+        except KeyError:
+            known = ", ".join(self.components) or "none"
+            raise ConfigError([f"component: {name!r} is not in the config (known: {known})"]) from None
+
+
+def config_path(explicit: str | None = None, environ: Mapping[str, str] = os.environ) -> str:
+    """`--config`, else `$SERVO_CONFIG`, else `./config.yaml`."""
+    return explicit or environ.get(C.ENV_CONFIG) or C.DEFAULT_CONFIG_PATH
+
+
+def load_config(path: str | None = None, environ: Mapping[str, str] = os.environ) -> Config:
+    """Read and validate the config file; raise ConfigError listing every problem."""
+    resolved = config_path(path, environ)
+    try:
+        text = Path(resolved).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([f"{resolved}: cannot read the config file ({exc.strerror})"]) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{resolved}: not valid YAML ({exc})".replace("\n", " ")]) from None
+    return parse_config(raw, environ, path=resolved)
+
+
+def parse_config(raw: Any, environ: Mapping[str, str] = os.environ, path: str | None = None) -> Config:
+    problems = Problems()
+    top = problems.mapping(raw, "config")
+    if top is None:
+        problems.raise_if_any()
+        raise AssertionError("unreachable")
+    problems.unknown_keys(top, "config", TOP_KEYS)
+    components = _components(top.get("fargate"), environ, problems)
+    ab = _ab(top.get("ab"), environ, problems)
+    cloudwatch = _cloudwatch(top["cloudwatch"], problems) if "cloudwatch" in top else None
+    problems.raise_if_any()
+    return Config(components=components, ab=ab, cloudwatch=cloudwatch, path=path)
+
+
+def _components(raw: Any, environ: Mapping[str, str], problems: Problems) -> dict[str, Component]:
+    if raw is None:
+        problems.add("fargate", "is required: a mapping of component name to service settings")
+        return {}
+    spec = problems.mapping(raw, "fargate")
+    if spec is None:
+        return {}
+    if not spec:
+        problems.add("fargate", "must name at least one component")
+    out = {}
+    for name, comp_raw in spec.items():
+        comp = _component(name, comp_raw, environ, problems)
+        if comp is not None:
+            out[name] = comp
+    return out
+
+
+def _component(name: str, raw: Any, environ: Mapping[str, str], problems: Problems) -> Component | None:
+    path = f"fargate.{name}"
+    spec = problems.mapping(raw, path)
+    if spec is None:
+        return None
+    before = len(problems.lines)
+    problems.unknown_keys(spec, path, COMPONENT_KEYS)
+    service = problems.string(spec, "service_name", path, None)
+    if service is None and "service_name" not in spec:
+        problems.add(f"{path}.service_name", "is required: the ECS service to tune")
+    cluster = problems.string(spec, "cluster", path, environ.get(C.ENV_CLUSTER) or C.DEFAULT_CLUSTER)
+    container = problems.string(spec, "container", path, None)
+    settle = problems.number(spec, "timeout_service_desired_count", path,
+                             default=C.DEFAULT_SETTLE_TIMEOUT_S, strict_min=True)
+    rollback = problems.number(spec, "rollback_timeout", path,
+                               default=C.DEFAULT_ROLLBACK_TIMEOUT_S, strict_min=True)
+    failures = problems.number(spec, "max_task_failures", path,
+                               default=C.DEFAULT_MAX_TASK_FAILURES, minimum=1, integer=True)
+    settings = _settings(spec.get("settings"), f"{path}.settings", problems)
+    environment = _environment(spec.get("environment"), f"{path}.environment", problems)
+    if len(problems.lines) > before or service is None:
+        return None
+    return Component(
+        name=name, service_name=service, cluster=cluster or C.DEFAULT_CLUSTER, container=container,
+        settle_timeout=settle or C.DEFAULT_SETTLE_TIMEOUT_S,
+        rollback_timeout=rollback or C.DEFAULT_ROLLBACK_TIMEOUT_S,
+        max_task_failures=int(failures or C.DEFAULT_MAX_TASK_FAILURES),
+        settings=settings, environment=environment,
+    )
+
+
+def _settings(raw: Any, path: str, problems: Problems) -> dict[str, Param]:
+    spec = problems.mapping(raw, path)
+    if spec is None:
+        return {}
+    if "mem" in spec and "memory" in spec:
+        problems.add(path, "declares both mem and memory; keep one")
+    out: dict[str, Param] = {}
+    for key, value in spec.items():
+        role = SETTING_ROLES.get(key)
+        if role is None:
+            problems.add(f"{path}.{key}", "unknown setting (allowed: cpu, mem, memory, replicas; "
+                                          "environment variables go under environment:)")
+            continue
+        param = parse_param(value, f"{path}.{key}", role, problems)  # type: ignore[arg-type]
+        if param is not None:
+            out[role] = param
+    return out
+
+
+def _environment(raw: Any, path: str, problems: Problems) -> dict[str, Param]:
+    spec = problems.mapping(raw, path)
+    if spec is None:
+        return {}
+    out = {}
+    for name, value in spec.items():
+        if problem := env_name_problem(name):
+            problems.add(f"{path}.{name}", problem)
+            continue
+        param = parse_param(value, f"{path}.{name}", "env", problems)
+        if param is not None:
+            out[name] = param
+    return out
+
+
+def _ab(raw: Any, environ: Mapping[str, str], problems: Problems) -> AbConfig:
+    spec = problems.mapping(raw, "ab")
+    if spec is None:
+        return AbConfig()
+    problems.unknown_keys(spec, "ab", AB_KEYS)
+    url = environ.get(C.ENV_AB_URL) or problems.string(spec, "url", "ab", None)
+    if url is not None and not re.match(r"^https?://[^/\s]+", url):
+        problems.add("ab.url", f"{url!r} is not an http:// or https:// URL")
+    headers = _headers(spec.get("headers"), environ, problems)
+    auth = None
+    if "auth" in spec:
+        auth_spec = problems.mapping(spec["auth"], "ab.auth")
+        if auth_spec is not None:
+            problems.unknown_keys(auth_spec, "ab.auth", ("username_env", "password_env"))
+            user = problems.string(auth_spec, "username_env", "ab.auth", None)
+            password = problems.string(auth_spec, "password_env", "ab.auth", None)
+            if user is None or password is None:
+                problems.add("ab.auth", "needs username_env and password_env: the names of "
+                                        "environment variables holding the credentials")
+            else:
+                auth = AbAuth(user, password)
+
+    def num(key: str, default: float, *, integer: bool = False, minimum: float = 0,
+            strict: bool = True) -> float:
+        value = problems.number(spec, key, "ab", default=default, minimum=minimum,
+                                integer=integer, strict_min=strict)
+        return default if value is None else value
+
+    return AbConfig(
+        url=url,
+        concurrency=int(num("concurrency", AB_DEFAULT_CONCURRENCY, integer=True)),
+        duration=num("duration", AB_DEFAULT_DURATION_S),
+        warmup=num("warmup", AB_DEFAULT_WARMUP_S, strict=False),
+        timeout=num("timeout", AB_DEFAULT_TIMEOUT_S),
+        keepalive=problems.boolean(spec, "keepalive", "ab", False),
+        processes=int(num("processes", 1, integer=True)),
+        requests=int(num("requests", AB_DEFAULT_REQUESTS, integer=True)),
+        headers=headers,
+        auth=auth,
+    )
+
+
+def _headers(raw: Any, environ: Mapping[str, str], problems: Problems) -> tuple[str, ...]:
+    source, path = raw, "ab.headers"
+    if environ.get(C.ENV_AB_HEADERS):
+        path = f"${C.ENV_AB_HEADERS}"
+        try:
+            source = json.loads(environ[C.ENV_AB_HEADERS])
+        except ValueError:
+            problems.add(path, 'must be a JSON list of "Name: value" strings')
+            return ()
+    if source is None:
+        return ()
+    if isinstance(source, Mapping):
+        source = [f"{k}: {v}" for k, v in source.items()]
+    if not isinstance(source, list):
+        problems.add(path, f"must be a list of \"Name: value\" strings, got {type_name(source)}")
+        return ()
+    out = []
+    for i, header in enumerate(source):
+        if not isinstance(header, str) or not re.match(r"^[!-9;-~]+:[^\r\n\x00]*$", header):
+            problems.add(f"{path}[{i}]", f"{header!r} is not a \"Name: value\" header line")
+            continue
+        out.append(header)
+    return tuple(out)
+
+
+def _cloudwatch(raw: Any, problems: Problems) -> CloudWatchConfig | None:
+    spec = problems.mapping(raw, "cloudwatch")
+    if spec is None:
+        return None
+    problems.unknown_keys(spec, "cloudwatch", CW_KEYS)
+    duration = problems.number(spec, "duration", "cloudwatch", default=AB_DEFAULT_DURATION_S, strict_min=True)
+    warmup = problems.number(spec, "warmup", "cloudwatch", default=0)
+    delay = problems.number(spec, "delay", "cloudwatch", default=60)
+    metrics = spec.get("metrics", [])
+    if not isinstance(metrics, list):
+        problems.add("cloudwatch.metrics", f"must be a list of MetricDataQuery mappings, got {type_name(metrics)}")
+        metrics = []
+    seen: set[str] = set()
+    for i, query in enumerate(metrics):
+        _metric_query(query, f"cloudwatch.metrics[{i}]", seen, problems)
+    return CloudWatchConfig(
+        duration=duration or AB_DEFAULT_DURATION_S, warmup=warmup or 0,
+        delay=60 if delay is None else delay, metrics=tuple(metrics),
+    )
+
+
+def _metric_query(raw: Any, path: str, seen: set[str], problems: Problems) -> None:
+    query = problems.mapping(raw, path)
+    if query is None:
+        return
+    problems.unknown_keys(query, path, METRIC_KEYS)
+    qid = query.get("Id")
+    if not isinstance(qid, str) or not METRIC_ID.match(qid):
+        problems.add(f"{path}.Id", f"{qid!r} must start with a lowercase letter and hold only "
+                                   "letters, digits and _")
+    elif qid in seen:
+        problems.add(f"{path}.Id", f"{qid!r} is used by another query; Ids must be unique")
+    else:
+        seen.add(qid)
+    has_stat, has_expr = "MetricStat" in query, "Expression" in query
+    if has_stat == has_expr:
+        problems.add(path, "needs exactly one of MetricStat or Expression")
+        return
+    if has_expr:
+        if not isinstance(query["Expression"], str) or not query["Expression"].strip():
+            problems.add(f"{path}.Expression", "must be a non-empty metric math expression")
+        return
+    stat = problems.mapping(query["MetricStat"], f"{path}.MetricStat")
+    if stat is None:
+        return
+    for key in ("Metric", "Period", "Stat"):
+        if key not in stat:
+            problems.add(f"{path}.MetricStat.{key}", "is required")
+    metric = problems.mapping(stat.get("Metric", {}), f"{path}.MetricStat.Metric")
+    if metric is not None:
+        for key in ("Namespace", "MetricName"):
+            if not isinstance(metric.get(key), str):
+                problems.add(f"{path}.MetricStat.Metric.{key}", "is required and must be a string")
+    period = stat.get("Period")
+    if "Period" in stat and (not isinstance(period, int) or isinstance(period, bool)
+                             or period < 1 or (period >= 60 and period % 60)
+                             or (period < 60 and period not in (1, 5, 10, 30))):
+        problems.add(f"{path}.MetricStat.Period", f"{period!r} is not a CloudWatch period "
+                                                  "(allowed: 1, 5, 10, 30 or a multiple of 60)")

@@ -1,0 +1,108 @@
+"""A requested step (component + settings) checked against the config before anything
+happens, and turned into a `Target`: the exact values an adjust will apply."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from worker import sizes
+from worker.config import Component, Config
+from worker.problems import Problems, type_name
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a step asks of one service; None means 'leave as it is'."""
+
+    component: str
+    cpu: int | None = None  # CPU units, 1024 per vCPU
+    memory: int | None = None  # MiB
+    replicas: int | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "env": dict(self.env)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Target:
+        return cls(component=data["component"], cpu=data.get("cpu"), memory=data.get("memory"),
+                   replicas=data.get("replicas"), env=dict(data.get("env") or {}))
+
+
+def flatten_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Accept both `{"cpu": 0.5}` and the servo form `{"cpu": {"value": 0.5}}`."""
+    return {k: v["value"] if isinstance(v, Mapping) and "value" in v else v for k, v in raw.items()}
+
+
+def components_from_state(state: Any) -> dict[str, dict[str, Any]]:
+    """Settings per component from the original adjust input:
+    `{"application": {"components": {name: {"settings": {...}}}}}`."""
+    problems = Problems()
+    app = problems.mapping(state, "input") or {}
+    comps = problems.mapping((app.get("application") or {}).get("components"),
+                             "input.application.components") if "application" in app else None
+    if comps is None and not problems.lines:
+        problems.add("input.application.components", "is required (the servo adjust format)")
+    out: dict[str, dict[str, Any]] = {}
+    for name, comp in (comps or {}).items():
+        settings = problems.mapping((comp or {}).get("settings"),
+                                    f"input.application.components.{name}.settings")
+        if settings is not None:
+            out[name] = flatten_settings(settings)
+    problems.raise_if_any()
+    return out
+
+
+def validate_step(config: Config, component: str, settings: Mapping[str, Any]) -> Target:
+    """Check every requested setting; raise ConfigError naming each bad one.
+
+    Rules: every setting is declared and not pinned; each value is in its range, on its
+    step or in its enum; cpu and memory (when both are given) form a Fargate pair;
+    replicas is a whole number >= 1; env values are strings without NUL or newline.
+    """
+    comp = config.component(component)
+    problems = Problems()
+    path = f"step.{component}.settings"
+    if not isinstance(settings, Mapping):
+        problems.add(path, f"must be a mapping of setting name to value, got {type_name(settings)}")
+        problems.raise_if_any()
+    if not settings:
+        problems.add(path, "names no setting to change")
+    values: dict[str, Any] = {}
+    env: dict[str, str] = {}
+    for name, value in flatten_settings(settings).items():
+        native = _check_one(comp, name, value, f"{path}.{name}", problems)
+        if native is None:
+            continue
+        if name in comp.environment:
+            env[name] = str(native)
+        else:
+            values["memory" if name == "mem" else name] = native
+    cpu, memory = values.get("cpu"), values.get("memory")
+    if isinstance(cpu, int) and isinstance(memory, int) and (problem := sizes.pair_problem(cpu, memory)):
+        problems.add(f"{path}.memory", problem)
+    problems.raise_if_any()
+    return Target(component=component, cpu=cpu, memory=memory,
+                  replicas=values.get("replicas"), env=env)
+
+
+def _check_one(comp: Component, name: str, value: Any, path: str, problems: Problems) -> int | str | None:
+    if not isinstance(name, str):
+        problems.add(path, "setting names must be strings")
+        return None
+    param = comp.param(name)
+    if param is None:
+        declared = [*comp.settings, *comp.environment] or ["none"]
+        problems.add(path, f"is not declared for component {comp.name} "
+                           f"(declared: {', '.join(declared)}); undeclared settings are never applied")
+        return None
+    if param.pinned:
+        problems.add(path, "is pinned in the config and cannot be changed by a step")
+        return None
+    native, problem = param.check(value)
+    if problem:
+        problems.add(path, problem)
+        return None
+    return native
