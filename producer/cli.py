@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("component", nargs="?", help="component name (default: every component)")
     _format_arg(p)
     p.set_defaults(handler=cmd_describe)
+
+    # Further commands live in their own modules and add their parser here, one line each.
     return parser
 
 
