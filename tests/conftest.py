@@ -15,7 +15,7 @@ import pytest
 
 # Tests never touch a real AWS account: fake credentials, a fixed region.
 os.environ.update(
-    AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",  # noqa: S105
+    AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
     AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1",
 )
 for _var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AB_TEST_URL", "AB_HEADERS", "FARGATE_CLUSTER",
@@ -43,7 +43,7 @@ def moto_server() -> Iterator[str]:
 def aws_endpoint(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """A clean moto for this test, with AWS_ENDPOINT_URL pointing at it."""
     req = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
-    urllib.request.urlopen(req, timeout=10).close()  # noqa: S310 - local moto only
+    urllib.request.urlopen(req, timeout=10).close()
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
     return moto_server
 

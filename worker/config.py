@@ -300,7 +300,8 @@ def _cloudwatch(raw: Any, problems: Problems) -> CloudWatchConfig | None:
     delay = problems.number(spec, "delay", "cloudwatch", default=60)
     metrics = spec.get("metrics", [])
     if not isinstance(metrics, list):
-        problems.add("cloudwatch.metrics", f"must be a list of MetricDataQuery mappings, got {type_name(metrics)}")
+        problems.add("cloudwatch.metrics",
+                     f"must be a list of MetricDataQuery mappings, got {type_name(metrics)}")
         metrics = []
     seen: set[str] = set()
     for i, query in enumerate(metrics):

@@ -84,7 +84,7 @@ class Param:
 
     def _range_problem(self, number: Decimal) -> str | None:
         lo, hi, step = self.minimum, self.maximum, self.step
-        if lo is not None and number < lo or hi is not None and number > hi:
+        if (lo is not None and number < lo) or (hi is not None and number > hi):
             return f"{_show(number)} is outside the range {_show(lo)}..{_show(hi)}"
         if step and lo is not None and self.role != "cpu" and (number - lo) % step != 0:
             return f"{_show(number)} is not on a step of {_show(step)} from {_show(lo)}"
@@ -116,7 +116,7 @@ class Param:
             out.update(min=_num(self.minimum), max=_num(self.maximum), step=_num(self.step))
         return out
 
-    def to_config(self, native: int | str) -> int | float | str:
+    def to_config(self, native: int | str) -> int | float | str | None:
         """A native value (CPU units, MiB, count, env text) in this param's own unit."""
         if self.role == "env":
             return native
@@ -161,7 +161,9 @@ def _unit(spec: Mapping[str, Any], path: str, role: Role, problems: Problems) ->
     return unit
 
 
-def _parse_enum(spec: Mapping[str, Any], path: str, role: Role, unit: str, problems: Problems) -> Param | None:
+def _parse_enum(
+    spec: Mapping[str, Any], path: str, role: Role, unit: str, problems: Problems
+) -> Param | None:
     values = spec.get("values")
     if values is None and role == "cpu":
         scale = UNITS["cpu"][unit]
@@ -177,7 +179,7 @@ def _parse_enum(spec: Mapping[str, Any], path: str, role: Role, unit: str, probl
             continue
         text = value if isinstance(value, str) else sizes.format_decimal(value)
         if role != "env":
-            native, problem = probe.check(text)
+            _, problem = probe.check(text)
             if problem:
                 problems.add(f"{path}.values[{i}]", problem)
                 continue
@@ -187,7 +189,9 @@ def _parse_enum(spec: Mapping[str, Any], path: str, role: Role, unit: str, probl
     return Param(name="", role=role, kind="enum", unit=unit, values=tuple(texts))
 
 
-def _parse_range(spec: Mapping[str, Any], path: str, role: Role, unit: str, problems: Problems) -> Param | None:
+def _parse_range(
+    spec: Mapping[str, Any], path: str, role: Role, unit: str, problems: Problems
+) -> Param | None:
     scale = UNITS[role].get(unit, 1)
     fallback: dict[str, Decimal | None] = {"min": None, "max": None, "step": None}
     if role == "cpu":

@@ -1,0 +1,192 @@
+"""Adjusting a Fargate service through moto's real ECS API (server mode, boto3 endpoint_url)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support.aws_setup import Setup, config_dict, provision
+from worker import fargate
+from worker.aws import Clients
+from worker.config import Component, parse_config
+from worker.errors import AdjustmentRejected
+from worker.steps import validate_step
+
+
+def component(setup: Setup, **options: Any) -> Component:
+    return parse_config(config_dict(setup, **options), environ={}).components[setup.name]
+
+
+def step(comp_setup: Setup, settings: dict[str, Any], **options: Any) -> tuple[Component, Any]:
+    raw = config_dict(comp_setup, **options)
+    config = parse_config(raw, environ={})
+    return config.components[comp_setup.name], validate_step(config, comp_setup.name, settings)
+
+
+def revisions(clients: Clients, family: str) -> list[str]:
+    return list(clients.ecs.list_task_definitions(familyPrefix=family)["taskDefinitionArns"])
+
+
+def current_td(clients: Clients, setup: Setup) -> dict[str, Any]:
+    service = clients.ecs.describe_services(cluster=setup.cluster, services=[setup.service])["services"][0]
+    td: dict[str, Any] = clients.ecs.describe_task_definition(
+        taskDefinition=service["taskDefinition"], include=["TAGS"])
+    return {**td["taskDefinition"], "tags": td.get("tags", []), "desiredCount": service["desiredCount"]}
+
+
+def test_describe_reports_current_values_in_config_units(clients: Clients) -> None:
+    setup = provision(clients, cpu=512, memory=2048, desired_count=2, env={"GOGC": "120"})
+    comp = component(setup)
+    settings = fargate.describe(clients.ecs, comp)
+    assert settings["cpu"] == {"type": "enum", "unit": "vCPU", "pinned": False,
+                               "values": ["0.25", "0.5", "1"], "value": 0.5}
+    assert settings["mem"]["value"] == 2 if "mem" in settings else settings["memory"]["value"] == 2
+    assert settings["replicas"]["value"] == 2
+    assert settings["GOGC"] == {"type": "range", "unit": "", "pinned": False, "min": 50, "max": 200,
+                                "step": 10, "value": 120}
+
+
+def test_describe_does_not_change_the_config(clients: Clients) -> None:
+    setup = provision(clients)
+    raw = config_dict(setup)
+    raw["fargate"][setup.name]["environment"]["GOGC"]["default"] = 100
+    comp = parse_config(raw, environ={}).components[setup.name]
+    fargate.describe(clients.ecs, comp)
+    fargate.describe(clients.ecs, comp)
+    assert comp.environment["GOGC"].default == "100"
+
+
+def test_adjust_with_no_change_registers_and_deploys_nothing(clients: Clients) -> None:
+    setup = provision(clients, cpu=256, memory=512, env={"GOGC": "100"})
+    comp, target = step(setup, {"cpu": 0.25, "mem": 0.5, "GOGC": 100, "replicas": 1})
+    result = fargate.adjust(clients.ecs, comp, target)
+    assert (result.registered, result.deployed, result.deployment_id) == (False, False, None)
+    assert result.task_definition == setup.task_definition_arn
+    assert revisions(clients, setup.family) == [setup.task_definition_arn]
+
+
+def test_adjust_changes_cpu_memory_env_and_count_and_nothing_else(clients: Clients) -> None:
+    setup = provision(clients, cpu=256, memory=512, env={"GOGC": "100", "OTHER": "keep"})
+    before = current_td(clients, setup)
+    comp, target = step(setup, {"cpu": 1, "mem": 2, "GOGC": 90, "replicas": 3})
+    result = fargate.adjust(clients.ecs, comp, target)
+    after = current_td(clients, setup)
+    assert result.registered and result.deployed
+    assert (after["cpu"], after["memory"], after["desiredCount"]) == ("1024", "2048", 3)
+    env = {e["name"]: e["value"] for e in after["containerDefinitions"][0]["environment"]}
+    assert env == {"GOGC": "90", "OTHER": "keep"}  # written as "90", never "90.0"
+    for key in ("family", "networkMode", "requiresCompatibilities", "executionRoleArn"):
+        assert after.get(key) == before.get(key)
+    unchanged = [{k: v for k, v in c.items() if k != "environment"} for c in after["containerDefinitions"]]
+    assert unchanged == [{k: v for k, v in c.items() if k != "environment"}
+                         for c in before["containerDefinitions"]]
+    assert result.previous == fargate.Snapshot(setup.task_definition_arn, 1)
+
+
+def test_adjust_back_reuses_the_earlier_revision(clients: Clients) -> None:
+    setup = provision(clients, cpu=256, memory=512)
+    comp, bigger = step(setup, {"cpu": 0.5, "mem": 1})
+    first = fargate.adjust(clients.ecs, comp, bigger)
+    _, smaller = step(setup, {"cpu": 0.25, "mem": 0.5})
+    back = fargate.adjust(clients.ecs, comp, smaller)
+    assert (back.registered, back.reused, back.task_definition) == (False, True, setup.task_definition_arn)
+    fargate._reuse_cache.clear()  # a fresh worker process finds it through the AWS API alone
+    again = fargate.adjust(clients.ecs, comp, bigger)
+    assert (again.registered, again.reused, again.task_definition) == (False, True, first.task_definition)
+    assert len(revisions(clients, setup.family)) == 2
+
+
+def test_replicas_only_updates_the_count_without_a_revision(clients: Clients) -> None:
+    setup = provision(clients)
+    comp, target = step(setup, {"replicas": 3})
+    result = fargate.adjust(clients.ecs, comp, target)
+    assert (result.registered, result.deployed, result.desired_count) == (False, True, 3)
+    assert current_td(clients, setup)["desiredCount"] == 3
+    assert len(revisions(clients, setup.family)) == 1
+
+
+def test_tags_are_carried_to_the_new_revision(clients: Clients) -> None:
+    setup = provision(clients)
+    td = fargate.registration(current_td(clients, setup))
+    td.pop("desiredCount")
+    td["tags"] = [{"key": "team", "value": "perf"}]
+    arn = clients.ecs.register_task_definition(**td)["taskDefinition"]["taskDefinitionArn"]
+    clients.ecs.update_service(cluster=setup.cluster, service=setup.service, taskDefinition=arn)
+    comp, target = step(setup, {"cpu": 0.5, "mem": 1})
+    fargate.adjust(clients.ecs, comp, target)
+    assert current_td(clients, setup)["tags"] == [{"key": "team", "value": "perf"}]
+
+
+def test_env_on_a_multi_container_task_goes_to_the_named_container(clients: Clients) -> None:
+    setup = provision(clients, containers=2, env={"GOGC": "100"})
+    comp, target = step(setup, {"GOGC": 150}, container="sidecar1")
+    fargate.adjust(clients.ecs, comp, target)
+    envs = {c["name"]: {e["name"]: e["value"] for e in c["environment"]}
+            for c in current_td(clients, setup)["containerDefinitions"]}
+    assert envs == {"app": {"GOGC": "100"}, "sidecar1": {"GOGC": "150"}}
+
+
+def test_env_on_a_multi_container_task_without_a_name_is_rejected_before_any_change(clients: Clients) -> None:
+    setup = provision(clients, containers=2)
+    comp, target = step(setup, {"GOGC": 150})
+    with pytest.raises(AdjustmentRejected, match="has 2 containers .*name the one") as err:
+        fargate.adjust(clients.ecs, comp, target)
+    assert err.value.reason == "invalid-settings"
+    assert revisions(clients, setup.family) == [setup.task_definition_arn]
+
+
+def test_invalid_pair_with_the_current_memory_is_rejected_before_any_change(clients: Clients) -> None:
+    setup = provision(clients, cpu=256, memory=512)
+    comp, target = step(setup, {"cpu": 1})  # 1 vCPU needs at least 2 GiB; the task has 0.5
+    with pytest.raises(AdjustmentRejected, match="0.5 GiB does not pair with 1 vCPU"):
+        fargate.adjust(clients.ecs, comp, target)
+    assert revisions(clients, setup.family) == [setup.task_definition_arn]
+
+
+def test_container_memory_limit_above_task_memory_is_named(clients: Clients) -> None:
+    setup = provision(clients, cpu=512, memory=2048)
+    td = current_td(clients, setup)
+    container = {**td["containerDefinitions"][0], "memory": 2048}
+    arn = clients.ecs.register_task_definition(
+        family=setup.family, networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="512",
+        memory="2048", containerDefinitions=[container])["taskDefinition"]["taskDefinitionArn"]
+    clients.ecs.update_service(cluster=setup.cluster, service=setup.service, taskDefinition=arn)
+    comp, target = step(setup, {"mem": 1})
+    with pytest.raises(AdjustmentRejected, match="container app has a hard memory limit of 2048 MiB"):
+        fargate.adjust(clients.ecs, comp, target)
+
+
+def test_service_not_on_fargate_is_rejected(clients: Clients) -> None:
+    setup = provision(clients, launch_type="EC2")
+    comp, target = step(setup, {"cpu": 0.5, "mem": 1})
+    with pytest.raises(AdjustmentRejected, match="does not run on Fargate .*EC2") as err:
+        fargate.adjust(clients.ecs, comp, target)
+    assert err.value.reason == "invalid-service"
+
+
+def test_missing_service_is_rejected(clients: Clients) -> None:
+    setup = provision(clients, create_service=False)
+    comp, target = step(setup, {"cpu": 0.5, "mem": 1})
+    with pytest.raises(AdjustmentRejected) as err:
+        fargate.adjust(clients.ecs, comp, target)
+    assert err.value.reason == "invalid-service"
+
+
+def test_registration_strips_every_read_only_key_real_aws_returns() -> None:
+    described = {
+        "taskDefinitionArn": "arn:...:task-definition/web:3", "revision": 3, "status": "ACTIVE",
+        "requiresAttributes": [{"name": "ecs.capability.task-eni"}], "compatibilities": ["EC2", "FARGATE"],
+        "registeredAt": "2026-01-01", "registeredBy": "arn:aws:iam::1:user/x", "deregisteredAt": None,
+        "family": "web", "cpu": "256", "memory": "512", "containerDefinitions": [{"name": "app"}],
+    }
+    assert fargate.registration(described) == {"family": "web", "cpu": "256", "memory": "512",
+                                               "containerDefinitions": [{"name": "app"}]}
+
+
+def test_fingerprint_ignores_env_order_and_tags() -> None:
+    a = {"family": "web", "containerDefinitions": [{"environment": [{"name": "A", "value": "1"},
+                                                                   {"name": "B", "value": "2"}]}]}
+    b = {"family": "web", "tags": [{"key": "k", "value": "v"}],
+         "containerDefinitions": [{"environment": [{"name": "B", "value": "2"}, {"name": "A", "value": "1"}]}]}
+    assert fargate.fingerprint(a) == fargate.fingerprint(b)

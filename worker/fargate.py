@@ -1,0 +1,288 @@
+"""Read and change a Fargate service: describe its settings, and adjust it to a Target
+by registering (or reusing) a task definition revision and updating the service.
+
+Only cpu, memory, desired count and declared environment variables ever change; every
+other field of the task definition is carried over as AWS described it.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from worker import sizes
+from worker.aws import aws_errors
+from worker.config import Component
+from worker.errors import AdjustmentRejected
+from worker.steps import Target
+
+# Keys describe_task_definition returns that register_task_definition rejects.
+READ_ONLY_KEYS = (
+    "taskDefinitionArn", "revision", "status", "requiresAttributes", "compatibilities",
+    "registeredAt", "registeredBy", "deregisteredAt", "deleteRequestedAt",
+)
+REUSE_SCAN_LIMIT = 50  # newest ACTIVE revisions of the family compared before registering
+_reuse_cache: OrderedDict[str, str] = OrderedDict()  # fingerprint -> ARN, this process only
+_REUSE_CACHE_SIZE = 512
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the service ran before a step: enough to roll back to it."""
+
+    task_definition: str
+    desired_count: int
+
+
+@dataclass(frozen=True)
+class AdjustResult:
+    task_definition: str  # ARN the service now runs
+    desired_count: int
+    deployment_id: str | None  # the deployment to watch; None when nothing was deployed
+    previous: Snapshot
+    registered: bool  # a new revision was registered
+    reused: bool  # an identical earlier revision was reused
+    deployed: bool  # update_service was called
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AdjustResult:
+        return cls(**{**data, "previous": Snapshot(**data["previous"])})
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    service: Mapping[str, Any]
+    task_definition: Mapping[str, Any]
+    tags: list[dict[str, str]]
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return Snapshot(self.service["taskDefinition"], int(self.service["desiredCount"]))
+
+
+def read_state(ecs: Any, comp: Component) -> ServiceState:
+    """Describe the component's service and the task definition it runs (with tags)."""
+    service = describe_service(ecs, comp)
+    with aws_errors("DescribeTaskDefinition"):
+        resp = ecs.describe_task_definition(taskDefinition=service["taskDefinition"], include=["TAGS"])
+    return ServiceState(service, resp["taskDefinition"], list(resp.get("tags") or []))
+
+
+def describe_service(ecs: Any, comp: Component) -> Mapping[str, Any]:
+    with aws_errors("DescribeServices"):
+        resp = ecs.describe_services(cluster=comp.cluster, services=[comp.service_name])
+    services = [s for s in resp.get("services", []) if s.get("status") != "INACTIVE"]
+    if not services:
+        failure = "; ".join(f.get("reason", "") for f in resp.get("failures", [])) or "not found"
+        raise AdjustmentRejected("invalid-service", f"service {comp.service_name} in cluster "
+                                 f"{comp.cluster}: {failure}")
+    return services[0]
+
+
+def describe(ecs: Any, comp: Component) -> dict[str, Any]:
+    """The component's declared settings with their current values, servo describe format."""
+    state = read_state(ecs, comp)
+    td = state.task_definition
+    current: dict[str, Any] = {
+        "cpu": int(td["cpu"]), "memory": int(td["memory"]),
+        "replicas": int(state.service["desiredCount"]),
+    }
+    out: dict[str, Any] = {}
+    for key, param in comp.settings.items():
+        out[key] = {**param.describe(), "value": param.to_config(current[key])}
+    if comp.environment:
+        env = _env_dict(_container(td, comp))
+        for name, param in comp.environment.items():
+            value = env.get(name, param.default)
+            out[name] = {**param.describe(), "value": _env_value(value, param.kind)}
+    return out
+
+
+def adjust(ecs: Any, comp: Component, target: Target) -> AdjustResult:
+    """Move the service to `target`. Registers nothing and deploys nothing when nothing
+    changes; reuses an identical earlier revision instead of registering a duplicate."""
+    state = read_state(ecs, comp)
+    _require_fargate(state.service, comp)
+    current = registration(state.task_definition)
+    wanted = build_registration(current, comp, target)
+    desired = target.replicas if target.replicas is not None else int(state.service["desiredCount"])
+    previous = state.snapshot
+    same_revision = fingerprint(wanted) == fingerprint(current)
+    if same_revision and desired == previous.desired_count:
+        return AdjustResult(previous.task_definition, desired, None, previous, False, False, False)
+    arn, registered, reused = previous.task_definition, False, False
+    if not same_revision:
+        arn = find_revision(ecs, wanted) or ""
+        reused = bool(arn)
+        if not arn:
+            arn = register(ecs, wanted, state.tags)
+            registered = True
+    service = update_service(ecs, comp, arn, desired)
+    return AdjustResult(arn, desired, deployment_for(service, arn), previous, registered, reused, True)
+
+
+def rollback(ecs: Any, comp: Component, snapshot: Snapshot) -> str | None:
+    """Put the service back on `snapshot`; return the deployment to watch."""
+    service = update_service(ecs, comp, snapshot.task_definition, snapshot.desired_count)
+    return deployment_for(service, snapshot.task_definition)
+
+
+def update_service(ecs: Any, comp: Component, arn: str, desired: int) -> Mapping[str, Any]:
+    with aws_errors("UpdateService"):
+        resp = ecs.update_service(cluster=comp.cluster, service=comp.service_name,
+                                  taskDefinition=arn, desiredCount=desired)
+    service: Mapping[str, Any] = resp["service"]
+    return service
+
+
+def deployment_for(service: Mapping[str, Any], arn: str) -> str | None:
+    """The PRIMARY deployment running `arn`, if AWS already reports it."""
+    for dep in service.get("deployments", []):
+        if dep.get("status") == "PRIMARY" and dep.get("taskDefinition") == arn:
+            return str(dep["id"])
+    return None
+
+
+def registration(td: Mapping[str, Any]) -> dict[str, Any]:
+    """A described task definition as register_task_definition arguments."""
+    reg = {k: copy.deepcopy(v) for k, v in td.items() if k not in READ_ONLY_KEYS}
+    return reg
+
+
+def build_registration(current: Mapping[str, Any], comp: Component, target: Target) -> dict[str, Any]:
+    """`current` with only cpu, memory and the target's env vars changed (pure)."""
+    reg = copy.deepcopy(dict(current))
+    cpu = target.cpu if target.cpu is not None else int(reg["cpu"])
+    memory = target.memory if target.memory is not None else int(reg["memory"])
+    if problem := sizes.pair_problem(cpu, memory):
+        raise AdjustmentRejected("invalid-settings", f"task size: {problem}")
+    reg["cpu"], reg["memory"] = str(cpu), str(memory)
+    _check_container_limits(reg, cpu, memory)
+    if target.env:
+        container = _container(reg, comp)
+        env = _env_dict(container)
+        env.update(target.env)
+        container["environment"] = [{"name": k, "value": v} for k, v in env.items()]
+    return reg
+
+
+def fingerprint(reg: Mapping[str, Any]) -> str:
+    """Identity of a registration: equal fingerprints mean an identical revision."""
+    norm = copy.deepcopy(dict(reg))
+    norm.pop("tags", None)
+    for container in norm.get("containerDefinitions", []):
+        container["environment"] = sorted(container.get("environment") or [], key=lambda e: e["name"])
+    blob = json.dumps(norm, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def find_revision(ecs: Any, wanted: Mapping[str, Any]) -> str | None:
+    """An ACTIVE revision of the family identical to `wanted`, or None."""
+    fp = fingerprint(wanted)
+    cached = _reuse_cache.get(fp)
+    if cached and _active_match(ecs, cached, fp):
+        return cached
+    family = wanted["family"]
+    with aws_errors("ListTaskDefinitions"):
+        pages = ecs.get_paginator("list_task_definitions").paginate(
+            familyPrefix=family, status="ACTIVE", sort="DESC",
+            PaginationConfig={"MaxItems": REUSE_SCAN_LIMIT},
+        )
+        arns = [arn for page in pages for arn in page["taskDefinitionArns"]]
+    for arn in arns:
+        if arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] == family and _active_match(ecs, arn, fp):
+            return arn
+    return None
+
+
+def _active_match(ecs: Any, arn: str, fp: str) -> bool:
+    with aws_errors("DescribeTaskDefinition"):
+        td = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
+    ok = td.get("status") == "ACTIVE" and fingerprint(registration(td)) == fp
+    if ok:
+        _remember(fp, arn)
+    return ok
+
+
+def register(ecs: Any, reg: Mapping[str, Any], tags: list[dict[str, str]]) -> str:
+    kwargs = dict(reg)
+    if tags:
+        kwargs["tags"] = tags
+    with aws_errors("RegisterTaskDefinition"):
+        arn = str(ecs.register_task_definition(**kwargs)["taskDefinition"]["taskDefinitionArn"])
+    _remember(fingerprint(reg), arn)
+    return arn
+
+
+def _remember(fp: str, arn: str) -> None:
+    _reuse_cache[fp] = arn
+    _reuse_cache.move_to_end(fp)
+    while len(_reuse_cache) > _REUSE_CACHE_SIZE:
+        _reuse_cache.popitem(last=False)
+
+
+def _require_fargate(service: Mapping[str, Any], comp: Component) -> None:
+    providers = {p.get("capacityProvider") for p in service.get("capacityProviderStrategy") or []}
+    if service.get("launchType") == "FARGATE" or providers & {"FARGATE", "FARGATE_SPOT"}:
+        return
+    found = service.get("launchType") or ", ".join(sorted(p for p in providers if p)) or "none"
+    raise AdjustmentRejected("invalid-service", f"service {comp.service_name} does not run on "
+                             f"Fargate (launch type or capacity provider: {found})")
+
+
+def _container(td: Mapping[str, Any], comp: Component) -> dict[str, Any]:
+    containers: list[dict[str, Any]] = td.get("containerDefinitions") or []
+    names = [c.get("name") for c in containers]
+    if comp.container:
+        for c in containers:
+            if c.get("name") == comp.container:
+                return c
+        raise AdjustmentRejected("invalid-settings", f"task definition {td.get('family')} has no "
+                                 f"container {comp.container!r} (containers: {', '.join(map(str, names))})")
+    if len(containers) != 1:
+        raise AdjustmentRejected(
+            "invalid-settings", f"task definition {td.get('family')} has {len(containers)} containers "
+            f"({', '.join(map(str, names))}); name the one whose environment to tune with "
+            f"`container:` in fargate.{comp.name}")
+    return containers[0]
+
+
+def _check_container_limits(reg: Mapping[str, Any], cpu: int, memory: int) -> None:
+    containers = reg.get("containerDefinitions") or []
+    for c in containers:
+        limit = c.get("memory")
+        if limit and int(limit) > memory:
+            raise AdjustmentRejected(
+                "invalid-settings", f"container {c.get('name')} has a hard memory limit of {limit} MiB, "
+                f"above the task memory of {memory} MiB asked for; lower the container's limit "
+                "or ask for more memory")
+    reserved = sum(int(c.get("memoryReservation") or c.get("memory") or 0) for c in containers)
+    if reserved > memory:
+        raise AdjustmentRejected("invalid-settings", f"the containers reserve {reserved} MiB in all, "
+                                 f"above the task memory of {memory} MiB asked for")
+    cpus = sum(int(c.get("cpu") or 0) for c in containers)
+    if cpus > cpu:
+        raise AdjustmentRejected("invalid-settings", f"the containers reserve {cpus} CPU units in all, "
+                                 f"above the task cpu of {cpu} units asked for")
+
+
+def _env_dict(container: Mapping[str, Any]) -> dict[str, str]:
+    return {e["name"]: e["value"] for e in container.get("environment") or []}
+
+
+def _env_value(value: str | None, kind: str) -> Any:
+    if value is None or kind == "enum":
+        return value
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    return int(number) if number.is_integer() else number
