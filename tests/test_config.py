@@ -222,7 +222,7 @@ def test_original_adjust_state_format_is_read() -> None:
     state = {"application": {"components": {"co-http": {"settings": {
         "cpu": {"value": 0.5}, "mem": {"value": 1}, "replicas": {"value": 2}, "GOGC": {"value": 90}}}}}}
     assert components_from_state(state) == {"co-http": {"cpu": 0.5, "mem": 1, "replicas": 2, "GOGC": 90}}
-    with pytest.raises(ConfigError, match="input.application.components"):
+    with pytest.raises(ConfigError, match=r"input\.application\.components"):
         components_from_state({"components": {}})
 
 

@@ -130,7 +130,7 @@ def test_env_on_a_multi_container_task_goes_to_the_named_container(clients: Clie
 def test_env_on_a_multi_container_task_without_a_name_is_rejected_before_any_change(clients: Clients) -> None:
     setup = provision(clients, containers=2)
     comp, target = step(setup, {"GOGC": 150})
-    with pytest.raises(AdjustmentRejected, match="has 2 containers .*name the one") as err:
+    with pytest.raises(AdjustmentRejected, match=r"has 2 containers .*name the one") as err:
         fargate.adjust(clients.ecs, comp, target)
     assert err.value.reason == "invalid-settings"
     assert revisions(clients, setup.family) == [setup.task_definition_arn]
@@ -139,7 +139,7 @@ def test_env_on_a_multi_container_task_without_a_name_is_rejected_before_any_cha
 def test_invalid_pair_with_the_current_memory_is_rejected_before_any_change(clients: Clients) -> None:
     setup = provision(clients, cpu=256, memory=512)
     comp, target = step(setup, {"cpu": 1})  # 1 vCPU needs at least 2 GiB; the task has 0.5
-    with pytest.raises(AdjustmentRejected, match="0.5 GiB does not pair with 1 vCPU"):
+    with pytest.raises(AdjustmentRejected, match=r"0\.5 GiB does not pair with 1 vCPU"):
         fargate.adjust(clients.ecs, comp, target)
     assert revisions(clients, setup.family) == [setup.task_definition_arn]
 
@@ -160,7 +160,7 @@ def test_container_memory_limit_above_task_memory_is_named(clients: Clients) -> 
 def test_service_not_on_fargate_is_rejected(clients: Clients) -> None:
     setup = provision(clients, launch_type="EC2")
     comp, target = step(setup, {"cpu": 0.5, "mem": 1})
-    with pytest.raises(AdjustmentRejected, match="does not run on Fargate .*EC2") as err:
+    with pytest.raises(AdjustmentRejected, match=r"does not run on Fargate .*EC2") as err:
         fargate.adjust(clients.ecs, comp, target)
     assert err.value.reason == "invalid-service"
 
@@ -188,5 +188,6 @@ def test_fingerprint_ignores_env_order_and_tags() -> None:
     a = {"family": "web", "containerDefinitions": [{"environment": [{"name": "A", "value": "1"},
                                                                    {"name": "B", "value": "2"}]}]}
     b = {"family": "web", "tags": [{"key": "k", "value": "v"}],
-         "containerDefinitions": [{"environment": [{"name": "B", "value": "2"}, {"name": "A", "value": "1"}]}]}
+         "containerDefinitions": [{"environment": [{"name": "B", "value": "2"},
+                                                   {"name": "A", "value": "1"}]}]}
     assert fargate.fingerprint(a) == fargate.fingerprint(b)

@@ -187,9 +187,12 @@ def fingerprint(reg: Mapping[str, Any]) -> str:
 def find_revision(ecs: Any, wanted: Mapping[str, Any]) -> str | None:
     """An ACTIVE revision of the family identical to `wanted`, or None."""
     fp = fingerprint(wanted)
-    cached = _reuse_cache.get(fp)
-    if cached and _active_match(ecs, cached, fp):
-        return cached
+    cached = _reuse_cache.pop(fp, None)
+    try:
+        if cached and _active_match(ecs, cached, fp):
+            return cached
+    except AdjustmentRejected:  # deleted since we saw it: fall back to the AWS listing
+        pass
     family = wanted["family"]
     with aws_errors("ListTaskDefinitions"):
         pages = ecs.get_paginator("list_task_definitions").paginate(

@@ -1,0 +1,281 @@
+"""Know, fast and for sure, when a deployment has settled or failed.
+
+Stable means: our deployment (PRIMARY, our task definition) is the only one, running ==
+desired and nothing pending, rolloutState COMPLETED where AWS reports it, and every target
+group of the service has at least `desired` healthy targets and none draining.
+
+It fails fast when AWS already knows the answer: the rollout FAILED (circuit breaker),
+our deployment was replaced, tasks of our deployment stopped, or ECS says it cannot place
+a task. On rejection `settle` rolls the service back to what it ran before the step.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from worker import constants as C
+from worker import fargate
+from worker.aws import Clients, aws_errors
+from worker.config import Component
+from worker.errors import AdjustmentRejected
+
+State = Literal["settling", "stable", "failed"]
+STOPPED_CHECK_EVERY_S = 5.0  # also look for stopped tasks when ECS's failedTasks lags
+PLACEMENT_FAILURE = re.compile(r"unable to place a task|was unable to|failed to launch", re.I)
+NORMAL_STOPS = ("Scaling activity initiated by", "Service scaled in", "Task stopped by user")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """The deployment a step waits for."""
+
+    task_definition: str
+    desired_count: int
+    deployment_id: str | None = None
+    since: float = field(default_factory=time.time)  # epoch seconds: older events are not ours
+
+
+@dataclass(frozen=True)
+class Observation:
+    state: State
+    message: str
+    percent: int = 0
+    reason: str | None = None  # with state "failed": start-failed, unstable or timeout
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TargetCounts:
+    healthy: int = 0
+    draining: int = 0
+    other: int = 0  # initial, unhealthy, unavailable
+
+
+@dataclass(frozen=True)
+class StoppedTask:
+    arn: str
+    reason: str
+    exit_codes: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        detail = f" ({'; '.join(self.exit_codes)})" if self.exit_codes else ""
+        return f"task {self.arn.rsplit('/', 1)[-1]} stopped: {self.reason}{detail}"
+
+
+def evaluate(service: Mapping[str, Any], expect: Expectation, *, stopped: Sequence[StoppedTask] = (),
+             targets: Mapping[str, TargetCounts] | None = None, max_task_failures: int = 1) -> Observation:
+    """Judge one look at the service (pure). `targets` is None when not yet read."""
+    deployments = list(service.get("deployments") or [])
+    ours = find_ours(deployments, expect)
+    if placement := _placement_failure(service, expect.since):
+        return Observation("failed", placement, reason="start-failed")
+    if len(stopped) >= max_task_failures:
+        text = "; ".join(t.describe() for t in stopped[:3])
+        return Observation("failed", text, reason="start-failed")
+    if ours is None:
+        if expect.deployment_id:
+            said = _event_about(service, expect.deployment_id) or "it was replaced by another deployment"
+            return Observation("failed", f"deployment {expect.deployment_id} is gone from the service: "
+                               f"{said}", reason="unstable")
+        return Observation("settling", "waiting for the new deployment to appear", 0)
+    if ours.get("rolloutState") == "FAILED":
+        return Observation("failed", ours.get("rolloutStateReason") or "rollout FAILED", reason="unstable")
+    if ours.get("status") != "PRIMARY":
+        said = _event_about(service, str(ours["id"])) or ours.get("rolloutStateReason") or "no reason given"
+        return Observation("failed", f"deployment {ours['id']} was rolled back by ECS: {said}",
+                           reason="unstable")
+    running, desired = int(ours.get("runningCount", 0)), int(ours.get("desiredCount", 0))
+    pending = int(ours.get("pendingCount", 0))
+    others = [d for d in deployments if d is not ours]
+    old_running = sum(int(d.get("runningCount", 0)) for d in others)
+    message = f"new deployment {running}/{expect.desired_count} running"
+    if pending:
+        message += f", {pending} pending"
+    if others:
+        message += f", old deployment draining {old_running}"
+    percent = int(80 * min(running, expect.desired_count) / max(expect.desired_count, 1))
+    counts_done = (desired == expect.desired_count and running == desired and pending == 0
+                   and not others and ours.get("rolloutState", "COMPLETED") == "COMPLETED")
+    if not counts_done:
+        return Observation("settling", message, percent)
+    if targets is None:
+        return Observation("settling", message + ", checking targets", 90)
+    for tg, counts in targets.items():
+        if counts.healthy < expect.desired_count or counts.draining:
+            name = tg.rsplit(":", 1)[-1]
+            return Observation("settling", f"{message}, target group {name}: {counts.healthy}/"
+                               f"{expect.desired_count} healthy, {counts.draining} draining", 90)
+    return Observation("stable", f"stable: {running}/{desired} running on "
+                       f"{expect.task_definition.rsplit('/', 1)[-1]}", 100)
+
+
+def find_ours(deployments: Sequence[Mapping[str, Any]], expect: Expectation) -> Mapping[str, Any] | None:
+    for dep in deployments:
+        if expect.deployment_id and dep.get("id") == expect.deployment_id:
+            return dep
+    if expect.deployment_id:
+        return None
+    for dep in deployments:
+        if dep.get("status") == "PRIMARY" and dep.get("taskDefinition") == expect.task_definition:
+            return dep
+    return None
+
+
+def _event_about(service: Mapping[str, Any], deployment_id: str) -> str | None:
+    """The newest service event that names the deployment and says it failed."""
+    for event in service.get("events") or []:
+        message = str(event.get("message", ""))
+        if deployment_id in message and "fail" in message.lower():
+            return message
+    return None
+
+
+def _placement_failure(service: Mapping[str, Any], since: float) -> str | None:
+    for event in service.get("events") or []:
+        created = event.get("createdAt")
+        when = created.timestamp() if isinstance(created, datetime) else 0.0
+        if when >= since - 1 and PLACEMENT_FAILURE.search(event.get("message", "")):
+            return str(event["message"])
+    return None
+
+
+class Watcher:
+    """Looks at one service as often as asked, with as few AWS calls as it can:
+    DescribeServices every time; target health only once the counts are done; stopped
+    tasks only when ECS counts a failed task (or every few seconds as a fallback)."""
+
+    def __init__(self, clients: Clients, comp: Component, expect: Expectation):
+        self.clients, self.comp, self.expect = clients, comp, expect
+        self._failed_seen = 0
+        self._stopped: list[StoppedTask] = []
+        self._last_stopped_check = 0.0
+        self.calls = 0  # AWS calls made, for benchmarks
+
+    def poll(self) -> Observation:
+        service = fargate.describe_service(self.clients.ecs, self.comp)
+        self.calls += 1
+        ours = find_ours(service.get("deployments") or [], self.expect)
+        if ours is not None and self.expect.deployment_id is None:
+            self.expect = Expectation(self.expect.task_definition, self.expect.desired_count,
+                                      str(ours["id"]), self.expect.since)
+        if ours is not None:
+            self._check_stopped(ours)
+        obs = evaluate(service, self.expect, stopped=self._stopped,
+                       max_task_failures=self.comp.max_task_failures)
+        if obs.state == "settling" and obs.percent == 90 and obs.message.endswith("checking targets"):
+            obs = evaluate(service, self.expect, stopped=self._stopped, targets=self._targets(service),
+                           max_task_failures=self.comp.max_task_failures)
+        return obs
+
+    def _check_stopped(self, ours: Mapping[str, Any]) -> None:
+        failed = int(ours.get("failedTasks") or 0)
+        now = time.monotonic()
+        if failed <= self._failed_seen and now - self._last_stopped_check < STOPPED_CHECK_EVERY_S:
+            return
+        self._failed_seen, self._last_stopped_check = failed, now
+        self._stopped = stopped_tasks(self.clients.ecs, self.comp.cluster, str(ours["id"]))
+        self.calls += 1 + bool(self._stopped)
+
+    def _targets(self, service: Mapping[str, Any]) -> dict[str, TargetCounts]:
+        out = {}
+        for lb in service.get("loadBalancers") or []:
+            tg = lb.get("targetGroupArn")
+            if not tg:
+                continue
+            with aws_errors("DescribeTargetHealth"):
+                health = self.clients.elbv2.describe_target_health(TargetGroupArn=tg)
+            self.calls += 1
+            states = [d["TargetHealth"]["State"] for d in health["TargetHealthDescriptions"]]
+            out[tg] = TargetCounts(healthy=states.count("healthy"), draining=states.count("draining"),
+                                   other=len(states) - states.count("healthy") - states.count("draining"))
+        return out
+
+
+def stopped_tasks(ecs: Any, cluster: str, deployment_id: str) -> list[StoppedTask]:
+    """Tasks of one deployment that stopped for a reason other than normal scaling."""
+    with aws_errors("ListTasks"):
+        arns = ecs.list_tasks(cluster=cluster, startedBy=deployment_id, desiredStatus="STOPPED")["taskArns"]
+    if not arns:
+        return []
+    with aws_errors("DescribeTasks"):
+        tasks = ecs.describe_tasks(cluster=cluster, tasks=arns[:100])["tasks"]
+    out = []
+    for task in tasks:
+        reason = task.get("stoppedReason") or "no reason given"
+        if reason.startswith(NORMAL_STOPS):
+            continue
+        codes = tuple(_container_exit(c) for c in task.get("containers") or []
+                      if c.get("exitCode") not in (None, 0) or c.get("reason"))
+        out.append(StoppedTask(task["taskArn"], reason, codes))
+    return out
+
+
+def _container_exit(container: Mapping[str, Any]) -> str:
+    text = f"container {container.get('name')} exit code {container.get('exitCode')}"
+    return f"{text}: {container['reason']}" if container.get("reason") else text
+
+
+Progress = Callable[[Observation], None]
+
+
+def wait_stable(clients: Clients, comp: Component, expect: Expectation, *, timeout: float,
+                on_progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
+                sleep: Callable[[float], None] = time.sleep,
+                first: float = C.DEFAULT_POLL_FIRST_S, cap: float = C.DEFAULT_POLL_CAP_S) -> Observation:
+    """Poll until stable, failed, cancelled or `timeout` seconds; the interval starts at
+    `first` and doubles up to `cap`."""
+    watcher = Watcher(clients, comp, expect)
+    deadline = time.monotonic() + timeout
+    interval = first
+    last = Observation("settling", "not looked yet")
+    while True:
+        sleep(min(interval, max(deadline - time.monotonic(), 0)))
+        if cancelled is not None and cancelled():
+            return Observation("failed", "cancelled while settling", last.percent, reason="cancelled")
+        last = watcher.poll()
+        if on_progress is not None:
+            on_progress(last)
+        if last.state != "settling":
+            return last
+        if time.monotonic() >= deadline:
+            return Observation("failed", f"not stable after {timeout:g} s: {last.message}",
+                               last.percent, reason="timeout")
+        interval = min(interval * 2, cap)
+
+
+def settle(clients: Clients, comp: Component, result: fargate.AdjustResult, *, since: float,
+           on_progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
+           sleep: Callable[[float], None] = time.sleep) -> Observation:
+    """Wait for the step's deployment; on failure roll back and raise AdjustmentRejected."""
+    expect = Expectation(result.task_definition, result.desired_count, result.deployment_id, since)
+    obs = wait_stable(clients, comp, expect, timeout=comp.settle_timeout, on_progress=on_progress,
+                      cancelled=cancelled, sleep=sleep)
+    if obs.state == "stable":
+        return obs
+    report = roll_back(clients, comp, result.previous, on_progress=on_progress, sleep=sleep)
+    raise AdjustmentRejected(obs.reason or "unstable", obs.message, rollback=report)
+
+
+def roll_back(clients: Clients, comp: Component, snapshot: fargate.Snapshot, *,
+              on_progress: Progress | None = None,
+              sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
+    """Put the service back on `snapshot` and wait (bounded) for that; report both."""
+    since = time.time()
+    report: dict[str, Any] = {"task_definition": snapshot.task_definition,
+                              "desired_count": snapshot.desired_count}
+    try:
+        dep = fargate.rollback(clients.ecs, comp, snapshot)
+    except Exception as exc:  # the step's own failure must still be reported
+        return {**report, "ok": False, "message": f"rollback failed: {exc}"}
+    expect = Expectation(snapshot.task_definition, snapshot.desired_count, dep, since)
+    obs = wait_stable(clients, comp, expect, timeout=comp.rollback_timeout, on_progress=on_progress,
+                      sleep=sleep)
+    return {**report, "ok": obs.state == "stable", "message": obs.message,
+            "at": datetime.now(UTC).isoformat()}
