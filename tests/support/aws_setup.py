@@ -83,7 +83,7 @@ def provision(
     memory: int = 512,
     env: Mapping[str, str] | None = None,
     image: str = DEFAULT_IMAGE,
-    execution_role: bool = True,
+    execution_role: bool | str = True,
     desired_count: int = 1,
     assign_public_ip: bool = True,
     route: str = "igw",
@@ -111,7 +111,7 @@ def provision(
         container_names: explicit container names (default `app`, `sidecar1`, ...).
         cpu, memory: task size in CPU units and MiB.
         env: container environment (default `{"GOGC": "100"}`).
-        execution_role: create an IAM execution role and reference it.
+        execution_role: True creates an IAM execution role; a string is used as its ARN as is.
         desired_count: the service's desired count.
         assign_public_ip: the service's awsvpc assignPublicIp (ENABLED when True).
         route: the subnets' way out: `igw` (internet gateway), `nat` (NAT gateway) or `none`.
@@ -142,7 +142,8 @@ def provision(
                                       VpcId=vpc_id)["GroupId"]
 
     cluster_arn = ecs.create_cluster(clusterName=cluster)["cluster"]["clusterArn"]
-    role_arn = _execution_role(clients_or_session, name) if execution_role else None
+    role_arn = (execution_role if isinstance(execution_role, str)
+                else _execution_role(clients_or_session, name) if execution_role else None)
     names = list(container_names or [("app" if i == 0 else f"sidecar{i}") for i in range(containers)])
     td_args: dict[str, Any] = dict(
         family=name, networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
@@ -198,7 +199,8 @@ def provision(
             svc_args["loadBalancers"] = [{"targetGroupArn": tg_arn, "containerName": names[0],
                                           "containerPort": 80}]
         service_arn = ecs.create_service(**svc_args)["service"]["serviceArn"]
-        fill_moto_gaps(region, cluster, name, svc_args)
+        if fill_moto_gaps(region, cluster, name, svc_args):
+            _publish_service_metrics(clients_or_session, cluster, name)
 
     return Setup(
         name=name, region=region, cluster=cluster, cluster_arn=cluster_arn, service=name,
@@ -212,10 +214,11 @@ def provision(
 def fill_moto_gaps(region: str, cluster: str, service: str, create_args: Mapping[str, Any]) -> bool:
     """Store what moto 5.2.5 drops from `create_service` on its in-process service object.
 
-    moto accepts but never returns `deploymentConfiguration` and `capacityProviderStrategy`;
-    real AWS returns both. When moto runs in this process, copy them onto its service so
+    moto accepts but never returns `deploymentConfiguration` and `capacityProviderStrategy`
+    (and reports launch type EC2 for a capacity provider strategy); real AWS returns both. When moto runs in this process, copy them onto its service so
     `describe_services` answers as AWS would. Return False when there is no such service here
-    (an out-of-process sandbox or real AWS), where nothing needs filling in.
+    (an out-of-process sandbox or real AWS), where nothing needs filling in. When it returns
+    True, `provision()` also publishes the service's AWS/ECS metrics, as ECS would.
     """
     try:
         from moto.backends import get_backend
@@ -230,7 +233,16 @@ def fill_moto_gaps(region: str, cluster: str, service: str, create_args: Mapping
         moto_service.deployment_configuration = dict(create_args["deploymentConfiguration"])
     if "capacityProviderStrategy" in create_args:
         moto_service.capacity_provider_strategy = list(create_args["capacityProviderStrategy"])
+        moto_service.launch_type = None  # moto reports EC2; AWS reports no launch type here
     return True
+
+
+def _publish_service_metrics(source: Any, cluster: str, service: str) -> None:
+    """One datapoint of the AWS/ECS metrics real ECS publishes for a running service."""
+    dims = [{"Name": "ClusterName", "Value": cluster}, {"Name": "ServiceName", "Value": service}]
+    _client(source, "cloudwatch").put_metric_data(Namespace="AWS/ECS", MetricData=[
+        {"MetricName": metric, "Dimensions": dims, "Value": 1.0, "Unit": "Percent"}
+        for metric in ("CPUUtilization", "MemoryUtilization")])
 
 
 def _route_out(ec2: Any, vpc_id: str, subnet_ids: Sequence[str], route: str) -> str:
@@ -273,10 +285,15 @@ def config_dict(
     replicas_range: tuple[int, int] = (1, 4),
     metrics: Sequence[Mapping[str, Any]] | None = None,
     ab_timeout: float = 2,
+    cluster: str | None = None,
+    service_name: str | None = None,
 ) -> dict[str, Any]:
-    """The config (as a dict) for the component `setup.name` of what `provision()` built."""
+    """The config (as a dict) for the component `setup.name` of what `provision()` built.
+
+    `cluster` and `service_name` override the names (to point the config somewhere wrong).
+    """
     component: dict[str, Any] = {
-        "service_name": setup.service, "cluster": setup.cluster,
+        "service_name": service_name or setup.service, "cluster": cluster or setup.cluster,
         "settings": {
             "cpu": {"type": "enum", "unit": "vCPU", "values": list(cpu_values)},
             "mem": {"type": "range", "unit": "GiB", "min": memory_range[0], "max": memory_range[1],

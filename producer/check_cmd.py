@@ -1,0 +1,107 @@
+"""`servo-fargate check`: preflight the setup behind every component, with remedies."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from worker.config import load_config
+from worker.errors import ConfigError
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # at least one check failed
+EXIT_BAD_CONFIG = 2  # the config (or --only) is invalid
+
+EPILOG = """\
+examples:
+  servo-fargate check --config config.yaml
+  servo-fargate check --only lb,network.route-out --format json
+
+verdicts: pass; warn (works, but slows or risks every step); fail (fix before tuning);
+unverified (this endpoint or account cannot tell, e.g. IAM simulation on moto; not a failure)
+
+exit codes: 0 nothing failed, 1 a check failed, 2 bad config
+"""
+
+
+def register(sub: Any) -> None:
+    """Add the `check` subcommand to the CLI's subparsers."""
+    p = sub.add_parser("check", help="preflight the AWS setup of every component, with remedies",
+                       description=__doc__, epilog=EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--config", metavar="PATH",
+                   help="config file (default: $SERVO_CONFIG, else ./config.yaml)")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="output format")
+    p.add_argument("--only", metavar="ID,...", default="",
+                   help="run only these checks: ids (lb.target-type) or areas (lb)")
+    p.set_defaults(handler=cmd_check)
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Run the checks; print them as a table or JSON; return the exit code."""
+    from botocore.exceptions import BotoCoreError
+
+    from worker import preflight
+    from worker.aws import Clients
+    from worker.preflight.model import CheckResult
+
+    out = out or sys.stdout
+    only = [part for part in args.only.split(",") if part.strip()]
+    try:
+        preflight.select(only)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        bad = CheckResult("config.valid", None, "fail", "; ".join(exc.problems),
+                          "fix the listed fields (servo-fargate validate prints the same problems)")
+        _print([bad], args.format, out)
+        return EXIT_BAD_CONFIG
+    try:
+        clients = Clients.from_env()
+    except BotoCoreError as exc:
+        bad = CheckResult("config.credentials", None, "fail", f"cannot create AWS clients: {exc}",
+                          "set AWS_REGION and credentials (AWS_PROFILE or access keys)")
+        _print([bad], args.format, out)
+        return EXIT_FAILED
+    results = preflight.run_checks(config, clients, only=only)
+    _print(results, args.format, out)
+    return preflight.exit_code(results)
+
+
+def _print(results: Sequence[Any], fmt: str, out: TextIO) -> None:
+    if fmt == "json":
+        json.dump({"checks": [r.to_dict() for r in results], "summary": _summary(results)}, out, indent=2)
+        out.write("\n")
+    else:
+        out.write(format_table(results))
+
+
+def _summary(results: Sequence[Any]) -> dict[str, int]:
+    from worker.preflight import VERDICTS
+
+    return {v: sum(1 for r in results if r.verdict == v) for v in VERDICTS}
+
+
+def format_table(results: Sequence[Any]) -> str:
+    """Results grouped by component (global checks first), one line each, remedies indented."""
+    groups: dict[str | None, list[Any]] = {}
+    for res in results:
+        groups.setdefault(res.component, []).append(res)
+    width = max((len(r.id) for r in results), default=10)
+    lines = []
+    for component, members in groups.items():
+        lines.append(f"{component}" if component else "(all components)")
+        for res in members:
+            lines.append(f"  {res.verdict.upper():<10} {res.id:<{width}}  {res.finding}")
+            if res.remedy and res.verdict != "pass":
+                lines.append(f"  {'':<10} {'':<{width}}  remedy: {res.remedy}")
+        lines.append("")
+    summary = _summary(results)
+    lines.append(", ".join(f"{n} {v}" for v, n in summary.items()))
+    return "\n".join(lines) + "\n"

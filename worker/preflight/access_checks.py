@@ -1,0 +1,124 @@
+"""Checks of what the worker may do and reach: IAM permissions, the ab URL, CloudWatch metrics."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlparse
+
+from worker.preflight import resources as r
+from worker.preflight.model import CheckResult, Context, NotVerifiable, check
+
+# REFERENCE §2: every action the worker calls. iam:PassRole is taskdef.pass-role's.
+WORKER_ACTIONS = (
+    "ecs:DescribeServices", "ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition",
+    "ecs:UpdateService", "ecs:ListTasks", "ecs:DescribeTasks",
+    "elasticloadbalancing:DescribeTargetHealth", "elasticloadbalancing:DescribeTargetGroups",
+    "cloudwatch:GetMetricData",
+)
+
+
+@check("permissions.iam", critical=True, scope="global")
+def permissions(ctx: Context) -> CheckResult:
+    denied = r.simulate(ctx, list(WORKER_ACTIONS), ["*"])
+    if denied:
+        return ctx.fail(f"the caller's IAM policies do not allow: {', '.join(denied)}",
+                        "grant these actions to the worker's IAM user or role")
+    return ctx.ok(f"the caller's IAM policies allow all {len(WORKER_ACTIONS)} actions the worker uses")
+
+
+@check("loadpath.reachable", scope="global")
+def reachable(ctx: Context) -> CheckResult:
+    url, timeout = ctx.config.ab.url, ctx.config.ab.timeout
+    if not url:
+        return ctx.warn("ab.url is not set (nor $AB_TEST_URL): benchmarks have no target",
+                        "set ab.url to the load balancer's URL, with a path (http://host/)")
+    # config validation allows only http:// and https:// URLs here
+    request = urllib.request.Request(url, method="GET", headers=_headers(ctx.config.ab.headers))  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            status = int(response.status)
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+        reason = getattr(exc, "reason", exc)
+        return ctx.fail(f"GET {url} from this host failed within {timeout:g} s: {reason}",
+                        "check that the load balancer's security group and listener accept this host, "
+                        "and that ab.url names the load balancer")
+    if status >= 500:
+        return ctx.warn(f"GET {url} answered HTTP {status}",
+                        "check the service's tasks are healthy behind the load balancer")
+    return ctx.ok(f"GET {url} answered HTTP {status}")
+
+
+def _headers(lines: tuple[str, ...]) -> dict[str, str]:
+    return dict(tuple(part.strip() for part in line.split(":", 1)) for line in lines)  # type: ignore[misc]
+
+
+@check("loadpath.routes-to-lb")
+def routes_to_lb(ctx: Context) -> CheckResult:
+    url = ctx.config.ab.url
+    if not url:
+        raise NotVerifiable("ab.url is not set (see loadpath.reachable)")
+    host = (urlparse(url).hostname or "").lower()
+    lbs = r.load_balancers(ctx)
+    dns = {str(lb["DNSName"]).lower(): lb["LoadBalancerName"] for lb in lbs}
+    if host in dns:
+        return ctx.ok(f"ab.url host {host} is load balancer {dns[host]}'s DNS name")
+    if _is_ip(host) and any(host in _addresses(name) for name in dns):
+        return ctx.ok(f"ab.url host {host} is an address of load balancer {', '.join(dns.values())}")
+    raise NotVerifiable(f"cannot tell whether ab.url host {host} routes to load balancer "
+                        f"{', '.join(f'{n} ({d})' for d, n in dns.items()) or '(none)'}")
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host)
+    except OSError:
+        return False
+    return True
+
+
+def _addresses(name: str) -> set[str]:
+    try:
+        return {str(info[4][0]) for info in socket.getaddrinfo(name, None)}
+    except OSError:
+        return set()
+
+
+@check("metrics.exist", scope="global")
+def metrics_exist(ctx: Context) -> CheckResult:
+    queries = ctx.config.cloudwatch.metrics if ctx.config.cloudwatch else ()
+    stats = [(q["Id"], q["MetricStat"]["Metric"]) for q in queries if "MetricStat" in q]
+    if not stats:
+        return ctx.ok("no CloudWatch MetricStat queries are configured")
+    missing = [f"{qid} ({_describe(metric)})" for qid, metric in stats if not _exists(ctx, metric)]
+    if missing:
+        return ctx.fail(f"no CloudWatch metric matches: {', '.join(missing)}",
+                        "fix the namespace, metric name and dimensions (aws cloudwatch list-metrics "
+                        "--namespace ... shows what exists); note that dimensions must match exactly")
+    return ctx.ok(f"all {len(stats)} CloudWatch metrics exist: {', '.join(qid for qid, _ in stats)}")
+
+
+def _exists(ctx: Context, metric: Mapping[str, Any]) -> bool:
+    dims = sorted((d["Name"], d["Value"]) for d in metric.get("Dimensions", []))
+    args: dict[str, Any] = {"Namespace": metric["Namespace"], "MetricName": metric["MetricName"]}
+    if dims:
+        args["Dimensions"] = [{"Name": n, "Value": v} for n, v in dims]
+    found = ctx.cached("cw.list", repr(sorted(args.items())), fetch=lambda: _list_metrics(ctx, args))
+    # list_metrics also returns metrics with extra dimensions; the query needs the exact set.
+    return any(sorted((d["Name"], d["Value"]) for d in m.get("Dimensions", [])) == dims for m in found)
+
+
+def _list_metrics(ctx: Context, args: dict[str, Any]) -> list[dict[str, Any]]:
+    pages = ctx.clients.cloudwatch.get_paginator("list_metrics").paginate(**args)
+    return [m for page in pages for m in page.get("Metrics", [])]
+
+
+def _describe(metric: Mapping[str, Any]) -> str:
+    dims = ", ".join(f"{d['Name']}={d['Value']}" for d in metric.get("Dimensions", []))
+    return f"{metric['Namespace']} {metric['MetricName']}" + (f" {dims}" if dims else "")
