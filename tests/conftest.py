@@ -18,6 +18,10 @@ os.environ.update(
     AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
     AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1",
 )
+# Tests use their own Redis database (never the default 0 a running instance may use), set
+# before worker.app is imported anywhere, since the Celery app reads it once.
+TEST_REDIS_URL = os.environ.get("SERVO_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+os.environ["SERVO_REDIS_URL"] = TEST_REDIS_URL
 for _var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AB_TEST_URL", "AB_HEADERS", "FARGATE_CLUSTER",
              "SERVO_CONFIG"):
     os.environ.pop(_var, None)
@@ -53,3 +57,15 @@ def clients(aws_endpoint: str):  # type: ignore[no-untyped-def]
     from worker.aws import Clients
 
     return Clients.from_env(max_attempts=1)
+
+
+@pytest.fixture
+def redis_db() -> Iterator[object]:
+    """The tests' Redis database, emptied before and after the test."""
+    import redis
+
+    client = redis.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()

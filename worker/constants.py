@@ -19,3 +19,34 @@ DEFAULT_MAX_TASK_FAILURES = 1  # a task of the new deployment that dies fails th
 
 # Tags the worker puts on task definition revisions it registers.
 TAG_MANAGED_BY = "servo-fargate:managed-by"
+
+# Queues: control (adjust, poll: any host with AWS credentials) and load (benchmark: the
+# host next to apache bench, one benchmark at a time).
+QUEUE_CONTROL = "control"
+QUEUE_LOAD = "load"
+
+# Task names: the producer sends by name, so submitting never imports boto3 or ab.
+TASK_ADJUST = "servo.adjust"
+TASK_POLL = "servo.poll_stability"
+TASK_BENCHMARK = "servo.benchmark"
+TASK_METRICS = "servo.collect_metrics"
+TASK_FINISH = "servo.finish_sweep"
+
+# Redis keys (every key the project owns starts with this prefix).
+KEY_PREFIX = "servo:"
+KEY_STEP = KEY_PREFIX + "step:{id}"  # JSON step record
+KEY_STEPS = KEY_PREFIX + "steps"  # zset: step id by creation time
+KEY_SWEEP = KEY_PREFIX + "sweep:{id}"  # JSON sweep header
+KEY_SWEEP_STEPS = KEY_PREFIX + "sweep:{id}:steps"  # list: step ids in sweep order
+KEY_SWEEPS = KEY_PREFIX + "sweeps"  # zset: sweep id by creation time
+KEY_CANCEL = KEY_PREFIX + "cancel:{id}"  # set when a step is asked to stop
+KEY_LEASE = KEY_PREFIX + "lease:{cluster}/{service}"  # the step that owns a service now
+KEY_EVENTS = KEY_PREFIX + "events"  # pub/sub channel: step ids whose record changed
+
+ENV_VISIBILITY_TIMEOUT = "SERVO_VISIBILITY_TIMEOUT"
+# Above the longest single task run (a benchmark: warmup + duration + margin); every client
+# (worker, producer, Flower) loads it from worker.app, since the shortest one wins.
+DEFAULT_VISIBILITY_TIMEOUT_S = 4 * 3600
+LEASE_TTL_S = 120  # renewed by every task run of the step; outlives a crashed worker briefly
+LEASE_WAIT_S = 1.0  # how often a step waiting for its service's lease asks again
+RECORD_TTL_S = 90 * 24 * 3600  # step records are kept 90 days

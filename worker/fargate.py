@@ -106,19 +106,24 @@ def describe(ecs: Any, comp: Component) -> dict[str, Any]:
     return out
 
 
-def adjust(ecs: Any, comp: Component, target: Target) -> AdjustResult:
+def adjust(ecs: Any, comp: Component, target: Target, previous: Snapshot | None = None) -> AdjustResult:
     """Move the service to `target`. Registers nothing and deploys nothing when nothing
-    changes; reuses an identical earlier revision instead of registering a duplicate."""
+    changes; reuses an identical earlier revision instead of registering a duplicate.
+
+    `previous` is what to roll back to; a redelivered step passes the snapshot it recorded
+    before its first attempt changed anything, since the service may already be changed.
+    """
     state = read_state(ecs, comp)
     _require_fargate(state.service, comp)
     current = registration(state.task_definition)
     wanted = build_registration(current, comp, target)
     desired = target.replicas if target.replicas is not None else int(state.service["desiredCount"])
-    previous = state.snapshot
+    previous = previous or state.snapshot
     same_revision = fingerprint(wanted) == fingerprint(current)
-    if same_revision and desired == previous.desired_count:
-        return AdjustResult(previous.task_definition, desired, None, previous, False, False, False)
-    arn, registered, reused = previous.task_definition, False, False
+    current_arn = state.snapshot.task_definition
+    if same_revision and desired == state.snapshot.desired_count:
+        return AdjustResult(current_arn, desired, None, previous, False, False, False)
+    arn, registered, reused = current_arn, False, False
     if not same_revision:
         arn = find_revision(ecs, wanted) or ""
         reused = bool(arn)

@@ -151,12 +151,20 @@ class Watcher:
     DescribeServices every time; target health only once the counts are done; stopped
     tasks only when ECS counts a failed task (or every few seconds as a fallback)."""
 
-    def __init__(self, clients: Clients, comp: Component, expect: Expectation):
+    def __init__(self, clients: Clients, comp: Component, expect: Expectation,
+                 memo: Mapping[str, Any] | None = None):
         self.clients, self.comp, self.expect = clients, comp, expect
-        self._failed_seen = 0
-        self._stopped: list[StoppedTask] = []
-        self._last_stopped_check = 0.0
+        memo = memo or {}
+        self._failed_seen = int(memo.get("failed_seen", 0))
+        self._stopped = [StoppedTask(t["arn"], t["reason"], tuple(t["exit_codes"]))
+                         for t in memo.get("stopped", [])]
+        self._last_stopped_check = float(memo.get("stopped_checked_at", 0.0))
         self.calls = 0  # AWS calls made, for benchmarks
+
+    def memo(self) -> dict[str, Any]:
+        """What the next look needs to remember, as JSON (a retried task carries it)."""
+        return {"failed_seen": self._failed_seen, "stopped_checked_at": self._last_stopped_check,
+                "stopped": [asdict(t) for t in self._stopped]}
 
     def poll(self) -> Observation:
         service = fargate.describe_service(self.clients.ecs, self.comp)
@@ -176,7 +184,7 @@ class Watcher:
 
     def _check_stopped(self, ours: Mapping[str, Any]) -> None:
         failed = int(ours.get("failedTasks") or 0)
-        now = time.monotonic()
+        now = time.time()
         if failed <= self._failed_seen and now - self._last_stopped_check < STOPPED_CHECK_EVERY_S:
             return
         self._failed_seen, self._last_stopped_check = failed, now

@@ -106,3 +106,31 @@ def _check_one(comp: Component, name: str, value: Any, path: str, problems: Prob
         problems.add(path, problem)
         return None
     return native
+
+
+# Per-step load overrides: the ab keys by name, and the original driver's `load` message.
+CONTROL_KEYS = {"duration": "duration", "warmup": "warmup", "concurrency": "concurrency"}
+LEGACY_LOAD_KEYS = {"t_limit": "duration", "t_warmup": "warmup", "n_threads": "concurrency"}
+
+
+def validate_control(raw: Any) -> dict[str, float | int]:
+    """Check a step's `control` (load overrides); return the ab overrides it asks for."""
+    problems = Problems()
+    spec = problems.mapping(raw, "control") or {}
+    out: dict[str, float | int] = {}
+    load = problems.mapping(spec.get("load"), "control.load") or {}
+    problems.unknown_keys(spec, "control", (*CONTROL_KEYS, "load"))
+    problems.unknown_keys(load, "control.load", (*LEGACY_LOAD_KEYS, "n_requests", "test_url"))
+    for source, keys, path in ((load, LEGACY_LOAD_KEYS, "control.load"), (spec, CONTROL_KEYS, "control")):
+        for key, name in keys.items():
+            integer = name == "concurrency"
+            minimum = 0 if name == "warmup" else 1 if integer else 0
+            value = problems.number(source, key, path, default=None, minimum=minimum, integer=integer,
+                                    strict_min=name == "duration")
+            if value is not None:
+                out[name] = int(value) if integer else value
+    if "test_url" in load:
+        problems.add("control.load.test_url", "the load URL comes from the config (ab.url or "
+                                              "$AB_TEST_URL), never from a step")
+    problems.raise_if_any()
+    return out

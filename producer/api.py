@@ -1,0 +1,193 @@
+"""The Python API an optimizer calls: submit steps and sweeps, wait, cancel, read results.
+
+It validates every step against the config before anything is enqueued, creates the step
+records, and sends the stage tasks by name: it never imports boto3 or runs ab.
+
+    producer = Producer.from_config("config.yaml")
+    handle = producer.submit("web", {"cpu": 0.5, "mem": 1, "GOGC": 90})
+    record = handle.wait(timeout=900)
+    print(record["status"], record["measurement"]["metrics"]["requests throughput"])
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from celery import Celery, chain
+from celery.canvas import Signature
+
+from worker import constants as C
+from worker.config import Config, load_config
+from worker.errors import ConfigError
+from worker.records import TERMINAL, RecordStore
+from worker.steps import validate_control, validate_step
+
+WAIT_POLL_S = 0.2  # how often wait() looks at the records
+BENCH_TIME_MARGIN_S = 120  # benchmark hard time limit beyond warmup + duration + timeouts
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """One step to run: a component, the settings to apply, optional load overrides."""
+
+    component: str
+    settings: Mapping[str, Any]
+    control: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"component": self.component, "settings": dict(self.settings), "control": dict(self.control)}
+
+
+class StepHandle:
+    def __init__(self, producer: Producer, step_id: str):
+        self.producer, self.id = producer, step_id
+
+    def record(self) -> dict[str, Any]:
+        return self.producer.store.require(self.id)
+
+    def wait(self, timeout: float | None = None) -> dict[str, Any]:
+        """Block until the step ends; return its record. Raises TimeoutError."""
+        return self.producer.wait([self.id], timeout)[0]
+
+    def cancel(self) -> None:
+        self.producer.cancel(self.id)
+
+
+class SweepHandle:
+    def __init__(self, producer: Producer, sweep_id: str, step_ids: Sequence[str]):
+        self.producer, self.id, self.step_ids = producer, sweep_id, list(step_ids)
+
+    @property
+    def steps(self) -> list[StepHandle]:
+        return [StepHandle(self.producer, i) for i in self.step_ids]
+
+    def records(self) -> list[dict[str, Any]]:
+        return self.producer.store.many(self.step_ids)
+
+    def wait(self, timeout: float | None = None) -> list[dict[str, Any]]:
+        return self.producer.wait(self.step_ids, timeout)
+
+    def cancel(self) -> None:
+        for step_id in self.step_ids:
+            self.producer.cancel(step_id)
+
+
+class Producer:
+    """Submits steps for one config; several producers may share one Redis."""
+
+    def __init__(self, config: Config, store: RecordStore, app: Celery | None = None):
+        from worker.app import app as default_app
+
+        self.config, self.store, self.app = config, store, app or default_app
+
+    @classmethod
+    def from_config(cls, path: str | None = None, redis_url: str | None = None) -> Producer:
+        from worker.app import redis_url as default_url
+
+        return cls(load_config(path), RecordStore.from_url(redis_url or default_url()))
+
+    def validate(self, specs: Sequence[StepSpec]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """Every step's target and control, or ConfigError naming every bad field."""
+        problems: list[str] = []
+        out = []
+        for i, spec in enumerate(specs):
+            prefix = f"steps[{i}]." if len(specs) > 1 else ""
+            try:
+                target = validate_step(self.config, spec.component, spec.settings).to_dict()
+                control = validate_control(spec.control)
+                out.append((target, control))
+            except ConfigError as exc:
+                problems += [prefix + p for p in exc.problems]
+        if not specs:
+            problems.append("steps: the sweep holds no step")
+        if problems:
+            raise ConfigError(problems)
+        return out
+
+    def submit(self, component: str, settings: Mapping[str, Any],
+               control: Mapping[str, Any] | None = None) -> StepHandle:
+        """Validate one step, record it, and enqueue its chain."""
+        sweep = self.submit_sweep([StepSpec(component, settings, control or {})], sweep=False)
+        return sweep.steps[0]
+
+    def submit_sweep(self, specs: Sequence[StepSpec], *, name: str | None = None,
+                     sweep: bool = True) -> SweepHandle:
+        """Validate every step first (nothing is enqueued if one is bad), then run them
+        one after another in this order, as one chain that outlives this process."""
+        checked = self.validate(specs)
+        sweep_id = None
+        if sweep:
+            from worker.records import new_id
+            sweep_id = new_id()
+        records = [self.store.create_step(spec.component, spec.settings, target, control,
+                                          sweep_id=sweep_id, index=i if sweep else None)
+                   for i, (spec, (target, control)) in enumerate(zip(specs, checked, strict=True))]
+        ids = [r["id"] for r in records]
+        if sweep_id:
+            self.store.create_sweep(ids, name=name, source=[s.to_dict() for s in specs], sweep_id=sweep_id)
+        try:
+            chain(*[sig for record in records for sig in self._signatures(record)]).apply_async()
+        except Exception as exc:
+            for step_id in ids:  # a record never claims to be queued when it is not
+                self.store.finish(step_id, "failed", reason="enqueue", message=f"could not enqueue: {exc}")
+            raise
+        return SweepHandle(self, sweep_id or ids[0], ids)
+
+    def _signatures(self, record: Mapping[str, Any]) -> list[Signature]:
+        step_id = record["id"]
+        ab = self.config.ab
+        control = record["control"]
+        bench_limit = (float(control.get("warmup", ab.warmup)) + float(control.get("duration", ab.duration))
+                       + 2 * ab.timeout + BENCH_TIME_MARGIN_S)
+
+        def sig(name: str, stage: str, **options: Any) -> Signature:
+            return self.app.signature(name, kwargs={"step_id": step_id}, immutable=True).set(
+                task_id=f"{step_id}.{stage}", **options)
+
+        return [sig(C.TASK_ADJUST, "adjust", queue=C.QUEUE_CONTROL),
+                sig(C.TASK_POLL, "poll", queue=C.QUEUE_CONTROL),
+                sig(C.TASK_BENCHMARK, "benchmark", queue=C.QUEUE_LOAD,
+                    time_limit=bench_limit, soft_time_limit=bench_limit - 30)]
+
+    def replay(self, sweep_id: str) -> SweepHandle:
+        """Run a stored sweep's steps again, in the same order, as a new sweep."""
+        stored = self.store.sweep(sweep_id)
+        if stored is None:
+            raise ConfigError([f"sweep: no sweep {sweep_id!r} in Redis"])
+        specs = [StepSpec(s["component"], s["settings"], s.get("control") or {})
+                 for s in stored.get("source") or []]
+        return self.submit_sweep(specs, name=f"replay of {sweep_id}")
+
+    def cancel(self, step_id: str) -> None:
+        """Ask the step to stop; a step still queued ends at once, a running one rolls back."""
+        self.store.require(step_id)
+        self.store.request_cancel(step_id)
+        self.store.update(step_id, _cancel_if_queued)
+
+    def wait(self, step_ids: Sequence[str], timeout: float | None = None) -> list[dict[str, Any]]:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            records = self.store.many(step_ids)
+            if all(r["status"] in TERMINAL for r in records):
+                return records
+            if deadline is not None and time.monotonic() >= deadline:
+                pending = [r["id"] for r in records if r["status"] not in TERMINAL]
+                raise TimeoutError(f"steps still running after {timeout:g} s: {', '.join(pending)}")
+            time.sleep(WAIT_POLL_S)
+
+    def results(self, sweep_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        if sweep_id:
+            if self.store.sweep(sweep_id) is None:
+                raise ConfigError([f"sweep: no sweep {sweep_id!r} in Redis"])
+            return self.store.sweep_steps(sweep_id)
+        return self.store.recent_steps(limit)
+
+
+def _cancel_if_queued(record: dict[str, Any]) -> None:
+    if record["status"] == "queued":
+        record.update(status="cancelled", reason="cancelled", message="cancelled before it started",
+                      finished_at=time.time())
+        record["progress"] = {"percent": 100, "stage": "cancelled", "message": "cancelled before it started"}

@@ -1,0 +1,50 @@
+"""The Celery app and its settings for long tasks on the Redis broker (REFERENCE.md §5).
+
+Imported by the worker, the producer and Flower alike, so every client shares the same
+`broker_transport_options` (the shortest visibility timeout of any client would win).
+It imports no task module and no boto3: `include` loads the tasks in the worker only.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+from worker import constants as C
+
+
+def redis_url() -> str:
+    return os.environ.get(C.ENV_REDIS_URL, C.DEFAULT_REDIS_URL)
+
+
+def visibility_timeout() -> int:
+    return int(os.environ.get(C.ENV_VISIBILITY_TIMEOUT, C.DEFAULT_VISIBILITY_TIMEOUT_S))
+
+
+def make_app() -> Celery:
+    app = Celery("servo", broker=redis_url(), backend=redis_url(), include=["worker.tasks"])
+    transport = {"visibility_timeout": visibility_timeout()}
+    app.conf.update(
+        # JSON only: pickle would let anyone who can write to the broker run code here.
+        task_serializer="json", result_serializer="json", accept_content=["json"],
+        event_serializer="json", result_accept_content=["json"],
+        # A killed worker's task comes back; every task is safe to run twice.
+        task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
+        worker_cancel_long_running_tasks_on_connection_loss=True,
+        broker_transport_options=transport, result_backend_transport_options=transport,
+        broker_connection_retry_on_startup=True,
+        task_routes={
+            C.TASK_ADJUST: {"queue": C.QUEUE_CONTROL}, C.TASK_POLL: {"queue": C.QUEUE_CONTROL},
+            C.TASK_METRICS: {"queue": C.QUEUE_CONTROL}, C.TASK_FINISH: {"queue": C.QUEUE_CONTROL},
+            C.TASK_BENCHMARK: {"queue": C.QUEUE_LOAD},
+        },
+        task_default_queue=C.QUEUE_CONTROL,
+        task_track_started=True, worker_send_task_events=True, task_send_sent_event=True,
+        worker_hijack_root_logger=False,
+        result_extended=True,
+    )
+    return app
+
+
+app = make_app()

@@ -1,0 +1,289 @@
+"""The stages of a step as plain functions over the record store, the config and AWS.
+
+Each stage reads the step record, does its part, and writes the record: Celery tasks
+(worker.tasks) only call these. Every stage is safe to run twice: a terminal record is
+left alone, adjust reuses the snapshot it stored before changing anything, and the poll
+keeps its phase (settling or rolling back) in the record, not only in the retry message.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import Any
+
+from worker import constants as C
+from worker import fargate, lease, logs
+from worker.aws import Clients
+from worker.config import Component, Config, load_config
+from worker.errors import AdjustmentRejected, ConfigError
+from worker.records import TERMINAL, RecordStore
+from worker.stability import Expectation, Observation, Watcher
+from worker.steps import Target
+
+log = logs.get("servo.pipeline")
+
+Progress = Callable[[str, int, str], None]  # (stage, percent, message)
+Cancelled = Callable[[], bool]
+
+
+class Retry(Exception):
+    """The stage is not done: run the task again after `countdown` seconds."""
+
+    def __init__(self, countdown: float, memo: dict[str, Any] | None = None):
+        super().__init__(f"again in {countdown:.2f} s")
+        self.countdown = max(countdown, 0.0)
+        self.memo = memo or {}
+
+
+@dataclass
+class Runtime:
+    """What stages need, built once per worker process."""
+
+    store: RecordStore
+    config: Config
+
+    @classmethod
+    def from_env(cls) -> Runtime:
+        from worker.app import redis_url
+
+        return cls(store=RecordStore.from_url(redis_url()), config=load_config())
+
+    @cached_property
+    def clients(self) -> Clients:
+        return Clients.from_env()
+
+    def component(self, record: dict[str, Any]) -> Component:
+        return self.config.component(record["component"])
+
+    def lease_key(self, comp: Component) -> str:
+        return lease.lease_key(comp.cluster, comp.service_name)
+
+
+def end(rt: Runtime, step_id: str, status: str, *, reason: str | None = None,
+        message: str | None = None, **fields: Any) -> dict[str, Any]:
+    """Finish the step and free its service."""
+    record = rt.store.finish(step_id, status, reason=reason, message=message, **fields)
+    try:
+        comp = rt.component(record)
+    except ConfigError:
+        return record
+    lease.release(rt.store.r, rt.lease_key(comp), step_id)
+    log.info("step.end", step_id=step_id, status=record["status"], reason=reason, message=message)
+    return record
+
+
+def cancelled(rt: Runtime, step_id: str) -> bool:
+    return rt.store.cancel_requested(step_id)
+
+
+# -- adjust -------------------------------------------------------------------------------
+
+def run_adjust(rt: Runtime, step_id: str, progress: Progress, blocked: Callable[[str], str | None]) -> None:
+    rec = rt.store.require(step_id)
+    if rec["status"] in TERMINAL or rec["applied"]:
+        return
+    comp = rt.component(rec)
+    if cancelled(rt, step_id):
+        end(rt, step_id, "cancelled", reason="cancelled", message="cancelled before anything changed")
+        return
+    if why := blocked(comp.name):
+        end(rt, step_id, "rejected", reason="invalid-service", message=f"preflight failed: {why}")
+        return
+    key = rt.lease_key(comp)
+    if not lease.acquire(rt.store.r, key, step_id):
+        holder = lease.holder(rt.store.r, key)
+        progress("queued", 0, f"waiting for step {holder} to finish with service {comp.service_name}")
+        raise Retry(C.LEASE_WAIT_S)
+    if rt.store.stage(step_id, "adjust", "start", status="adjusting")["status"] != "adjusting":
+        lease.release(rt.store.r, key, step_id)  # cancelled while it waited for the lease
+        return
+    progress("adjusting", 5, f"adjusting service {comp.service_name}")
+    previous = rec["previous"]
+    if previous is None:  # stored before any change, so a redelivery rolls back to it
+        previous = fargate.read_state(rt.clients.ecs, comp).snapshot.__dict__
+        rt.store.set_fields(step_id, previous=previous)
+    try:
+        result = fargate.adjust(rt.clients.ecs, comp, Target.from_dict(rec["target"]),
+                                previous=fargate.Snapshot(**previous))
+    except AdjustmentRejected as exc:  # nothing was changed: adjust checks before it mutates
+        end(rt, step_id, "rejected", reason=exc.reason, message=exc.message)
+        return
+    rt.store.stage(step_id, "adjust", "end", applied=result.to_dict())
+    rt.store.stage(step_id, "settle", "start", status="settling")
+    what = "registered" if result.registered else "reused" if result.reused else "kept"
+    progress("settling", 10, f"{what} {result.task_definition.rsplit('/', 1)[-1]}, "
+                             f"desired {result.desired_count}")
+
+
+# -- poll ---------------------------------------------------------------------------------
+
+def run_poll(rt: Runtime, step_id: str, memo: dict[str, Any], progress: Progress) -> None:
+    """One look at the service. Raises Retry to look again; returns when settled or ended."""
+    rec = rt.store.require(step_id)
+    if rec["status"] in TERMINAL:
+        return
+    if rec["status"] != "settling":
+        return  # already past settling (a redelivered poll after the step moved on)
+    comp = rt.component(rec)
+    lease.renew(rt.store.r, rt.lease_key(comp), step_id)
+    rollback = rec.get("rollback")
+    if rollback is None and cancelled(rt, step_id):
+        if _start_rollback(rt, step_id, comp, rec, "cancelled", "cancelled while settling"):
+            raise Retry(C.DEFAULT_POLL_FIRST_S)
+        return
+    applied = rec["applied"]
+    if rollback is None:
+        expect = Expectation(applied["task_definition"], applied["desired_count"],
+                             applied["deployment_id"], rec["stages"]["settle"]["start"])
+        deadline = rec["stages"]["settle"]["start"] + comp.settle_timeout
+    else:
+        prev = rec["previous"]
+        expect = Expectation(prev["task_definition"], prev["desired_count"], rollback.get("deployment_id"),
+                             rollback["started_at"])
+        deadline = rollback["started_at"] + comp.rollback_timeout
+    watcher = Watcher(rt.clients, comp, expect, memo.get("watch"))
+    obs = watcher.poll()
+    interval = min(float(memo.get("interval", C.DEFAULT_POLL_FIRST_S)) * 2, C.DEFAULT_POLL_CAP_S)
+    next_memo = {"watch": watcher.memo(), "interval": interval}
+    if rollback is None:
+        done = _settle_verdict(rt, step_id, comp, rec, obs, deadline, progress)
+    else:
+        done = _rollback_verdict(rt, step_id, rec, obs, deadline, progress)
+    if not done:
+        raise Retry(interval, next_memo)
+
+
+def _settle_verdict(rt: Runtime, step_id: str, comp: Component, rec: dict[str, Any], obs: Observation,
+                    deadline: float, progress: Progress) -> bool:
+    """Act on a look while settling; True when the poll has its answer."""
+    if obs.state == "stable":
+        rt.store.stage(step_id, "settle", "end", status="measuring")
+        progress("measuring", 100, obs.message)
+        return True
+    if obs.state == "failed":
+        return not _start_rollback(rt, step_id, comp, rec, obs.reason or "unstable", obs.message)
+    if time.time() >= deadline:
+        return not _start_rollback(rt, step_id, comp, rec, "timeout",
+                                   f"not stable after {comp.settle_timeout:g} s: {obs.message}")
+    progress("settling", 10 + int(obs.percent * 0.9), obs.message)
+    return False
+
+
+def _start_rollback(rt: Runtime, step_id: str, comp: Component, rec: dict[str, Any],
+                    reason: str, message: str) -> bool:
+    """Record why first (a redelivery must not forget it), then put the old revision back.
+    False when the rollback could not even be asked for (the step is then ended)."""
+    prev = rec["previous"]
+    rollback = {"reason": reason, "message": message, "started_at": time.time(),
+                "task_definition": prev["task_definition"], "desired_count": prev["desired_count"]}
+    rt.store.set_fields(step_id, rollback=rollback)
+    log.warning("step.rollback", step_id=step_id, reason=reason, message=message)
+    try:
+        dep = fargate.rollback(rt.clients.ecs, comp, fargate.Snapshot(**prev))
+    except Exception as exc:  # the step's own failure must still be recorded
+        log.error("step.rollback-failed", step_id=step_id, error=str(exc))
+        end(rt, step_id, "cancelled" if reason == "cancelled" else "rejected", reason=reason,
+            message=message, rollback={**rollback, "ok": False, "message": f"rollback failed: {exc}"})
+        return False
+    rt.store.set_fields(step_id, rollback={**rollback, "deployment_id": dep})
+    return True
+
+
+def _rollback_verdict(rt: Runtime, step_id: str, rec: dict[str, Any], obs: Observation, deadline: float,
+                      progress: Progress) -> bool:
+    rollback = rec["rollback"]
+    if obs.state == "settling" and time.time() < deadline:
+        progress("settling", 50, f"rolling back: {obs.message}")
+        return False
+    ok = obs.state == "stable"
+    report = {**rollback, "ok": ok, "message": obs.message if ok or obs.state == "failed"
+              else f"not stable after the rollback timeout: {obs.message}"}
+    status = "cancelled" if rollback["reason"] == "cancelled" else "rejected"
+    end(rt, step_id, status, reason=rollback["reason"], message=rollback["message"], rollback=report)
+    return True
+
+
+# -- benchmark ----------------------------------------------------------------------------
+
+def ab_config(rt: Runtime, rec: dict[str, Any]) -> Any:
+    overrides = {k: v for k, v in (rec.get("control") or {}).items()
+                 if k in ("duration", "warmup", "concurrency")}
+    return replace(rt.config.ab, **overrides)
+
+
+def run_benchmark(rt: Runtime, step_id: str, progress: Progress, is_cancelled: Cancelled) -> float | None:
+    """Run ab; return when CloudWatch should be read (None: the step is finished)."""
+    from worker.abrun import AbFailed, run_ab
+    from worker.errors import MeasurementFailed
+    from worker.measurement import build_measurement
+
+    rec = rt.store.require(step_id)
+    if rec["status"] != "measuring":
+        return None
+    comp = rt.component(rec)
+    key = rt.lease_key(comp)
+    cfg = ab_config(rt, rec)
+    if not cfg.url:
+        end(rt, step_id, "failed", reason="no-load-url", message="ab.url is not set (config or $AB_TEST_URL)")
+        return None
+    rt.store.stage(step_id, "measure", "start")
+
+    def on_progress(phase: str, elapsed: float, planned: float) -> None:
+        lease.renew(rt.store.r, key, step_id)
+        total = cfg.warmup + cfg.duration
+        done = elapsed + (cfg.warmup if phase == "measure" else 0)
+        progress("measuring", int(100 * done / max(total, 1e-9)),
+                 f"{phase} {elapsed:.0f}/{planned:.0f} s at concurrency {cfg.concurrency}")
+
+    try:
+        run = run_ab(cfg, progress=on_progress, cancel=lambda: is_cancelled() or cancelled(rt, step_id))
+    except AbFailed as exc:
+        status = "cancelled" if exc.kind == "cancelled" else "failed"
+        end(rt, step_id, status, reason=exc.kind, message=str(exc))
+        return None
+    except (MeasurementFailed, ConfigError) as exc:
+        end(rt, step_id, "failed", reason="measurement", message=str(exc))
+        return None
+    measurement = build_measurement(run).to_dict()
+    fields: dict[str, Any] = {"measurement": measurement, "window": [run.started, run.finished]}
+    if run.cancelled:
+        end(rt, step_id, "cancelled", reason="cancelled", message="cancelled during the benchmark; "
+            "the partial result is kept", **fields)
+        return None
+    lease.release(rt.store.r, key, step_id)  # the service is free while CloudWatch catches up
+    cw = rt.config.cloudwatch
+    if cw is None or not cw.metrics:
+        end(rt, step_id, "succeeded", **fields)
+        return None
+    ready = run.finished + cw.delay
+    rt.store.stage(step_id, "measure", "end", **fields,
+                   progress={"percent": 95, "stage": "measuring",
+                             "message": f"waiting {cw.delay:g} s for CloudWatch data"})
+    return ready
+
+
+def run_metrics(rt: Runtime, step_id: str, ready_at: float) -> None:
+    from worker.cloudwatch import period_of, query_window, read_metrics
+    from worker.measurement import Measurement, cloudwatch_metrics
+
+    rec = rt.store.require(step_id)
+    if rec["status"] in TERMINAL:
+        return
+    if time.time() < ready_at:
+        raise Retry(ready_at - time.time())
+    cw = rt.config.cloudwatch
+    assert cw is not None
+    started, finished = rec["window"]
+    window = query_window(started, finished, period_of(cw.metrics))
+    metrics = read_metrics(rt.clients.cloudwatch, cw.metrics, *window)
+    base = Measurement.from_dict(rec["measurement"])
+    notes = {m.id: m.note for m in metrics if m.mean is None}
+    annotations = {**base.annotations,
+                   "cloudwatch window": [window[0].isoformat(), window[1].isoformat()]}
+    if notes:
+        annotations["missing metrics"] = notes
+    merged = Measurement(metrics={**base.metrics, **cloudwatch_metrics(metrics)}, annotations=annotations)
+    end(rt, step_id, "succeeded", measurement=merged.to_dict())

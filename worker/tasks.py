@@ -1,0 +1,185 @@
+"""The Celery tasks: thin wrappers that run a pipeline stage and report progress.
+
+A step is the chain adjust -> poll_stability -> benchmark (control, control, load); the
+benchmark enqueues collect_metrics for when CloudWatch has the data. Waiting is done by
+retrying with a countdown, so no worker slot sleeps while a service settles. Every task
+catches what it can: a step always ends with a record that says why.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import structlog
+from celery import signals
+from celery.contrib.abortable import AbortableTask
+
+from worker import constants as C
+from worker import logs, pipeline
+from worker.app import app
+from worker.errors import AdjustmentFailed, MeasurementFailed
+
+log = logs.get("servo.tasks")
+AWS_RETRIES = 5  # transient AWS failures (throttling, 5xx) per stage before the step fails
+PROGRESS_EVERY_S = 0.5  # record and Flower updates at most this often, and on every change of stage
+PREFLIGHT_TTL_S = 600  # critical checks are repeated this often, so a fixed setup is noticed
+
+_runtime: pipeline.Runtime | None = None
+_preflight: tuple[float, dict[str, str]] = (0.0, {})
+
+
+def runtime() -> pipeline.Runtime:
+    global _runtime  # noqa: PLW0603 - one per worker process, built on first use
+    if _runtime is None:
+        _runtime = pipeline.Runtime.from_env()
+    return _runtime
+
+
+def blocked(component: str) -> str | None:
+    """Why the worker refuses steps for `component` (failed critical checks), or None.
+    A pass is trusted for PREFLIGHT_TTL_S; a failure is checked again at the next step,
+    so a setup the user fixes is taken at once."""
+    global _preflight  # noqa: PLW0603 - cached per process
+    checked, passed = _preflight
+    if component in passed and time.time() - checked < PREFLIGHT_TTL_S:
+        return None
+    from worker.preflight import critical_failures
+
+    rt = runtime()
+    found = critical_failures(rt.config, rt.clients)
+    ok = {name: "" for name in rt.config.components if name not in found}
+    _preflight = (time.time(), ok)
+    results = found.get(component)
+    return "; ".join(f"{r.id}: {r.finding}" for r in results) if results else None
+
+
+class StepTask(AbortableTask):
+    """Base of the stage tasks: progress to the record, the result backend and Flower."""
+
+    _last_progress: tuple[float, str] = (0.0, "")
+
+    def progress(self, step_id: str) -> pipeline.Progress:
+        def report(stage: str, percent: int, message: str) -> None:
+            now = time.monotonic()
+            last_at, last_stage = self._last_progress
+            if stage == last_stage and now - last_at < PROGRESS_EVERY_S:
+                return
+            self._last_progress = (now, stage)
+            meta = {"step_id": step_id, "stage": stage, "percent": percent, "message": message}
+            runtime().store.set_fields(step_id, progress={"percent": percent, "stage": stage,
+                                                          "message": message})
+            self.update_state(state="PROGRESS", meta=meta)
+            self.send_event("task-progress", **meta)  # Flower shows PROGRESS only from events
+        return report
+
+    def is_cancelled(self, step_id: str) -> Callable[[], bool]:
+        def check() -> bool:
+            if self.is_aborted():  # Flower's abort: make it stick as the step's cancel flag
+                runtime().store.request_cancel(step_id)
+                return True
+            return pipeline.cancelled(runtime(), step_id)
+        return check
+
+
+@contextmanager
+def step_errors(task: StepTask, step_id: str, stage: str) -> Iterator[dict[str, Any]]:
+    """Run a stage: translate Retry into task.retry, end the step on errors that stay."""
+    action: dict[str, Any] = {}
+    try:
+        yield action
+    except pipeline.Retry as wait:
+        action["retry"] = {"countdown": wait.countdown, "memo": wait.memo}
+    except (AdjustmentFailed, MeasurementFailed) as exc:
+        if task.request.retries < AWS_RETRIES:
+            action["retry"] = {"countdown": min(2 ** task.request.retries, 30), "memo": {}}
+            log.warning("stage.transient", stage=stage, error=str(exc))
+        else:
+            pipeline.end(runtime(), step_id, "failed", reason="aws", message=f"{stage}: {exc}")
+    except Exception as exc:  # a bug or an outage must still end the step with a reason
+        log.exception("stage.error", stage=stage)
+        pipeline.end(runtime(), step_id, "failed", reason="error", message=f"{stage}: {exc!r}")
+    if "retry" in action:
+        retry = action["retry"]
+        raise task.retry(countdown=retry["countdown"], max_retries=None,
+                         kwargs={"step_id": step_id, "memo": retry["memo"]})
+
+
+@app.task(bind=True, base=StepTask, name=C.TASK_ADJUST, soft_time_limit=300, time_limit=360)
+def adjust(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) -> str:
+    with step_errors(self, step_id, "adjust"):
+        pipeline.run_adjust(runtime(), step_id, self.progress(step_id), blocked)
+    return step_id
+
+
+@app.task(bind=True, base=StepTask, name=C.TASK_POLL, soft_time_limit=60, time_limit=90)
+def poll_stability(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) -> str:
+    self.is_cancelled(step_id)()  # turns a Flower abort into the step's cancel flag
+    with step_errors(self, step_id, "settle"):
+        pipeline.run_poll(runtime(), step_id, memo or {}, self.progress(step_id))
+    return step_id
+
+
+@app.task(bind=True, base=StepTask, name=C.TASK_BENCHMARK)
+def benchmark(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) -> str:
+    with step_errors(self, step_id, "measure"):
+        ready_at = pipeline.run_benchmark(runtime(), step_id, self.progress(step_id),
+                                          self.is_cancelled(step_id))
+        if ready_at is not None:
+            collect_metrics.apply_async(kwargs={"step_id": step_id, "memo": {"ready_at": ready_at}},
+                                        countdown=max(ready_at - time.time(), 0),
+                                        task_id=f"{step_id}.metrics")
+    return step_id
+
+
+@app.task(bind=True, base=StepTask, name=C.TASK_METRICS, soft_time_limit=120, time_limit=150)
+def collect_metrics(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) -> str:
+    ready_at = float((memo or {}).get("ready_at", 0))
+    with step_errors(self, step_id, "metrics"):
+        try:
+            pipeline.run_metrics(runtime(), step_id, ready_at)
+        except pipeline.Retry as wait:
+            raise pipeline.Retry(wait.countdown, {"ready_at": ready_at}) from None
+    return step_id
+
+
+# -- logging: JSON on every line, bound to the task and its step ---------------------------
+
+@signals.setup_logging.connect
+def _setup_logging(**_: Any) -> None:
+    logs.configure()
+
+
+@signals.task_prerun.connect
+def _bind(task_id: str = "", task: Any = None, kwargs: dict[str, Any] | None = None, **_: Any) -> None:
+    structlog.contextvars.clear_contextvars()
+    step_id = (kwargs or {}).get("step_id")
+    structlog.contextvars.bind_contextvars(
+        task_id=task_id, task_name=getattr(task, "name", None), step_id=step_id,
+        retries=getattr(getattr(task, "request", None), "retries", 0),
+        stage=getattr(task, "name", "").rsplit(".", 1)[-1] or None)
+    if step_id:
+        record = runtime().store.get(step_id)
+        if record:
+            structlog.contextvars.bind_contextvars(component=record["component"])
+
+
+@signals.task_postrun.connect
+def _unbind(**_: Any) -> None:
+    structlog.contextvars.clear_contextvars()
+
+
+@signals.worker_ready.connect
+def _preflight_at_start(**_: Any) -> None:
+    """Run the critical checks once at start, saying in the log why a component is refused."""
+    try:
+        for name in runtime().config.components:
+            why = blocked(name)
+            if why:
+                log.error("preflight.refused", component=name, why=why)
+            else:
+                log.info("preflight.ok", component=name)
+    except Exception as exc:  # the worker still starts; each step checks again
+        log.exception("preflight.error", error=str(exc))
