@@ -1,0 +1,163 @@
+"""`servo-fargate measure`: the benchmark stage alone, against a URL.
+
+apache bench (warmup, then the measured run), then CloudWatch when the config has
+`cloudwatch.metrics`, read `cloudwatch.delay` seconds after the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from worker.config import AbConfig, Config, config_path, load_config
+
+EPILOG = """\
+examples:
+  servo-fargate measure --url http://127.0.0.1:8080/ --duration 10 --warmup 0
+  AB_TEST_URL=http://web.internal/ servo-fargate measure --config config.yaml --format json
+
+Ctrl-C stops ab early; the requests measured so far are still reported (exit code 1).
+"""
+
+
+def add_parser(sub: Any) -> None:
+    """Register `measure` on the CLI's subparsers."""
+    p = sub.add_parser("measure", help="benchmark a URL with apache bench (and CloudWatch if configured)",
+                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--config", metavar="PATH",
+                   help="config file (default: $SERVO_CONFIG, else ./config.yaml if it exists)")
+    p.add_argument("--url", help="target URL (default: $AB_TEST_URL, else ab.url)")
+    p.add_argument("--duration", type=_positive, metavar="S", help="measured seconds (default: ab.duration)")
+    p.add_argument("--warmup", type=_non_negative, metavar="S", help="warmup seconds, 0 for none")
+    p.add_argument("--concurrency", type=_count, metavar="N", help="concurrent connections")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="output format")
+    p.set_defaults(handler=cmd_measure)
+
+
+def cmd_measure(args: argparse.Namespace) -> int:
+    from producer import cli
+    from worker.abrun import AbFailed, run_ab
+    from worker.errors import MeasurementFailed
+
+    config = _config(args.config)
+    ab = _overrides(config.ab if config else _ab_without_config(), args)
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        run = run_ab(ab, progress=_progress, cancel=stop.is_set)
+        measurement = _with_cloudwatch(run, config)
+    except AbFailed as exc:
+        print(f"failed: {exc}", file=sys.stderr)
+        return {"bad-url": cli.EXIT_BAD_INPUT}.get(
+            exc.kind, cli.EXIT_UNREACHABLE if exc.unreachable else cli.EXIT_STEP_FAILED)
+    except MeasurementFailed as exc:
+        print(f"failed: {exc}", file=sys.stderr)
+        return cli.EXIT_UNREACHABLE if getattr(exc, "unreachable", False) else cli.EXIT_STEP_FAILED
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if args.format == "json":
+        print(json.dumps(measurement.to_dict(), indent=2))
+    else:
+        _print_table(measurement.to_dict())
+    if run.cancelled:
+        print("cancelled: the numbers cover only the requests made before Ctrl-C", file=sys.stderr)
+        return cli.EXIT_STEP_FAILED
+    return cli.EXIT_OK
+
+
+def _config(explicit: str | None) -> Config | None:
+    """The config if one is named or ./config.yaml exists; `measure` also runs without one."""
+    path = config_path(explicit)
+    if explicit is None and not Path(path).exists():
+        return None
+    return load_config(path)
+
+
+def _ab_without_config() -> AbConfig:
+    """Defaults plus $AB_TEST_URL and $AB_HEADERS, validated as the config loader does."""
+    from worker.config import _ab  # the loader's own `ab:` section parser, fed an empty section
+    from worker.problems import Problems
+
+    problems = Problems()
+    ab = _ab({}, os.environ, problems)
+    problems.raise_if_any()
+    return ab
+
+
+def _overrides(ab: AbConfig, args: argparse.Namespace) -> AbConfig:
+    changes: dict[str, Any] = {}
+    for key, value in (("url", args.url), ("duration", args.duration), ("warmup", args.warmup),
+                       ("concurrency", args.concurrency)):
+        if value is not None:
+            changes[key] = value
+    return replace(ab, **changes)
+
+
+def _with_cloudwatch(run: Any, config: Config | None) -> Any:
+    from worker import aws, cloudwatch
+    from worker.measurement import build_measurement
+
+    cw = config.cloudwatch if config else None
+    if cw is None or not cw.metrics:
+        return build_measurement(run)
+    wait = cloudwatch.ready_at(run.finished, cw.delay) - time.time()
+    if wait > 0:
+        print(f"waiting {wait:.0f} s for CloudWatch data (cloudwatch.delay)", file=sys.stderr)
+        time.sleep(wait)
+    window = cloudwatch.query_window(run.started, run.finished, cloudwatch.period_of(cw.metrics))
+    metrics = cloudwatch.read_metrics(aws.Clients.from_env().cloudwatch, cw.metrics, *window)
+    return build_measurement(run, metrics, window)
+
+
+def _progress(phase: str, elapsed: float, planned: float) -> None:
+    if sys.stderr.isatty():
+        print(f"\r{phase}: {elapsed:.0f}/{planned:.0f} s", end="", file=sys.stderr, flush=True)
+        if elapsed >= planned:
+            print(file=sys.stderr)
+
+
+def _print_table(result: dict[str, Any]) -> None:
+    for name, metric in result["metrics"].items():
+        value = metric["value"]
+        shown = "-" if value is None else f"{value:.6g}" if isinstance(value, float) else str(value)
+        note = f"  ({metric['note']})" if metric.get("note") else ""
+        print(f"{name:<52} {shown:>14} {metric['unit']}{note}")
+
+
+def _positive(text: str) -> float:
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None

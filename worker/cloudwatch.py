@@ -1,0 +1,134 @@
+"""CloudWatch metrics over the measured run's window: one GetMetricData call (paginated)
+for every `cloudwatch.metrics` query, MetricStat and metric-math Expression alike.
+
+CloudWatch data arrives a minute or more late. This module does not wait: `ready_at` says
+when to read, and the caller (a Celery countdown, or the CLI's sleep) decides how to wait.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+
+from worker.errors import ConfigError, MeasurementFailed
+
+DEFAULT_PERIOD_S = 60  # AWS/ECS and AWS/ApplicationELB publish at 1-minute resolution
+
+
+@dataclass(frozen=True)
+class CloudWatchMetric:
+    """One query's result: its mean over the window and its time series."""
+
+    id: str
+    label: str
+    unit: str  # MetricStat.Unit when the query names one, else ""
+    mean: float | None  # None when CloudWatch returned no datapoints
+    series: tuple[tuple[int, float], ...] = ()  # (unix seconds, value), oldest first
+    note: str | None = None
+
+
+def check_queries(queries: Sequence[Mapping[str, Any]]) -> None:
+    """Raise ConfigError unless Ids are unique and each query has one of MetricStat/Expression."""
+    problems, seen = [], set()
+    for i, query in enumerate(queries):
+        qid = query.get("Id")
+        if not isinstance(qid, str) or not qid:
+            problems.append(f"cloudwatch.metrics[{i}].Id: is required")
+        elif qid in seen:
+            problems.append(f"cloudwatch.metrics[{i}].Id: {qid!r} is used twice; Ids must be unique")
+        seen.add(qid)
+        if ("MetricStat" in query) == ("Expression" in query):
+            problems.append(f"cloudwatch.metrics[{i}]: needs exactly one of MetricStat or Expression")
+    if problems:
+        raise ConfigError(problems)
+
+
+def period_of(queries: Sequence[Mapping[str, Any]]) -> int:
+    """The longest period among the queries, which the window is aligned to."""
+    periods = [int(q["MetricStat"].get("Period", DEFAULT_PERIOD_S)) if "MetricStat" in q
+               else int(q.get("Period", DEFAULT_PERIOD_S)) for q in queries]
+    return max(periods, default=DEFAULT_PERIOD_S)
+
+
+def query_window(
+    started: float, finished: float, period: int = DEFAULT_PERIOD_S,
+) -> tuple[datetime, datetime]:
+    """The run's window aligned to whole periods.
+
+    Whole periods inside the run when there is at least one (a partly idle period would
+    dilute the mean); otherwise the smallest aligned window that covers the run.
+    CloudWatch (and moto) start buckets at StartTime, so alignment keeps them on the minute.
+    """
+    start, end = math.ceil(started / period) * period, math.floor(finished / period) * period
+    if end <= start:
+        start, end = math.floor(started / period) * period, math.ceil(finished / period) * period
+        end = max(end, start + period)
+    return datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
+
+
+def ready_at(finished: float, delay: float) -> float:
+    """Unix time after which CloudWatch should hold the run's data (`cloudwatch.delay`)."""
+    return finished + delay
+
+
+def read_metrics(
+    client: Any, queries: Sequence[Mapping[str, Any]], start: datetime, end: datetime,
+) -> list[CloudWatchMetric]:
+    """Every query's mean and series between `start` and `end`.
+
+    Args:
+        client: a boto3 CloudWatch client.
+        queries: boto3 MetricDataQuery dicts (`cloudwatch.metrics`).
+        start: window start, aligned (see `query_window`).
+        end: window end, aligned.
+
+    Returns:
+        One CloudWatchMetric per query that returns data (ReturnData is not false), in the
+        queries' order; a query without datapoints has `mean=None` and a note.
+
+    Raises:
+        MeasurementFailed: CloudWatch refused the request or cannot be reached.
+    """
+    check_queries(queries)
+    values: dict[str, list[tuple[int, float]]] = {}
+    labels: dict[str, str] = {}
+    messages: dict[str, list[str]] = {}
+    try:
+        pages = client.get_paginator("get_metric_data").paginate(
+            MetricDataQueries=[dict(q) for q in queries], StartTime=start, EndTime=end,
+            ScanBy="TimestampAscending")
+        for page in pages:
+            for res in page.get("MetricDataResults", []):
+                qid = res["Id"]
+                labels.setdefault(qid, res.get("Label") or qid)
+                points = values.setdefault(qid, [])
+                points += [(int(ts.timestamp()), float(v))
+                           for ts, v in zip(res.get("Timestamps", []), res.get("Values", []), strict=False)]
+                messages.setdefault(qid, []).extend(m.get("Value", "") for m in res.get("Messages", []))
+    except EndpointConnectionError as exc:
+        failed = MeasurementFailed(f"cannot reach CloudWatch ({exc})")
+        failed.unreachable = True  # type: ignore[attr-defined]
+        raise failed from exc
+    except (ClientError, BotoCoreError) as exc:
+        raise MeasurementFailed(f"CloudWatch GetMetricData failed: {exc}") from exc
+    window = f"{start:%Y-%m-%dT%H:%M:%SZ} .. {end:%Y-%m-%dT%H:%M:%SZ}"
+    # A query CloudWatch left out entirely is as missing as one with no datapoints.
+    return [_metric(q, labels.get(q["Id"], q.get("Label") or q["Id"]), sorted(values.get(q["Id"], [])),
+                    messages.get(q["Id"], []), window)
+            for q in queries if q.get("ReturnData", True) is not False]
+
+
+def _metric(query: Mapping[str, Any], label: str, series: list[tuple[int, float]],
+            messages: list[str], window: str) -> CloudWatchMetric:
+    unit = str(query.get("MetricStat", {}).get("Unit", ""))
+    if not series:
+        extra = f" ({'; '.join(m for m in messages if m)})" if any(messages) else ""
+        return CloudWatchMetric(query["Id"], label, unit, None,
+                                note=f"no datapoints in {window}{extra}")
+    mean = sum(v for _, v in series) / len(series)
+    return CloudWatchMetric(query["Id"], label, unit, mean, tuple(series))
