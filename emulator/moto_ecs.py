@@ -15,6 +15,7 @@ import copy
 import itertools
 import threading
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,6 +59,12 @@ class MotoEcs:
     def wanted(self) -> tuple[str, int]:
         """What update_service last asked for: (task definition ARN, desired count)."""
         return self.service.task_definition, int(self.service.desired_count)
+
+    def circuit_breaker(self) -> tuple[bool, bool]:
+        """(enable, rollback) of the service's deploymentCircuitBreaker."""
+        conf = getattr(self.service, "deployment_configuration", None) or {}
+        breaker = conf.get("deploymentCircuitBreaker") or {}
+        return bool(breaker.get("enable")), bool(breaker.get("rollback"))
 
     def target_groups(self) -> list[tuple[str, int]]:
         return [(lb["targetGroupArn"], int(lb.get("containerPort") or 80))
@@ -146,6 +153,14 @@ class MotoEcs:
             self.backend.tasks.setdefault(self.cluster, {})[task.task_arn] = task
         return task.task_arn, ip
 
+    def set_task_status(self, task_arn: str, last_status: str) -> None:
+        """Set a task's lastStatus (PENDING while its container starts, then RUNNING)."""
+        with _lock:
+            task = self.backend.tasks[self.cluster][task_arn]
+            task.last_status = last_status
+            for container in task.containers:
+                container.last_status = last_status
+
     def stop_task(self, task_arn: str, reason: str, exit_code: int | None = None,
                   container_reason: str | None = None) -> None:
         """Stop a task with ECS's stoppedReason and its container's exit code."""
@@ -157,3 +172,47 @@ class MotoEcs:
                 if container_reason:
                     container.reason = container_reason  # type: ignore[attr-defined]
             task.stopped_at = _now()  # type: ignore[attr-defined]
+
+
+def freeze_task_states() -> dict[str, Any]:
+    """Keep task statuses where the emulator puts them; return the setting to restore.
+
+    moto's state manager moves a task one state on (RUNNING -> DEACTIVATING -> ...) every
+    time describe_tasks reads it; in the sandbox only the controller changes a task's state.
+    """
+    from moto.moto_api import state_manager
+
+    before: dict[str, Any] = dict(state_manager.get_transition("ecs::task"))
+    state_manager.set_transition("ecs::task", {"progression": "manual", "times": 2**62})
+    return before
+
+
+def restore_task_states(before: dict[str, Any]) -> None:
+    from moto.moto_api import state_manager
+
+    state_manager.set_transition("ecs::task", before)
+
+
+def fill_create_service_gaps(region: str, cluster: str, service: str,
+                             create_args: Mapping[str, Any], account: str = ACCOUNT) -> bool:
+    """Copy what moto drops from `create_service` onto its in-process service object.
+
+    moto accepts but never returns `deploymentConfiguration` and `capacityProviderStrategy`
+    (and reports launch type EC2 for a capacity provider strategy). Return False when moto
+    is not installed or holds no such service in this process.
+    """
+    try:
+        from moto.backends import get_backend
+    except ImportError:
+        return False
+    backend = get_backend("ecs")[account][region]
+    moto_service: Any = backend.services.get(f"{cluster}:{service}")
+    if moto_service is None:
+        return False
+    with _lock:
+        if "deploymentConfiguration" in create_args:
+            moto_service.deployment_configuration = dict(create_args["deploymentConfiguration"])
+        if "capacityProviderStrategy" in create_args:
+            moto_service.capacity_provider_strategy = list(create_args["capacityProviderStrategy"])
+            moto_service.launch_type = None  # moto reports EC2; AWS reports no launch type here
+    return True
