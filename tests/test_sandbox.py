@@ -1,0 +1,144 @@
+"""The local Fargate sandbox end to end: the worker's own adjust and settle against moto plus
+the controller, real demo-app processes, the local load balancer and a real `ab`."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emulator.profiles import FAST
+from emulator.sandbox import Sandbox
+from worker import cloudwatch, fargate, stability
+from worker.abrun import run_ab
+from worker.aws import Clients
+from worker.config import Config, load_config
+from worker.errors import AdjustmentRejected
+from worker.steps import validate_step
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def sandbox(aws_endpoint: str, tmp_path: Path) -> Iterator[Sandbox]:
+    """A fast-profile sandbox on the test's clean in-process moto."""
+    box = Sandbox(FAST, endpoint_url=aws_endpoint, config_out=tmp_path / "config.yaml")
+    with box:
+        yield box
+    assert not box.controller.errors if box.controller else True
+
+
+def config_of(box: Sandbox) -> Config:
+    return load_config(str(box.config_path), environ={})
+
+
+def step(clients: Clients, box: Sandbox, settings: dict[str, Any], **comp_overrides: Any) -> stability.Observation:
+    """adjust + settle, as the pipeline's first two stages do."""
+    config = config_of(box)
+    comp = replace(config.component(box.name), **comp_overrides)
+    since = time.time()
+    result = fargate.adjust(clients.ecs, comp, validate_step(config, box.name, settings))
+    return stability.settle(clients, comp, result, since=since)
+
+
+def service(clients: Clients, box: Sandbox) -> dict[str, Any]:
+    svc: dict[str, Any] = clients.ecs.describe_services(cluster=box.setup.cluster, services=[box.name])[
+        "services"][0]
+    return svc
+
+
+def gone(pid: int) -> bool:
+    return not Path(f"/proc/{pid}").exists()
+
+
+def test_memory_below_the_working_set_fails_start_with_the_oom_reason_and_rolls_back(sandbox, clients) -> None:
+    before = service(clients, sandbox)["taskDefinition"]
+    with pytest.raises(AdjustmentRejected) as caught:
+        step(clients, sandbox, {"mem": 0.5, "GOGC": 200})  # working set 560 MiB > 512 MiB
+    err = caught.value
+    assert err.reason == "start-failed"
+    assert "Essential container in task exited" in err.message
+    assert "exit code 137: OutOfMemoryError: Container killed due to memory usage" in err.message
+    assert err.rollback is not None and err.rollback["ok"], err.rollback
+    svc = service(clients, sandbox)
+    assert svc["taskDefinition"] == before
+    assert [(d["taskDefinition"], d["rolloutState"], d["runningCount"]) for d in svc["deployments"]] == [
+        (before, "COMPLETED", 2)]
+
+
+def test_the_circuit_breaker_fails_the_deployment_and_ecs_rolls_back(sandbox, clients) -> None:
+    before = service(clients, sandbox)["taskDefinition"]
+    with pytest.raises(AdjustmentRejected) as caught:  # the worker tolerates task failures here
+        step(clients, sandbox, {"mem": 0.5, "GOGC": 200}, max_task_failures=100)
+    assert caught.value.reason == "unstable"
+    assert "circuit breaker" in caught.value.message
+    svc = service(clients, sandbox)
+    assert svc["taskDefinition"] == before and len(svc["deployments"]) == 1
+    messages = [e["message"] for e in svc["events"]]
+    assert any("deployment failed: ECS deployment circuit breaker" in m for m in messages)
+    stopped = clients.ecs.list_tasks(cluster=sandbox.setup.cluster, desiredStatus="STOPPED")["taskArns"]
+    tasks = clients.ecs.describe_tasks(cluster=sandbox.setup.cluster, tasks=stopped)["tasks"]
+    oom = [t for t in tasks if t["containers"][0].get("exitCode") == 137]
+    assert len(oom) >= FAST.breaker_min_failures
+    assert oom[0]["stoppedReason"] == "Essential container in task exited"
+
+
+def test_a_rolling_update_under_load_sends_no_request_to_unready_or_draining_tasks(sandbox, clients) -> None:
+    ab_cfg = replace(config_of(sandbox).ab, duration=6, warmup=0, concurrency=4)
+    runs: list[Any] = []
+    ab = threading.Thread(target=lambda: runs.append(run_ab(ab_cfg)))
+    ab.start()
+    time.sleep(0.5)
+    old_pids = list(sandbox.pids)
+    started = time.monotonic()
+    obs = step(clients, sandbox, {"GOGC": 150})
+    settle_s = time.monotonic() - started
+    ab.join()
+    assert obs.state == "stable"
+    assert settle_s < 5, f"a fast-profile deployment took {settle_s:.1f} s"
+    assert all(gone(pid) for pid in old_pids)  # every old task drained and stopped, under load
+    result = runs[0].result
+    assert result.complete > 500
+    assert result.errors == 0, result
+
+
+def test_more_cpu_lowers_p95_latency_under_the_same_load(sandbox, clients) -> None:
+    ab_cfg = replace(config_of(sandbox).ab, duration=3, warmup=0.5, concurrency=12)
+    small = run_ab(ab_cfg).result
+    assert step(clients, sandbox, {"cpu": 1, "mem": 2}).state == "stable"
+    large = run_ab(ab_cfg).result
+    assert small.errors == large.errors == 0
+    assert large.percentile(95) < small.percentile(95)
+
+
+def test_cloudwatch_receives_ecs_and_alb_metrics_for_the_config_queries(aws_endpoint, tmp_path, clients) -> None:
+    profile = replace(FAST, metrics_period=1)
+    with Sandbox(profile, endpoint_url=aws_endpoint, config_out=tmp_path / "config.yaml") as box:
+        run = run_ab(replace(config_of(box).ab, duration=3, warmup=0, concurrency=2))
+        time.sleep(1.5)  # the last whole period's datum is put when the period ends
+        queries = config_of(box).cloudwatch.metrics
+        metrics = {m.id: m for m in cloudwatch.read_metrics(
+            clients.cloudwatch, queries, *cloudwatch.query_window(run.started - 1, run.finished + 1, 1))}
+    assert metrics["requests"].series and sum(v for _, v in metrics["requests"].series) >= run.result.complete
+    assert metrics["errors_5xx"].mean == 0
+    assert 0 < metrics["latency"].mean < 1  # seconds
+    assert 0 < metrics["cpu"].mean <= 100
+    assert 0 < metrics["memory"].mean <= 100
+
+
+def test_stopping_the_sandbox_leaves_none_of_its_processes_running(aws_endpoint, tmp_path, clients) -> None:
+    box = Sandbox(FAST, endpoint_url=aws_endpoint, config_out=tmp_path / "config.yaml").start()
+    try:
+        step(clients, box, {"replicas": 3})
+        pids = box.pids
+        assert len(pids) == 3 and not any(gone(p) for p in pids)
+    finally:
+        box.stop()
+    assert all(gone(pid) for pid in pids)
+    assert os.getpid()  # the test process itself is untouched
