@@ -169,8 +169,8 @@ class Sandbox:
 
     @property
     def env(self) -> dict[str, str]:
-        return {"AWS_ENDPOINT_URL": self.endpoint_url, "SERVO_CONFIG": str(self.config_path),
-                **DUMMY_CREDENTIALS, "AWS_DEFAULT_REGION": self.region}
+        return {**DUMMY_CREDENTIALS, "AWS_DEFAULT_REGION": self.region,
+                "AWS_ENDPOINT_URL": self.endpoint_url, "SERVO_CONFIG": str(self.config_path)}
 
 
 def _health_path(elbv2: Any, setup: Setup) -> str:

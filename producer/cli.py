@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_describe)
 
     # Further commands live in their own modules and add their parser here, one line each.
+    from producer import sandbox_cmd
+    sandbox_cmd.register(sub)
     from producer import measure_cmd
     measure_cmd.add_parser(sub)
     from producer import check_cmd

@@ -4,8 +4,12 @@ the controller, real demo-app processes, the local load balancer and a real `ab`
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -55,6 +59,19 @@ def service(clients: Clients, box: Sandbox) -> dict[str, Any]:
 
 def gone(pid: int) -> bool:
     return not Path(f"/proc/{pid}").exists()
+
+
+def children_of(pid: int) -> set[int]:
+    """Live child processes of `pid`, from /proc (no psutil)."""
+    kids = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            kids.add(int(stat.parent.name))
+    return kids
 
 
 def test_memory_below_the_working_set_fails_start_with_the_oom_reason_and_rolls_back(sandbox, clients) -> None:
@@ -142,3 +159,30 @@ def test_stopping_the_sandbox_leaves_none_of_its_processes_running(aws_endpoint,
         box.stop()
     assert all(gone(pid) for pid in pids)
     assert os.getpid()  # the test process itself is untouched
+
+
+def test_the_cli_verb_prints_exports_serves_and_leaves_no_process_after_sigint(tmp_path) -> None:
+    config = tmp_path / "sandbox.yaml"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT")}
+    proc = subprocess.Popen([sys.executable, "-m", "producer.cli", "sandbox", "--config-out", str(config)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            cwd=Path(__file__).resolve().parent.parent)
+    try:
+        exports: dict[str, str] = {}
+        assert proc.stdout is not None
+        while "SERVO_CONFIG" not in exports:
+            line = proc.stdout.readline()
+            assert line, f"the sandbox exited early: {proc.stderr.read() if proc.stderr else ''}"
+            name, _, value = line.strip().removeprefix("export ").partition("=")
+            exports[name] = value
+        assert {"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"} <= set(exports)
+        assert Path(exports["SERVO_CONFIG"]) == config
+        lb_url = load_config(str(config), environ={}).ab.url
+        assert lb_url and urllib.request.urlopen(lb_url, timeout=5).status == 200
+        tasks = children_of(proc.pid)
+        assert len(tasks) >= 2  # the service's two task processes
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=30)
+    assert code == 0
+    assert all(gone(pid) for pid in tasks)

@@ -1,0 +1,83 @@
+"""`servo-fargate sandbox`: a local stand-in for AWS Fargate, until interrupted.
+
+Starts moto in server mode, provisions a VPC, cluster, task definition, ALB, listener, ip
+target group and FARGATE service through the AWS APIs, runs the service's tasks as local
+processes behind a local load balancer, feeds CloudWatch, writes config.yaml and prints
+the environment to export. The emulator is imported only when this command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # the sandbox could not start
+DEFAULT_CONFIG_OUT = "sandbox-config.yaml"
+
+EPILOG = """\
+examples:
+  servo-fargate sandbox                        # fast profile, writes ./sandbox-config.yaml
+  servo-fargate sandbox --config-out /tmp/sb.yaml --replicas 3
+  servo-fargate sandbox --profile aws          # real timings: ~40 s starts, 300 s draining
+
+In another shell, after the export lines:
+  servo-fargate describe web
+  servo-fargate measure
+
+exit codes: 0 stopped by SIGINT/SIGTERM, 1 the sandbox could not start
+"""
+
+
+def register(sub: Any) -> None:
+    """Add the `sandbox` subcommand to the CLI's subparsers."""
+    p = sub.add_parser("sandbox", help="run a local Fargate sandbox (moto + real task processes)",
+                       description=__doc__, epilog=EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--profile", choices=("fast", "aws"), default="fast",
+                   help="timings: fast (deployments settle in seconds) or aws (realistic)")
+    p.add_argument("--config-out", metavar="PATH", default=DEFAULT_CONFIG_OUT,
+                   help=f"where to write the ready config.yaml (default: ./{DEFAULT_CONFIG_OUT})")
+    p.add_argument("--replicas", type=int, default=2, metavar="N", help="the service's desired count")
+    p.set_defaults(handler=cmd_sandbox)
+
+
+def export_lines(env: dict[str, str]) -> list[str]:
+    """`export NAME=value` lines, quoted for a POSIX shell."""
+    return [f"export {name}={shlex.quote(value)}" for name, value in env.items()]
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from emulator.sandbox import Sandbox, SandboxError
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    box = Sandbox(args.profile, config_out=Path(args.config_out), desired_count=args.replicas)
+    try:
+        try:
+            box.start()
+        except SandboxError as exc:
+            print(f"sandbox: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        print("\n".join(export_lines(box.env)), flush=True)
+        print(f"# sandbox ({args.profile}) ready: load balancer {box.lb_url}, config {box.config_path}; "
+              "Ctrl-C stops it", file=sys.stderr, flush=True)
+        while not stop.wait(0.5):
+            if box.controller is not None and box.controller.errors:
+                print(f"sandbox: the controller stopped: {box.controller.errors[0]!r}", file=sys.stderr)
+                return EXIT_FAILED
+        return EXIT_OK
+    finally:
+        box.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
