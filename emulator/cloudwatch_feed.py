@@ -3,9 +3,10 @@
 `AWS/ECS` CPUUtilization and MemoryUtilization (dimensions ClusterName, ServiceName) come
 from the running tasks' own `/stats` (the demo app's model of its container); one datum
 per period carries the tasks' SampleCount/Sum/Minimum/Maximum, as ECS aggregates over a
-service's tasks. `AWS/ApplicationELB` RequestCount, HTTPCode_Target_5XX_Count (Sum) and
-TargetResponseTime (seconds, SampleCount/Sum) come from the local load balancer, dimension
-LoadBalancer = `app/<name>/<id>`.
+service's tasks. `AWS/ApplicationELB` RequestCount, HTTPCode_Target_5XX_Count and
+HTTPCode_ELB_5XX_Count (Sum; zeros are published too) and TargetResponseTime (seconds,
+SampleCount/Sum) come from the local load balancer, dimension LoadBalancer =
+`app/<name>/<id>`.
 
 Periods are aligned to the clock: the datum for [B - period, B) is put at B with
 Timestamp B - period, so a query window aligned to the period (worker.cloudwatch) finds
@@ -94,6 +95,8 @@ def alb_metric_data(lb: LbStatsLike, target: FeedTarget, when: datetime,
     out: list[dict[str, Any]] = [
         {**base, "MetricName": "RequestCount", "Value": float(lb.requests), "Unit": "Count"},
         {**base, "MetricName": "HTTPCode_Target_5XX_Count", "Value": float(lb.http_5xx), "Unit": "Count"},
+        {**base, "MetricName": "HTTPCode_ELB_5XX_Count", "Value": float(getattr(lb, "elb_5xx", 0)),
+         "Unit": "Count"},
     ]
     if lb.target_response_time_samples:
         mean = lb.target_response_time_sum_s / lb.target_response_time_samples
