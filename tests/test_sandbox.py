@@ -118,7 +118,7 @@ def test_a_rolling_update_under_load_sends_no_request_to_unready_or_draining_tas
     settle_s = time.monotonic() - started
     ab.join()
     assert obs.state == "stable"
-    assert settle_s < 5, f"a fast-profile deployment took {settle_s:.1f} s"
+    assert settle_s < 8, f"a fast-profile deployment took {settle_s:.1f} s"
     assert all(gone(pid) for pid in old_pids)  # every old task drained and stopped, under load
     result = runs[0].result
     assert result.complete > 500
