@@ -8,6 +8,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import redis
+
 from worker.config import Config, load_config
 from worker.errors import AdjustmentFailed, AdjustmentRejected, ConfigError, ServoError
 
@@ -20,7 +22,11 @@ EXIT_UNREACHABLE = 3  # Redis or AWS cannot be reached
 EPILOG = """\
 examples:
   servo-fargate validate --config config.yaml
+  servo-fargate check
   servo-fargate describe web --format json
+  servo-fargate step web cpu=0.5 mem=1 GOGC=90 --wait
+  servo-fargate sweep sweep.yaml --wait
+  servo-fargate results latest --format csv
 
 exit codes: 0 ok, 1 step failed or rejected, 2 bad input, 3 cannot reach Redis or AWS
 """
@@ -44,6 +50,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNREACHABLE if getattr(exc, "unreachable", False) else EXIT_STEP_FAILED
     except ServoError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_STEP_FAILED
+    except redis.RedisError as exc:
+        print(f"error: cannot reach Redis ({exc}); start it, or point SERVO_REDIS_URL at one that "
+              "answers", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    except TimeoutError as exc:
+        print(f"timeout: {exc}", file=sys.stderr)
         return EXIT_STEP_FAILED
 
 
@@ -71,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     measure_cmd.add_parser(sub)
     from producer import check_cmd
     check_cmd.register(sub)
+    from producer import steps_cmd
+    steps_cmd.register(sub)
     return parser
 
 

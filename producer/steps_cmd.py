@@ -1,0 +1,210 @@
+"""CLI verbs that run and read steps: step, sweep, replay, results, show, cancel."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from producer import results
+from producer.api import Producer, StepSpec
+from worker.errors import ConfigError
+from worker.records import TERMINAL
+from worker.steps import components_from_state
+
+EXIT_OK, EXIT_STEP_FAILED, EXIT_BAD_INPUT, EXIT_UNREACHABLE = 0, 1, 2, 3
+BAR_WIDTH = 24
+REFRESH_S = 0.25
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("step", help="run one step: adjust, settle, benchmark, record",
+                       description="Validate and enqueue one step. Settings are key=value pairs "
+                                   "(cpu in vCPU, mem in GiB, replicas, declared env vars).",
+                       epilog="example: servo-fargate step web cpu=0.5 mem=1 GOGC=90 --wait")
+    p.add_argument("component", nargs="?", help="component name from the config")
+    p.add_argument("settings", nargs="*", metavar="key=value")
+    p.add_argument("--json", metavar="FILE|-", dest="json_file",
+                   help="settings in the original adjust format {\"application\": {\"components\": ...}}")
+    p.add_argument("--control", metavar="key=value", action="append", default=[],
+                   help="load overrides: duration, warmup, concurrency")
+    _common(p, wait=True)
+    p.set_defaults(handler=cmd_step)
+
+    p = sub.add_parser("sweep", help="run a sweep file (YAML or CSV) of steps or a grid, in order",
+                       epilog="example: servo-fargate sweep sweeps/cpu-gogc.yaml --wait")
+    p.add_argument("file")
+    _common(p, wait=True)
+    p.set_defaults(handler=cmd_sweep)
+
+    p = sub.add_parser("replay", help="run a stored sweep again as a new sweep")
+    p.add_argument("sweep_id")
+    _common(p, wait=True)
+    p.set_defaults(handler=cmd_replay)
+
+    p = sub.add_parser("results", help="list step results (a sweep's, or the latest steps)")
+    p.add_argument("sweep_id", nargs="?", help="a sweep id; 'latest' for the newest sweep")
+    p.add_argument("--limit", type=int, default=100, help="how many recent steps without a sweep id")
+    _common(p, formats=("table", "csv", "json"))
+    p.set_defaults(handler=cmd_results)
+
+    p = sub.add_parser("show", help="print one step's full record")
+    p.add_argument("step_id")
+    _common(p, formats=("table", "json"))
+    p.set_defaults(handler=cmd_show)
+
+    p = sub.add_parser("cancel", help="stop a step: queued ends at once, running rolls back")
+    p.add_argument("step_id")
+    _common(p)
+    p.set_defaults(handler=cmd_cancel)
+
+
+def _common(p: argparse.ArgumentParser, *, wait: bool = False,
+            formats: tuple[str, ...] = ("table", "json")) -> None:
+    p.add_argument("--config", metavar="PATH",
+                   help="config file (default: $SERVO_CONFIG, else ./config.yaml)")
+    p.add_argument("--format", choices=formats, default=formats[0])
+    if wait:
+        p.add_argument("--wait", action="store_true", help="wait for the end, with a live progress bar")
+        p.add_argument("--timeout", type=float, default=None, help="give up waiting after this many seconds")
+
+
+def parse_pairs(pairs: Sequence[str], what: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    problems = []
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            problems.append(f"{what}: {pair!r} is not key=value")
+            continue
+        parsed = yaml.safe_load(value) if value else value
+        out[key] = parsed if isinstance(parsed, int | float) and not isinstance(parsed, bool) else value
+    if problems:
+        raise ConfigError(problems)
+    return out
+
+
+def _producer(args: argparse.Namespace) -> Producer:
+    return Producer.from_config(args.config)
+
+
+def cmd_step(args: argparse.Namespace) -> int:
+    producer = _producer(args)
+    control = parse_pairs(args.control, "--control")
+    if args.json_file:
+        text = sys.stdin.read() if args.json_file == "-" else Path(args.json_file).read_text(encoding="utf-8")
+        try:
+            state = json.loads(text)
+        except ValueError as exc:
+            raise ConfigError([f"--json: not valid JSON ({exc})"]) from None
+        specs = [StepSpec(name, settings, control) for name, settings in components_from_state(state).items()]
+        if args.component or args.settings:
+            raise ConfigError(["--json: give the settings either as key=value or as --json, not both"])
+    else:
+        if not args.component:
+            raise ConfigError(["component: name the component to step (or use --json)"])
+        specs = [StepSpec(args.component, parse_pairs(args.settings, "settings"), control)]
+    if len(specs) == 1:
+        handle = producer.submit(specs[0].component, specs[0].settings, specs[0].control)
+        ids = [handle.id]
+    else:
+        ids = producer.submit_sweep(specs, name="adjust input").step_ids
+    return _after_submit(producer, ids, args)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from producer.sweeps import load_sweep
+
+    producer = _producer(args)
+    sweep = producer.submit_sweep(load_sweep(args.file, producer.config), name=args.file)
+    print(f"sweep {sweep.id}: {len(sweep.step_ids)} steps", file=sys.stderr)
+    return _after_submit(producer, sweep.step_ids, args)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    producer = _producer(args)
+    sweep = producer.replay(args.sweep_id)
+    print(f"sweep {sweep.id}: replay of {args.sweep_id}, {len(sweep.step_ids)} steps", file=sys.stderr)
+    return _after_submit(producer, sweep.step_ids, args)
+
+
+def _after_submit(producer: Producer, ids: list[str], args: argparse.Namespace) -> int:
+    if not args.wait:
+        records = producer.store.many(ids)
+        print(json.dumps(records[0] if len(records) == 1 else records, indent=2)
+              if args.format == "json" else results.render(records, "table"))
+        return EXIT_OK
+    records = watch(producer, ids, args.timeout)
+    print(results.render(records, args.format))
+    return EXIT_OK if all(r["status"] == "succeeded" for r in records) else EXIT_STEP_FAILED
+
+
+def watch(producer: Producer, ids: list[str], timeout: float | None) -> list[dict[str, Any]]:
+    """Wait for the steps, drawing one progress bar per step on stderr."""
+    tty = sys.stderr.isatty()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    shown: dict[str, str] = {}
+    drawn = 0
+    while True:
+        records = producer.store.many(ids)
+        lines = [bar(r) for r in records]
+        if tty:
+            sys.stderr.write(("\x1b[F" * drawn) + "".join(f"\x1b[2K{line}\n" for line in lines))
+            drawn = len(lines)
+        else:
+            for record, line in zip(records, lines, strict=True):
+                key = f"{record['status']}|{(record.get('progress') or {}).get('message')}"
+                if shown.get(record["id"]) != key:
+                    shown[record["id"]] = key
+                    sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+        if all(r["status"] in TERMINAL for r in records):
+            return records
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeoutError(f"steps still running after {timeout:g} s (they go on; see `results`)")
+        time.sleep(REFRESH_S)
+
+
+def bar(record: dict[str, Any]) -> str:
+    progress = record.get("progress") or {}
+    percent = int(progress.get("percent") or 0)
+    filled = BAR_WIDTH * percent // 100
+    settings = " ".join(f"{k}={v}" for k, v in record["settings"].items())
+    return (f"{record['id']} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {percent:3d}% "
+            f"{record['status']:<10} {settings}  {progress.get('message') or ''}")[:200]
+
+
+def cmd_results(args: argparse.Namespace) -> int:
+    producer = _producer(args)
+    sweep_id = producer.store.latest_sweep_id() if args.sweep_id == "latest" else args.sweep_id
+    print(results.render(producer.results(sweep_id, args.limit), args.format))
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    producer = _producer(args)
+    record = producer.store.get(args.step_id)
+    if record is None:
+        raise ConfigError([f"step: no step {args.step_id!r} in Redis"])
+    if args.format == "json":
+        print(json.dumps(record, indent=2))
+    else:
+        print(yaml.safe_dump(record, sort_keys=False, width=110))
+    return EXIT_OK
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    producer = _producer(args)
+    try:
+        producer.cancel(args.step_id)
+    except KeyError:
+        raise ConfigError([f"step: no step {args.step_id!r} in Redis"]) from None
+    record = producer.store.require(args.step_id)
+    print(f"{args.step_id}: cancel requested (status {record['status']})")
+    return EXIT_OK
