@@ -94,18 +94,34 @@ class Producer:
         problems: list[str] = []
         out = []
         for i, spec in enumerate(specs):
-            prefix = f"steps[{i}]." if len(specs) > 1 else ""
             try:
                 target = validate_step(self.config, spec.component, spec.settings).to_dict()
                 control = validate_control(spec.control)
+                self._check_bench_time(control)
                 out.append((target, control))
             except ConfigError as exc:
-                problems += [prefix + p for p in exc.problems]
+                problems += [p.replace("step.", f"steps[{i}].", 1) if len(specs) > 1 else p
+                             for p in exc.problems]
         if not specs:
             problems.append("steps: the sweep holds no step")
         if problems:
             raise ConfigError(problems)
         return out
+
+    def bench_limit(self, control: Mapping[str, Any]) -> float:
+        """The benchmark's hard time limit for a step with these load overrides."""
+        ab = self.config.ab
+        return (float(control.get("warmup", ab.warmup)) + float(control.get("duration", ab.duration))
+                + 2 * ab.timeout + BENCH_TIME_MARGIN_S)
+
+    def _check_bench_time(self, control: Mapping[str, Any]) -> None:
+        from worker.app import visibility_timeout
+
+        limit, visible = self.bench_limit(control), visibility_timeout()
+        if limit >= visible:  # the broker would hand the running benchmark to a second worker
+            raise ConfigError([f"control: warmup + duration + timeouts ({limit:g} s) must stay below "
+                               f"the broker visibility timeout ({visible} s); shorten the run or raise "
+                               "SERVO_VISIBILITY_TIMEOUT for every worker, producer and Flower"])
 
     def submit(self, component: str, settings: Mapping[str, Any],
                control: Mapping[str, Any] | None = None) -> StepHandle:
@@ -138,10 +154,7 @@ class Producer:
 
     def _signatures(self, record: Mapping[str, Any]) -> list[Signature]:
         step_id = record["id"]
-        ab = self.config.ab
-        control = record["control"]
-        bench_limit = (float(control.get("warmup", ab.warmup)) + float(control.get("duration", ab.duration))
-                       + 2 * ab.timeout + BENCH_TIME_MARGIN_S)
+        bench_limit = self.bench_limit(record["control"])
 
         def sig(name: str, stage: str, **options: Any) -> Signature:
             return self.app.signature(name, kwargs={"step_id": step_id}, immutable=True).set(

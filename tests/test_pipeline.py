@@ -4,6 +4,7 @@ real ab against a local HTTP server."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -78,3 +79,115 @@ def test_one_step_end_to_end(stack: Any, clients: Clients) -> None:
     assert metrics["number of errors"]["value"] == 0
     svc = clients.ecs.describe_services(cluster=stack.setup.cluster, services=["web"])["services"][0]
     assert svc["taskDefinition"] == record["applied"]["task_definition"]
+
+
+def stage_window(record: dict[str, Any]) -> tuple[float, float]:
+    stages = record["stages"]
+    return stages["adjust"]["start"], stages["measure"]["end"]
+
+
+def test_three_step_sweep_runs_in_order(stack: Any) -> None:
+    from producer.api import StepSpec
+
+    stack.worker()
+    specs = [StepSpec("web", {"GOGC": g}) for g in (60, 70, 80)]
+    sweep = stack.producer.submit_sweep(specs)
+    records = sweep.wait(timeout=90)
+    assert [r["status"] for r in records] == ["succeeded"] * 3
+    assert [r["settings"]["GOGC"] for r in stack.store.sweep_steps(sweep.id)] == [60, 70, 80]
+    windows = [stage_window(r) for r in records]
+    assert all(a[1] <= b[0] for a, b in zip(windows, windows[1:], strict=False))
+
+
+def test_invalid_step_enqueues_nothing(stack: Any, redis_db: Any) -> None:
+    from worker.errors import ConfigError
+
+    before = {q: redis_db.llen(q) for q in ("control", "load")}
+    with pytest.raises(ConfigError, match=r"LD_PRELOAD: is not declared"):
+        stack.producer.submit("web", {"cpu": 0.5, "LD_PRELOAD": "/tmp/evil.so"})
+    from producer.api import StepSpec
+    with pytest.raises(ConfigError, match=r"steps\[1\]\.web\.settings\.cpu: 0\.75"):
+        stack.producer.submit_sweep([StepSpec("web", {"GOGC": 60}), StepSpec("web", {"cpu": 0.75})])
+    assert {q: redis_db.llen(q) for q in ("control", "load")} == before
+    assert redis_db.zcard("servo:steps") == 0
+
+
+def test_two_producers_on_one_service_are_serialized(stack: Any) -> None:
+    stack.worker(concurrency=4)
+    other = Producer(load_config(str(stack.path)), RecordStore.from_url(os.environ["SERVO_REDIS_URL"]))
+    a = stack.producer.submit("web", {"GOGC": 110})
+    b = other.submit("web", {"GOGC": 120})
+    ra, rb = a.wait(timeout=60), b.wait(timeout=60)
+    assert (ra["status"], rb["status"]) == ("succeeded", "succeeded")
+    (a0, a1), (b0, b1) = stage_window(ra), stage_window(rb)
+    assert a1 <= b0 or b1 <= a0, "two steps on one service interleaved"
+
+
+def test_cancel_during_the_poll_rolls_back(stack: Any, clients: Clients) -> None:
+    stack.worker()
+    stuck = Plan(outcome="stuck")
+    stack.driver.plan_for = lambda td, n: stuck if td != stack.setup.task_definition_arn else Plan()
+    handle = stack.producer.submit("web", {"GOGC": 130})
+    wait_for_status(stack, handle.id, "settling")
+    handle.cancel()
+    record = handle.wait(timeout=30)
+    assert (record["status"], record["reason"]) == ("cancelled", "cancelled")
+    assert record["rollback"]["ok"] is True
+    svc = clients.ecs.describe_services(cluster=stack.setup.cluster, services=["web"])["services"][0]
+    assert svc["taskDefinition"] == stack.setup.task_definition_arn
+
+
+def test_cancel_during_the_benchmark_keeps_the_partial_result(stack: Any) -> None:
+    stack.worker()
+    handle = stack.producer.submit("web", {"GOGC": 140}, control={"duration": 30})
+    wait_for_status(stack, handle.id, "measuring", progress_stage="measuring", min_percent=5)
+    handle.cancel()
+    record = handle.wait(timeout=20)
+    assert record["status"] == "cancelled"
+    assert record["measurement"]["annotations"]["cancelled"] is True
+    assert record["measurement"]["metrics"]["complete requests"]["value"] > 0
+    assert record["stages"]["measure"]["end"] - record["stages"]["measure"]["start"] < 20
+
+
+def test_rejected_step_rolls_back_and_the_sweep_goes_on(stack: Any) -> None:
+    from producer.api import StepSpec
+
+    stack.worker()
+    stack.driver.plan_for = lambda td, n: (Plan(outcome="crash") if td.endswith(":2")
+                                           else Plan(start_delay=0.2))
+    sweep = stack.producer.submit_sweep([StepSpec("web", {"GOGC": 150}), StepSpec("web", {"GOGC": 160})])
+    first, second = sweep.wait(timeout=90)
+    assert (first["status"], first["reason"]) == ("rejected", "start-failed")
+    assert "OutOfMemoryError" in first["message"]
+    assert first["rollback"]["ok"] is True
+    assert second["status"] == "succeeded"
+
+
+def test_worker_killed_mid_poll_finishes_the_step_once(stack: Any, clients: Clients) -> None:
+    env_fast_redelivery = {"SERVO_VISIBILITY_TIMEOUT": "3", "SERVO_RESTORE_INTERVAL": "1"}
+    stack.env.update(env_fast_redelivery)
+    stack.driver.plan_for = lambda td, n: Plan(start_delay=4)
+    first = stack.worker("w1")
+    handle = stack.producer.submit("web", {"GOGC": 170})
+    wait_for_status(stack, handle.id, "settling")
+    time.sleep(0.5)
+    first.kill()
+    stack.worker("w2")
+    record = handle.wait(timeout=60)
+    assert record["status"] == "succeeded", record
+    revisions = clients.ecs.list_task_definitions(familyPrefix="web")["taskDefinitionArns"]
+    assert len(revisions) == 2  # the original and exactly one for this step
+    assert len(stack.driver.history) == 1  # exactly one deployment
+
+
+def wait_for_status(stack: Any, step_id: str, status: str, *, progress_stage: str | None = None,
+                    min_percent: int = 0, timeout: float = 30) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        record = stack.store.require(step_id)
+        progress = record.get("progress") or {}
+        if record["status"] == status and (progress_stage is None or (
+                progress.get("stage") == progress_stage and progress.get("percent", 0) >= min_percent)):
+            return record
+        time.sleep(0.05)
+    raise TimeoutError(f"step {step_id} never reached {status}: {stack.store.require(step_id)}")

@@ -22,9 +22,20 @@ def visibility_timeout() -> int:
     return int(os.environ.get(C.ENV_VISIBILITY_TIMEOUT, C.DEFAULT_VISIBILITY_TIMEOUT_S))
 
 
+def transport_options() -> dict[str, int]:
+    return {
+        "visibility_timeout": visibility_timeout(),
+        # kombu sweeps for a dead worker's messages every interval x throttle seconds
+        # (100 s by default); one sweep per interval brings them back promptly.
+        "unacked_restore_interval": int(os.environ.get(C.ENV_RESTORE_INTERVAL,
+                                                       C.DEFAULT_RESTORE_INTERVAL_S)),
+        "unacked_restore_throttle": 1,
+    }
+
+
 def make_app() -> Celery:
     app = Celery("servo", broker=redis_url(), backend=redis_url(), include=["worker.tasks"])
-    transport = {"visibility_timeout": visibility_timeout()}
+    transport = transport_options()
     app.conf.update(
         # JSON only: pickle would let anyone who can write to the broker run code here.
         task_serializer="json", result_serializer="json", accept_content=["json"],

@@ -44,9 +44,13 @@ KEY_LEASE = KEY_PREFIX + "lease:{cluster}/{service}"  # the step that owns a ser
 KEY_EVENTS = KEY_PREFIX + "events"  # pub/sub channel: step ids whose record changed
 
 ENV_VISIBILITY_TIMEOUT = "SERVO_VISIBILITY_TIMEOUT"
-# Above the longest single task run (a benchmark: warmup + duration + margin); every client
-# (worker, producer, Flower) loads it from worker.app, since the shortest one wins.
-DEFAULT_VISIBILITY_TIMEOUT_S = 4 * 3600
+ENV_RESTORE_INTERVAL = "SERVO_RESTORE_INTERVAL"
+# A task taken by a worker that died comes back after this long. It must stay above the
+# longest single task run (a benchmark: warmup + duration + margin; the producer refuses
+# steps that would outlast it). Every client (worker, producer, Flower) loads it from
+# worker.app, since the shortest one wins.
+DEFAULT_VISIBILITY_TIMEOUT_S = 3600
+DEFAULT_RESTORE_INTERVAL_S = 10  # how often workers look for a dead worker's messages
 LEASE_TTL_S = 120  # renewed by every task run of the step; outlives a crashed worker briefly
 LEASE_WAIT_S = 1.0  # how often a step waiting for its service's lease asks again
 RECORD_TTL_S = 90 * 24 * 3600  # step records are kept 90 days

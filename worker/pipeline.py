@@ -128,7 +128,11 @@ def run_poll(rt: Runtime, step_id: str, memo: dict[str, Any], progress: Progress
     if rec["status"] != "settling":
         return  # already past settling (a redelivered poll after the step moved on)
     comp = rt.component(rec)
-    lease.renew(rt.store.r, rt.lease_key(comp), step_id)
+    if not lease.acquire(rt.store.r, rt.lease_key(comp), step_id):  # renews, or takes back a lapsed one
+        holder = lease.holder(rt.store.r, rt.lease_key(comp))
+        end(rt, step_id, "failed", reason="lease-lost", message=f"step {holder} took service "
+            f"{comp.service_name} while this step's worker was down; this step did not finish")
+        return
     rollback = rec.get("rollback")
     if rollback is None and cancelled(rt, step_id):
         if _start_rollback(rt, step_id, comp, rec, "cancelled", "cancelled while settling"):
@@ -144,16 +148,31 @@ def run_poll(rt: Runtime, step_id: str, memo: dict[str, Any], progress: Progress
         expect = Expectation(prev["task_definition"], prev["desired_count"], rollback.get("deployment_id"),
                              rollback["started_at"])
         deadline = rollback["started_at"] + comp.rollback_timeout
-    watcher = Watcher(rt.clients, comp, expect, memo.get("watch"))
+    phase = "settle" if rollback is None else "rollback"
+    same_phase = memo.get("phase") == phase  # a rollback must not inherit the step's dead tasks
+    watcher = Watcher(rt.clients, comp, expect, memo.get("watch") if same_phase else None)
     obs = watcher.poll()
-    interval = min(float(memo.get("interval", C.DEFAULT_POLL_FIRST_S)) * 2, C.DEFAULT_POLL_CAP_S)
-    next_memo = {"watch": watcher.memo(), "interval": interval}
+    if expect.deployment_id is None and watcher.expect.deployment_id:  # remember what we watch
+        _remember_deployment(rt, step_id, rollback, watcher.expect.deployment_id)
+    interval = C.DEFAULT_POLL_FIRST_S
+    if same_phase:
+        interval = min(float(memo.get("interval", interval)) * 2, C.DEFAULT_POLL_CAP_S)
+    next_memo = {"phase": phase, "watch": watcher.memo(), "interval": interval}
     if rollback is None:
         done = _settle_verdict(rt, step_id, comp, rec, obs, deadline, progress)
     else:
         done = _rollback_verdict(rt, step_id, rec, obs, deadline, progress)
     if not done:
         raise Retry(interval, next_memo)
+
+
+def _remember_deployment(rt: Runtime, step_id: str, rollback: dict[str, Any] | None, dep_id: str) -> None:
+    def change(rec: dict[str, Any]) -> None:
+        if rollback is None:
+            rec["applied"]["deployment_id"] = dep_id
+        else:
+            rec["rollback"]["deployment_id"] = dep_id
+    rt.store.update(step_id, change)
 
 
 def _settle_verdict(rt: Runtime, step_id: str, comp: Component, rec: dict[str, Any], obs: Observation,

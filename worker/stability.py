@@ -79,6 +79,12 @@ def evaluate(service: Mapping[str, Any], expect: Expectation, *, stopped: Sequen
     if len(stopped) >= max_task_failures:
         text = "; ".join(t.describe() for t in stopped[:3])
         return Observation("failed", text, reason="start-failed")
+    asked = service.get("taskDefinition")
+    if asked and asked != expect.task_definition:
+        said = (_event_about(service, expect.deployment_id) if expect.deployment_id else None) \
+            or "no event explains it"
+        return Observation("failed", f"the service now asks for {asked.rsplit('/', 1)[-1]} instead of "
+                           f"{expect.task_definition.rsplit('/', 1)[-1]}: {said}", reason="unstable")
     if ours is None:
         if expect.deployment_id:
             said = _event_about(service, expect.deployment_id) or "it was replaced by another deployment"

@@ -16,6 +16,7 @@ from typing import Any
 import structlog
 from celery import signals
 from celery.contrib.abortable import AbortableTask
+from celery.exceptions import MaxRetriesExceededError
 
 from worker import constants as C
 from worker import logs, pipeline
@@ -85,46 +86,51 @@ class StepTask(AbortableTask):
 
 
 @contextmanager
-def step_errors(task: StepTask, step_id: str, stage: str) -> Iterator[dict[str, Any]]:
-    """Run a stage: translate Retry into task.retry, end the step on errors that stay."""
-    action: dict[str, Any] = {}
+def step_errors(task: StepTask, step_id: str, stage: str, memo: dict[str, Any] | None) -> Iterator[None]:
+    """Run a stage: translate Retry into task.retry, end the step on errors that stay.
+    Transient AWS failures are retried with backoff, counted in the memo (the task's own
+    retry count also counts every look of a poll)."""
+    memo = memo or {}
+    retry: tuple[float, dict[str, Any]] | None = None
     try:
-        yield action
+        yield
     except pipeline.Retry as wait:
-        action["retry"] = {"countdown": wait.countdown, "memo": wait.memo}
+        retry = (wait.countdown, {**wait.memo, "aws_failures": 0})
     except (AdjustmentFailed, MeasurementFailed) as exc:
-        if task.request.retries < AWS_RETRIES:
-            action["retry"] = {"countdown": min(2 ** task.request.retries, 30), "memo": {}}
-            log.warning("stage.transient", stage=stage, error=str(exc))
+        failures = int(memo.get("aws_failures", 0)) + 1
+        if failures <= AWS_RETRIES:
+            retry = (min(2.0 ** failures, 30.0), {**memo, "aws_failures": failures})
+            log.warning("stage.transient", stage=stage, error=str(exc), attempt=failures)
         else:
             pipeline.end(runtime(), step_id, "failed", reason="aws", message=f"{stage}: {exc}")
     except Exception as exc:  # a bug or an outage must still end the step with a reason
         log.exception("stage.error", stage=stage)
         pipeline.end(runtime(), step_id, "failed", reason="error", message=f"{stage}: {exc!r}")
-    if "retry" in action:
-        retry = action["retry"]
-        raise task.retry(countdown=retry["countdown"], max_retries=None,
-                         kwargs={"step_id": step_id, "memo": retry["memo"]})
+    if retry is not None:
+        try:
+            raise task.retry(countdown=retry[0], kwargs={"step_id": step_id, "memo": retry[1]})
+        except MaxRetriesExceededError as exc:  # not expected (max_retries=None): still say so
+            pipeline.end(runtime(), step_id, "failed", reason="error", message=f"{stage}: {exc}")
 
 
-@app.task(bind=True, base=StepTask, name=C.TASK_ADJUST, soft_time_limit=300, time_limit=360)
+@app.task(bind=True, base=StepTask, name=C.TASK_ADJUST, max_retries=None, soft_time_limit=300, time_limit=360)
 def adjust(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) -> str:
-    with step_errors(self, step_id, "adjust"):
+    with step_errors(self, step_id, "adjust", memo):
         pipeline.run_adjust(runtime(), step_id, self.progress(step_id), blocked)
     return step_id
 
 
-@app.task(bind=True, base=StepTask, name=C.TASK_POLL, soft_time_limit=60, time_limit=90)
+@app.task(bind=True, base=StepTask, name=C.TASK_POLL, max_retries=None, soft_time_limit=60, time_limit=90)
 def poll_stability(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) -> str:
     self.is_cancelled(step_id)()  # turns a Flower abort into the step's cancel flag
-    with step_errors(self, step_id, "settle"):
+    with step_errors(self, step_id, "settle", memo):
         pipeline.run_poll(runtime(), step_id, memo or {}, self.progress(step_id))
     return step_id
 
 
-@app.task(bind=True, base=StepTask, name=C.TASK_BENCHMARK)
+@app.task(bind=True, base=StepTask, name=C.TASK_BENCHMARK, max_retries=None)
 def benchmark(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) -> str:
-    with step_errors(self, step_id, "measure"):
+    with step_errors(self, step_id, "measure", memo):
         ready_at = pipeline.run_benchmark(runtime(), step_id, self.progress(step_id),
                                           self.is_cancelled(step_id))
         if ready_at is not None:
@@ -134,10 +140,11 @@ def benchmark(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) 
     return step_id
 
 
-@app.task(bind=True, base=StepTask, name=C.TASK_METRICS, soft_time_limit=120, time_limit=150)
+@app.task(bind=True, base=StepTask, name=C.TASK_METRICS, max_retries=None, soft_time_limit=120,
+          time_limit=150)
 def collect_metrics(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) -> str:
     ready_at = float((memo or {}).get("ready_at", 0))
-    with step_errors(self, step_id, "metrics"):
+    with step_errors(self, step_id, "metrics", memo):
         try:
             pipeline.run_metrics(runtime(), step_id, ready_at)
         except pipeline.Retry as wait:
