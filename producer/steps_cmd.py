@@ -67,6 +67,8 @@ def register(sub: Any) -> None:
 
 def _common(p: argparse.ArgumentParser, *, wait: bool = False,
             formats: tuple[str, ...] = ("table", "json")) -> None:
+    if wait:
+        formats = ("table", "csv", "json")
     p.add_argument("--config", metavar="PATH",
                    help="config file (default: $SERVO_CONFIG, else ./config.yaml)")
     p.add_argument("--format", choices=formats, default=formats[0])
@@ -138,7 +140,7 @@ def _after_submit(producer: Producer, ids: list[str], args: argparse.Namespace) 
     if not args.wait:
         records = producer.store.many(ids)
         print(json.dumps(records[0] if len(records) == 1 else records, indent=2)
-              if args.format == "json" else results.render(records, "table"))
+              if args.format == "json" else results.render(records, args.format))
         return EXIT_OK
     records = watch(producer, ids, args.timeout)
     print(results.render(records, args.format))

@@ -3,6 +3,7 @@ real ab against a local HTTP server."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections.abc import Iterator
@@ -96,7 +97,7 @@ def test_three_step_sweep_runs_in_order(stack: Any) -> None:
     assert [r["status"] for r in records] == ["succeeded"] * 3
     assert [r["settings"]["GOGC"] for r in stack.store.sweep_steps(sweep.id)] == [60, 70, 80]
     windows = [stage_window(r) for r in records]
-    assert all(a[1] <= b[0] for a, b in zip(windows, windows[1:], strict=False))
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(windows))
 
 
 def test_invalid_step_enqueues_nothing(stack: Any, redis_db: Any) -> None:
@@ -191,3 +192,132 @@ def wait_for_status(stack: Any, step_id: str, status: str, *, progress_stage: st
             return record
         time.sleep(0.05)
     raise TimeoutError(f"step {step_id} never reached {status}: {stack.store.require(step_id)}")
+
+
+def test_two_services_settle_in_parallel(stack: Any, clients: Clients, tmp_path: Path) -> None:
+    api = provision(clients, name="api", cpu=256, memory=512)
+    raw = yaml.safe_load(stack.path.read_text())
+    raw["fargate"]["api"] = {**raw["fargate"]["web"], "service_name": "api", "cluster": api.cluster}
+    stack.path.write_text(yaml.safe_dump(raw))
+    producer = Producer(load_config(str(stack.path)), stack.store)
+    slow = Plan(start_delay=2.0)
+    stack.driver.plan_for = lambda td, n: slow
+    with RolloutDriver(clients.elbv2, api.cluster, api.service, plan=slow) as api_driver:
+        stack.worker(concurrency=2)
+        a = producer.submit("web", {"GOGC": 60})
+        b = producer.submit("api", {"GOGC": 60})
+        ra, rb = a.wait(timeout=60), b.wait(timeout=60)
+    assert not api_driver.errors
+    assert (ra["status"], rb["status"]) == ("succeeded", "succeeded")
+    sa, sb = ra["stages"]["settle"], rb["stages"]["settle"]
+    overlap = min(sa["end"], sb["end"]) - max(sa["start"], sb["start"])
+    assert overlap > 1.0, (sa, sb)
+
+
+def run_cli(stack: Any, *args: str, stdin: str | None = None) -> Any:
+    import subprocess
+    import sys
+
+    env = {**os.environ, **stack.env}
+    return subprocess.run([sys.executable, "-m", "producer.cli", *args], env=env, input=stdin,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_cli_step_sweep_results_show(stack: Any, tmp_path: Path) -> None:
+    import json
+
+    stack.worker()
+    done = run_cli(stack, "step", "web", "GOGC=90", "--wait", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    [record] = json.loads(done.stdout)
+    assert record["status"] == "succeeded" and record["settings"] == {"GOGC": 90}
+    assert "[" in done.stderr and "succeeded" in done.stderr  # the progress lines
+
+    original = json.dumps({"application": {"components": {"web": {"settings": {"GOGC": {"value": 100}}}}}})
+    done = run_cli(stack, "step", "--json", "-", "--wait", stdin=original)
+    assert done.returncode == 0, done.stderr
+
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text("grid:\n  GOGC: [50, 70]\n")
+    done = run_cli(stack, "sweep", str(sweep), "--wait", "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert lines[0].startswith("id,component,status,settings") and len(lines) == 3
+    assert [row.split(",")[3] for row in lines[1:]] == ["GOGC=50", "GOGC=70"]
+
+    table = run_cli(stack, "results", "latest")
+    assert table.returncode == 0 and "GOGC=70" in table.stdout
+    shown = run_cli(stack, "show", record["id"], "--format", "json")
+    assert json.loads(shown.stdout)["id"] == record["id"]
+
+
+def test_cli_bad_step_exits_2_and_enqueues_nothing(stack: Any, redis_db: Any) -> None:
+    done = run_cli(stack, "step", "web", "cpu=0.75", "LD_PRELOAD=/x.so")
+    assert done.returncode == 2
+    assert "step.web.settings.cpu: 0.75 is not one of the allowed values" in done.stderr
+    assert "LD_PRELOAD: is not declared" in done.stderr
+    assert redis_db.llen("control") == 0 and redis_db.zcard("servo:steps") == 0
+    assert "Traceback" not in done.stderr
+
+
+def test_cli_exits_3_when_redis_is_unreachable(stack: Any) -> None:
+    from tests.conftest import free_port
+
+    stack.env["SERVO_REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"
+    done = run_cli(stack, "step", "web", "GOGC=90")
+    assert done.returncode == 3, done.stderr
+    assert "cannot reach Redis" in done.stderr
+
+
+def test_flower_lists_the_step_tasks_with_progress(stack: Any, tmp_path: Path) -> None:
+    import base64
+    import json
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+
+    from tests.conftest import free_port
+
+    stack.driver.plan_for = lambda td, n: Plan(start_delay=6)
+    port = free_port()
+    log = (tmp_path / "flower.log").open("w")
+    flower = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "worker.app", "flower", f"--port={port}",
+         "--address=127.0.0.1", "--basic-auth=ops:s3cret"],
+        env={**os.environ, **stack.env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    auth = "Basic " + base64.b64encode(b"ops:s3cret").decode()
+
+    def get(path: str, with_auth: bool = True) -> Any:
+        req = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
+                                     headers={"Authorization": auth} if with_auth else {})
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return json.loads(resp.read() or b"null")
+
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthcheck", timeout=2).close()
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.2)
+        with pytest.raises(urllib.error.HTTPError, match="401"):
+            get("/api/tasks", with_auth=False)
+        stack.worker()
+        handle = stack.producer.submit("web", {"GOGC": 80})
+        seen: set[str] = set()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "PROGRESS" not in seen:
+            task = get("/api/tasks").get(f"{handle.id}.poll")
+            if task:
+                seen.add(task["state"])
+            time.sleep(0.1)
+        assert "PROGRESS" in seen, seen
+        assert handle.wait(timeout=60)["status"] == "succeeded"
+        tasks = get("/api/tasks")
+        assert {f"{handle.id}.adjust", f"{handle.id}.poll", f"{handle.id}.benchmark"} <= set(tasks)
+    finally:
+        os.killpg(flower.pid, 15)
+        flower.wait(timeout=10)
+        log.close()
