@@ -8,10 +8,12 @@ PYTEST_ARGS ?=
 
 setup: system-deps venv redis
 
+# ab (apache2-utils) and a Redis server, from Debian/Ubuntu packages when missing.
 system-deps:
-	@command -v ab >/dev/null || { echo "installing apache2-utils (ab)"; \
-	  (apt-get update -qq && apt-get install -y -qq apache2-utils) || \
-	  (sudo apt-get update -qq && sudo apt-get install -y -qq apache2-utils); }
+	@need=""; command -v ab >/dev/null || need="$$need apache2-utils"; \
+	command -v redis-server >/dev/null || need="$$need redis-server"; \
+	if [ -n "$$need" ]; then echo "installing:$$need"; SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$need; fi
 
 venv: $(VENV)/.installed
 
@@ -34,6 +36,10 @@ test: setup
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 check: lint typecheck test
+
+# The main job on the local sandbox: sandbox, worker, a 5-step sweep, results, shutdown.
+demo: setup
+	$(PY) -m emulator.demo
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

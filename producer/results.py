@@ -67,6 +67,8 @@ def _cell(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
+        if (value.is_integer() and abs(value) >= 1) or value == 0:
+            return str(int(value))
         return f"{value:.4f}" if abs(value) < 1 else f"{value:.1f}"
     text = str(value)
     return text if len(text) <= 60 else text[:57] + "..."

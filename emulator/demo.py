@@ -1,0 +1,93 @@
+"""`make demo`: the main job on the local sandbox, start to finish, then everything stops.
+
+Starts the sandbox (moto + a FARGATE service whose tasks are local processes behind a
+local load balancer), one real Celery worker, and runs a sweep of five steps on the demo
+service through the producer API: adjust, settle, benchmark with ab, CloudWatch, record.
+One step asks for less memory than the app's working set, so you also see a rejected
+step rolled back. Prints the results table and what happened, then shuts down.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DEMO_STEPS = [  # (settings, what it shows)
+    ({"cpu": 0.25, "mem": 1, "GOGC": 100}, "the current settings: nothing registered, nothing deployed"),
+    ({"cpu": 0.5, "mem": 1, "GOGC": 100}, "twice the cpu: lower latency under the same load"),
+    ({"cpu": 0.5, "mem": 1, "GOGC": 200}, "less garbage collection: a little faster, more memory"),
+    ({"cpu": 0.25, "mem": 0.5, "GOGC": 200}, "below the working set: OOM, rejected and rolled back"),
+    ({"cpu": 0.25, "mem": 1, "GOGC": 150, "replicas": 3}, "three small tasks share the load"),
+]
+DEMO_LOAD = {"duration": 10, "warmup": 1}  # short runs keep the demo under three minutes
+TIMEOUT_S = 170
+
+
+def main() -> int:
+    from emulator.sandbox import Sandbox
+    from producer import results
+    from producer.api import Producer, StepSpec
+    from producer.steps_cmd import watch
+    from worker.config import load_config
+    from worker.records import RecordStore
+
+    started = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="servo-demo-"))
+    print("starting the sandbox: moto, a VPC, an ALB and a FARGATE service of 2 local tasks ...")
+    with Sandbox("fast", config_out=workdir / "config.yaml") as sandbox:
+        env = {**os.environ, **sandbox.env}
+        os.environ.update(sandbox.env)
+        print(f"  AWS endpoint {sandbox.endpoint_url}, load balancer {sandbox.lb_url}")
+        worker = start_worker(env, workdir / "worker.log")
+        try:
+            from worker.app import redis_url
+
+            producer = Producer(load_config(str(sandbox.config_path)), RecordStore.from_url(redis_url()))
+            sweep = producer.submit_sweep([StepSpec("web", s, DEMO_LOAD) for s, _ in DEMO_STEPS],
+                                          name="make demo")
+            print(f"sweep {sweep.id}: {len(DEMO_STEPS)} steps, one after another\n")
+            records = watch(producer, sweep.step_ids, TIMEOUT_S)
+        finally:
+            stop_worker(worker)
+    print("\n" + results.render(records, "table") + "\n")
+    for record, (_, why) in zip(records, DEMO_STEPS, strict=True):
+        print(f"  {record['status']:<9} {why}"
+              + (f" ({record['reason']})" if record["status"] != "succeeded" else ""))
+    print(f"\ndone in {time.monotonic() - started:.0f} s; the sandbox and the worker are stopped.")
+    print(f"records stay in Redis: servo-fargate results {sweep.id} --format csv")
+    print(f"worker log (JSON lines): {workdir / 'worker.log'}")
+    expected = ["succeeded", "succeeded", "succeeded", "rejected", "succeeded"]
+    return 0 if [r["status"] for r in records] == expected else 1
+
+
+def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "-n", "demo@%h",
+           "-Q", "control,load", "-c", "2", "-l", "INFO", "--without-gossip", "--without-mingle"]
+    proc = subprocess.Popen(cmd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    deadline = time.monotonic() + 60
+    while "ready." not in log.read_text(errors="replace"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the worker did not start; see {log}")
+        time.sleep(0.1)
+    print("worker ready (queues control and load)")
+    return proc
+
+
+def stop_worker(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
