@@ -41,8 +41,10 @@ KEY_SWEEP_STEPS = KEY_PREFIX + "sweep:{id}:steps"  # list: step ids in sweep ord
 KEY_SWEEPS = KEY_PREFIX + "sweeps"  # zset: sweep id by creation time
 KEY_CANCEL = KEY_PREFIX + "cancel:{id}"  # set when a step is asked to stop
 KEY_LEASE = KEY_PREFIX + "lease:{cluster}/{service}"  # the step that owns a service now
+KEY_LOAD_HOST = KEY_PREFIX + "loadhost:{host}"  # the step benchmarking from a host now
 KEY_EVENTS = KEY_PREFIX + "events"  # pub/sub channel: step ids whose record changed
 
+ENV_LOAD_HOST = "SERVO_LOAD_HOST"  # names the load host (default: the hostname)
 ENV_VISIBILITY_TIMEOUT = "SERVO_VISIBILITY_TIMEOUT"
 ENV_RESTORE_INTERVAL = "SERVO_RESTORE_INTERVAL"
 # A task taken by a worker that died comes back after this long. It must stay above the

@@ -8,6 +8,8 @@ keeps its phase (settling or rolling back) in the record, not only in the retry 
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -235,23 +237,41 @@ def ab_config(rt: Runtime, rec: dict[str, Any]) -> Any:
 
 def run_benchmark(rt: Runtime, step_id: str, progress: Progress, is_cancelled: Cancelled) -> float | None:
     """Run ab; return when CloudWatch should be read (None: the step is finished)."""
-    from worker.abrun import AbFailed, run_ab
-    from worker.errors import MeasurementFailed
-    from worker.measurement import build_measurement
-
     rec = rt.store.require(step_id)
     if rec["status"] != "measuring":
         return None
-    comp = rt.component(rec)
-    key = rt.lease_key(comp)
     cfg = ab_config(rt, rec)
     if not cfg.url:
         end(rt, step_id, "failed", reason="no-load-url", message="ab.url is not set (config or $AB_TEST_URL)")
         return None
+    host_key = load_host_key()
+    if not lease.acquire(rt.store.r, host_key, step_id):  # one load per host: two would distort both
+        progress("measuring", 0, f"waiting for step {lease.holder(rt.store.r, host_key)} to finish "
+                                 "its benchmark on this host")
+        raise Retry(C.LEASE_WAIT_S)
+    try:
+        return _benchmark(rt, step_id, rec, cfg, progress, is_cancelled)
+    finally:
+        lease.release(rt.store.r, host_key, step_id)
+
+
+def load_host_key() -> str:
+    return C.KEY_LOAD_HOST.format(host=os.environ.get(C.ENV_LOAD_HOST) or socket.gethostname())
+
+
+def _benchmark(rt: Runtime, step_id: str, rec: dict[str, Any], cfg: Any, progress: Progress,
+               is_cancelled: Cancelled) -> float | None:
+    from worker.abrun import AbFailed, run_ab
+    from worker.errors import MeasurementFailed
+    from worker.measurement import build_measurement
+
+    key = rt.lease_key(rt.component(rec))
+    host_key = load_host_key()
     rt.store.stage(step_id, "measure", "start")
 
     def on_progress(phase: str, elapsed: float, planned: float) -> None:
         lease.renew(rt.store.r, key, step_id)
+        lease.renew(rt.store.r, host_key, step_id)
         total = cfg.warmup + cfg.duration
         done = elapsed + (cfg.warmup if phase == "measure" else 0)
         progress("measuring", int(100 * done / max(total, 1e-9)),
