@@ -247,3 +247,9 @@ def test_validate_lists_every_problem_without_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "fargate.web.settings.cpu.values[2]: 0.75 is not a Fargate cpu size" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_the_shipped_config_yaml_validates() -> None:
+    config = load_config(str(Path(__file__).resolve().parents[1] / "config.yaml"), environ={})
+    assert set(config.components) == {"web"}
+    assert config.cloudwatch is not None and len(config.cloudwatch.metrics) == 2
