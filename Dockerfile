@@ -21,5 +21,6 @@ ENV SERVO_CONFIG=/config/config.yaml \
     PYTHONUNBUFFERED=1
 
 # Both queues; benchmarks still run one at a time per host (a Redis lock per load host).
-CMD ["celery", "-A", "worker.app", "worker", "-Q", "control,load", "-c", "4", "-E", "-l", "INFO", \
+# -q drops the startup banner: every line the worker writes is then a JSON log line.
+CMD ["celery", "-A", "worker.app", "-q", "worker", "-Q", "control,load", "-c", "4", "-E", "-l", "INFO", \
      "--without-gossip", "--without-mingle"]

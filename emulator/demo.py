@@ -66,7 +66,7 @@ def main() -> int:
 
 
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "-n", "demo@%h",
+    cmd = [sys.executable, "-m", "celery", "-A", "worker.app", "-q", "worker", "-n", "demo@%h",
            "-Q", "control,load", "-c", "2", "-l", "INFO", "--without-gossip", "--without-mingle"]
     proc = subprocess.Popen(cmd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
                             start_new_session=True)

@@ -87,7 +87,7 @@ def test_dockerfile_installs_ab_copies_what_exists_and_drops_root() -> None:
 
 def test_dockerfile_command_starts_a_worker_on_both_queues() -> None:
     cmd = json.loads(next(args for op, args in dockerfile() if op == "CMD"))
-    assert cmd[:4] == ["celery", "-A", "worker.app", "worker"]
+    assert cmd[:5] == ["celery", "-A", "worker.app", "-q", "worker"]
     assert cmd[cmd.index("-Q") + 1] == "control,load"
     import worker.app  # the module the image starts exists and builds the Celery app
 

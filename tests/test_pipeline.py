@@ -321,3 +321,19 @@ def test_flower_lists_the_step_tasks_with_progress(stack: Any, tmp_path: Path) -
         os.killpg(flower.pid, 15)
         flower.wait(timeout=10)
         log.close()
+
+
+def test_every_worker_log_line_is_json_bound_to_the_step(stack: Any) -> None:
+    import json
+
+    worker = stack.worker()
+    handle = stack.producer.submit("web", {"GOGC": 190})
+    assert handle.wait(timeout=60)["status"] == "succeeded"
+    worker.stop()
+    lines = [line for line in worker.log().splitlines() if line.strip()]
+    parsed = [json.loads(line) for line in lines if line.startswith("{")]
+    stray = [line for line in lines if not line.startswith("{")]
+    assert stray == ["worker: Warm shutdown (MainProcess)"]  # Celery prints this one itself
+    step_lines = [p for p in parsed if p.get("step_id") == handle.id]
+    assert {p["task_name"] for p in step_lines} >= {"servo.adjust", "servo.poll_stability", "servo.benchmark"}
+    assert all(p["component"] == "web" and p["task_id"].startswith(handle.id) for p in step_lines)

@@ -154,7 +154,8 @@ def collect_metrics(self: StepTask, step_id: str, memo: dict[str, Any] | None = 
 
 # -- logging: JSON on every line, bound to the task and its step ---------------------------
 
-@signals.setup_logging.connect
+@signals.celeryd_init.connect  # before Celery's own start-up warnings
+@signals.setup_logging.connect  # and instead of Celery's logging setup
 def _setup_logging(**_: Any) -> None:
     logs.configure()
 

@@ -22,7 +22,7 @@ class Worker:
         self.name = f"{name}@test"
         self.log_path = log_dir / f"{name}.log"
         self._log: IO[Any] = self.log_path.open("w")
-        cmd = [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "-n", self.name,
+        cmd = [sys.executable, "-m", "celery", "-A", "worker.app", "-q", "worker", "-n", self.name,
                "-Q", queues, "-c", str(concurrency), "-P", pool, "-l", "INFO",
                "--without-gossip", "--without-mingle", "-E"]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=self._log,
