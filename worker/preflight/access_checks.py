@@ -97,10 +97,12 @@ def metrics_exist(ctx: Context) -> CheckResult:
     if not stats:
         return ctx.ok("no CloudWatch MetricStat queries are configured")
     missing = [f"{qid} ({_describe(metric)})" for qid, metric in stats if not _exists(ctx, metric)]
-    if missing:
-        return ctx.fail(f"no CloudWatch metric matches: {', '.join(missing)}",
-                        "fix the namespace, metric name and dimensions (aws cloudwatch list-metrics "
-                        "--namespace ... shows what exists); note that dimensions must match exactly")
+    if missing:  # CloudWatch lists a metric only after its first datapoint: maybe not yet
+        return ctx.warn(f"no CloudWatch metric matches yet: {', '.join(missing)}",
+                        "if the service has had traffic, fix the namespace, metric name and "
+                        "dimensions (aws cloudwatch list-metrics --namespace ... shows what exists; "
+                        "dimensions must match exactly); a metric appears only with its first "
+                        "datapoint, so a new ALB has no TargetResponseTime before its first request")
     return ctx.ok(f"all {len(stats)} CloudWatch metrics exist: {', '.join(qid for qid, _ in stats)}")
 
 
