@@ -191,3 +191,26 @@ def test_fingerprint_ignores_env_order_and_tags() -> None:
          "containerDefinitions": [{"environment": [{"name": "B", "value": "2"},
                                                    {"name": "A", "value": "1"}]}]}
     assert fargate.fingerprint(a) == fargate.fingerprint(b)
+
+
+def test_describe_cli_prints_the_servo_describe_format(clients: Clients, aws_endpoint: str,
+                                                       tmp_path: Any) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.support.aws_setup import write_config
+
+    setup = provision(clients, cpu=512, memory=1024, env={"GOGC": "70"})
+    path = write_config(tmp_path, setup)
+    out = subprocess.run([sys.executable, "-m", "producer.cli", "describe", "--config", str(path),
+                          "--format", "json"], env={**os.environ, "AWS_ENDPOINT_URL": aws_endpoint},
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert out.returncode == 0, out.stderr
+    settings = json.loads(out.stdout)["application"]["components"]["web"]["settings"]
+    assert (settings["cpu"]["value"], settings["GOGC"]["value"]) == (0.5, 70)
+    table = subprocess.run([sys.executable, "-m", "producer.cli", "describe", "--config", str(path)],
+                           env={**os.environ, "AWS_ENDPOINT_URL": aws_endpoint},
+                           capture_output=True, text=True, timeout=60, check=False)
+    assert table.returncode == 0 and "GOGC" in table.stdout and "50..200 step 10" in table.stdout
