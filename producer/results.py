@@ -36,7 +36,8 @@ def summarize(record: Mapping[str, Any]) -> dict[str, Any]:
         "measure_s": stage("measure"), "req_per_s": metric("requests throughput"),
         "p95_ms": metric("time per request p95"), "errors": metric("number of errors"),
         "error_rate": metric("error rate"), "cpu_pct": metric(*CPU_NAMES),
-        "reason": record.get("message") if record["status"] != "succeeded" else None,
+        "reason": (f"{record.get('reason')}: {record.get('message')}"
+                   if record["status"] != "succeeded" else None),
     }
 
 
