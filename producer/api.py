@@ -85,9 +85,13 @@ class Producer:
 
     @classmethod
     def from_config(cls, path: str | None = None, redis_url: str | None = None) -> Producer:
+        """A producer for the config at `path`; records and tasks both go to `redis_url`
+        (default: $SERVO_REDIS_URL)."""
+        from worker.app import make_app
         from worker.app import redis_url as default_url
 
-        return cls(load_config(path), RecordStore.from_url(redis_url or default_url()))
+        url = redis_url or default_url()
+        return cls(load_config(path), RecordStore.from_url(url), make_app(url))
 
     def validate(self, specs: Sequence[StepSpec]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """Every step's target and control, or ConfigError naming every bad field."""

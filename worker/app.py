@@ -33,8 +33,10 @@ def transport_options() -> dict[str, int]:
     }
 
 
-def make_app() -> Celery:
-    app = Celery("servo", broker=redis_url(), backend=redis_url(), include=["worker.tasks"])
+def make_app(url: str | None = None) -> Celery:
+    """The app on `url` (default: $SERVO_REDIS_URL), for broker and results alike."""
+    url = url or redis_url()
+    app = Celery("servo", broker=url, backend=url, include=["worker.tasks"])
     transport = transport_options()
     app.conf.update(
         # JSON only: pickle would let anyone who can write to the broker run code here.
