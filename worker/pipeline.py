@@ -12,7 +12,7 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -85,9 +85,12 @@ def cancelled(rt: Runtime, step_id: str) -> bool:
 
 def run_adjust(rt: Runtime, step_id: str, progress: Progress, blocked: Callable[[str], str | None]) -> None:
     rec = rt.store.require(step_id)
-    if rec["status"] in TERMINAL or rec["applied"]:
+    if rec["status"] in TERMINAL or rec["status"] == "settling":
         return
     comp = rt.component(rec)
+    if rec["applied"]:  # a redelivery after the change was recorded: only move on
+        _applied(rt, step_id, rec["applied"])
+        return
     if cancelled(rt, step_id):
         end(rt, step_id, "cancelled", reason="cancelled", message="cancelled before anything changed")
         return
@@ -105,7 +108,7 @@ def run_adjust(rt: Runtime, step_id: str, progress: Progress, blocked: Callable[
     progress("adjusting", 5, f"adjusting service {comp.service_name}")
     previous = rec["previous"]
     if previous is None:  # stored before any change, so a redelivery rolls back to it
-        previous = fargate.read_state(rt.clients.ecs, comp).snapshot.__dict__
+        previous = asdict(fargate.read_state(rt.clients.ecs, comp).snapshot)
         rt.store.set_fields(step_id, previous=previous)
     try:
         result = fargate.adjust(rt.clients.ecs, comp, Target.from_dict(rec["target"]),
@@ -113,11 +116,21 @@ def run_adjust(rt: Runtime, step_id: str, progress: Progress, blocked: Callable[
     except AdjustmentRejected as exc:  # nothing was changed: adjust checks before it mutates
         end(rt, step_id, "rejected", reason=exc.reason, message=exc.message)
         return
-    rt.store.stage(step_id, "adjust", "end", applied=result.to_dict())
-    rt.store.stage(step_id, "settle", "start", status="settling")
+    _applied(rt, step_id, result.to_dict())
     what = "registered" if result.registered else "reused" if result.reused else "kept"
     progress("settling", 10, f"{what} {result.task_definition.rsplit('/', 1)[-1]}, "
                              f"desired {result.desired_count}")
+
+
+def _applied(rt: Runtime, step_id: str, applied: dict[str, Any]) -> None:
+    """Record the change and enter settling in one write: a worker dying between two
+    writes would leave a step that no later stage picks up."""
+    def change(rec: dict[str, Any]) -> None:
+        stages = rec["stages"]
+        stages.setdefault("adjust", {}).setdefault("end", time.time())
+        stages.setdefault("settle", {}).setdefault("start", stages["adjust"]["end"])
+        rec.update(applied=applied, status="settling")
+    rt.store.update(step_id, change)
 
 
 # -- poll ---------------------------------------------------------------------------------

@@ -1,0 +1,75 @@
+"""Step records and leases on a real Redis: what the pipeline relies on to run twice safely."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+from worker import lease, pipeline
+from worker.config import parse_config
+from worker.records import RecordStore
+
+CONFIG = parse_config({"fargate": {"web": {"service_name": "web", "environment": {
+    "GOGC": {"type": "range", "min": 50, "max": 200, "step": 10}}}}}, environ={})
+
+
+@pytest.fixture
+def store(redis_db: Any) -> RecordStore:
+    return RecordStore.from_url(os.environ["SERVO_REDIS_URL"])
+
+
+def new_step(store: RecordStore, **fields: Any) -> str:
+    record = store.create_step("web", {"GOGC": 90}, {"component": "web", "env": {"GOGC": "90"}}, {})
+    if fields:
+        store.set_fields(record["id"], **fields)
+    return str(record["id"])
+
+
+def test_a_terminal_record_is_never_changed_again(store: RecordStore) -> None:
+    step = new_step(store)
+    store.finish(step, "rejected", reason="start-failed", message="OOM")
+    store.set_fields(step, status="measuring", message="late writer")
+    record = store.require(step)
+    assert (record["status"], record["message"]) == ("rejected", "OOM")
+
+
+def test_a_sweep_keeps_its_step_order(store: RecordStore) -> None:
+    ids = [new_step(store) for _ in range(5)]
+    sweep = store.create_sweep(list(reversed(ids)))
+    assert [r["id"] for r in store.sweep_steps(sweep["id"])] == list(reversed(ids))
+
+
+def test_a_stage_start_survives_a_redelivery(store: RecordStore) -> None:
+    step = new_step(store)
+    first = store.stage(step, "adjust", "start")["stages"]["adjust"]["start"]
+    again = store.stage(step, "adjust", "start")["stages"]["adjust"]["start"]
+    assert first == again
+
+
+def test_a_redelivered_adjust_after_the_change_only_moves_on(store: RecordStore) -> None:
+    applied = {"task_definition": "arn:td/web:2", "desired_count": 1, "deployment_id": None}
+    step = new_step(store, status="adjusting", applied=applied)
+    rt = pipeline.Runtime(store=store, config=CONFIG)
+    pipeline.run_adjust(rt, step, lambda *a: None, blocked=lambda name: "must not be asked")
+    record = store.require(step)
+    assert record["status"] == "settling" and record["applied"] == applied
+    assert "start" in record["stages"]["settle"]
+
+
+def test_a_lease_is_held_by_one_step_and_renewed_only_by_it(store: RecordStore) -> None:
+    key = lease.lease_key("default", "web")
+    assert lease.acquire(store.r, key, "a")
+    assert not lease.acquire(store.r, key, "b")
+    assert lease.acquire(store.r, key, "a")  # re-entrant for its owner
+    assert not lease.release(store.r, key, "b")
+    assert lease.release(store.r, key, "a")
+    assert lease.acquire(store.r, key, "b")
+
+
+def test_cancel_request_is_sticky(store: RecordStore) -> None:
+    step = new_step(store)
+    assert not store.cancel_requested(step)
+    store.request_cancel(step)
+    assert store.cancel_requested(step)
