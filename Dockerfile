@@ -13,7 +13,7 @@ COPY setup.cfg pyproject.toml README.md ./
 COPY worker ./worker
 COPY producer ./producer
 COPY emulator ./emulator
-RUN pip install --no-cache-dir '.[flower]'
+RUN pip install --no-cache-dir '.[flower,optimize]'
 
 RUN useradd --create-home --uid 10001 servo
 USER servo

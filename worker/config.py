@@ -20,9 +20,10 @@ import yaml
 from worker import constants as C
 from worker.errors import ConfigError
 from worker.params import Param, env_name_problem, parse_param
+from worker.pricing import Pricing, parse_pricing
 from worker.problems import Problems, type_name
 
-TOP_KEYS = ("fargate", "ab", "cloudwatch")
+TOP_KEYS = ("fargate", "ab", "cloudwatch", "pricing")
 COMPONENT_KEYS = (
     "service_name", "cluster", "container", "timeout_service_desired_count",
     "rollback_timeout", "max_task_failures", "settings", "environment",
@@ -99,6 +100,7 @@ class Config:
     ab: AbConfig = AbConfig()
     cloudwatch: CloudWatchConfig | None = None
     path: str | None = None
+    pricing: Pricing = field(default_factory=Pricing)  # only the optimizer and reports weigh prices
 
     def component(self, name: str) -> Component:
         try:
@@ -137,8 +139,9 @@ def parse_config(raw: Any, environ: Mapping[str, str] = os.environ, path: str | 
     components = _components(top.get("fargate"), environ, problems)
     ab = _ab(top.get("ab"), environ, problems)
     cloudwatch = _cloudwatch(top["cloudwatch"], problems) if "cloudwatch" in top else None
+    pricing = parse_pricing(top.get("pricing"), problems)
     problems.raise_if_any()
-    return Config(components=components, ab=ab, cloudwatch=cloudwatch, path=path)
+    return Config(components=components, ab=ab, cloudwatch=cloudwatch, path=path, pricing=pricing)
 
 
 def _components(raw: Any, environ: Mapping[str, str], problems: Problems) -> dict[str, Component]:

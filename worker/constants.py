@@ -43,6 +43,7 @@ KEY_CANCEL = KEY_PREFIX + "cancel:{id}"  # set when a step is asked to stop
 KEY_LEASE = KEY_PREFIX + "lease:{cluster}/{service}"  # the step that owns a service now
 KEY_LOAD_HOST = KEY_PREFIX + "loadhost:{host}"  # the step benchmarking from a host now
 KEY_EVENTS = KEY_PREFIX + "events"  # pub/sub channel: step ids whose record changed
+KEY_OPTUNA = KEY_PREFIX + "optuna:"  # prefix of the optimizer's Optuna journal (studies)
 
 ENV_LOAD_HOST = "SERVO_LOAD_HOST"  # names the load host (default: the hostname)
 ENV_VISIBILITY_TIMEOUT = "SERVO_VISIBILITY_TIMEOUT"
