@@ -86,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     check_cmd.register(sub)
     from producer import steps_cmd
     steps_cmd.register(sub)
+    from producer import optimize_cmd
+    optimize_cmd.register(sub)
+    from producer import report_cmd
+    report_cmd.register(sub)
     return parser
 
 

@@ -1,0 +1,299 @@
+"""The built-in optimizer: Optuna's ask-and-tell over the producer API, its study in Redis.
+
+    optimizer = Optimizer(producer, "web", Goal(("cost",), max_p95_ms=45),
+                          baseline={"cpu": 0.25, "mem": 1, "replicas": 2, "GOGC": 100})
+    study = optimizer.run()          # every trial is a step any other client could submit
+    print(summarize(study)["best"])
+
+Each trial: ask → settings from the conditional space (valid Fargate pairs only) →
+`Producer.submit` → `wait` → tell the objective values, with the SLO constraints stored
+for the sampler. A `rejected` step (the configuration did not start) is told as a
+COMPLETE trial whose "started" constraint is violated by far more than any measured miss:
+TPE's constraint handling puts it among the worst trials, so its density model moves
+away from that region. A FAIL would be ignored by TPE and proposed again. Retryable
+failures (`failed`, not the configuration's fault) are told FAIL on purpose.
+
+Two rules save steps without hiding anything in the study: a configuration already
+measured is answered from its earlier trial, and, when the only objective is cost per
+hour (known before any step), a proposal that costs at least as much as the best
+feasible one found cannot win and is told PRUNED without running. The trial budget counts
+steps run, so the study may hold more trials than the budget.
+
+The study lives in Optuna's journal storage on Redis: after a crash, `run()` again with
+the same study name picks up the running trial's step (the step itself ran on) and goes
+on until the budget is spent.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import optuna
+from optuna.storages import JournalStorage
+from optuna.storages.journal import JournalRedisBackend
+from optuna.trial import FrozenTrial, TrialState
+
+from producer import objectives as obj
+from producer.api import Producer
+from producer.cost import cost_per_hour
+from producer.space import SearchSpace, build_space
+from worker import constants as C
+from worker.errors import ConfigError
+from worker.params import DEFAULT_UNIT, Param, Role
+
+ASKS_PER_STEP = 20  # proposals answered without a step are cheap, but never endless
+WAIT_MARGIN_S = 60  # beyond the settle, rollback and benchmark limits of one step
+CHECKED_ATTRS = ("component", "goal", "space", "repeat")  # a resumed study must match these
+
+
+@dataclass(frozen=True)
+class Options:
+    """Budget and run options of one `optimize`."""
+
+    trials: int = 30  # steps run (configurations measured), resumed runs included
+    timeout_s: float | None = None  # no new trial after this long
+    repeat: int = 1  # steps per configuration; the median is told, the spread recorded
+    sampler: str = "tpe"
+    seed: int | None = None
+    control: Mapping[str, Any] = field(default_factory=dict)  # load overrides for every step
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.trials < 1:
+            problems.append(f"--trials: must be at least 1, got {self.trials}")
+        if self.repeat < 1:
+            problems.append(f"--repeat: must be at least 1, got {self.repeat}")
+        if self.timeout_s is not None and self.timeout_s <= 0:
+            problems.append(f"--timeout: must be above 0 s, got {self.timeout_s:g}")
+        if self.sampler not in obj.SAMPLERS:
+            problems.append(f"--sampler: {self.sampler!r} is not a sampler "
+                            f"(allowed: {', '.join(obj.SAMPLERS)})")
+        if problems:
+            raise ConfigError(problems)
+
+
+def storage(redis_url: str) -> JournalStorage:
+    """Optuna's journal storage on the project's Redis, under the project's key prefix."""
+    with warnings.catch_warnings():  # "experimental" since 3.1, and what we want
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return JournalStorage(JournalRedisBackend(redis_url, prefix=C.KEY_OPTUNA))
+
+
+def default_study_name(component: str, goal: obj.Goal) -> str:
+    return f"{component}-{'-'.join(goal.objectives)}"
+
+
+class Optimizer:
+    """Runs one study on one component through a Producer."""
+
+    def __init__(self, producer: Producer, component: str, goal: obj.Goal, *, redis_url: str,
+                 study_name: str | None = None, baseline: Mapping[str, Any] | None = None,
+                 options: Options | None = None,
+                 on_trial: Callable[[FrozenTrial], None] | None = None):
+        self.producer, self.goal, self.options = producer, goal, options or Options()
+        self.comp = producer.config.component(component)
+        current = {("mem" if k == "memory" else k): v for k, v in (baseline or {}).items()}
+        self.space: SearchSpace = build_space(self.comp, current)
+        self.baseline = {k: v for k, v in current.items() if k in self._searched_keys()} or None
+        self.name = study_name or default_study_name(component, goal)
+        self.redis_url, self.on_trial = redis_url, on_trial
+        self._check_cost_inputs()
+
+    # -- the loop ------------------------------------------------------------------------
+    def run(self) -> optuna.Study:
+        """Run trials until the budget is spent; return the study (also kept in Redis)."""
+        study = self.study()
+        for frozen in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            self._resume(study, frozen)
+        if not study.trials and self.baseline is not None:
+            self._baseline(study, self.baseline)
+        deadline = None if self.options.timeout_s is None else time.monotonic() + self.options.timeout_s
+        asks = 0
+        while (steps_run(study) < self.options.trials and asks < ASKS_PER_STEP * self.options.trials
+               and (deadline is None or time.monotonic() < deadline)):
+            asks += 1
+            trial = study.ask()
+            settings = self.space.suggest(trial)
+            trial.set_user_attr("settings", settings)
+            self._answer(study, trial, settings)
+        return study
+
+    def _baseline(self, study: optuna.Study, settings: Mapping[str, Any]) -> None:
+        """The current settings first: as trial 0 when they lie in the space, else as a plain
+        step recorded with the study (the sampler cannot hold a point outside its space)."""
+        params = self.space.params(settings)
+        if params is not None:
+            study.enqueue_trial(params, user_attrs={"baseline": True})
+            return
+        record = self.producer.submit(self.comp.name, settings, self.options.control).wait(self._wait_s())
+        result = obj.outcome([record], self.hourly(settings))
+        study.set_user_attr("baseline", {"settings": dict(settings), "step_ids": [record["id"]],
+                                         "outcome": result.to_dict(), "outside_space": True})
+
+    def _answer(self, study: optuna.Study, trial: optuna.Trial, settings: dict[str, Any]) -> None:
+        number = trial.number
+        earlier = _measured(study).get(_key(settings))
+        if earlier is not None:  # the same configuration again: its result, not a new step
+            trial.set_user_attr("source", f"trial {earlier.number}")
+            self._tell(study, trial, obj.Outcome.from_dict(earlier.user_attrs["outcome"]))
+            return
+        hourly = self.hourly(settings)
+        best = self._best_feasible_cost(study)
+        if self.goal.objectives == ("cost",) and hourly is not None and best is not None and hourly >= best:
+            trial.set_user_attr("source", "cost-dominated")
+            trial.set_user_attr("outcome", obj.Outcome("pruned", hourly).to_dict())
+            trial.set_constraint("started", 0.0)  # not known to fail: no verdict either way
+            study.tell(number, state=TrialState.PRUNED)
+            self._report(study, number)
+            return
+        trial.set_user_attr("source", "run")
+        self._run_steps(study, trial, settings, hourly, [])
+
+    def _run_steps(self, study: optuna.Study, trial: optuna.Trial, settings: Mapping[str, Any],
+                   hourly: float | None, step_ids: list[str]) -> None:
+        records = self.producer.wait(step_ids, self._wait_s()) if step_ids else []
+        while len(records) < self.options.repeat and all(r["status"] == "succeeded" for r in records):
+            handle = self.producer.submit(self.comp.name, settings, self.options.control)
+            step_ids.append(handle.id)
+            trial.set_user_attr("step_ids", step_ids)  # before the wait: a crash resumes from here
+            records.append(handle.wait(self._wait_s()))
+        self._tell(study, trial, obj.outcome(records, hourly))
+
+    def _tell(self, study: optuna.Study, trial: optuna.Trial, result: obj.Outcome) -> None:
+        trial.set_user_attr("outcome", result.to_dict())
+        for name, value in obj.constraints(self.goal, result).items():
+            trial.set_constraint(name, value)  # TPE ranks infeasible trials by their sum
+        if result.status in ("failed", "cancelled"):  # not the configuration's fault: no verdict
+            study.tell(trial.number, state=TrialState.FAIL)
+        else:
+            study.tell(trial.number, obj.values(self.goal, result))
+        self._report(study, trial.number)
+
+    def _resume(self, study: optuna.Study, frozen: FrozenTrial) -> None:
+        """A trial left running by a crash: finish its step(s), or fail it if none started."""
+        trial = optuna.Trial(study, frozen._trial_id)
+        settings = frozen.user_attrs.get("settings")
+        step_ids = list(frozen.user_attrs.get("step_ids") or [])
+        if settings is None or frozen.user_attrs.get("source") != "run" or not step_ids:
+            study.tell(frozen.number, state=TrialState.FAIL)
+            return
+        self._run_steps(study, trial, settings, self.hourly(settings), step_ids)
+
+    def _report(self, study: optuna.Study, number: int) -> None:
+        if self.on_trial is not None:
+            self.on_trial(study.trials[number])
+
+    # -- the study -----------------------------------------------------------------------
+    def study(self) -> optuna.Study:
+        """Create the study, or load it and check it was made for the same question."""
+        attrs = {"component": self.comp.name, "goal": self.goal.to_dict(), "space": self.space.describe(),
+                 "repeat": self.options.repeat, "control": dict(self.options.control),
+                 "pricing": self.producer.config.pricing.__dict__, "fixed": dict(self.space.fixed)}
+        directions: list[Literal["minimize", "maximize"]] = ["minimize"] * len(self.goal.objectives)
+        study = optuna.create_study(study_name=self.name, storage=storage(self.redis_url),
+                                    sampler=self._sampler(), directions=directions, load_if_exists=True)
+        if not study.user_attrs:
+            for key, value in attrs.items():
+                study.set_user_attr(key, value)
+            return study
+        changed = [key for key in CHECKED_ATTRS if study.user_attrs.get(key) != attrs[key]]
+        if changed:
+            raise ConfigError([f"--study: {self.name!r} was started with a different {key} "
+                               f"({_show(study.user_attrs.get(key))}); resume it with the same options "
+                               "or name a new study" for key in changed])
+        return study
+
+    def _sampler(self) -> optuna.samplers.BaseSampler:
+        if self.options.sampler == "random":
+            return optuna.samplers.RandomSampler(seed=self.options.seed)
+        with warnings.catch_warnings():  # multivariate/group are "experimental" since 2.x
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            # group + multivariate model the conditional cpu -> memory space jointly;
+            # 5 random startup trials, since a budget of 30 leaves few for the model.
+            return optuna.samplers.TPESampler(seed=self.options.seed, multivariate=True, group=True,
+                                              n_startup_trials=5)
+
+    # -- helpers -------------------------------------------------------------------------
+    def hourly(self, settings: Mapping[str, Any]) -> float | None:
+        """Cost per hour of a configuration: its sizes, else the fixed (pinned or current) ones."""
+        merged = {**self.space.fixed, **settings}
+        natives: list[int] = []
+        roles: tuple[tuple[Role, str], ...] = (("cpu", "cpu"), ("memory", "mem"), ("replicas", "replicas"))
+        for role, key in roles:
+            param = self.comp.settings.get(role)
+            if key not in merged:
+                return None
+            native = param.check(merged[key])[0] if param else _plain_native(role, merged[key])
+            if not isinstance(native, int):
+                return None
+            natives.append(native)
+        return cost_per_hour(natives[0], natives[1], natives[2], self.producer.config.pricing)
+
+    def _check_cost_inputs(self) -> None:
+        if not any(o.startswith("cost") for o in self.goal.objectives):
+            return
+        missing = [k for k in ("cpu", "mem", "replicas") if k not in self._searched_keys()
+                   and k not in self.space.fixed]
+        if missing:
+            raise ConfigError([f"--objective: cost needs the task size; {', '.join(missing)} is neither "
+                               "searched nor known (declare it, pin it with a default, or give the current "
+                               "value with --baseline)"])
+
+    def _searched_keys(self) -> set[str]:
+        keys = set(self.space.others)
+        if self.space.cpu:
+            keys.add("cpu")
+        if self.space.memory or self.space.memory_alone:
+            keys.add("mem")
+        return keys
+
+    def _best_feasible_cost(self, study: optuna.Study) -> float | None:
+        costs = [o.cost_per_hour for o in _outcomes(study) if obj.feasible(self.goal, o)
+                 and o.cost_per_hour is not None]
+        return min(costs) if costs else None
+
+    def _wait_s(self) -> float:
+        return (self.comp.settle_timeout + self.comp.rollback_timeout
+                + self.producer.bench_limit(self.options.control) + WAIT_MARGIN_S)
+
+
+def steps_run(study: optuna.Study) -> int:
+    """Trials that ran steps (the budget's unit), finished or not."""
+    return sum(1 for t in study.get_trials(deepcopy=False) if t.user_attrs.get("source") == "run")
+
+
+def _measured(study: optuna.Study) -> dict[tuple[tuple[str, str], ...], FrozenTrial]:
+    done = (TrialState.COMPLETE,)
+    return {_key(t.user_attrs["settings"]): t for t in study.get_trials(deepcopy=False, states=done)
+            if t.user_attrs.get("source") == "run" and "outcome" in t.user_attrs}
+
+
+def _outcomes(study: optuna.Study) -> list[obj.Outcome]:
+    return [obj.Outcome.from_dict(t.user_attrs["outcome"]) for t in _measured(study).values()]
+
+
+def _key(settings: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, _text(v)) for k, v in settings.items()))
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _plain_native(role: Role, value: Any) -> int | None:
+    """A size the config does not declare, given in the default unit (vCPU, GiB, count)."""
+    native = Param(name=role, role=role, kind="range", unit=DEFAULT_UNIT[role]).check(value)[0]
+    return native if isinstance(native, int) else None
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return " ".join(f"{k}={v}" for k, v in value.items())
+    return repr(value)

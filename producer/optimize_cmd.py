@@ -1,0 +1,119 @@
+"""`servo-fargate optimize`: the built-in optimizer on one component."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+from producer import objectives as obj
+from producer.steps_cmd import parse_pairs
+from worker.errors import ConfigError
+
+if TYPE_CHECKING:  # optuna loads only when the verb runs, not for every CLI command
+    from optuna.trial import FrozenTrial
+
+EXIT_OK, EXIT_NONE_FEASIBLE, EXIT_INTERRUPTED = 0, 1, 130
+
+EPILOG = """\
+examples:
+  servo-fargate optimize web --slo-p95 45 --trials 30
+  servo-fargate optimize web --objective cost-per-million --max-error-rate 1 --min-throughput 200
+  servo-fargate optimize web --objective cost,p95 --slo-p95 100 --repeat 3 --timeout 3600
+  servo-fargate report web-cost --out report/
+
+Each trial is one step (adjust, settle, benchmark) on the live service. The study is kept
+in Redis: run the same command again to resume after a crash; --trials counts every
+configuration measured so far. The baseline (first trial) is the service's current
+settings, read from AWS, unless --baseline or --no-baseline says otherwise.
+"""
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("optimize", help="search the declared settings for the best configuration",
+                       description="Optuna (TPE, ask-and-tell) over the component's declared settings; "
+                                   "each trial is a step submitted through the producer API.",
+                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("component", help="component name from the config")
+    p.add_argument("--config", metavar="PATH",
+                   help="config file (default: $SERVO_CONFIG, else ./config.yaml)")
+    p.add_argument("--study", metavar="NAME",
+                   help="study name (default: COMPONENT-OBJECTIVES); resumes if it exists")
+    p.add_argument("--objective", default="cost", metavar="NAME[,NAME]",
+                   help=f"to minimize: {', '.join(obj.OBJECTIVES)}; two or more give a Pareto front")
+    p.add_argument("--slo-p95", type=float, metavar="MS", help="constraint: p95 latency at most MS")
+    p.add_argument("--max-error-rate", type=float, metavar="PCT",
+                   help="constraint: error rate at most PCT %%")
+    p.add_argument("--min-throughput", type=float, metavar="RPS", help="constraint: at least RPS req/s")
+    p.add_argument("--trials", type=int, default=30, help="configurations to measure (default 30)")
+    p.add_argument("--timeout", type=float, metavar="S", help="start no trial after S seconds")
+    p.add_argument("--repeat", type=int, default=1, metavar="N",
+                   help="steps per configuration; the median counts, the spread is recorded")
+    p.add_argument("--sampler", choices=obj.SAMPLERS, default="tpe")
+    p.add_argument("--seed", type=int, help="sampler seed, for a reproducible search")
+    p.add_argument("--control", metavar="key=value", action="append", default=[],
+                   help="load overrides for every step: duration, warmup, concurrency")
+    p.add_argument("--baseline", metavar="key=value", action="append", default=[],
+                   help="the current settings (default: read from AWS)")
+    p.add_argument("--no-baseline", action="store_true", help="run no baseline trial")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(handler=cmd_optimize)
+
+
+def goal_of(args: argparse.Namespace) -> obj.Goal:
+    names = tuple(n.strip() for n in args.objective.split(",") if n.strip())
+    rate = None if args.max_error_rate is None else args.max_error_rate / 100
+    return obj.Goal(names, max_p95_ms=args.slo_p95, max_error_rate=rate, min_throughput=args.min_throughput)
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    import optuna
+
+    from producer import studies
+    from producer.api import Producer
+    from producer.optimize import Optimizer, Options
+    from worker.app import redis_url
+
+    goal = goal_of(args)
+    options = Options(trials=args.trials, timeout_s=args.timeout, repeat=args.repeat, sampler=args.sampler,
+                      seed=args.seed, control=parse_pairs(args.control, "--control"))
+    if args.no_baseline and args.baseline:
+        raise ConfigError(["--baseline: give the current settings or --no-baseline, not both"])
+    producer = Producer.from_config(args.config)
+    baseline = None if args.no_baseline else (parse_pairs(args.baseline, "--baseline") if args.baseline
+                                              else current_settings(producer, args.component))
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optimizer = Optimizer(producer, args.component, goal, redis_url=redis_url(), study_name=args.study,
+                          baseline=baseline, options=options, on_trial=progress)
+    print(f"study {optimizer.name}: {optimizer.space.size()} configurations in the space, "
+          f"budget {options.trials}", file=sys.stderr)
+    try:
+        study = optimizer.run()
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; run the same command to resume study {optimizer.name}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    summary = studies.summarize(study)
+    print(json.dumps(summary, indent=2) if args.format == "json" else studies.render(summary))
+    found = summary.get("best") or summary.get("pareto")
+    return EXIT_OK if found else EXIT_NONE_FEASIBLE
+
+
+def current_settings(producer: Any, component: str) -> dict[str, Any]:
+    """The service's settings now, read from AWS (the baseline and the unsearched sizes)."""
+    from worker import aws, fargate  # boto3 only when AWS is needed
+
+    described = fargate.describe(aws.Clients.from_env().ecs, producer.config.component(component))
+    return {key: setting["value"] for key, setting in described.items() if setting.get("value") is not None}
+
+
+def progress(trial: FrozenTrial) -> None:
+    attrs = trial.user_attrs
+    o = attrs.get("outcome") or {}
+    settings = " ".join(f"{k}={v}" for k, v in (attrs.get("settings") or {}).items())
+    verdict = "feasible" if all(v <= 0 for v in trial.constraints.values()) else "infeasible"
+    p95 = f"p95 {o['p95_ms']:.1f} ms " if o.get("p95_ms") is not None else ""
+    cost = f"${o['cost_per_hour']:.4f}/h " if o.get("cost_per_hour") is not None else ""
+    print(f"trial {trial.number:3d} {attrs.get('source') or '':<14} {settings:<40} {o.get('status', ''):<10}"
+          f"{p95}{cost}{verdict if o.get('status') not in ('pruned', 'failed', 'cancelled') else ''}",
+          file=sys.stderr, flush=True)

@@ -1,0 +1,134 @@
+"""The optimizer's pure parts: the conditional search space, prices, objectives and
+constraints, and the CLI's refusal of bad options (nothing created)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import optuna
+import pytest
+import yaml
+
+from producer import objectives as obj
+from producer.cli import main
+from producer.cost import cost_per_hour, cost_per_million
+from producer.space import build_space
+from worker import sizes
+from worker.config import parse_config
+from worker.errors import ConfigError
+
+
+def config(settings: dict[str, Any] | None = None, **top: Any) -> Any:
+    declared = settings or {
+        "cpu": {"type": "enum", "unit": "vCPU", "values": [0.25, 0.5, 1, 4]},
+        "mem": {"type": "range", "unit": "GiB", "min": 0.5, "max": 4, "step": 0.5},
+        "replicas": {"type": "range", "min": 1, "max": 4},
+    }
+    raw = {"fargate": {"web": {"service_name": "web", "settings": declared,
+                               "environment": {"GOGC": {"type": "range", "min": 50, "max": 200, "step": 10}}}},
+           **top}
+    return parse_config(raw, {})
+
+
+def test_every_proposal_is_a_valid_fargate_pair_and_a_cpu_without_one_is_never_proposed() -> None:
+    space = build_space(config().component("web"))
+    assert space.cpu == (0.25, 0.5, 1)  # 4 vCPU needs 8 GiB or more: none declared
+    assert space.memory["0.25"] == (0.5, 1, 2)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))
+    seen = set()
+    for _ in range(200):
+        settings = space.suggest(study.ask())
+        units = sizes.to_units(settings["cpu"], 1024), sizes.to_units(settings["mem"], 1024)
+        assert units[0] is not None and units[1] is not None and sizes.is_valid_pair(*units), settings
+        seen.add((settings["cpu"], settings["mem"]))
+    assert seen == {(c, m) for c in space.cpu for m in space.memory[str(c)]}
+
+
+def test_the_grid_walks_every_valid_configuration_once() -> None:
+    space = build_space(config().component("web"))
+    points = list(space.grid())
+    pairs = 3 + 4 + 3  # 0.25: 0.5/1/2; 0.5: 1..4; 1: 2..4
+    assert len(points) == space.size() == pairs * 4 * 16
+    assert len({tuple(sorted(p.items())) for p in points}) == len(points)
+
+
+def test_pinned_settings_stay_out_of_the_space_and_their_value_constrains_the_rest() -> None:
+    cfg = config({"cpu": {"type": "enum", "values": [0.25, 0.5, 1]},
+                  "mem": {"type": "range", "min": 0.5, "max": 4, "step": 0.5, "pinned": True, "default": 2},
+                  "replicas": {"type": "range", "min": 1, "max": 3}})
+    space = build_space(cfg.component("web"))
+    assert space.memory == {} and space.fixed == {"mem": 2}
+    assert space.cpu == (0.25, 0.5, 1)  # all three pair with 2 GiB
+    study = optuna.create_study()
+    assert "mem" not in space.suggest(study.ask())
+
+
+def test_settings_and_optuna_params_round_trip_and_outside_values_are_refused() -> None:
+    space = build_space(config().component("web"))
+    settings = {"cpu": 0.25, "memory": 1, "replicas": 2, "GOGC": "100"}
+    params = space.params(settings)
+    assert params == {"cpu": 0.25, "mem@0.25": 1, "replicas": 2, "GOGC": 100}
+    assert space.settings_of(params) == {"cpu": 0.25, "mem": 1, "replicas": 2, "GOGC": 100}
+    assert space.params({**settings, "memory": 4}) is None  # 4 GiB does not pair with 0.25 vCPU
+    assert space.params({**settings, "GOGC": 95}) is None  # off the step
+
+
+def test_cost_per_hour_is_vcpu_and_gb_hours_times_replicas_at_reference_prices() -> None:
+    pricing = config().pricing
+    assert pricing.architecture == "x86"
+    assert cost_per_hour(256, 512, 3, pricing) == pytest.approx(0.0370275)  # emulator/README's optimum
+    assert cost_per_million(0.0370275, 1000.0) == pytest.approx(0.0370275 / 3.6)
+    assert cost_per_million(0.0370275, 0.0) is None
+
+
+def test_pricing_section_picks_arm_prices_and_names_bad_fields() -> None:
+    arm = config(pricing={"architecture": "arm"}).pricing
+    assert (arm.vcpu_hour, arm.gb_hour) == (0.03238, 0.00356)
+    assert config(pricing={"vcpu_hour": 0.05}).pricing.vcpu_hour == 0.05
+    with pytest.raises(ConfigError) as caught:
+        config(pricing={"architecture": "sparc", "gb_hour": -1, "spot": True})
+    problems = "\n".join(caught.value.problems)
+    assert "pricing.architecture: 'sparc' is not a Fargate architecture (allowed: x86, arm)" in problems
+    assert "pricing.gb_hour: must be above 0" in problems
+    assert "pricing.spot: unknown key" in problems
+
+
+def test_a_step_that_did_not_start_violates_more_than_any_measured_miss() -> None:
+    goal = obj.Goal(("cost",), max_p95_ms=45, max_error_rate=0.01)
+    rejected = obj.outcome([{"status": "rejected", "reason": "start-failed"}], 0.03)
+    slow = obj.outcome([{"status": "succeeded", "measurement": {"metrics": {
+        obj.METRIC_P95: {"value": 450.0}, obj.METRIC_ERROR_RATE: {"value": 0.5}}}}], 0.03)
+    assert rejected.status == "rejected" and not obj.feasible(goal, rejected)
+    assert sum(obj.constraints(goal, rejected).values()) > 10 * sum(obj.constraints(goal, slow).values())
+    assert obj.values(goal, rejected) == [0.03]  # its cost is known even though it never ran
+
+
+def test_repeats_tell_the_median_and_record_the_spread() -> None:
+    records = [{"status": "succeeded", "measurement": {"metrics": {obj.METRIC_P95: {"value": v}}}}
+               for v in (40.0, 44.0, 41.0)]
+    result = obj.outcome(records, 0.037)
+    assert result.p95_ms == 41.0
+    assert result.spread[obj.METRIC_P95]["min"] == 40.0 and result.spread[obj.METRIC_P95]["max"] == 44.0
+
+
+def test_pareto_keeps_only_points_nothing_beats_on_both_axes() -> None:
+    points = [(1.0, 50.0), (2.0, 40.0), (2.0, 45.0), (3.0, 40.0), (0.5, 90.0)]
+    assert obj.pareto(points, lambda p: p) == [(1.0, 50.0), (2.0, 40.0), (0.5, 90.0)]
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--objective", "speed"], "--objective: 'speed' is not an objective (allowed: cost, cost-per-million, p95)"),
+    (["--slo-p95", "0"], "--slo-p95: must be above 0"),
+    (["--max-error-rate", "150"], "--max-error-rate: must be 0..100 %"),
+    (["--trials", "0"], "--trials: must be at least 1"),
+    (["--control", "duration"], "--control: 'duration' is not key=value"),
+])
+def test_bad_optimize_options_exit_2_naming_the_field_and_create_no_study(
+        flags: list[str], message: str, tmp_path: Path, redis_db: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump({"fargate": {"web": {"service_name": "web", "settings": {
+        "cpu": {"type": "enum", "values": [0.25]}}}}}))
+    assert main(["optimize", "web", "--config", str(path), "--no-baseline", *flags]) == 2
+    assert message in capsys.readouterr().err
+    assert redis_db.keys("*") == []  # no study, no step, nothing enqueued
