@@ -1,0 +1,170 @@
+"""Detection latency after a deployment becomes stable (issue 4, goals 2 and 3: p95 <= 1 s).
+
+Usage:
+  one service, steps in a row (goal 2):
+    .venv/bin/python -m bench.detection_latency [--services 1] [--rounds 30]
+  50 services settling at once on one worker (goal 3):
+    .venv/bin/python -m bench.detection_latency --services 50 [--concurrency 2] [--tick 0.02]
+  options: [--min-delay S] [--max-delay S] [--seed N] [--poll-cap S] [--concurrency N]
+
+Latency = the record's settle end (epoch, written by the poll that saw "stable") minus the
+driver's stable_at (time.monotonic() in this process, turned into epoch seconds with an
+offset taken in this process). Rollouts start after a random delay in [min-delay,
+max-delay] s, so stability falls at random phases of the poll schedule (looks at about
+0, 0.1, 0.3, 0.7, 1.5, 2.5, ... s after the adjust: the interval doubles from 0.1 s to the
+1 s cap).
+
+With one service, every step runs the whole chain (ab 1 s, c=1) on one worker serving both
+queues, `--rounds` steps one after another. With more services, one round: one step per
+service submitted at once, one worker on the control queue only, and each step is
+followed up to `measuring` (its benchmark is left queued; Redis db 14 is flushed at the
+end). DescribeServices calls are counted inside moto, per service, between its
+UpdateService and the look that saw it stable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from bench._stack import (
+    SUMMARY_HEADER,
+    Service,
+    Stack,
+    Timeline,
+    configure_env,
+    ms,
+    pct,
+    random_plan,
+    summary_row,
+    table,
+    timeline,
+)
+
+SETTLED = ("measuring", "succeeded")
+
+
+def wait_settled(stack: Stack, ids: list[str], timeout: float, terminal: bool) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout
+    while True:
+        records = stack.store.many(ids)
+        done = [r for r in records if (r["status"] in ("succeeded", "failed", "rejected", "cancelled")
+                                        if terminal else r["status"] in SETTLED or r.get("finished_at"))]
+        if len(done) == len(ids):
+            bad = [r for r in records if r["status"] not in SETTLED]
+            if bad:
+                raise SystemExit(f"{len(bad)} steps did not settle, e.g. {bad[0]['status']}: "
+                                 f"{bad[0].get('message')}")
+            return records
+        if time.monotonic() > deadline:
+            raise SystemExit(f"only {len(done)}/{len(ids)} steps settled after {timeout:g} s")
+        time.sleep(0.05)
+
+
+def run(args: argparse.Namespace) -> tuple[list[Timeline], dict[str, float]]:
+    rng = random.Random(args.seed)
+    single = args.services == 1
+    out: list[Timeline] = []
+    facts: dict[str, float] = {}
+    ab = {"duration": 1, "warmup": 0, "concurrency": 1}
+    # Warmup steps first: a fresh worker child builds its runtime and runs the preflight
+    # checks on its first step (goal 1's business, not this one's). With many services, one
+    # extra service per worker child takes a warmup step, since its lease stays held.
+    extra = 0 if single else args.concurrency
+    with Stack(args.services + extra, tick=args.tick, poll_cap=args.poll_cap, ab=ab) as stack:
+        facts["provision_s"] = stack.provision_s
+        print(f"provisioned {args.services + extra} services in {stack.provision_s:.1f} s", file=sys.stderr)
+        stack.worker("w1", concurrency=args.concurrency, queues="control,load" if single else "control")
+        warm = stack.services[:max(extra, 1)]
+        measured = stack.services if single else stack.services[extra:]
+        ids = []
+        for svc in warm:
+            svc.plans.append(random_plan(rng, 0.2, 0.3))
+            ids.append(stack.producer.submit(svc.name, {"GOGC": 190}).id)
+        wait_settled(stack, ids, 60, terminal=single)
+        rounds = args.rounds if single else 1
+        for r in range(rounds):
+            submitted: dict[str, tuple[Service, float]] = {}
+            for svc in measured:
+                svc.plans.append(random_plan(rng, args.min_delay, args.max_delay))
+                t0 = time.time()
+                handle = stack.producer.submit(svc.name, {"GOGC": 60 + 10 * (r % 10)})
+                submitted[handle.id] = (svc, t0)
+            records = wait_settled(stack, list(submitted), 180, terminal=single)
+            for rec in records:
+                svc, t0 = submitted[rec["id"]]
+                out.append(timeline(stack, svc, rec, t0, svc.driver.history[-1]))
+            if single:
+                t = out[-1]
+                print(f"round {r:2d} settle {t.settle:5.2f} s  detect {ms(t.detection)}", file=sys.stderr)
+        if not single:
+            first_update = min(t.update_service for t in out)
+            last_seen = max(t.settle_end for t in out)
+            total = sum(stack.calls.describes_between(s.key, first_update - stack.clock.offset,
+                                                      last_seen - stack.clock.offset)
+                        for s in measured)
+            facts["describe_total_per_s"] = total / (last_seen - first_update)
+            facts["busy_s"] = last_seen - first_update
+    return out, facts
+
+
+def report(steps: list[Timeline], facts: dict[str, float], args: argparse.Namespace) -> None:
+    single = args.services == 1
+    shape = (f"{len(steps)} steps in a row on 1 service" if single else
+             f"{len(steps)} services settling at once (one step each)")
+    print(f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {shape}, worker -c {args.concurrency} prefork "
+          f"({'control,load' if single else 'control'}), driver tick {args.tick} s, start_delay "
+          f"U[{args.min_delay}, {args.max_delay}] s"
+          + (f", poll cap patched to {args.poll_cap} s" if args.poll_cap is not None else "") + "\n")
+    rows = [
+        summary_row("**detection latency** (settle end - stable_at)", [t.detection for t in steps]),
+        summary_row("  stable_at -> the look that saw it", [t.phase_wait for t in steps]),
+        summary_row("  that look -> record says stable", [t.look_cost for t in steps]),
+        summary_row("deployment settle (UpdateService -> stable_at)", [t.settle for t in steps]),
+        summary_row("submit -> UpdateService", [t.update_service - t.submitted for t in steps]),
+    ]
+    cap = args.poll_cap if args.poll_cap is not None else 1.0
+    capped = [g for t in steps for g in t.look_gaps if g >= 0.9 * cap]
+    if capped:
+        rows.append(summary_row(f"look period at the {cap:g} s cap (gaps >= {0.9 * cap:.2g} s)", capped))
+    print(table(rows, SUMMARY_HEADER))
+    rates = [t.describes / max(t.settle_end - t.update_service, 1e-9) for t in steps]
+    looks = [t.describes for t in steps]
+    print(f"\nDescribeServices per service while settling: median {statistics.median(rates):.2f}/s, "
+          f"max {max(rates):.2f}/s; looks per step median {statistics.median(looks):.0f}, max {max(looks)}")
+    if "describe_total_per_s" in facts:
+        print(f"DescribeServices, all services: {facts['describe_total_per_s']:.1f}/s over the "
+              f"{facts['busy_s']:.1f} s from the first UpdateService to the last settle seen")
+    print(f"provisioning {args.services} services: {facts['provision_s']:.1f} s")
+    p95 = pct([t.detection for t in steps], 95)
+    goal = "2" if single else "3"
+    print(f"goal {goal} (detection p95 <= 1 s): {'met' if p95 <= 1.0 else 'NOT met'} ({ms(p95)})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--services", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=30, help="steps in a row (one service only)")
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--tick", type=float, default=None, help="driver tick (0.01 s, 0.02 s for many)")
+    parser.add_argument("--min-delay", type=float, default=None)
+    parser.add_argument("--max-delay", type=float, default=None)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--poll-cap", type=float, default=None)
+    args = parser.parse_args()
+    many = args.services > 1
+    args.tick = args.tick if args.tick is not None else (0.02 if many else 0.01)
+    args.min_delay = args.min_delay if args.min_delay is not None else (2.0 if many else 0.2)
+    args.max_delay = args.max_delay if args.max_delay is not None else (8.0 if many else 4.0)
+    configure_env()
+    steps, facts = run(args)
+    report(steps, facts, args)
+
+
+if __name__ == "__main__":
+    main()
