@@ -75,7 +75,9 @@ def render(summary: Mapping[str, Any]) -> str:
               f">= {goal['min_throughput']:g} req/s" if goal["min_throughput"] is not None else ""]
     counts: dict[str, int] = {}
     for row in summary["trials"]:
-        counts[row["source"] or "unfinished"] = counts.get(row["source"] or "unfinished", 0) + 1
+        source = row["source"] or "unfinished"
+        source = "answered from an earlier trial" if source.startswith("trial ") else source
+        counts[source] = counts.get(source, 0) + 1
     lines = [f"study {summary['study']} ({summary['component']}): minimize {', '.join(goal['objectives'])}"
              + (f" subject to {', '.join(x for x in limits if x)}" if any(limits) else ""),
              f"{summary['steps_run']} configurations measured; {len(summary['trials'])} trials "
