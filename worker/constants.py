@@ -15,6 +15,7 @@ DEFAULT_SETTLE_TIMEOUT_S = 1200  # the original's default for timeout_service_de
 DEFAULT_ROLLBACK_TIMEOUT_S = 600  # a rollback is waited for, but never forever
 DEFAULT_POLL_FIRST_S = 0.1  # first look right after update_service
 DEFAULT_POLL_CAP_S = 1.0  # at most about one DescribeServices a second per service
+ENV_POLL_CAP = "SERVO_POLL_CAP"  # a lower cap detects faster at more calls (bench/README.md)
 DEFAULT_MAX_TASK_FAILURES = 1  # a task of the new deployment that dies fails the step
 
 # Tags the worker puts on task definition revisions it registers.

@@ -77,6 +77,11 @@ def end(rt: Runtime, step_id: str, status: str, *, reason: str | None = None,
     return record
 
 
+def poll_cap() -> float:
+    """Longest wait between two looks at a settling service ($SERVO_POLL_CAP, default 1 s)."""
+    return float(os.environ.get(C.ENV_POLL_CAP) or C.DEFAULT_POLL_CAP_S)
+
+
 def cancelled(rt: Runtime, step_id: str) -> bool:
     return rt.store.cancel_requested(step_id)
 
@@ -171,7 +176,7 @@ def run_poll(rt: Runtime, step_id: str, memo: dict[str, Any], progress: Progress
         _remember_deployment(rt, step_id, rollback, watcher.expect.deployment_id)
     interval = C.DEFAULT_POLL_FIRST_S
     if same_phase:
-        interval = min(float(memo.get("interval", interval)) * 2, C.DEFAULT_POLL_CAP_S)
+        interval = min(float(memo.get("interval", interval)) * 2, poll_cap())
     next_memo = {"phase": phase, "watch": watcher.memo(), "interval": interval}
     if rollback is None:
         done = _settle_verdict(rt, step_id, comp, rec, obs, deadline, progress)

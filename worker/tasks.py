@@ -9,9 +9,10 @@ catches what it can: a step always ends with a record that says why.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 import structlog
 from celery import signals
@@ -26,6 +27,7 @@ from worker.errors import AdjustmentFailed, MeasurementFailed
 log = logs.get("servo.tasks")
 AWS_RETRIES = 5  # transient AWS failures (throttling, 5xx) per stage before the step fails
 PROGRESS_EVERY_S = 0.5  # record and Flower updates at most this often, and on every change of stage
+PROGRESS_MEMORY = 4096  # steps whose last progress time a process remembers
 PREFLIGHT_TTL_S = 600  # critical checks are repeated this often, so a fixed setup is noticed
 
 _runtime: pipeline.Runtime | None = None
@@ -60,15 +62,21 @@ def blocked(component: str) -> str | None:
 class StepTask(AbortableTask):
     """Base of the stage tasks: progress to the record, the result backend and Flower."""
 
-    _last_progress: tuple[float, str] = (0.0, "")
+    # Per step: one process runs many steps' tasks; a shared throttle would let one step's
+    # update hold back another's. Bounded, oldest dropped first.
+    _last_progress: ClassVar[OrderedDict[str, tuple[float, str]]] = OrderedDict()
 
     def progress(self, step_id: str) -> pipeline.Progress:
         def report(stage: str, percent: int, message: str) -> None:
             now = time.monotonic()
-            last_at, last_stage = self._last_progress
+            key = f"{step_id}:{self.name}"  # each task of a step reports its own progress
+            last_at, last_stage = self._last_progress.get(key, (0.0, ""))
             if stage == last_stage and now - last_at < PROGRESS_EVERY_S:
                 return
-            self._last_progress = (now, stage)
+            self._last_progress[key] = (now, stage)
+            self._last_progress.move_to_end(key)
+            while len(self._last_progress) > PROGRESS_MEMORY:
+                self._last_progress.popitem(last=False)
             meta = {"step_id": step_id, "stage": stage, "percent": percent, "message": message}
             runtime().store.set_fields(step_id, progress={"percent": percent, "stage": stage,
                                                           "message": message})
