@@ -56,13 +56,21 @@ def step_row(record: Mapping[str, Any], cost: float | None, trial: int | None = 
             "stages": stages, "label": f"{label}{flat['settings']}"[:48]}
 
 
+def applied_size(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The size the step left the service at (what adjust applied or kept)."""
+    applied = record.get("applied") or {}
+    return {"cpu": applied.get("cpu"), "memory": applied.get("memory"),
+            "replicas": applied.get("desired_count")}
+
+
 def collect_sweep(records: Sequence[Mapping[str, Any]], pricing: Pricing, sweep_id: str,
                   slo_p95_ms: float | None = None) -> ReportData:
-    rows = [step_row(r, target_cost(r.get("target") or {}, pricing)) for r in records]
+    rows = [step_row(r, target_cost(r.get("target") or {}, pricing, applied_size(r))) for r in records]
     notes = []
     if any(r["cost_per_hour"] is None for r in rows):
-        notes.append("Steps that leave cpu, memory or replicas as they were have no cost here "
-                     "(the step does not record the size it kept); they are left out of the chart.")
+        notes.append("Steps that never reached the service (rejected before any change, or "
+                     "cancelled while queued) have no size and so no cost; they are left out of "
+                     "the chart.")
     return ReportData(f"Sweep {sweep_id}", rows, slo_p95_ms, notes)
 
 

@@ -214,3 +214,11 @@ def test_describe_cli_prints_the_servo_describe_format(clients: Clients, aws_end
                            env={**os.environ, "AWS_ENDPOINT_URL": aws_endpoint},
                            capture_output=True, text=True, timeout=60, check=False)
     assert table.returncode == 0 and "GOGC" in table.stdout and "50..200 step 10" in table.stdout
+
+
+def test_adjust_reports_the_size_it_left_the_service_at(clients: Clients) -> None:
+    setup = provision(clients, cpu=512, memory=2048, desired_count=2)
+    comp, target = step(setup, {"GOGC": 60})  # cpu, memory and count kept as they are
+    result = fargate.adjust(clients.ecs, comp, target)
+    assert (result.cpu, result.memory, result.desired_count) == (512, 2048, 2)
+    assert fargate.AdjustResult.from_dict(result.to_dict()) == result

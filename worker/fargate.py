@@ -48,6 +48,8 @@ class AdjustResult:
     registered: bool  # a new revision was registered
     reused: bool  # an identical earlier revision was reused
     deployed: bool  # update_service was called
+    cpu: int | None = None  # the task size the service now runs (CPU units, MiB), kept or changed
+    memory: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -121,8 +123,9 @@ def adjust(ecs: Any, comp: Component, target: Target, previous: Snapshot | None 
     previous = previous or state.snapshot
     same_revision = fingerprint(wanted) == fingerprint(current)
     current_arn = state.snapshot.task_definition
+    size = {"cpu": int(wanted["cpu"]), "memory": int(wanted["memory"])}
     if same_revision and desired == state.snapshot.desired_count:
-        return AdjustResult(current_arn, desired, None, previous, False, False, False)
+        return AdjustResult(current_arn, desired, None, previous, False, False, False, **size)
     arn, registered, reused = current_arn, False, False
     if not same_revision:
         arn = find_revision(ecs, wanted) or ""
@@ -131,7 +134,8 @@ def adjust(ecs: Any, comp: Component, target: Target, previous: Snapshot | None 
             arn = register(ecs, wanted, state.tags)
             registered = True
     service = update_service(ecs, comp, arn, desired)
-    return AdjustResult(arn, desired, deployment_for(service, arn), previous, registered, reused, True)
+    return AdjustResult(arn, desired, deployment_for(service, arn), previous, registered, reused, True,
+                        **size)
 
 
 def rollback(ecs: Any, comp: Component, snapshot: Snapshot) -> str | None:
