@@ -208,5 +208,8 @@ def cmd_cancel(args: argparse.Namespace) -> int:
     except KeyError:
         raise ConfigError([f"step: no step {args.step_id!r} in Redis"]) from None
     record = producer.store.require(args.step_id)
-    print(f"{args.step_id}: cancel requested (status {record['status']})")
+    if args.format == "json":
+        print(json.dumps(record, indent=2))
+    else:
+        print(f"{args.step_id}: cancel requested (status {record['status']})")
     return EXIT_OK
