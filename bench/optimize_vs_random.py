@@ -31,6 +31,7 @@ def main() -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--trials", type=int, default=30)
+    parser.add_argument("--samplers", nargs="+", choices=("tpe", "random"), default=["tpe", "random"])
     parser.add_argument("--out", default=str(ROOT / "bench" / "optimize_vs_random.json"))
     args = parser.parse_args()
     os.environ.update(SERVO_REDIS_URL=REDIS_URL, AWS_ACCESS_KEY_ID="testing",
@@ -50,7 +51,7 @@ def main() -> int:
           sandbox_stack(Path(tmp), REDIS_URL) as producer):
         baseline = {"cpu": 0.25, "mem": 1, "replicas": 2, "GOGC": 100}  # the sandbox's start
         for seed in args.seeds:
-            for sampler in ("tpe", "random"):
+            for sampler in args.samplers:
                 started = time.monotonic()
                 study = Optimizer(producer, "web", goal, redis_url=REDIS_URL, study_name=f"{sampler}-{seed}",
                                   baseline=baseline, options=Options(trials=args.trials, sampler=sampler,
@@ -58,7 +59,7 @@ def main() -> int:
                 runs.append(summarize(study, goal, sampler, seed, time.monotonic() - started))
                 print(json.dumps(runs[-1]), flush=True)
                 Path(args.out).write_text(json.dumps(runs, indent=1), encoding="utf-8")
-    for sampler in ("tpe", "random"):
+    for sampler in args.samplers:
         mine = [r for r in runs if r["sampler"] == sampler]
         hits = sum(1 for r in mine if r["within_10pct"])
         print(f"{sampler}: {hits}/{len(mine)} within 10 % of the optimum; steps to best "
