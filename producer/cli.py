@@ -10,14 +10,9 @@ from typing import Any
 
 import redis
 
+from producer.exitcodes import EXIT_BAD_INPUT, EXIT_OK, EXIT_STEP_FAILED, EXIT_UNREACHABLE
 from worker.config import Config, load_config
 from worker.errors import AdjustmentFailed, AdjustmentRejected, ConfigError, ServoError
-
-# Exit codes.
-EXIT_OK = 0
-EXIT_STEP_FAILED = 1  # a step (or a check) failed or was rejected
-EXIT_BAD_INPUT = 2  # the config, a step or the command line is invalid
-EXIT_UNREACHABLE = 3  # Redis or AWS cannot be reached
 
 EPILOG = """\
 examples:

@@ -14,11 +14,11 @@ import yaml
 
 from producer import results
 from producer.api import Producer, StepSpec
+from producer.exitcodes import EXIT_OK, EXIT_STEP_FAILED
 from worker.errors import ConfigError
 from worker.records import TERMINAL
 from worker.steps import components_from_state
 
-EXIT_OK, EXIT_STEP_FAILED, EXIT_BAD_INPUT, EXIT_UNREACHABLE = 0, 1, 2, 3
 BAR_WIDTH = 24
 REFRESH_S = 0.25
 
