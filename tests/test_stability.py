@@ -206,3 +206,13 @@ def test_old_events_do_not_fail_a_new_step() -> None:
     event = {"createdAt": datetime(2020, 1, 1, tzinfo=UTC), "message": "was unable to place a task"}
     obs = evaluate({"deployments": [DEP], "events": [event]}, Expectation("td:2", 2, "d2", since=time.time()))
     assert obs.state == "settling"
+
+
+def test_judge_turns_settling_past_the_deadline_into_a_timeout_and_nothing_else() -> None:
+    settling = Observation("settling", "new deployment 1/2 running", 40)
+    assert stability.judge(settling, now=9.9, deadline=10, timeout=60) is settling
+    late = stability.judge(settling, now=10, deadline=10, timeout=60)
+    assert (late.state, late.reason, late.message) == (
+        "failed", "timeout", "not stable after 60 s: new deployment 1/2 running")
+    stable = Observation("stable", "stable: 2/2 running on web:2", 100)
+    assert stability.judge(stable, now=99, deadline=10, timeout=60) is stable

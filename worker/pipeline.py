@@ -22,7 +22,7 @@ from worker.aws import Clients
 from worker.config import Component, Config, load_config
 from worker.errors import AdjustmentRejected, ConfigError
 from worker.records import TERMINAL, RecordStore
-from worker.stability import Expectation, Observation, Watcher
+from worker.stability import Expectation, Observation, Watcher, judge
 from worker.steps import Target
 
 log = logs.get("servo.pipeline")
@@ -178,10 +178,12 @@ def run_poll(rt: Runtime, step_id: str, memo: dict[str, Any], progress: Progress
     if same_phase:
         interval = min(float(memo.get("interval", interval)) * 2, poll_cap())
     next_memo = {"phase": phase, "watch": watcher.memo(), "interval": interval}
+    timeout = comp.settle_timeout if rollback is None else comp.rollback_timeout
+    obs = judge(obs, now=time.time(), deadline=deadline, timeout=timeout)
     if rollback is None:
-        done = _settle_verdict(rt, step_id, comp, rec, obs, deadline, progress)
+        done = _settle_verdict(rt, step_id, comp, rec, obs, progress)
     else:
-        done = _rollback_verdict(rt, step_id, rec, obs, deadline, progress)
+        done = _rollback_verdict(rt, step_id, rec, obs, progress)
     if not done:
         raise Retry(interval, next_memo)
 
@@ -196,17 +198,14 @@ def _remember_deployment(rt: Runtime, step_id: str, rollback: dict[str, Any] | N
 
 
 def _settle_verdict(rt: Runtime, step_id: str, comp: Component, rec: dict[str, Any], obs: Observation,
-                    deadline: float, progress: Progress) -> bool:
-    """Act on a look while settling; True when the poll has its answer."""
+                    progress: Progress) -> bool:
+    """Act on a judged look while settling; True when the poll has its answer."""
     if obs.state == "stable":
         rt.store.stage(step_id, "settle", "end", status="measuring")
         progress("measuring", 100, obs.message)
         return True
     if obs.state == "failed":
         return not _start_rollback(rt, step_id, comp, rec, obs.reason or "unstable", obs.message)
-    if time.time() >= deadline:
-        return not _start_rollback(rt, step_id, comp, rec, "timeout",
-                                   f"not stable after {comp.settle_timeout:g} s: {obs.message}")
     progress("settling", 10 + int(obs.percent * 0.9), obs.message)
     return False
 
@@ -231,15 +230,13 @@ def _start_rollback(rt: Runtime, step_id: str, comp: Component, rec: dict[str, A
     return True
 
 
-def _rollback_verdict(rt: Runtime, step_id: str, rec: dict[str, Any], obs: Observation, deadline: float,
+def _rollback_verdict(rt: Runtime, step_id: str, rec: dict[str, Any], obs: Observation,
                       progress: Progress) -> bool:
     rollback = rec["rollback"]
-    if obs.state == "settling" and time.time() < deadline:
+    if obs.state == "settling":
         progress("settling", 50, f"rolling back: {obs.message}")
         return False
-    ok = obs.state == "stable"
-    report = {**rollback, "ok": ok, "message": obs.message if ok or obs.state == "failed"
-              else f"not stable after the rollback timeout: {obs.message}"}
+    report = {**rollback, "ok": obs.state == "stable", "message": obs.message}
     status = "cancelled" if rollback["reason"] == "cancelled" else "rejected"
     end(rt, step_id, status, reason=rollback["reason"], message=rollback["message"], rollback=report)
     return True

@@ -239,6 +239,16 @@ def _container_exit(container: Mapping[str, Any]) -> str:
 Progress = Callable[[Observation], None]
 
 
+def judge(obs: Observation, *, now: float, deadline: float, timeout: float) -> Observation:
+    """A look judged against its deadline: the look itself, or, still settling past the
+    deadline, a timeout failure. Both the waiting loop here and the pipeline's retried
+    poll use it, so a timeout reads the same everywhere."""
+    if obs.state == "settling" and now >= deadline:
+        return Observation("failed", f"not stable after {timeout:g} s: {obs.message}", obs.percent,
+                           reason="timeout")
+    return obs
+
+
 def wait_stable(clients: Clients, comp: Component, expect: Expectation, *, timeout: float,
                 on_progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
                 sleep: Callable[[float], None] = time.sleep,
@@ -256,11 +266,9 @@ def wait_stable(clients: Clients, comp: Component, expect: Expectation, *, timeo
         last = watcher.poll()
         if on_progress is not None:
             on_progress(last)
-        if last.state != "settling":
-            return last
-        if time.monotonic() >= deadline:
-            return Observation("failed", f"not stable after {timeout:g} s: {last.message}",
-                               last.percent, reason="timeout")
+        judged = judge(last, now=time.monotonic(), deadline=deadline, timeout=timeout)
+        if judged.state != "settling":
+            return judged
         interval = min(interval * 2, cap)
 
 
