@@ -11,15 +11,15 @@ import pytest
 from producer.cli import main
 from tests.conftest import free_port
 from tests.support.aws_setup import provision, write_config
-from tests.support.http_stub import serving
+from tests.support.http_servers import serve
 from worker.preflight import CHECK_IDS
 
 
 def test_check_exits_0_on_a_clean_setup_and_groups_the_table_by_component(
         clients: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     setup = provision(clients)
-    with serving() as url:
-        code = main(["check", "--config", str(write_config(tmp_path, setup, ab_url=url))])
+    with serve() as server:
+        code = main(["check", "--config", str(write_config(tmp_path, setup, ab_url=server.url))])
     out = capsys.readouterr().out
     assert code == 0
     lines = out.splitlines()

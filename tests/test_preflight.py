@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import free_port
 from tests.support.aws_setup import Setup, config_dict, provision, write_config
-from tests.support.http_stub import serving
+from tests.support.http_servers import serve
 from worker.aws import Clients
 from worker.config import load_config, parse_config
 from worker.preflight import CHECK_IDS, CheckResult, critical_failures, run_checks
@@ -22,8 +22,8 @@ UNVERIFIABLE_ON_MOTO = {"permissions.iam", "taskdef.pass-role", "loadpath.routes
 @pytest.fixture(scope="module")
 def web_url() -> Iterator[str]:
     """A local HTTP server answering 200, standing in for the load balancer."""
-    with serving() as url:
-        yield url
+    with serve() as server:
+        yield server.url
 
 
 def check_all(clients: Clients, tmp_path: Path, setup: Setup, *, only: list[str] | None = None,
