@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Iterator
@@ -107,6 +108,28 @@ def test_crashing_tasks_fail_fast_with_the_stopped_reason_and_roll_back(clients,
     svc = service(clients, setup)
     assert (svc["taskDefinition"], svc["desiredCount"]) == (setup.task_definition_arn, 2)
     assert [d["taskDefinition"] for d in svc["deployments"]] == [setup.task_definition_arn]
+
+
+@pytest.mark.parametrize("id_known", [True, False], ids=["id-from-update-service", "id-never-seen"])
+def test_crash_seen_only_after_ecs_rolled_it_back_still_names_the_stopped_tasks(
+        clients, setup, driver_for, id_known) -> None:
+    """On a slow host the first look can come after the circuit breaker has rolled the
+    deployment back and it has drained away; its stopped tasks still say why. AWS returns
+    the deployment id from UpdateService; moto does not, so both paths are tested."""
+    driver = driver_for(lambda td, n: Plan(outcome="crash") if td != setup.task_definition_arn else Plan())
+    comp = component(setup, timeout_service_desired_count=60)
+    result = adjust(clients, setup, comp, {"GOGC": 60})
+    deadline = time.monotonic() + 10
+    while not (driver.current and driver.current.failed_at) or any(
+            d["id"] == driver.current.deployment_id for d in service(clients, setup)["deployments"]):
+        assert time.monotonic() < deadline, "the failed deployment never drained"
+        time.sleep(0.05)
+    if id_known:
+        result = dataclasses.replace(result, deployment_id=driver.current.deployment_id)
+    with pytest.raises(AdjustmentRejected) as err:
+        stability.settle(clients, comp, result, since=time.time() - 5)
+    assert err.value.reason == "start-failed"
+    assert "exit code 137: OutOfMemoryError" in err.value.message
 
 
 def test_circuit_breaker_rollback_is_unstable_with_aws_reason(clients, setup, driver_for) -> None:

@@ -183,6 +183,12 @@ class Watcher:
             self._check_stopped(ours)
         obs = evaluate(service, self.expect, stopped=self._stopped,
                        max_task_failures=self.comp.max_task_failures)
+        if obs.state == "failed" and ours is None and not self._stopped:
+            # ECS's circuit breaker may have rolled the deployment back, and it may have
+            # drained away, before this look: its stopped tasks still say why it failed.
+            self._stopped = self._stopped_of_vanished()
+            obs = evaluate(service, self.expect, stopped=self._stopped,
+                           max_task_failures=self.comp.max_task_failures)
         if obs.state == "settling" and obs.percent == 90 and obs.message.endswith("checking targets"):
             obs = evaluate(service, self.expect, stopped=self._stopped, targets=self._targets(service),
                            max_task_failures=self.comp.max_task_failures)
@@ -196,6 +202,15 @@ class Watcher:
         self._failed_seen, self._last_stopped_check = failed, now
         self._stopped = stopped_tasks(self.clients.ecs, self.comp.cluster, str(ours["id"]))
         self.calls += 1 + bool(self._stopped)
+
+    def _stopped_of_vanished(self) -> list[StoppedTask]:
+        self.calls += 1
+        if self.expect.deployment_id:
+            return stopped_tasks(self.clients.ecs, self.comp.cluster, self.expect.deployment_id)
+        # Not yet seen (moto, or a look that came late): the task definition's own tasks
+        # that stopped since the step began.
+        return stopped_tasks(self.clients.ecs, self.comp.cluster, family=self.expect.task_definition,
+                             since=self.expect.since)
 
     def _targets(self, service: Mapping[str, Any]) -> dict[str, TargetCounts]:
         out = {}
@@ -212,10 +227,13 @@ class Watcher:
         return out
 
 
-def stopped_tasks(ecs: Any, cluster: str, deployment_id: str) -> list[StoppedTask]:
-    """Tasks of one deployment that stopped for a reason other than normal scaling."""
+def stopped_tasks(ecs: Any, cluster: str, deployment_id: str | None = None, *,
+                  family: str | None = None, since: float = 0.0) -> list[StoppedTask]:
+    """Tasks that stopped for a reason other than normal scaling: those of one deployment,
+    or those of one task definition (ARN given as `family`) that stopped after `since`."""
+    query = {"startedBy": deployment_id} if deployment_id else {"family": _family(family or "")}
     with aws_errors("ListTasks"):
-        arns = ecs.list_tasks(cluster=cluster, startedBy=deployment_id, desiredStatus="STOPPED")["taskArns"]
+        arns = ecs.list_tasks(cluster=cluster, desiredStatus="STOPPED", **query)["taskArns"]
     if not arns:
         return []
     with aws_errors("DescribeTasks"):
@@ -225,10 +243,21 @@ def stopped_tasks(ecs: Any, cluster: str, deployment_id: str) -> list[StoppedTas
         reason = task.get("stoppedReason") or "no reason given"
         if reason.startswith(NORMAL_STOPS):
             continue
+        if family and (task.get("taskDefinitionArn") != family or _epoch(task.get("stoppedAt")) < since - 1):
+            continue
         codes = tuple(_container_exit(c) for c in task.get("containers") or []
                       if c.get("exitCode") not in (None, 0) or c.get("reason"))
         out.append(StoppedTask(task["taskArn"], reason, codes))
     return out
+
+
+def _family(task_definition_arn: str) -> str:
+    """`family` from `arn:...:task-definition/family:revision`."""
+    return task_definition_arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
+
+
+def _epoch(when: Any) -> float:
+    return when.timestamp() if isinstance(when, datetime) else float("inf")  # unknown: keep it
 
 
 def _container_exit(container: Mapping[str, Any]) -> str:
