@@ -4,16 +4,27 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: setup system-deps venv redis lint typecheck test check demo clean
+.PHONY: setup system-deps test-deps venv redis lint typecheck test check demo clean
 
 setup: system-deps venv redis
 
-# ab (apache2-utils) and a Redis server, from Debian/Ubuntu packages when missing.
+# Debian/Ubuntu packages, installed with apt only when their command is missing. The
+# demo needs ab and redis-server; the tests also open the HTML report in Chromium and
+# check docker-compose.yml with docker-compose (no Docker engine needed).
+APT_DEMO := ab:apache2-utils redis-server:redis-server
+APT_TEST := chromium:chromium docker-compose:docker-compose
+
 system-deps:
-	@need=""; command -v ab >/dev/null || need="$$need apache2-utils"; \
-	command -v redis-server >/dev/null || need="$$need redis-server"; \
-	if [ -n "$$need" ]; then echo "installing:$$need"; SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$need; fi
+	@$(call apt_install,$(APT_DEMO))
+
+test-deps:
+	@$(call apt_install,$(APT_TEST))
+
+define apt_install
+need=""; for pair in $(1); do command -v $${pair%%:*} >/dev/null || need="$$need $${pair#*:}"; done; \
+if [ -n "$$need" ]; then echo "installing:$$need"; SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$need; fi
+endef
 
 venv: $(VENV)/.installed
 
@@ -32,7 +43,7 @@ lint: venv
 typecheck: venv
 	$(VENV)/bin/mypy
 
-test: setup
+test: setup test-deps
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 check: lint typecheck test
