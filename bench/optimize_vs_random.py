@@ -1,8 +1,8 @@
-"""`optimize` (TPE) against random search, same budget, on the sandbox's demo service.
+"""`optimize`'s samplers (cost-first, TPE, random), same budget, on the sandbox's demo service.
 
     .venv/bin/python bench/optimize_vs_random.py [--seeds 1 2 3] [--trials 30]
 
-Both samplers run through the same Optimizer (same conditional space, same answers from
+Every sampler runs through the same Optimizer (same conditional space, same answers from
 memory for repeated configurations, same cost-dominance rule), so only the sampler
 differs. Load and SLO are the acceptance test's (tests/support/sandbox_stack.py): p95 <=
 45 ms under `ab -k -c 16`, 2 s per step. Prints, per run: the cheapest feasible cost found,
@@ -31,7 +31,8 @@ def main() -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--trials", type=int, default=30)
-    parser.add_argument("--samplers", nargs="+", choices=("tpe", "random"), default=["tpe", "random"])
+    parser.add_argument("--samplers", nargs="+", choices=("cost-first", "tpe", "random"),
+                        default=["cost-first", "tpe", "random"])
     parser.add_argument("--out", default=str(ROOT / "bench" / "optimize_vs_random.json"))
     args = parser.parse_args()
     os.environ.update(SERVO_REDIS_URL=REDIS_URL, AWS_ACCESS_KEY_ID="testing",

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from producer.cost import cost_per_million
 from worker.errors import ConfigError
 
-SAMPLERS = ("tpe", "random")
+SAMPLERS = ("auto", "cost-first", "tpe", "random")
 OBJECTIVES = {"cost": "$/hour", "cost-per-million": "$/million requests", "p95": "p95 ms"}
 # A step that did not start violates more than any measured miss, so the sampler ranks it
 # below every measured configuration and moves away from it.

@@ -26,7 +26,6 @@ on until the budget is spent.
 
 from __future__ import annotations
 
-import math
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -41,7 +40,8 @@ from optuna.trial import FrozenTrial, TrialState
 from producer import objectives as obj
 from producer.api import Producer
 from producer.cost import cost_per_hour
-from producer.space import SearchSpace, build_space
+from producer.costfirst import CostFirst
+from producer.space import SearchSpace, build_space, settings_key
 from worker import constants as C
 from worker.errors import ConfigError
 from worker.params import DEFAULT_UNIT, Param, Role
@@ -58,7 +58,7 @@ class Options:
     trials: int = 30  # steps run (configurations measured), resumed runs included
     timeout_s: float | None = None  # no new trial after this long
     repeat: int = 1  # steps per configuration; the median is told, the spread recorded
-    sampler: str = "tpe"
+    sampler: str = "auto"  # cost-first for cost alone, else tpe
     seed: int | None = None
     control: Mapping[str, Any] = field(default_factory=dict)  # load overrides for every step
 
@@ -103,6 +103,7 @@ class Optimizer:
         self.name = study_name or default_study_name(component, goal)
         self.redis_url, self.on_trial = redis_url, on_trial
         self._check_cost_inputs()
+        self.strategy = self._strategy()
 
     # -- the loop ------------------------------------------------------------------------
     def run(self) -> optuna.Study:
@@ -113,10 +114,17 @@ class Optimizer:
         if not study.trials and self.baseline is not None:
             self._baseline(study, self.baseline)
         deadline = None if self.options.timeout_s is None else time.monotonic() + self.options.timeout_s
+        strategy = self.strategy
         asks = 0
         while (steps_run(study) < self.options.trials and asks < ASKS_PER_STEP * self.options.trials
                and (deadline is None or time.monotonic() < deadline)):
             asks += 1
+            if strategy is not None and not study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
+                fixed = strategy.propose(_tried(study))
+                if fixed is None:  # every cheaper size is ruled out: the budget is not needed
+                    study.set_user_attr("complete", True)
+                    break
+                study.enqueue_trial(self.space.params(fixed, partial=True) or {})
             trial = study.ask()
             settings = self.space.suggest(trial)
             trial.set_user_attr("settings", settings)
@@ -137,7 +145,7 @@ class Optimizer:
 
     def _answer(self, study: optuna.Study, trial: optuna.Trial, settings: dict[str, Any]) -> None:
         number = trial.number
-        earlier = _measured(study).get(_key(settings))
+        earlier = _measured(study).get(settings_key(settings))
         if earlier is not None:  # the same configuration again: its result, not a new step
             trial.set_user_attr("source", f"trial {earlier.number}")
             self._tell(study, trial, obj.Outcome.from_dict(earlier.user_attrs["outcome"]))
@@ -208,6 +216,17 @@ class Optimizer:
                                "or name a new study" for key in changed])
         return study
 
+    def _strategy(self) -> CostFirst | None:
+        """Cheapest size first when the sampler is `cost-first`, or `auto` with cost alone."""
+        wanted = self.options.sampler == "cost-first" or (
+            self.options.sampler == "auto" and CostFirst.applies(self.space, self.goal))
+        if not wanted:
+            return None
+        if not CostFirst.applies(self.space, self.goal):
+            raise ConfigError(["--sampler: cost-first needs cost as the only objective and cpu, memory or "
+                               "replicas searched (use tpe or random)"])
+        return CostFirst(self.space, self.goal, self.hourly, anchor_env=self.baseline)
+
     def _sampler(self) -> optuna.samplers.BaseSampler:
         if self.options.sampler == "random":
             return optuna.samplers.RandomSampler(seed=self.options.seed)
@@ -269,22 +288,17 @@ def steps_run(study: optuna.Study) -> int:
 
 def _measured(study: optuna.Study) -> dict[tuple[tuple[str, str], ...], FrozenTrial]:
     done = (TrialState.COMPLETE,)
-    return {_key(t.user_attrs["settings"]): t for t in study.get_trials(deepcopy=False, states=done)
+    return {settings_key(t.user_attrs["settings"]): t for t in study.get_trials(deepcopy=False, states=done)
             if t.user_attrs.get("source") == "run" and "outcome" in t.user_attrs}
+
+
+def _tried(study: optuna.Study) -> list[tuple[dict[str, Any], obj.Outcome]]:
+    return [(t.user_attrs["settings"], obj.Outcome.from_dict(t.user_attrs["outcome"]))
+            for t in _measured(study).values()]
 
 
 def _outcomes(study: optuna.Study) -> list[obj.Outcome]:
     return [obj.Outcome.from_dict(t.user_attrs["outcome"]) for t in _measured(study).values()]
-
-
-def _key(settings: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted((k, _text(v)) for k, v in settings.items()))
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _plain_native(role: Role, value: Any) -> int | None:

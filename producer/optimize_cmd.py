@@ -50,7 +50,8 @@ def register(sub: Any) -> None:
     p.add_argument("--timeout", type=float, metavar="S", help="start no trial after S seconds")
     p.add_argument("--repeat", type=int, default=1, metavar="N",
                    help="steps per configuration; the median counts, the spread is recorded")
-    p.add_argument("--sampler", choices=obj.SAMPLERS, default="tpe")
+    p.add_argument("--sampler", choices=obj.SAMPLERS, default="auto",
+                   help="auto (default): cost-first when cost is the only objective, else tpe")
     p.add_argument("--seed", type=int, help="sampler seed, for a reproducible search")
     p.add_argument("--control", metavar="key=value", action="append", default=[],
                    help="load overrides for every step: duration, warmup, concurrency")

@@ -13,6 +13,7 @@ sends them, so the service keeps its current value.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -70,19 +71,21 @@ class SearchSpace:
         out.update(self.others)
         return out
 
-    def params(self, settings: Mapping[str, Any]) -> dict[str, Any] | None:
-        """Optuna parameters for step settings, or None when they lie outside the space."""
+    def params(self, settings: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any] | None:
+        """Optuna parameters for step settings, or None when they lie outside the space.
+        `partial`: settings may leave out parameters (the sampler chooses those)."""
         settings = {("mem" if k == "memory" else k): v for k, v in settings.items()}
         try:
-            out = self._params(settings)
+            out = self._params(settings, partial)
         except (KeyError, ValueError):
             return None
         dists = self.distributions(settings)
-        if set(out) != set(dists) or not all(_contains(dists[k], v) for k, v in out.items()):
+        if (not partial and set(out) != set(dists)) or not all(
+                k in dists and _contains(dists[k], v) for k, v in out.items()):
             return None
         return out
 
-    def _params(self, settings: Mapping[str, Any]) -> dict[str, Any]:
+    def _params(self, settings: Mapping[str, Any], partial: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if self.cpu:
             cpu = _match(self.cpu, settings["cpu"])
@@ -92,6 +95,8 @@ class SearchSpace:
         elif self.memory_alone:
             out["mem"] = _match(self.memory_alone, settings["mem"])
         for name, dist in self.others.items():
+            if partial and name not in settings:
+                continue
             value = settings[name]
             if isinstance(dist, CategoricalDistribution):
                 out[name] = _match(_choices(dist), value)
@@ -136,6 +141,17 @@ class SearchSpace:
                 "memory_alone": list(self.memory_alone),
                 "others": {k: optuna.distributions.distribution_to_json(d) for k, d in self.others.items()},
                 "fixed": dict(self.fixed)}
+
+
+def settings_key(settings: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """A configuration's identity: its settings by name, with 1 and 1.0 the same value."""
+    return tuple(sorted((k, value_text(v)) for k, v in settings.items()))
+
+
+def value_text(value: Any) -> str:
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def build_space(comp: Component, current: Mapping[str, Any] | None = None) -> SearchSpace:

@@ -12,6 +12,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from producer import objectives as obj
 from producer.optimize import steps_run, storage
+from producer.space import settings_key
 from worker.errors import ConfigError
 
 
@@ -47,10 +48,11 @@ def summarize(study: optuna.Study) -> dict[str, Any]:
     measured: dict[tuple[tuple[str, str], ...], dict[str, Any]] = {}
     for row in rows:  # one entry per configuration: its first measured trial
         if row["feasible"] and row["source"] == "run":
-            measured.setdefault(_key(row["settings"]), row)
+            measured.setdefault(settings_key(row["settings"]), row)
     candidates = list(measured.values())
     out: dict[str, Any] = {"study": study.study_name, "component": component, "goal": goal.to_dict(),
-                           "steps_run": steps_run(study), "trials": rows,
+                           "steps_run": steps_run(study), "complete": bool(study.user_attrs.get("complete")),
+                           "trials": rows,
                            "baseline": study.user_attrs.get("baseline")}
     if len(goal.objectives) == 1:
         best = min(candidates, key=lambda r: (r["values"][0], r["outcome"]["p95_ms"] or 0), default=None)
@@ -82,6 +84,8 @@ def render(summary: Mapping[str, Any]) -> str:
              + (f" subject to {', '.join(x for x in limits if x)}" if any(limits) else ""),
              f"{summary['steps_run']} configurations measured; {len(summary['trials'])} trials "
              f"({', '.join(f'{v} {k}' for k, v in sorted(counts.items()))})"]
+    if summary.get("complete"):
+        lines.append("search complete: every cheaper size was measured and ruled out")
     chosen = [summary["best"]] if "best" in summary else summary.get("pareto", [])
     chosen = [c for c in chosen if c]
     if not chosen:
@@ -111,6 +115,3 @@ def _fmt(value: Any, pattern: str) -> str:
 def _with_command(row: Mapping[str, Any] | None, component: str) -> dict[str, Any] | None:
     return None if row is None else {**row, "command": apply_command(component, row["settings"])}
 
-
-def _key(settings: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted((k, str(v)) for k, v in settings.items()))

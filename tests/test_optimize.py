@@ -35,15 +35,15 @@ def test_optimize_finds_the_cheapest_configuration_meeting_the_slo_within_30_tri
     started = time.monotonic()
     with sandbox_stack(tmp_path, os.environ["SERVO_REDIS_URL"], aws_endpoint) as producer:
         code = main(["optimize", "web", "--config", str(producer.config.path), "--study", "accept",
-                     "--slo-p95", str(SLO_P95_MS), "--trials", str(BUDGET), "--seed", "7",
+                     "--slo-p95", str(SLO_P95_MS), "--trials", str(BUDGET),
                      *[f"--control={k}={v}" for k, v in LOAD.items()], "--format", "json"])
         elapsed = time.monotonic() - started
         out = capsys.readouterr()
         assert code == 0, out.err
         summary = json.loads(out.out)
-        # The study is in Redis: a rerun with the same budget resumes, finds it spent, runs nothing.
+        # The study is in Redis: a rerun resumes, finds the search complete, runs nothing.
         assert main(["optimize", "web", "--config", str(producer.config.path), "--study", "accept",
-                     "--slo-p95", str(SLO_P95_MS), "--trials", str(BUDGET), "--seed", "7",
+                     "--slo-p95", str(SLO_P95_MS), "--trials", str(BUDGET),
                      *[f"--control={k}={v}" for k, v in LOAD.items()]]) == 0
         report = tmp_path / "report"
         assert main(["report", "accept", "--out", str(report), "--config", str(producer.config.path)]) == 0
@@ -53,14 +53,16 @@ def test_optimize_finds_the_cheapest_configuration_meeting_the_slo_within_30_tri
     assert best["outcome"]["cost_per_hour"] <= 1.10 * GRID_OPTIMUM_COST, best
     assert best["outcome"]["p95_ms"] <= SLO_P95_MS
     assert best["command"].startswith("servo-fargate step web cpu=")
-    assert summary["steps_run"] == BUDGET
+    # Cheapest size first (the default for cost alone): it stops once every cheaper size is
+    # ruled out, well inside the budget (8-9 steps in bench/optimize_replay.py).
+    assert summary["complete"] is True and summary["steps_run"] < BUDGET
     first = summary["trials"][0]
     assert first["baseline"] and first["settings"] == {"cpu": 0.25, "mem": 1, "replicas": 2, "GOGC": 100}
     rejected = [t for t in summary["trials"] if (t["outcome"] or {}).get("status") == "rejected"]
     assert all(t["constraints"]["started"] > 0 for t in rejected)  # told infeasible, not dropped
-    assert len(redis_db.keys("servo:step:*")) == BUDGET  # answered-from-memory trials ran no step
+    assert len(redis_db.keys("servo:step:*")) == summary["steps_run"]  # the rerun ran no step
     assert (report / "report.html").read_text().count("data:image/png;base64,") == 2
-    assert len(json.loads((report / "steps.json").read_text())["steps"]) == BUDGET
+    assert len(json.loads((report / "steps.json").read_text())["steps"]) == summary["steps_run"]
 
 
 @pytest.mark.timeout(180)
@@ -68,7 +70,7 @@ def test_a_crashed_optimize_resumes_the_running_trials_step_without_losing_it(
         aws_endpoint: str, redis_db: Any, tmp_path: Path) -> None:
     url = os.environ["SERVO_REDIS_URL"]
     goal = Goal(("cost",), max_p95_ms=SLO_P95_MS)
-    options = Options(trials=2, seed=1, control=LOAD)
+    options = Options(trials=2, sampler="tpe", seed=1, control=LOAD)  # a cheapest-first search may stop at 1
     with sandbox_stack(tmp_path, url, aws_endpoint) as producer:
         first = Optimizer(producer, "web", goal, redis_url=url, study_name="crash", options=options)
         study = first.study()

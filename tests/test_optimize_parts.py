@@ -123,6 +123,7 @@ def test_pareto_keeps_only_points_nothing_beats_on_both_axes() -> None:
     (["--max-error-rate", "150"], "--max-error-rate: must be 0..100 %"),
     (["--trials", "0"], "--trials: must be at least 1"),
     (["--control", "duration"], "--control: 'duration' is not key=value"),
+    (["--sampler", "cost-first", "--objective", "p95"], "--sampler: cost-first needs cost as the only objective"),
 ])
 def test_bad_optimize_options_exit_2_naming_the_field_and_create_no_study(
         flags: list[str], message: str, tmp_path: Path, redis_db: Any, capsys: pytest.CaptureFixture[str]) -> None:
@@ -132,3 +133,66 @@ def test_bad_optimize_options_exit_2_naming_the_field_and_create_no_study(
     assert main(["optimize", "web", "--config", str(path), "--no-baseline", *flags]) == 2
     assert message in capsys.readouterr().err
     assert redis_db.keys("*") == []  # no study, no step, nothing enqueued
+
+
+def cost_first(**overrides: Any) -> Any:
+    from producer.costfirst import CostFirst
+
+    space = build_space(config({"cpu": {"type": "enum", "unit": "vCPU", "values": [0.25, 0.5]},
+                                "mem": {"type": "range", "unit": "GiB", "min": 0.5, "max": 1, "step": 0.5},
+                                "replicas": {"type": "range", "min": 1, "max": 2}}).component("web"))
+    goal = obj.Goal(("cost",), max_p95_ms=45)
+
+    def hourly(s: Any) -> float:
+        return cost_per_hour(int(s["cpu"] * 1024), int(s["mem"] * 1024), int(s["replicas"]), config().pricing)
+
+    return CostFirst(space, goal, hourly, anchor_env={"GOGC": 100}, **overrides)
+
+
+def measured(settings: dict[str, Any], p95: float | None) -> tuple[dict[str, Any], obj.Outcome]:
+    status = "rejected" if p95 is None else "succeeded"
+    return settings, obj.Outcome(status, None, p95_ms=p95, throughput=100, error_rate=0)
+
+
+def test_cost_first_walks_sizes_cheapest_first_rules_out_far_misses_and_stops_when_none_is_cheaper() -> None:
+    search = cost_first()
+    sizes_by_cost = [{"cpu": 0.25, "mem": 0.5, "replicas": 1}, {"cpu": 0.25, "mem": 1, "replicas": 1},
+                     {"cpu": 0.25, "mem": 0.5, "replicas": 2},  # $0.0247, a tie: the space's order
+                     {"cpu": 0.5, "mem": 1, "replicas": 1}]
+    tried: list[Any] = []
+    for size in sizes_by_cost[:3]:
+        proposal = search.propose(tried)
+        assert proposal == {**size, "GOGC": 100}  # cheapest first, the anchor's environment
+        tried.append(measured(proposal, 90.0))  # 100 % over the SLO: ruled out at once
+    assert search.propose(tried) == {**sizes_by_cost[3], "GOGC": 100}
+    tried.append(measured({**sizes_by_cost[3], "GOGC": 100}, 40.0))
+    assert search.propose(tried) is None  # feasible, and every cheaper size is ruled out
+
+
+def test_cost_first_searches_the_environment_of_a_near_miss_and_turns_back_from_a_failed_start() -> None:
+    search = cost_first()
+    size = {"cpu": 0.25, "mem": 0.5, "replicas": 1}
+    tried = [measured({**size, "GOGC": 100}, 47.0)]  # 4 % over: maybe the environment, maybe noise
+    assert search.propose(tried) == {**size, "GOGC": 140}  # a quarter of 50..200 up, on the step
+    tried.append(measured({**size, "GOGC": 140}, None))  # did not start (out of memory)
+    assert search.propose(tried) == {**size, "GOGC": 60}  # then down
+    tried.append(measured({**size, "GOGC": 60}, 49.0))
+    assert search.propose(tried) == {**size, "GOGC": 120}  # an eighth up from the best so far (100)
+    tried.append(measured({**size, "GOGC": 120}, 46.0))
+    nxt = search.propose(tried)  # 1 + 3 tries spent: the size is closed, the next one opens
+    assert nxt == {"cpu": 0.25, "mem": 1, "replicas": 1, "GOGC": 100}
+
+
+def test_cost_first_starts_a_cheaper_size_from_the_best_feasible_environment() -> None:
+    search = cost_first()
+    tried = [measured({"cpu": 0.25, "mem": 0.5, "replicas": 2, "GOGC": 130}, 40.0)]
+    assert search.propose(tried) == {"cpu": 0.25, "mem": 0.5, "replicas": 1, "GOGC": 130}
+
+
+def test_cost_first_applies_to_cost_alone_and_only_when_a_size_is_searched() -> None:
+    from producer.costfirst import CostFirst
+
+    space = build_space(config().component("web"))
+    assert CostFirst.applies(space, obj.Goal(("cost",)))
+    assert not CostFirst.applies(space, obj.Goal(("cost", "p95")))
+    assert not CostFirst.applies(space, obj.Goal(("cost-per-million",)))
