@@ -13,6 +13,10 @@ TPE's constraint handling puts it among the worst trials, so its density model m
 away from that region. A FAIL would be ignored by TPE and proposed again. Retryable
 failures (`failed`, not the configuration's fault) are told FAIL on purpose.
 
+With cost per hour as the only objective, the proposals come from a cheapest-size-first
+search (`producer/costfirst.py`), enqueued as fixed trials, and the run ends when every
+cheaper size is ruled out; otherwise the sampler (TPE, or random) proposes.
+
 Two rules save steps without hiding anything in the study: a configuration already
 measured is answered from its earlier trial, and, when the only objective is cost per
 hour (known before any step), a proposal that costs at least as much as the best

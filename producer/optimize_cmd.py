@@ -32,8 +32,10 @@ settings, read from AWS, unless --baseline or --no-baseline says otherwise.
 
 def register(sub: Any) -> None:
     p = sub.add_parser("optimize", help="search the declared settings for the best configuration",
-                       description="Optuna (TPE, ask-and-tell) over the component's declared settings; "
-                                   "each trial is a step submitted through the producer API.",
+                       description="Optuna (ask-and-tell) over the component's declared settings; "
+                                   "each trial is a step submitted through the producer API. For cost "
+                                   "alone, sizes are searched cheapest first and the search stops when "
+                                   "nothing cheaper is left; otherwise TPE.",
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("component", help="component name from the config")
     p.add_argument("--config", metavar="PATH",
