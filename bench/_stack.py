@@ -33,13 +33,6 @@ from typing import Any
 import yaml
 
 BENCH_REDIS_URL = os.environ.get("SERVO_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-POLL_CAP_HOOK = """\
-import os
-if os.environ.get("BENCH_POLL_CAP"):
-    import worker.constants as _c
-    _c.DEFAULT_POLL_CAP_S = float(os.environ["BENCH_POLL_CAP"])
-"""
-
 
 def configure_env() -> None:
     """Fake AWS credentials and the bench Redis database, before worker.app is imported
@@ -70,7 +63,8 @@ class MotoCalls:
 
     def __init__(self) -> None:
         self.updates: dict[str, list[float]] = defaultdict(list)
-        self.describes: dict[str, list[float]] = defaultdict(list)
+        self.describes: dict[str, list[float]] = defaultdict(list)  # per service named in a call
+        self.describe_calls: list[float] = []  # per call (one call may name up to 10 services)
         self._lock = threading.Lock()
         self._undo: list[Callable[[], None]] = []
 
@@ -90,6 +84,7 @@ class MotoCalls:
         def describe_services(backend: Any, cluster: str, names: list[str]) -> Any:
             now = time.monotonic()
             with calls._lock:
+                calls.describe_calls.append(now)
                 for name in names:
                     calls.describes[f"{_last(cluster)}:{_last(name)}"].append(now)
             return original_describe(backend, cluster, names)
@@ -112,6 +107,10 @@ class MotoCalls:
 
     def describes_between(self, key: str, start: float, end: float) -> int:
         return len(self.describe_times(key, start, end))
+
+    def calls_between(self, start: float, end: float) -> int:
+        with self._lock:
+            return sum(1 for t in self.describe_calls if start <= t <= end)
 
     def describe_times(self, key: str, start: float, end: float) -> list[float]:
         with self._lock:
@@ -212,11 +211,8 @@ class Stack:
 
         self.env = {"SERVO_CONFIG": str(self.config_path), "AWS_ENDPOINT_URL": url,
                     "SERVO_REDIS_URL": BENCH_REDIS_URL}
-        if self.poll_cap is not None:  # experiment knob: patch the worker's poll cap at start
-            hooks = self.dir / "hooks"
-            hooks.mkdir()
-            (hooks / "sitecustomize.py").write_text(POLL_CAP_HOOK)
-            self.env.update(BENCH_POLL_CAP=str(self.poll_cap), PYTHONPATH=str(hooks))
+        if self.poll_cap is not None:  # a fixed cap instead of the adaptive one
+            self.env["SERVO_POLL_CAP"] = str(self.poll_cap)
         self.store = RecordStore.from_url(BENCH_REDIS_URL)
         self.producer = Producer(load_config(str(self.config_path)), self.store)
 

@@ -15,7 +15,7 @@ one after another; for each:
 and the overhead split at every moment we can see (record stamps, moto's UpdateService,
 the driver's stable_at). The first `--warmup` steps (a fresh worker child builds its
 runtime and runs the preflight checks) are reported apart, not in the statistics.
-`--poll-cap` patches worker.constants.DEFAULT_POLL_CAP_S in the worker (experiment only).
+`--poll-cap S` sets SERVO_POLL_CAP (a fixed cap) for the worker instead of the adaptive one.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def report(timelines: list[Timeline], returned: list[float], args: argparse.Name
     waited = [r - t.finished for r, t in zip(returned[args.warmup:], steps, strict=True) if t.finished]
     print(f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {len(steps)} steps (+{len(warm)} warmup), "
           f"worker -c {args.concurrency} prefork, settle start_delay U[{args.min_delay}, {args.max_delay}] s"
-          + (f", poll cap patched to {args.poll_cap} s" if args.poll_cap is not None else "") + "\n")
+          + (f", SERVO_POLL_CAP={args.poll_cap}" if args.poll_cap is not None else "") + "\n")
     rows = [
         summary_row("total (submit -> finished_at)", [t.total for t in steps]),
         summary_row("deployment settle (UpdateService -> stable_at)", [t.settle for t in steps]),
