@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 import pytest
 
+from worker import constants as C
 from worker import lease, pipeline
 from worker.config import parse_config
 from worker.records import RecordStore
@@ -83,3 +85,19 @@ def test_a_redelivered_benchmark_after_the_run_only_reschedules_cloudwatch(store
     ready = pipeline.run_benchmark(rt, step, lambda *a: None, lambda: False)
     assert ready == 1040.0  # no second ab run against a service the next step may own
     assert store.require(step)["status"] == "measuring"
+
+
+def test_the_poll_cap_stays_short_for_a_few_services_and_grows_to_share_the_describe_rate(
+        store: RecordStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(C.ENV_POLL_CAP, raising=False)
+    monkeypatch.delenv(C.ENV_DESCRIBE_RATE, raising=False)
+    web = CONFIG.component("web")
+    assert pipeline.poll_cap(store.r, web) == 0.4  # one service settling
+    now = time.time()
+    store.r.zadd(C.KEY_SETTLING, {f"other/svc-{i}": now for i in range(59)})
+    store.r.zadd(C.KEY_SETTLING, {f"other/gone-{i}": now - 60 for i in range(100)})  # settled long ago
+    assert pipeline.poll_cap(store.r, web) == pytest.approx(60 / 50)  # 60 services share 50 calls/s
+    monkeypatch.setenv(C.ENV_DESCRIBE_RATE, "120")
+    assert pipeline.poll_cap(store.r, web) == pytest.approx(0.5)
+    monkeypatch.setenv(C.ENV_POLL_CAP, "2")
+    assert pipeline.poll_cap(store.r, web) == 2.0  # a fixed cap wins

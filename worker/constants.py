@@ -14,8 +14,11 @@ DEFAULT_CLUSTER = "default"
 DEFAULT_SETTLE_TIMEOUT_S = 1200  # the original's default for timeout_service_desired_count
 DEFAULT_ROLLBACK_TIMEOUT_S = 600  # a rollback is waited for, but never forever
 DEFAULT_POLL_FIRST_S = 0.1  # first look right after update_service
-DEFAULT_POLL_CAP_S = 1.0  # at most about one DescribeServices a second per service
-ENV_POLL_CAP = "SERVO_POLL_CAP"  # a lower cap detects faster at more calls (bench/README.md)
+DEFAULT_POLL_CAP_S = 0.4  # longest wait between looks while few services settle
+DEFAULT_DESCRIBE_RATE = 50.0  # DescribeServices a second that all settling services share
+ENV_DESCRIBE_RATE = "SERVO_DESCRIBE_RATE"  # more services settling: longer waits, same rate
+ENV_POLL_CAP = "SERVO_POLL_CAP"  # a fixed cap instead (bench/README.md)
+SETTLING_WINDOW_S = 5.0  # a service counts as settling while it was looked at this recently
 DEFAULT_MAX_TASK_FAILURES = 1  # a task of the new deployment that dies fails the step
 
 # Tags the worker puts on task definition revisions it registers.
@@ -43,6 +46,7 @@ KEY_SWEEPS = KEY_PREFIX + "sweeps"  # zset: sweep id by creation time
 KEY_CANCEL = KEY_PREFIX + "cancel:{id}"  # set when a step is asked to stop
 KEY_LEASE = KEY_PREFIX + "lease:{cluster}/{service}"  # the step that owns a service now
 KEY_LOAD_HOST = KEY_PREFIX + "loadhost:{host}"  # the step benchmarking from a host now
+KEY_SETTLING = KEY_PREFIX + "settling"  # zset: "cluster/service" by its last look, all workers
 KEY_EVENTS = KEY_PREFIX + "events"  # pub/sub channel: step ids whose record changed
 KEY_OPTUNA = KEY_PREFIX + "optuna:"  # prefix of the optimizer's Optuna journal (studies)
 

@@ -77,9 +77,23 @@ def end(rt: Runtime, step_id: str, status: str, *, reason: str | None = None,
     return record
 
 
-def poll_cap() -> float:
-    """Longest wait between two looks at a settling service ($SERVO_POLL_CAP, default 1 s)."""
-    return float(os.environ.get(C.ENV_POLL_CAP) or C.DEFAULT_POLL_CAP_S)
+def poll_cap(r: Any, comp: Component) -> float:
+    """Longest wait between two looks at a settling service: $SERVO_POLL_CAP when set; else
+    0.4 s while few services settle, and longer as more do, so that all of them together
+    (on every worker) make at most $SERVO_DESCRIBE_RATE (default 50) DescribeServices a
+    second: 0.4 s up to 20 services, 1 s at 50."""
+    fixed = os.environ.get(C.ENV_POLL_CAP)
+    if fixed:
+        return float(fixed)
+    now = time.time()
+    pipe = r.pipeline()
+    pipe.zadd(C.KEY_SETTLING, {f"{comp.cluster}/{comp.service_name}": now})
+    pipe.zremrangebyscore(C.KEY_SETTLING, "-inf", now - C.SETTLING_WINDOW_S)
+    pipe.zcard(C.KEY_SETTLING)
+    pipe.expire(C.KEY_SETTLING, 60)
+    settling = int(pipe.execute()[2])
+    rate = float(os.environ.get(C.ENV_DESCRIBE_RATE) or C.DEFAULT_DESCRIBE_RATE)
+    return max(C.DEFAULT_POLL_CAP_S, settling / rate)
 
 
 def cancelled(rt: Runtime, step_id: str) -> bool:
@@ -176,7 +190,7 @@ def run_poll(rt: Runtime, step_id: str, memo: dict[str, Any], progress: Progress
         _remember_deployment(rt, step_id, rollback, watcher.expect.deployment_id)
     interval = C.DEFAULT_POLL_FIRST_S
     if same_phase:
-        interval = min(float(memo.get("interval", interval)) * 2, poll_cap())
+        interval = min(float(memo.get("interval", interval)) * 2, poll_cap(rt.store.r, comp))
     next_memo = {"phase": phase, "watch": watcher.memo(), "interval": interval}
     timeout = comp.settle_timeout if rollback is None else comp.rollback_timeout
     obs = judge(obs, now=time.time(), deadline=deadline, timeout=timeout)
