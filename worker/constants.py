@@ -47,6 +47,7 @@ KEY_CANCEL = KEY_PREFIX + "cancel:{id}"  # set when a step is asked to stop
 KEY_LEASE = KEY_PREFIX + "lease:{cluster}/{service}"  # the step that owns a service now
 KEY_LOAD_HOST = KEY_PREFIX + "loadhost:{host}"  # the step benchmarking from a host now
 KEY_SETTLING = KEY_PREFIX + "settling"  # zset: "cluster/service" by its last look, all workers
+KEY_PREFLIGHT = KEY_PREFIX + "preflight:{component}:{digest}"  # a recent pass of the critical checks
 KEY_EVENTS = KEY_PREFIX + "events"  # pub/sub channel: step ids whose record changed
 KEY_OPTUNA = KEY_PREFIX + "optuna:"  # prefix of the optimizer's Optuna journal (studies)
 

@@ -8,6 +8,9 @@ catches what it can: a step always ends with a record that says why.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -31,7 +34,7 @@ PROGRESS_MEMORY = 4096  # steps whose last progress time a process remembers
 PREFLIGHT_TTL_S = 600  # critical checks are repeated this often, so a fixed setup is noticed
 
 _runtime: pipeline.Runtime | None = None
-_preflight: tuple[float, dict[str, str]] = (0.0, {})
+_passed: dict[str, float] = {}  # component -> when its critical checks last passed
 
 
 def runtime() -> pipeline.Runtime:
@@ -43,20 +46,37 @@ def runtime() -> pipeline.Runtime:
 
 def blocked(component: str) -> str | None:
     """Why the worker refuses steps for `component` (failed critical checks), or None.
-    A pass is trusted for PREFLIGHT_TTL_S; a failure is checked again at the next step,
-    so a setup the user fixes is taken at once."""
-    global _preflight  # noqa: PLW0603 - cached per process
-    checked, passed = _preflight
-    if component in passed and time.time() - checked < PREFLIGHT_TTL_S:
+    A pass is trusted for PREFLIGHT_TTL_S, and shared through Redis with every process of
+    every worker running the same component config against the same endpoint, so a new
+    pool child does not run the checks again. A failure is checked again at the next
+    step, so a setup the user fixes is taken at once."""
+    now = time.time()
+    if now - _passed.get(component, 0.0) < PREFLIGHT_TTL_S:
+        return None
+    rt = runtime()
+    left = rt.store.r.ttl(_pass_key(rt, component))
+    if left > 0:
+        _passed[component] = now - (PREFLIGHT_TTL_S - left)
         return None
     from worker.preflight import critical_failures
 
-    rt = runtime()
     found = critical_failures(rt.config, rt.clients)
-    ok = {name: "" for name in rt.config.components if name not in found}
-    _preflight = (time.time(), ok)
+    pipe = rt.store.r.pipeline()
+    for name in rt.config.components:
+        if name not in found:
+            _passed[name] = now
+            pipe.set(_pass_key(rt, name), now, ex=PREFLIGHT_TTL_S)
+    pipe.execute()
     results = found.get(component)
     return "; ".join(f"{r.id}: {r.finding}" for r in results) if results else None
+
+
+def _pass_key(rt: pipeline.Runtime, component: str) -> str:
+    """The Redis key of a preflight pass: the component's config and the AWS endpoint and
+    region it was checked against, hashed (a worker with other settings checks for itself)."""
+    basis = json.dumps([dataclasses.asdict(rt.config.component(component)), rt.clients.ecs.meta.endpoint_url,
+                        rt.clients.ecs.meta.region_name], sort_keys=True, default=str)
+    return C.KEY_PREFLIGHT.format(component=component, digest=hashlib.sha256(basis.encode()).hexdigest()[:16])
 
 
 class StepTask(AbortableTask):
