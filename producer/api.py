@@ -21,7 +21,7 @@ from celery.canvas import Signature
 
 from worker import constants as C
 from worker.config import Config, load_config
-from worker.errors import ConfigError
+from worker.errors import ConfigError, RecordLost
 from worker.records import TERMINAL, RecordStore
 from worker.steps import validate_control, validate_step
 
@@ -193,6 +193,11 @@ class Producer:
         try:
             while True:
                 records = self.store.many(step_ids)
+                if len(records) < len(step_ids):
+                    found = {r["id"] for r in records}
+                    lost = [i for i in step_ids if i not in found]
+                    raise RecordLost(f"no step record {', '.join(lost)} in Redis: was the database "
+                                     "flushed, or Redis restarted without its append-only file?")
                 if all(r["status"] in TERMINAL for r in records):
                     return records
                 if deadline is not None and time.monotonic() >= deadline:

@@ -101,3 +101,13 @@ def test_the_poll_cap_stays_short_for_a_few_services_and_grows_to_share_the_desc
     assert pipeline.poll_cap(store.r, web) == pytest.approx(0.5)
     monkeypatch.setenv(C.ENV_POLL_CAP, "2")
     assert pipeline.poll_cap(store.r, web) == 2.0  # a fixed cap wins
+
+
+def test_waiting_on_a_step_whose_record_is_gone_says_so_at_once(store: RecordStore) -> None:
+    from producer.api import Producer
+    from worker.errors import RecordLost
+
+    step_id = new_step(store)
+    store.r.delete(C.KEY_STEP.format(id=step_id))  # a flushed database
+    with pytest.raises(RecordLost, match=f"no step record {step_id} in Redis"):
+        Producer(CONFIG, store).wait([step_id], timeout=30)

@@ -42,6 +42,11 @@ class ConfigError(ServoError):
         return {**super().to_dict(), "problems": self.problems}
 
 
+class RecordLost(ServoError):
+    """A step record that was written is gone from Redis (flushed, or restarted without
+    its append-only file)."""
+
+
 class AdjustmentFailed(ServoError):
     """A transient failure while changing the service; the step may be retried."""
 
