@@ -209,7 +209,7 @@ class Watcher:
             return stopped_tasks(self.clients.ecs, self.comp.cluster, self.expect.deployment_id)
         # Not yet seen (moto, or a look that came late): the task definition's own tasks
         # that stopped since the step began.
-        return stopped_tasks(self.clients.ecs, self.comp.cluster, family=self.expect.task_definition,
+        return stopped_tasks(self.clients.ecs, self.comp.cluster, task_definition=self.expect.task_definition,
                              since=self.expect.since)
 
     def _targets(self, service: Mapping[str, Any]) -> dict[str, TargetCounts]:
@@ -228,10 +228,10 @@ class Watcher:
 
 
 def stopped_tasks(ecs: Any, cluster: str, deployment_id: str | None = None, *,
-                  family: str | None = None, since: float = 0.0) -> list[StoppedTask]:
+                  task_definition: str | None = None, since: float = 0.0) -> list[StoppedTask]:
     """Tasks that stopped for a reason other than normal scaling: those of one deployment,
-    or those of one task definition (ARN given as `family`) that stopped after `since`."""
-    query = {"startedBy": deployment_id} if deployment_id else {"family": _family(family or "")}
+    or those of one task definition (an ARN) that stopped after `since`."""
+    query = {"startedBy": deployment_id} if deployment_id else {"family": _family(task_definition or "")}
     with aws_errors("ListTasks"):
         arns = ecs.list_tasks(cluster=cluster, desiredStatus="STOPPED", **query)["taskArns"]
     if not arns:
@@ -243,7 +243,8 @@ def stopped_tasks(ecs: Any, cluster: str, deployment_id: str | None = None, *,
         reason = task.get("stoppedReason") or "no reason given"
         if reason.startswith(NORMAL_STOPS):
             continue
-        if family and (task.get("taskDefinitionArn") != family or _epoch(task.get("stoppedAt")) < since - 1):
+        if task_definition and (task.get("taskDefinitionArn") != task_definition
+                                or _epoch(task.get("stoppedAt")) < since - 1):
             continue
         codes = tuple(_container_exit(c) for c in task.get("containers") or []
                       if c.get("exitCode") not in (None, 0) or c.get("reason"))
