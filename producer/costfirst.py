@@ -29,7 +29,7 @@ from typing import Any
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 
 from producer import objectives as obj
-from producer.space import SearchSpace, settings_key
+from producer.space import SearchSpace, settings_key, value_text
 
 SIZE_KEYS = ("cpu", "mem", "replicas")
 NEAR = 0.2  # a miss by at most 20 % of a limit may be the environment's fault, or noise
@@ -124,7 +124,7 @@ def _move(dist: BaseDistribution, value: Any, by: float) -> Any:
     value the distribution holds."""
     if isinstance(dist, CategoricalDistribution):
         choices = list(dist.choices)
-        index = next(i for i, c in enumerate(choices) if settings_key({"v": c}) == settings_key({"v": value}))
+        index = next(i for i, c in enumerate(choices) if value_text(c) == value_text(value))
         shift = round(by * len(choices)) or (1 if by > 0 else -1)
         return choices[min(max(index + shift, 0), len(choices) - 1)]
     assert isinstance(dist, IntDistribution | FloatDistribution)

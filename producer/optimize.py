@@ -118,22 +118,29 @@ class Optimizer:
         if not study.trials and self.baseline is not None:
             self._baseline(study, self.baseline)
         deadline = None if self.options.timeout_s is None else time.monotonic() + self.options.timeout_s
-        strategy = self.strategy
         asks = 0
         while (steps_run(study) < self.options.trials and asks < ASKS_PER_STEP * self.options.trials
                and (deadline is None or time.monotonic() < deadline)):
             asks += 1
-            if strategy is not None and not study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
-                fixed = strategy.propose(_tried(study))
-                if fixed is None:  # every cheaper size is ruled out: the budget is not needed
-                    study.set_user_attr("complete", True)
-                    break
-                study.enqueue_trial(self.space.params(fixed, partial=True) or {})
+            if not self._enqueue_proposal(study):
+                break
             trial = study.ask()
             settings = self.space.suggest(trial)
             trial.set_user_attr("settings", settings)
             self._answer(study, trial, settings)
         return study
+
+    def _enqueue_proposal(self, study: optuna.Study) -> bool:
+        """With a strategy, put its next configuration first in line (unless one waits
+        already); False when it has none left."""
+        if self.strategy is None or study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
+            return True
+        fixed = self.strategy.propose(_tried(study))
+        if fixed is None:  # every cheaper size is ruled out: the budget is not needed
+            study.set_user_attr("complete", True)
+            return False
+        study.enqueue_trial(self.space.params(fixed, partial=True) or {})
+        return True
 
     def _baseline(self, study: optuna.Study, settings: Mapping[str, Any]) -> None:
         """The current settings first: as trial 0 when they lie in the space, else as a plain
@@ -302,7 +309,7 @@ def _tried(study: optuna.Study) -> list[tuple[dict[str, Any], obj.Outcome]]:
 
 
 def _outcomes(study: optuna.Study) -> list[obj.Outcome]:
-    return [obj.Outcome.from_dict(t.user_attrs["outcome"]) for t in _measured(study).values()]
+    return [result for _, result in _tried(study)]
 
 
 def _plain_native(role: Role, value: Any) -> int | None:
