@@ -59,10 +59,19 @@ def main() -> int:
         print(f"  {record['status']:<9} {why}"
               + (f" ({record['reason']})" if record["status"] != "succeeded" else ""))
     print(f"\ndone in {time.monotonic() - started:.0f} s; the sandbox and the worker are stopped.")
-    print(f"records stay in Redis: servo-fargate results {sweep.id} --format csv")
+    print(f"records stay in Redis: {cli_path()} results {sweep.id} --format csv")
     print(f"worker log (JSON lines): {workdir / 'worker.log'}")
     expected = ["succeeded", "succeeded", "succeeded", "rejected", "succeeded"]
     return 0 if [r["status"] for r in records] == expected else 1
+
+
+def cli_path() -> str:
+    """The servo-fargate command of this environment, as the user can type it from here."""
+    script = Path(sys.executable).with_name("servo-fargate")
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
 
 
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
