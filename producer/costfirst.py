@@ -53,7 +53,9 @@ class CostFirst:
         self.cost = {key: float(c) for key, c in costs.items() if c is not None}
         self.env_keys = [k for k in space.others if k not in SIZE_KEYS]
         self.extra = extra if self.env_keys else 0  # nothing else to vary: one try decides
-        self.anchor_env = {k: v for k, v in (anchor_env or {}).items() if k in self.env_keys}
+        # A value the space does not hold (a baseline off the step, say) is left to the sampler.
+        self.anchor_env = {k: v for k, v in (anchor_env or {}).items() if k in self.env_keys
+                           and self.sizes and space.params({**self.sizes[0], k: v}, partial=True) is not None}
 
     @staticmethod
     def applies(space: SearchSpace, goal: obj.Goal) -> bool:

@@ -189,6 +189,13 @@ def test_cost_first_starts_a_cheaper_size_from_the_best_feasible_environment() -
     assert search.propose(tried) == {"cpu": 0.25, "mem": 0.5, "replicas": 1, "GOGC": 130}
 
 
+def test_cost_first_leaves_a_baseline_value_off_the_space_to_the_sampler() -> None:
+    search = cost_first()
+    search_off = type(search)(search.space, search.goal, lambda s: 1.0, anchor_env={"GOGC": 105})
+    assert "GOGC" not in (search_off.propose([]) or {})  # 105 is off the step of 10
+    assert search.propose([]) == {"cpu": 0.25, "mem": 0.5, "replicas": 1, "GOGC": 100}
+
+
 def test_cost_first_applies_to_cost_alone_and_only_when_a_size_is_searched() -> None:
     from producer.costfirst import CostFirst
 
