@@ -10,25 +10,47 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlparse
 
+from worker import permissions
 from worker.preflight import resources as r
 from worker.preflight.model import CheckResult, Context, NotVerifiable, check
 
-# REFERENCE §2: every action the worker calls. iam:PassRole is taskdef.pass-role's.
-WORKER_ACTIONS = (
-    "ecs:DescribeServices", "ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition",
-    "ecs:UpdateService", "ecs:ListTasks", "ecs:DescribeTasks",
-    "elasticloadbalancing:DescribeTargetHealth", "elasticloadbalancing:DescribeTargetGroups",
-    "cloudwatch:GetMetricData",
-)
-
 
 @check("permissions.iam", critical=True, scope="global")
-def permissions(ctx: Context) -> CheckResult:
-    denied = r.simulate(ctx, list(WORKER_ACTIONS), ["*"])
-    if denied:
-        return ctx.fail(f"the caller's IAM policies do not allow: {', '.join(denied)}",
-                        "grant these actions to the worker's IAM user or role")
-    return ctx.ok(f"the caller's IAM policies allow all {len(WORKER_ACTIONS)} actions the worker uses")
+def permissions_iam(ctx: Context) -> CheckResult:
+    """Simulate every action the worker and the preflight call, on the real ARNs the generated
+    policy names (worker/permissions.py), with the condition keys a real call sets."""
+    scope, notes = r.policy_scope(ctx)
+    failed: list[str] = []
+    warned: list[str] = []
+    for part in ("worker", "preflight"):
+        for (kind, context), names in _groups(part).items():
+            arns = scope.arns(kind)
+            exact = kind == "*" or not any(a.endswith("/*") or ":*:" in a for a in arns)
+            if not arns:
+                continue
+            denied = r.simulate(ctx, names, arns, dict(context))
+            # A worker action the policy must allow on these ARNs is a failure; an action
+            # simulated on open ARNs (unknown family) or one only the checks need warns.
+            (failed if part == "worker" and exact else warned).extend(d for d in denied if d not in failed)
+    remedy = "grant them to the worker's IAM user or role: servo-fargate iam-policy prints the policy"
+    if failed:
+        return ctx.fail(f"the caller's IAM policies do not allow: {', '.join(failed)}", remedy)
+    if warned:
+        return ctx.warn("the caller's IAM policies do not allow: " + ", ".join(warned)
+                        + (f" ({'; '.join(notes)})" if notes else ""), remedy)
+    total = len(permissions.actions("all"))
+    return ctx.ok(f"the caller's IAM policies allow all {total} actions servo-fargate uses, on the "
+                  "configured resources")
+
+
+def _groups(part: str) -> dict[tuple[permissions.Resource, tuple[tuple[str, str], ...]], list[str]]:
+    out: dict[tuple[permissions.Resource, tuple[tuple[str, str], ...]], list[str]] = {}
+    for perm in permissions.actions(part):
+        if perm.resource == "none" or (part == "preflight" and "worker" in perm.parts):
+            continue
+        context = tuple(sorted((k, v) for cond in perm.condition.values() for k, v in cond.items()))
+        out.setdefault((perm.resource, context), []).append(perm.action)
+    return out
 
 
 @check("loadpath.reachable", scope="global")
