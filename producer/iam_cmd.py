@@ -58,37 +58,10 @@ def _services(config: Config) -> tuple[tuple[str, str], ...]:
 
 
 def scope_from_aws(config: Config) -> tuple[Scope, list[str]]:
-    """The account, region, families and roles behind the configured services, read from AWS;
-    what cannot be read is left open and named in the warnings."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
+    """The account, region, families and roles behind the configured services, read from AWS
+    as the preflight reads them; what cannot be read is left open and named in the notes."""
     from worker.aws import Clients
+    from worker.preflight import resources
+    from worker.preflight.model import Cache, Context
 
-    clients = Clients.from_env(max_attempts=3)
-    warnings: list[str] = []
-    region = clients.session.region_name or "*"
-    try:
-        account = str(clients.session.client("sts").get_caller_identity()["Account"])
-    except (ClientError, BotoCoreError) as exc:
-        account = "*"
-        warnings.append(f"account left as * (sts:GetCallerIdentity failed: {exc})")
-    families: set[str] = set()
-    roles: set[str] = set()
-    for cluster, name in _services(config):
-        try:
-            found = clients.ecs.describe_services(cluster=cluster, services=[name])["services"]
-            arn = found[0]["taskDefinition"] if found else None
-            td = clients.ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"] if arn else None
-        except (ClientError, BotoCoreError) as exc:
-            warnings.append(f"service {name} in cluster {cluster} not read ({exc}): its task definition "
-                            "family and roles are left open")
-            continue
-        if td is None:
-            warnings.append(f"service {name} does not exist in cluster {cluster}: its family is left open")
-            continue
-        families.add(str(td["family"]))
-        roles.update(str(td[k]) for k in ("executionRoleArn", "taskRoleArn") if td.get(k))
-    open_family = len(families) < len(config.components)
-    return Scope(region=region, account=account, services=_services(config),
-                 families=() if open_family else tuple(sorted(families)),
-                 roles=tuple(sorted(roles))), warnings
+    return resources.policy_scope(Context(config, Clients.from_env(max_attempts=3), Cache()))
