@@ -100,3 +100,45 @@ def test_a_preflight_pass_is_shared_through_redis_so_a_new_process_does_not_chec
     why = tasks.blocked("web")
     assert why is not None and "service" in why
     assert redis_db.keys("servo:preflight:web:*") == []  # a failure is never shared
+
+
+def _check(box: Sandbox) -> tuple[int, dict[str, Any]]:
+    """`servo-fargate check --format json` against the sandbox, in this process."""
+    import argparse
+    import io
+
+    from producer.check_cmd import cmd_check
+
+    out = io.StringIO()
+    code = cmd_check(argparse.Namespace(config=str(box.config_path), only="", format="json"), out=out)
+    return code, {r["id"]: r for r in json.loads(out.getvalue())["checks"]}
+
+
+def test_check_passes_on_a_sandbox_that_routes_out_through_a_transit_gateway(
+        aws_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    options = {"route": "tgw", "assign_public_ip": False}
+    with Sandbox(FAST, endpoint_url=aws_endpoint, config_out=tmp_path / "config.yaml",
+                 provision_options=options) as box:
+        monkeypatch.setenv("AB_TEST_URL", box.lb_url)
+        code, checks = _check(box)
+    assert code == 0, {i: r for i, r in checks.items() if r["verdict"] == "fail"}
+    assert checks["network.route-out"]["verdict"] == "pass"
+    assert "a transit gateway (tgw-" in checks["network.route-out"]["finding"]
+    assert checks["service.deployment-strategy"]["verdict"] == "pass"
+    assert checks["quota.fargate-vcpu"]["verdict"] == "pass"
+
+
+def test_check_fails_a_blue_green_sandbox_and_a_quota_below_the_largest_size_with_remedies(
+        aws_endpoint: str, tmp_path: Path) -> None:
+    from emulator.quotas import set_quota
+
+    with Sandbox(FAST, endpoint_url=aws_endpoint, config_out=tmp_path / "config.yaml",
+                 provision_options={"strategy": "BLUE_GREEN"}) as box:
+        set_quota(2)  # the sandbox config allows 1 vCPU x 4 replicas
+        code, checks = _check(box)
+    assert code == 1
+    strategy, quota = checks["service.deployment-strategy"], checks["quota.fargate-vcpu"]
+    assert strategy["verdict"] == "fail" and "BLUE_GREEN" in strategy["finding"]
+    assert "strategy=ROLLING" in strategy["remedy"]
+    assert quota["verdict"] == "fail" and "quota of 2 vCPU" in quota["finding"]
+    assert "L-3032A538" in quota["remedy"]
