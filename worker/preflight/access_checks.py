@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from worker import permissions
+from worker.metric_shape import is_sparse_count
 from worker.preflight import resources as r
 from worker.preflight.model import CheckResult, Context, NotVerifiable, check
 
@@ -118,7 +119,14 @@ def metrics_exist(ctx: Context) -> CheckResult:
     stats = [(q["Id"], q["MetricStat"]["Metric"]) for q in queries if "MetricStat" in q]
     if not stats:
         return ctx.ok("no CloudWatch MetricStat queries are configured")
-    missing = [f"{qid} ({_describe(metric)})" for qid, metric in stats if not _exists(ctx, metric)]
+    absent = [(qid, metric) for qid, metric in stats if not _exists(ctx, metric)]
+    # An ALB count such as HTTPCode_Target_5XX_Count exists only once it was nonzero: absent is 0.
+    zero = {q["Id"] for q in queries if is_sparse_count(q)}
+    missing = [f"{qid} ({_describe(metric)})" for qid, metric in absent if qid not in zero]
+    if absent and not missing:
+        return ctx.ok(f"{len(stats) - len(absent)} CloudWatch metrics exist; "
+                      f"{', '.join(qid for qid, _ in absent)} not yet: ALB publishes a count only once "
+                      "it is nonzero, so it reads as 0")
     if missing:  # CloudWatch lists a metric only after its first datapoint: maybe not yet
         return ctx.warn(f"no CloudWatch metric matches yet: {', '.join(missing)}",
                         "if the service has had traffic, fix the namespace, metric name and "
