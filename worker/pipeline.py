@@ -260,7 +260,9 @@ def _rollback_verdict(rt: Runtime, step_id: str, rec: dict[str, Any], obs: Obser
 
 def ab_config(rt: Runtime, rec: dict[str, Any]) -> Any:
     overrides = {k: v for k, v in (rec.get("control") or {}).items()
-                 if k in ("duration", "warmup", "concurrency")}
+                 if k in ("duration", "warmup", "concurrency", "requests", "headers")}
+    if "headers" in overrides:  # JSON carries the step's header lines as a list
+        overrides["headers"] = tuple(overrides["headers"])
     return replace(rt.config.ab, **overrides)
 
 
