@@ -17,10 +17,10 @@ from worker.errors import ConfigError
 from worker.steps import components_from_state, validate_control, validate_step
 
 ORIGINAL = Path(__file__).parent / "data" / "original"
+MESSAGES = Path(__file__).parent / "data" / "original-messages"  # the original servo's stdin JSON
 
 
-@pytest.mark.parametrize("path", sorted(ORIGINAL.glob("*.y*ml")) + sorted(ORIGINAL.glob("*.example")),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(ORIGINAL.glob("*")), ids=lambda p: p.name)
 def test_every_original_config_validates(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--config", str(path)]) == 0, capsys.readouterr().err
 
@@ -50,7 +50,7 @@ def test_cpu_and_memory_as_ranges_lists_or_enums_mean_the_same_sizes(settings: d
 
 
 def test_the_original_ab_load_message_maps_onto_the_ab_settings() -> None:
-    control = json.loads((ORIGINAL / "measure-input.json").read_text())["control"]
+    control = json.loads((MESSAGES / "measure-input.json").read_text())["control"]
     assert validate_control(control) == {"concurrency": 4, "requests": 2000, "duration": 5, "warmup": 1,
                                          "headers": ["X-Servo: ab"]}
 
@@ -96,7 +96,7 @@ def test_the_original_config_and_adjust_message_run_a_step_on_the_sandbox(
         worker = Worker("original", env, tmp_path)
         try:
             worker.wait_ready()
-            code = main(["step", "--config", str(path), "--json", str(ORIGINAL / "adjust-input.json"),
+            code = main(["step", "--config", str(path), "--json", str(MESSAGES / "adjust-input.json"),
                          "--wait", "--timeout", "120"])
         finally:
             worker.stop()
@@ -111,5 +111,5 @@ def test_the_original_config_and_adjust_message_run_a_step_on_the_sandbox(
     command = record["measurement"]["annotations"]["ab command"]
     assert command[command.index("-c") + 1] == "2" and command[command.index("-t") + 1] == "2"
     assert svc.service == box.name
-    assert components_from_state(json.loads((ORIGINAL / "adjust-input.json").read_text())) == {
+    assert components_from_state(json.loads((MESSAGES / "adjust-input.json").read_text())) == {
         "co-http": {"cpu": "0.5", "mem": 1, "GOGC": 120}}
