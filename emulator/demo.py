@@ -83,8 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\ndone in {time.monotonic() - started:.0f} s; the sandbox and the worker are stopped.")
     print(f"records stay in Redis: {cli_path()} results {sweep.id} --format csv")
     print(f"worker log (JSON lines): {workdir / 'worker.log'}")
-    print(f"AWS calls: {calls['calls']}, throttled {calls['throttled']}; per action: "
-          f"{json.dumps({a: s['outcomes'] for a, s in calls['actions'].items()})}")
+    print(f"AWS calls the worker made: {calls['calls']}, throttled {calls['throttled']}")
+    for action, seen in calls["actions"].items():
+        faults = {k: v for k, v in seen["outcomes"].items() if k != "ok"}
+        print(f"  {action:<34} {seen['calls']:>4}" + (f"  {json.dumps(faults)}" if faults else ""))
     print(f"call log (JSON lines): {workdir / 'calls.jsonl'} (python -m emulator.calllog PATH)")
     expected = ["succeeded", "succeeded", "succeeded", "rejected", "succeeded"]
     return 0 if [r["status"] for r in records] == expected else 1
