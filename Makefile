@@ -52,8 +52,10 @@ test: setup test-deps
 check: lint typecheck test
 
 # The main job on the local sandbox: sandbox, worker, a 5-step sweep, results, shutdown.
+# `make demo FAULTS=throttle,errors=0.2,seed=7`: the same sweep on a bad day (emulator/README.md).
+FAULTS ?=
 demo: setup
-	$(PY) -m emulator.demo
+	$(PY) -m emulator.demo $(if $(FAULTS),--faults $(FAULTS))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
