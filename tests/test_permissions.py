@@ -122,3 +122,23 @@ def test_each_part_gets_only_its_actions_and_every_action_appears_once() -> None
 def test_an_unknown_part_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="unknown part 'optimizer'"):
         permissions.actions("optimizer")
+
+
+def test_the_preflight_simulates_each_action_once_with_its_condition_keys() -> None:
+    from worker.preflight.access_checks import groups
+
+    worker, preflight = groups("worker"), groups("preflight")
+    assert worker[("role", (("iam:PassedToService", "ecs-tasks.amazonaws.com"),))] == ["iam:PassRole"]
+    assert worker[("task-definition", (("ecs:CreateAction", "RegisterTaskDefinition"),))] == ["ecs:TagResource"]
+    assert worker[("service", ())] == ["ecs:DescribeServices", "ecs:UpdateService"]
+    simulated = [a for g in (worker, preflight) for names in g.values() for a in names]
+    assert sorted(simulated) == sorted(p.action for p in PERMISSIONS
+                                       if p.resource != "none" and p.parts & {"worker", "preflight"})
+
+
+def test_arns_with_an_open_account_or_family_only_warn() -> None:
+    from worker.preflight.access_checks import is_open
+
+    assert not is_open(SCOPE.arns("service")) and not is_open(SCOPE.arns("task"))
+    assert is_open(Scope(services=(("c", "s"),)).arns("service"))  # account and region unknown
+    assert is_open(replace(SCOPE, families=()).arns("task-definition"))
