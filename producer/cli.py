@@ -18,6 +18,7 @@ EPILOG = """\
 examples:
   servo-fargate validate --config config.yaml
   servo-fargate check
+  servo-fargate iam-policy > policy.json
   servo-fargate describe web --format json
   servo-fargate step web cpu=0.5 mem=1 GOGC=90 --wait
   servo-fargate sweep sweep.yaml --wait
@@ -79,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     measure_cmd.add_parser(sub)
     from producer import check_cmd
     check_cmd.register(sub)
+    from producer import iam_cmd
+    iam_cmd.register(sub)
     from producer import steps_cmd
     steps_cmd.register(sub)
     from producer import optimize_cmd

@@ -212,7 +212,7 @@ class Optimizer:
         """Create the study, or load it and check it was made for the same question."""
         attrs = {"component": self.comp.name, "goal": self.goal.to_dict(), "space": self.space.describe(),
                  "repeat": self.options.repeat, "control": dict(self.options.control),
-                 "pricing": self.producer.config.pricing.__dict__, "fixed": dict(self.space.fixed)}
+                 "pricing": self.producer.config.pricing.to_dict(), "fixed": dict(self.space.fixed)}
         directions: list[Literal["minimize", "maximize"]] = ["minimize"] * len(self.goal.objectives)
         study = optuna.create_study(study_name=self.name, storage=storage(self.redis_url),
                                     sampler=self._sampler(), directions=directions, load_if_exists=True)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from producer import objectives as obj
 from producer.steps_cmd import parse_pairs
+from worker.config import Config
 from worker.errors import ConfigError
 
 if TYPE_CHECKING:  # optuna loads only when the verb runs, not for every CLI command
@@ -89,6 +91,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     optimizer = Optimizer(producer, args.component, goal, redis_url=redis_url(), study_name=args.study,
                           baseline=baseline, options=options, on_trial=progress)
+    if any(o.startswith("cost") for o in goal.objectives):  # the options are valid: read prices
+        producer.config = priced(producer.config, args.component)
     print(f"study {optimizer.name}: {optimizer.space.size()} configurations in the space, "
           f"budget {options.trials}", file=sys.stderr)
     try:
@@ -108,6 +112,28 @@ def current_settings(producer: Any, component: str) -> dict[str, Any]:
 
     described = fargate.describe(aws.Clients.from_env().ecs, producer.config.component(component))
     return {key: setting["value"] for key, setting in described.items() if setting.get("value") is not None}
+
+
+def priced(config: Config, component: str) -> Config:
+    """The config with prices for the service's region and task architecture (runtimePlatform),
+    unless `pricing:` declares them; warnings on stderr for what the price table lacks."""
+    from botocore.exceptions import BotoCoreError
+
+    from worker import aws, fargate
+    from worker.errors import AdjustmentFailed, AdjustmentRejected
+    from worker.pricing import resolve
+
+    clients = aws.Clients.from_env()
+    try:
+        td = fargate.read_state(clients.ecs, config.component(component)).task_definition
+    except (AdjustmentFailed, AdjustmentRejected, BotoCoreError) as exc:
+        print(f"warning: prices not matched to the task definition ({exc}); using {config.pricing}",
+              file=sys.stderr)
+        return config
+    pricing, warnings = resolve(config.pricing, clients.session.region_name, td)
+    for line in warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    return replace(config, pricing=pricing)
 
 
 def progress(trial: FrozenTrial) -> None:

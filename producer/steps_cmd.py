@@ -33,7 +33,8 @@ def register(sub: Any) -> None:
     p.add_argument("--json", metavar="FILE|-", dest="json_file",
                    help="settings in the original adjust format {\"application\": {\"components\": ...}}")
     p.add_argument("--control", metavar="key=value", action="append", default=[],
-                   help="load overrides: duration, warmup, concurrency")
+                   help="load overrides: duration, warmup, concurrency (with --json, its control: "
+                        "the original ab driver's load message)")
     _common(p, wait=True)
     p.set_defaults(handler=cmd_step)
 
@@ -105,6 +106,9 @@ def cmd_step(args: argparse.Namespace) -> int:
             state = json.loads(text)
         except ValueError as exc:
             raise ConfigError([f"--json: not valid JSON ({exc})"]) from None
+        # The original servo's adjust input carries its `control` beside `application`.
+        if not control and isinstance(state, dict) and isinstance(state.get("control"), dict):
+            control = state["control"]
         specs = [StepSpec(name, settings, control) for name, settings in components_from_state(state).items()]
         if args.component or args.settings:
             raise ConfigError(["--json: give the settings either as key=value or as --json, not both"])

@@ -268,8 +268,14 @@ def _ab(raw: Any, environ: Mapping[str, str], problems: Problems) -> AbConfig:
     )
 
 
-def _headers(raw: Any, environ: Mapping[str, str], problems: Problems) -> tuple[str, ...]:
-    source, path = raw, "ab.headers"
+def header_lines(raw: Any, path: str, problems: Problems) -> tuple[str, ...]:
+    """`"Name: value"` lines from a list of them or a mapping, each problem under `path`."""
+    return _headers(raw, {}, problems, path)
+
+
+def _headers(raw: Any, environ: Mapping[str, str], problems: Problems,
+             path: str = "ab.headers") -> tuple[str, ...]:
+    source = raw
     if environ.get(C.ENV_AB_HEADERS):
         path = f"${C.ENV_AB_HEADERS}"
         try:

@@ -126,10 +126,15 @@ class Param:
 def parse_param(raw: Any, path: str, role: Role, problems: Problems) -> Param | None:
     """Parse one setting declaration; record every problem under `path`."""
     name = path.rsplit(".", 1)[-1]
+    if isinstance(raw, list) and role != "env":
+        raw = {"values": raw}  # a bare list of values is an enum
     spec = problems.mapping(raw, path)
     if spec is None:
         return None
-    default_kind = "range" if role == "replicas" or (role == "memory" and "values" not in spec) else "enum"
+    # The original driver read cpu/mem as min/max ranges under OPTUNE_ECS_USE_RANGES (no `type`),
+    # else as `values` enums: the keys given say which form this is.
+    ranged = "values" not in spec and ("min" in spec or "max" in spec or role == "memory")
+    default_kind = "range" if role == "replicas" or ranged else "enum"
     if role == "env" and "type" not in spec:
         problems.add(f"{path}.type", "is required (allowed: range, enum)")
         return None

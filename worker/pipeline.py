@@ -260,7 +260,9 @@ def _rollback_verdict(rt: Runtime, step_id: str, rec: dict[str, Any], obs: Obser
 
 def ab_config(rt: Runtime, rec: dict[str, Any]) -> Any:
     overrides = {k: v for k, v in (rec.get("control") or {}).items()
-                 if k in ("duration", "warmup", "concurrency")}
+                 if k in ("duration", "warmup", "concurrency", "requests", "headers")}
+    if "headers" in overrides:  # JSON carries the step's header lines as a list
+        overrides["headers"] = tuple(overrides["headers"])
     return replace(rt.config.ab, **overrides)
 
 
@@ -336,8 +338,8 @@ def _benchmark(rt: Runtime, step_id: str, rec: dict[str, Any], cfg: Any, progres
 
 
 def run_metrics(rt: Runtime, step_id: str, ready_at: float) -> None:
-    from worker.cloudwatch import period_of, query_window, read_metrics
-    from worker.measurement import Measurement, cloudwatch_metrics
+    from worker.cloudwatch import period_of, query_window, read_metrics, reread_at, short
+    from worker.measurement import Measurement, cloudwatch_annotations, cloudwatch_metrics
 
     rec = rt.store.require(step_id)
     if rec["status"] in TERMINAL:
@@ -349,11 +351,11 @@ def run_metrics(rt: Runtime, step_id: str, ready_at: float) -> None:
     started, finished = rec["window"]
     window = query_window(started, finished, period_of(cw.metrics))
     metrics = read_metrics(rt.clients.cloudwatch, cw.metrics, *window)
+    again = reread_at(ready_at, cw.delay, period_of(cw.metrics))
+    if short(metrics) and time.time() < again:
+        raise Retry(again - time.time())  # late datapoints: read once more, then report partial
     base = Measurement.from_dict(rec["measurement"])
-    notes = {m.id: m.note for m in metrics if m.mean is None}
-    annotations = {**base.annotations,
+    annotations = {**base.annotations, **cloudwatch_annotations(metrics),
                    "cloudwatch window": [window[0].isoformat(), window[1].isoformat()]}
-    if notes:
-        annotations["missing metrics"] = notes
     merged = Measurement(metrics={**base.metrics, **cloudwatch_metrics(metrics)}, annotations=annotations)
     end(rt, step_id, "succeeded", measurement=merged.to_dict())
