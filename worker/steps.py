@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from worker import sizes
-from worker.config import Component, Config
+from worker.config import AB_MAX_CONCURRENCY, MAX_SECONDS, Component, Config
 from worker.problems import Problems, type_name
 
 
@@ -40,15 +40,17 @@ def components_from_state(state: Any) -> dict[str, dict[str, Any]]:
     """Settings per component from the original adjust input:
     `{"application": {"components": {name: {"settings": {...}}}}}`."""
     problems = Problems()
-    app = problems.mapping(state, "input") or {}
-    comps = problems.mapping((app.get("application") or {}).get("components"),
-                             "input.application.components") if "application" in app else None
-    if comps is None and not problems.lines:
+    app = problems.mapping(state, "input")
+    application = problems.mapping(app.get("application"), "input.application") if app else None
+    comps = (problems.mapping(application.get("components"), "input.application.components")
+             if application else None)
+    if not comps and not problems.lines:
         problems.add("input.application.components", "is required (the servo adjust format)")
     out: dict[str, dict[str, Any]] = {}
     for name, comp in (comps or {}).items():
-        settings = problems.mapping((comp or {}).get("settings"),
-                                    f"input.application.components.{name}.settings")
+        path = f"input.application.components.{name}"
+        comp_spec = problems.mapping(comp, path)
+        settings = problems.mapping(comp_spec.get("settings"), f"{path}.settings") if comp_spec else None
         if settings is not None:
             out[name] = flatten_settings(settings)
     problems.raise_if_any()
@@ -111,6 +113,7 @@ def _check_one(comp: Component, name: str, value: Any, path: str, problems: Prob
 # Per-step load overrides: the ab keys by name, and the original driver's `load` message.
 CONTROL_KEYS = {"duration": "duration", "warmup": "warmup", "concurrency": "concurrency"}
 LEGACY_LOAD_KEYS = {"t_limit": "duration", "t_warmup": "warmup", "n_threads": "concurrency"}
+CONTROL_MAXIMA = {"duration": MAX_SECONDS, "warmup": MAX_SECONDS, "concurrency": AB_MAX_CONCURRENCY}
 
 
 def validate_control(raw: Any) -> dict[str, float | int]:
@@ -126,7 +129,7 @@ def validate_control(raw: Any) -> dict[str, float | int]:
             integer = name == "concurrency"
             minimum = 0 if name == "warmup" else 1 if integer else 0
             value = problems.number(source, key, path, default=None, minimum=minimum, integer=integer,
-                                    strict_min=name == "duration")
+                                    strict_min=name == "duration", maximum=CONTROL_MAXIMA[name])
             if value is not None:
                 out[name] = int(value) if integer else value
     if "test_url" in load:
