@@ -23,7 +23,7 @@ examples:
 verdicts: pass; warn (works, but slows or risks every step); fail (fix before tuning);
 unverified (this endpoint or account cannot tell, e.g. IAM simulation on moto; not a failure)
 
-exit codes: 0 nothing failed, 1 a check failed, 2 bad config
+exit codes: 0 nothing failed, 1 a check failed, 2 bad config, 3 AWS cannot be reached
 """
 
 
@@ -44,6 +44,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Run the checks; print them as a table or JSON; return the exit code."""
     from botocore.exceptions import BotoCoreError
 
+    from producer.reach import probe_aws
     from worker import preflight
     from worker.aws import Clients
     from worker.preflight.model import CheckResult
@@ -62,6 +63,10 @@ def cmd_check(args: argparse.Namespace, out: TextIO | None = None) -> int:
                           "fix the listed fields (servo-fargate validate prints the same problems)")
         _print([bad], args.format, out)
         return EXIT_BAD_CONFIG
+    reach = probe_aws()  # seconds, not the patient worker clients' retries
+    if not reach.ok:
+        _print([CheckResult("aws.reachable", None, "fail", reach.finding, reach.remedy)], args.format, out)
+        return reach.exit_code
     try:
         clients = Clients.from_env()
     except BotoCoreError as exc:

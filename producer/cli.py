@@ -130,10 +130,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_describe(args: argparse.Namespace) -> int:
+    from producer.reach import probe_aws
     from worker import aws, fargate  # boto3 only when AWS is needed
 
     config = _load(args)
     names = [args.component] if args.component else list(config.components)
+    for name in names:
+        config.component(name)  # an unknown name is bad input, before any AWS call
+    reach = probe_aws()
+    if not reach.ok:
+        _err(f"error: {reach.finding}; {reach.remedy}")
+        return reach.exit_code
     clients = aws.Clients.from_env()
     result = {"application": {"components": {
         name: {"settings": fargate.describe(clients.ecs, config.component(name))} for name in names

@@ -74,8 +74,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     import optuna
 
     from producer import studies
-    from producer.api import Producer
     from producer.optimize import Optimizer, Options
+    from producer.reach import cli_producer
     from worker.app import redis_url
 
     goal = goal_of(args)
@@ -83,7 +83,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
                       seed=args.seed, control=parse_pairs(args.control, "--control"))
     if args.no_baseline and args.baseline:
         raise ConfigError(["--baseline: give the current settings or --no-baseline, not both"])
-    producer = Producer.from_config(args.config)
+    producer = cli_producer(args.config)
     baseline = None if args.no_baseline else (parse_pairs(args.baseline, "--baseline") if args.baseline
                                               else current_settings(producer, args.component))
     optuna.logging.set_verbosity(optuna.logging.WARNING)

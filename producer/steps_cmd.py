@@ -14,6 +14,7 @@ from producer import results
 from producer.api import Producer, StepSpec
 from producer.cliargs import ident, number, parse_pairs
 from producer.exitcodes import EXIT_OK, EXIT_STEP_FAILED
+from producer.reach import cli_producer
 from worker.errors import ConfigError
 from worker.inputs import load_json, read_text
 from worker.records import TERMINAL
@@ -83,7 +84,8 @@ def _common(p: argparse.ArgumentParser, *, wait: bool = False,
 
 
 def _producer(args: argparse.Namespace) -> Producer:
-    return Producer.from_config(args.config)
+    producer: Producer = cli_producer(args.config)
+    return producer
 
 
 def cmd_step(args: argparse.Namespace) -> int:
