@@ -10,7 +10,6 @@ from pathlib import Path
 
 from worker.errors import ConfigError
 from worker.inputs import path_problem
-from worker.safetext import short
 
 FILE_MODE = 0o644
 
@@ -20,10 +19,13 @@ def check_dir(out_dir: Path) -> None:
     if problem := path_problem(str(out_dir)):
         raise ConfigError([f"--out: {problem}"])
     if out_dir.is_symlink():
-        raise ConfigError([f"--out: {short(str(out_dir))} is a symbolic link; give the directory it "
+        raise ConfigError([f"--out: {out_dir} is a symbolic link; give the directory it "
                            "points to, so it is clear what gets overwritten"])
     if out_dir.exists() and not out_dir.is_dir():
-        raise ConfigError([f"--out: {short(str(out_dir))} exists and is not a directory"])
+        raise ConfigError([f"--out: {out_dir} exists and is not a directory"])
+    existing_parent = next((p for p in out_dir.parents if p.exists()), None)
+    if existing_parent is not None and not existing_parent.is_dir():
+        raise ConfigError([f"--out: {existing_parent} is not a directory, so {out_dir} cannot be created"])
 
 
 def prepare_dir(out_dir: Path) -> None:
@@ -31,7 +33,7 @@ def prepare_dir(out_dir: Path) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError([f"--out: cannot create {short(str(out_dir))} ({exc.strerror})"]) from None
+        raise ConfigError([f"--out: cannot create {out_dir} ({exc.strerror})"]) from None
 
 
 def existing(paths: Sequence[Path]) -> list[Path]:
@@ -39,11 +41,11 @@ def existing(paths: Sequence[Path]) -> list[Path]:
     found = []
     for path in paths:
         if path.is_symlink():
-            raise ConfigError([f"--out: {short(str(path))} is a symbolic link; remove it, a report "
+            raise ConfigError([f"--out: {path} is a symbolic link; remove it, a report "
                                "never writes through one"])
         if path.exists():
             if not path.is_file():
-                raise ConfigError([f"--out: {short(str(path))} exists and is not a regular file"])
+                raise ConfigError([f"--out: {path} exists and is not a regular file"])
             found.append(path)
     return found
 
@@ -55,8 +57,8 @@ def write_text(path: Path, text: str) -> None:
         fd = os.open(path, flags, FILE_MODE)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise ConfigError([f"--out: {short(str(path))} is a symbolic link; a report never writes "
+            raise ConfigError([f"--out: {path} is a symbolic link; a report never writes "
                                "through one"]) from None
-        raise ConfigError([f"--out: cannot write {short(str(path))} ({exc.strerror})"]) from None
+        raise ConfigError([f"--out: cannot write {path} ({exc.strerror})"]) from None
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
