@@ -9,7 +9,7 @@ from typing import Any
 
 from worker.errors import ConfigError
 from worker.inputs import check_number, number_problem, parse_number
-from worker.safetext import ID, name_problem, short
+from worker.safetext import ID, name_problem, short, url_problem
 
 MAX_PAIRS = 200  # settings or overrides on one command line
 
@@ -30,6 +30,13 @@ def number(*, minimum: float | None = None, maximum: float | None = None, intege
 
     parse.__name__ = "whole number" if integer else "number"
     return parse
+
+
+def url(text: str) -> str:
+    """An argparse `type=` for an http(s) URL (no spaces, control characters or bad port)."""
+    if problem := url_problem(text):
+        raise argparse.ArgumentTypeError(problem)
+    return text
 
 
 def ident(text: str) -> str:

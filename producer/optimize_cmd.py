@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from producer import objectives as obj
-from producer.steps_cmd import parse_pairs
+from producer.cliargs import number, parse_pairs
 from worker.errors import ConfigError
 
 if TYPE_CHECKING:  # optuna loads only when the verb runs, not for every CLI command
@@ -44,17 +44,23 @@ def register(sub: Any) -> None:
                    help="study name (default: COMPONENT-OBJECTIVES); resumes if it exists")
     p.add_argument("--objective", default="cost", metavar="NAME[,NAME]",
                    help=f"to minimize: {', '.join(obj.OBJECTIVES)}; two or more give a Pareto front")
-    p.add_argument("--slo-p95", type=float, metavar="MS", help="constraint: p95 latency at most MS")
-    p.add_argument("--max-error-rate", type=float, metavar="PCT",
+    # Flags are parsed as finite numbers here; their ranges are checked by Goal and Options.
+    p.add_argument("--slo-p95", type=number(maximum=3_600_000), metavar="MS",
+                   help="constraint: p95 latency at most MS")
+    p.add_argument("--max-error-rate", type=number(), metavar="PCT",
                    help="constraint: error rate at most PCT %%")
-    p.add_argument("--min-throughput", type=float, metavar="RPS", help="constraint: at least RPS req/s")
-    p.add_argument("--trials", type=int, default=30, help="configurations to measure (default 30)")
-    p.add_argument("--timeout", type=float, metavar="S", help="start no trial after S seconds")
-    p.add_argument("--repeat", type=int, default=1, metavar="N",
+    p.add_argument("--min-throughput", type=number(maximum=1e9), metavar="RPS",
+                   help="constraint: at least RPS req/s")
+    p.add_argument("--trials", type=number(maximum=100_000, integer=True), default=30,
+                   help="configurations to measure (default 30)")
+    p.add_argument("--timeout", type=number(maximum=30 * 86_400), metavar="S",
+                   help="start no trial after S seconds")
+    p.add_argument("--repeat", type=number(maximum=100, integer=True), default=1, metavar="N",
                    help="steps per configuration; the median counts, the spread is recorded")
     p.add_argument("--sampler", choices=obj.SAMPLERS, default="auto",
                    help="auto (default): cost-first when cost is the only objective, else tpe")
-    p.add_argument("--seed", type=int, help="sampler seed, for a reproducible search")
+    p.add_argument("--seed", type=number(minimum=0, maximum=2**32 - 1, integer=True),
+                   help="sampler seed, for a reproducible search")
     p.add_argument("--control", metavar="key=value", action="append", default=[],
                    help="load overrides for every step: duration, warmup, concurrency")
     p.add_argument("--baseline", metavar="key=value", action="append", default=[],

@@ -77,7 +77,12 @@ def cli_producer(config_path: str | None) -> Any:
     from producer.api import Producer
     from worker.app import make_app, redis_url
     from worker.config import load_config
+    from worker.errors import ConfigError
     from worker.records import RecordStore
 
     url = redis_url()
-    return Producer(load_config(config_path), RecordStore(redis_client(url)), make_app(url))
+    try:
+        client = redis_client(url)
+    except ValueError as exc:  # redis-py's message never holds the password
+        raise ConfigError([f"$SERVO_REDIS_URL: not a Redis URL ({exc})"]) from None
+    return Producer(load_config(config_path), RecordStore(client), make_app(url))

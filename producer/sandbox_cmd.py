@@ -17,6 +17,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from producer.cliargs import number
+
 EXIT_OK = 0
 EXIT_FAILED = 1  # the sandbox could not start
 DEFAULT_CONFIG_OUT = "sandbox-config.yaml"
@@ -44,7 +46,8 @@ def register(sub: Any) -> None:
                    help="timings: fast (deployments settle in seconds) or aws (realistic)")
     p.add_argument("--config-out", metavar="PATH", default=DEFAULT_CONFIG_OUT,
                    help=f"where to write the ready config.yaml (default: ./{DEFAULT_CONFIG_OUT})")
-    p.add_argument("--replicas", type=int, default=2, metavar="N", help="the service's desired count")
+    p.add_argument("--replicas", type=number(minimum=1, maximum=100, integer=True), default=2, metavar="N",
+                   help="the service's desired count (1..100)")
     p.set_defaults(handler=cmd_sandbox)
 
 

@@ -327,3 +327,30 @@ def test_check_with_aws_refusing_connections_is_exit_3(monkeypatch: pytest.Monke
     assert result.code == 3, result
     check = json.loads(result.out)["checks"][0]
     assert check["id"] == "aws.reachable" and "network" in check["remedy"]
+
+
+# -- the other commands' flags and settings ---------------------------------------------------
+@pytest.mark.parametrize("args", [["measure", "--duration", "nan"], ["measure", "--concurrency", "1e9"],
+                                  ["measure", "--url", "http://a/\x1b[2J"], ["optimize", "web", "--slo-p95", "inf"],
+                                  ["optimize", "web", "--trials", "1e999"], ["sandbox", "--replicas", "-1"]])
+def test_other_commands_refuse_non_finite_and_out_of_range_flags(cfg: str, redis_db: Any, args: list[str]) -> None:
+    result = run(*args, "--config", cfg)
+    assert_clean_failure(result)
+    nothing_enqueued(redis_db)
+
+
+def test_a_malformed_redis_url_is_exit_2_without_its_password(cfg: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SERVO_REDIS_URL", "abc://user:secret@host/0")
+    result = run("results", "--config", cfg)
+    assert_clean_failure(result)
+    assert result.err.startswith("$SERVO_REDIS_URL: not a Redis URL") and "secret" not in result.err
+
+
+def test_an_adjust_message_on_stdin_goes_through_the_same_boundary(cfg: str, redis_db: Any,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO('{"application": {"components": {"web": {"settings": '
+                                                 '{"GOGC": {"value": NaN}}}}}}'))
+    result = run("step", "--config", cfg, "--json", "-")
+    assert_clean_failure(result)
+    assert "--json: not valid JSON (NaN is not a number JSON allows" in result.err
+    nothing_enqueued(redis_db)

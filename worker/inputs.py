@@ -54,7 +54,9 @@ NON_FINITE = re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 def read_text(path: str, what: str, max_bytes: int = MAX_FILE_BYTES) -> str:
     """The text of the file at `path` (`-` is stdin), or ConfigError naming `what`."""
     if path == "-":
-        return decode(sys.stdin.buffer.read(max_bytes + 1), what, max_bytes)
+        stream = getattr(sys.stdin, "buffer", None)  # a replaced stdin may be text only
+        data = stream.read(max_bytes + 1) if stream is not None else sys.stdin.read(max_bytes + 1).encode()
+        return decode(data, what, max_bytes)
     try:
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):
