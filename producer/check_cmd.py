@@ -14,6 +14,7 @@ from worker.errors import ConfigError
 EXIT_OK = 0
 EXIT_FAILED = 1  # at least one check failed
 EXIT_BAD_CONFIG = 2  # the config (or --only) is invalid
+MAX_PROBLEMS = 20  # config problems listed in the config.valid finding
 
 EPILOG = """\
 examples:
@@ -59,7 +60,9 @@ def cmd_check(args: argparse.Namespace, out: TextIO | None = None) -> int:
     try:
         config = load_config(args.config)
     except ConfigError as exc:
-        bad = CheckResult("config.valid", None, "fail", "; ".join(exc.problems),
+        shown = exc.problems[:MAX_PROBLEMS] + ([f"... and {len(exc.problems) - MAX_PROBLEMS} more"]
+                                               if len(exc.problems) > MAX_PROBLEMS else [])
+        bad = CheckResult("config.valid", None, "fail", "; ".join(shown),
                           "fix the listed fields (servo-fargate validate prints the same problems)")
         _print([bad], args.format, out)
         return EXIT_BAD_CONFIG

@@ -19,7 +19,7 @@ import yaml
 
 from producer import results
 from producer.outfiles import write_text
-from tests.support.cli_run import CONFIG, assert_clean_failure, run, write_config
+from tests.support.cli_run import CONFIG, MAX_OUTPUT, assert_clean_failure, run, write_config
 from worker.errors import ConfigError
 from worker.safetext import csv_cell, terminal_safe
 
@@ -354,3 +354,10 @@ def test_an_adjust_message_on_stdin_goes_through_the_same_boundary(cfg: str, red
     assert_clean_failure(result)
     assert "--json: not valid JSON (NaN is not a number JSON allows" in result.err
     nothing_enqueued(redis_db)
+
+
+def test_check_lists_a_bounded_number_of_config_problems(tmp_path: Path) -> None:
+    env = {f"V{i}": {"type": "enum", "values": ["\x1b[2J"]} for i in range(2000)}
+    result = run("check", "--config", write_config(tmp_path, changed("fargate.web.environment", env)))
+    assert result.code == 2 and len(result.output) <= MAX_OUTPUT  # check reports on stdout, as a check
+    assert "... and 1980 more" in result.out and "\x1b" not in result.out
