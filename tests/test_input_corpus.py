@@ -361,3 +361,27 @@ def test_check_lists_a_bounded_number_of_config_problems(tmp_path: Path) -> None
     result = run("check", "--config", write_config(tmp_path, changed("fargate.web.environment", env)))
     assert result.code == 2 and len(result.output) <= MAX_OUTPUT  # check reports on stdout, as a check
     assert "... and 1980 more" in result.out and "\x1b" not in result.out
+
+
+def test_report_says_what_it_overwrites_and_neutralises_its_csv(cfg: str, redis_db: Any, tmp_path: Path) -> None:
+    sweep = tmp_path / "sweep.csv"
+    sweep.write_text("MODE,GOGC\n=1+1,90\n-x,100\n", encoding="utf-8")
+    assert run("sweep", "--config", cfg, str(sweep)).code == 0
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "report.html").write_text("old", encoding="utf-8")
+    result = run("report", "latest", "--config", cfg, "--out", str(out))
+    assert result.code == 0, result
+    assert f"overwriting {out / 'report.html'}" in result.err
+    rows = list(csv.DictReader(io.StringIO((out / "steps.csv").read_text(encoding="utf-8"))))
+    assert [r["settings"] for r in rows] == ["MODE==1+1 GOGC=90", "MODE=-x GOGC=100"]  # starts with a name
+    assert (out / "report.html").read_text(encoding="utf-8") != "old"
+
+
+def test_report_csv_neutralises_formula_cells() -> None:
+    from producer import report
+
+    text = report.to_csv([{"id": "=1+1", "status": "@SUM(A1)", "settings": "-2+3", "reason": "\tx", "p95_ms": -1.5}])
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert (row["id"], row["status"], row["settings"], row["reason"], row["p95_ms"]) == (
+        "'=1+1", "'@SUM(A1)", "'-2+3", "'\tx", "-1.5")

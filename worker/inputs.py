@@ -41,6 +41,7 @@ MAX_NODES = 200_000  # the whole document with every alias expanded
 MAX_DIGITS = 30  # digits in one number (a Fargate size or a timeout needs fewer than 10)
 MAX_MAGNITUDE = 10**15  # the largest number a setting's range may hold
 MAX_DECIMALS = 10  # the finest step a setting's range may take
+DECIMAL_RULE = f"(finite, at most 10^15, at most {MAX_DECIMALS} decimal places)"
 
 # One decimal grammar for `key=value`, CSV cells and YAML scalars: an optional sign,
 # digits without a leading zero, an optional fraction and exponent. No hex, octal,

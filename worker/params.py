@@ -220,7 +220,7 @@ def _parse_range(
             continue
         number = None if isinstance(raw, bool) else _decimal(raw)
         if number is None:
-            problems.add(f"{path}.{key}", f"must be a number, got {raw!r}")
+            problems.add(f"{path}.{key}", f"must be a number {inputs.DECIMAL_RULE}, got {raw!r}")
         bounds[key] = number
     lo, hi, step = bounds["min"], bounds["max"], bounds["step"]
     if lo is None or hi is None:
