@@ -79,7 +79,6 @@ def test_a_hostile_config_is_one_line_naming_the_field(tmp_path: Path, text: str
     result = run("validate", "--config", str(path))
     assert_clean_failure(result)
     assert fragment in result.err, result.err
-    assert result.seconds < 5
 
 
 NAN_EVERYWHERE = {
@@ -209,7 +208,6 @@ def test_a_hostile_sweep_file_is_refused_and_nothing_is_enqueued(
     result = run("sweep", "--config", cfg, str(path))
     assert_clean_failure(result)
     assert fragment in result.err, result.err
-    assert result.seconds < 10
     nothing_enqueued(redis_db)
 
 
@@ -305,7 +303,7 @@ def test_a_mute_redis_fails_in_seconds_with_exit_3(mute_port: int, monkeypatch: 
     result = run("results", "--config", write_config(tmp_path))
     assert_clean_failure(result, code=3)
     assert "cannot reach Redis" in result.err and "SERVO_REDIS_URL" in result.err
-    assert result.seconds < 5
+    assert result.seconds < 5  # the CLI's 3 s answer timeout, not 10.5 s (bench/input_boundary.py)
 
 
 @pytest.mark.parametrize("command", ["check", "describe"])
@@ -315,7 +313,7 @@ def test_a_mute_aws_endpoint_fails_in_seconds_with_exit_3(mute_port: int, monkey
     result = run(command, "--config", write_config(tmp_path))
     assert result.code == 3, result
     assert "cannot reach AWS" in result.output and "credentials" not in result.output
-    assert result.seconds < 5
+    assert result.seconds < 5  # one 3 s probe, not the worker's retries (17.5 s before)
 
 
 def test_check_with_aws_refusing_connections_is_exit_3(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ settings become bounded data or one ConfigError line, fast, whatever the input."
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 from typing import Any
 
@@ -60,11 +59,9 @@ def test_duplicate_keys_are_an_error_with_the_line() -> None:
     assert yaml_problem("a: 1\nb: 2\na: 3\n") == "cfg: not valid YAML at line 3 column 1: duplicate key 'a'"
 
 
-def test_an_alias_bomb_is_refused_in_milliseconds() -> None:
-    start = time.monotonic()
-    problem = yaml_problem(alias_bomb())
-    assert time.monotonic() - start < 1
-    assert "expands to more than 200000 values" in problem
+def test_an_alias_bomb_is_refused_before_it_is_expanded() -> None:
+    # how fast: bench/input_boundary.py (about 2 ms); pytest-timeout catches a hang
+    assert "expands to more than 200000 values" in yaml_problem(alias_bomb())
 
 
 def test_too_many_aliases_are_refused() -> None:
