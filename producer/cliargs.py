@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from worker.errors import ConfigError
-from worker.inputs import check_number, number_problem, parse_number
+from worker.numbers import check_number, number_problem, parse_number
 from worker.safetext import ID, name_problem, short, url_problem
 
 MAX_PAIRS = 200  # settings or overrides on one command line

@@ -9,9 +9,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from worker.errors import ConfigError
-from worker.inputs import path_problem
 
 FILE_MODE = 0o644
+
+
+def path_problem(path: str) -> str | None:
+    """Why `path` cannot name a file to write, or None."""
+    if not path or "\x00" in path:
+        return "is empty or holds a NUL byte"
+    if len(path) > 4096:
+        return "is longer than 4096 characters"
+    return None
 
 
 def check_dir(out_dir: Path) -> None:

@@ -23,7 +23,8 @@ from typing import Any
 from producer.api import StepSpec
 from worker.config import Config
 from worker.errors import ConfigError
-from worker.inputs import load_yaml, parse_number, read_text
+from worker.inputs import load_yaml, read_text
+from worker.numbers import parse_number
 from worker.problems import type_name
 from worker.safetext import name_problem, short
 

@@ -1,4 +1,4 @@
-"""The input boundary (worker/inputs.py): files, YAML, JSON, numbers and environment
+"""The input boundary (worker/inputs.py, worker/numbers.py): files, YAML, JSON, numbers and environment
 settings become bounded data or one ConfigError line, fast, whatever the input."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from worker import inputs
 from worker.errors import ConfigError
-from worker.inputs import check_number, env_number, load_json, load_yaml, parse_number, read_text
+from worker.inputs import load_json, load_yaml, read_text
+from worker.numbers import check_number, env_number, parse_number
 
 
 def yaml_problem(text: str) -> str:

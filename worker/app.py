@@ -12,7 +12,7 @@ import os
 from celery import Celery
 
 from worker import constants as C
-from worker.inputs import env_number
+from worker.numbers import env_number
 
 MAX_ENV_SECONDS = 7 * 86_400  # a visibility timeout or restore interval beyond a week is a typo
 

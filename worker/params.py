@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal
 
-from worker import inputs, safetext, sizes
+from worker import numbers, safetext, sizes
 from worker.problems import Problems
 
 Role = Literal["cpu", "memory", "replicas", "env"]
@@ -220,7 +220,7 @@ def _parse_range(
             continue
         number = None if isinstance(raw, bool) else _decimal(raw)
         if number is None:
-            problems.add(f"{path}.{key}", f"must be a number {inputs.DECIMAL_RULE}, got {raw!r}")
+            problems.add(f"{path}.{key}", f"must be a number {numbers.DECIMAL_RULE}, got {raw!r}")
         bounds[key] = number
     lo, hi, step = bounds["min"], bounds["max"], bounds["step"]
     if lo is None or hi is None:
@@ -257,7 +257,7 @@ def _default(spec: Mapping[str, Any], path: str, param: Param, problems: Problem
 
 def _decimal(value: Any) -> Decimal | None:
     """A finite number of bounded size, from a number or a strict decimal string (inputs.py)."""
-    return inputs.bounded_decimal(value)
+    return numbers.bounded_decimal(value)
 
 
 def _show(value: Any) -> str:

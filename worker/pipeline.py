@@ -21,7 +21,7 @@ from worker import fargate, lease, logs
 from worker.aws import Clients
 from worker.config import Component, Config, load_config
 from worker.errors import AdjustmentRejected, ConfigError
-from worker.inputs import env_number
+from worker.numbers import env_number
 from worker.records import TERMINAL, RecordStore
 from worker.stability import Expectation, Observation, Watcher, judge
 from worker.steps import Target

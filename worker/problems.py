@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from worker.errors import ConfigError
-from worker.inputs import check_number
+from worker.numbers import check_number
 from worker.safetext import clip_line, short, text_problem
 
 
