@@ -10,6 +10,7 @@ from typing import Any, TextIO
 
 from worker.config import load_config
 from worker.errors import ConfigError
+from worker.safetext import terminal_safe
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # at least one check failed
@@ -106,9 +107,9 @@ def format_table(results: Sequence[Any]) -> str:
     for component, members in groups.items():
         lines.append(f"{component}" if component else "(all components)")
         for res in members:
-            lines.append(f"  {res.verdict.upper():<10} {res.id:<{width}}  {res.finding}")
+            lines.append(f"  {res.verdict.upper():<10} {res.id:<{width}}  {terminal_safe(res.finding)}")
             if res.remedy and res.verdict != "pass":
-                lines.append(f"  {'':<10} {'':<{width}}  remedy: {res.remedy}")
+                lines.append(f"  {'':<10} {'':<{width}}  remedy: {terminal_safe(res.remedy)}")
         lines.append("")
     summary = _summary(results)
     lines.append(", ".join(f"{n} {v}" for v, n in summary.items()))
