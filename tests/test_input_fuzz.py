@@ -8,6 +8,7 @@ import copy
 import csv
 import io
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -215,3 +216,21 @@ def test_a_valid_step_passes_the_same_path_the_fuzzer_takes(cfg: str, db: redis.
     assert json.loads(result.out)["settings"] == {"cpu": 0.5, "MODE": "=1+1"}
     assert db.dbsize() > 0
     db.flushdb()
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.sampled_from(["SERVO_VISIBILITY_TIMEOUT", "SERVO_RESTORE_INTERVAL", "AB_TEST_URL", "AB_HEADERS",
+                             "FARGATE_CLUSTER"]),
+       value=st.sampled_from(NASTY_TEXT) | st.text(max_size=20) | NUMBERS.map(str))
+def test_any_environment_setting_is_used_or_exit_2(cfg: str, db: redis.Redis, name: str, value: str) -> None:
+    if "\x00" in value:
+        value = value.replace("\x00", "")  # the OS cannot hold NUL in an environment value
+    old = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        check(run("step", "--config", cfg, "--format", "json", "web", "cpu=0.5"), db)
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
