@@ -19,7 +19,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from worker.config import AbConfig, Config, config_path, load_config
+from producer import cliargs
+from worker.config import AB_MAX_CONCURRENCY, MAX_SECONDS, AbConfig, Config, config_path, load_config
 
 EPILOG = """\
 examples:
@@ -37,10 +38,13 @@ def add_parser(sub: Any) -> None:
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", metavar="PATH",
                    help="config file (default: $SERVO_CONFIG, else ./config.yaml if it exists)")
-    p.add_argument("--url", help="target URL (default: $AB_TEST_URL, else ab.url)")
-    p.add_argument("--duration", type=_positive, metavar="S", help="measured seconds (default: ab.duration)")
-    p.add_argument("--warmup", type=_non_negative, metavar="S", help="warmup seconds, 0 for none")
-    p.add_argument("--concurrency", type=_count, metavar="N", help="concurrent connections")
+    p.add_argument("--url", type=cliargs.url, help="target URL (default: $AB_TEST_URL, else ab.url)")
+    p.add_argument("--duration", type=cliargs.number(minimum=0, strict_min=True, maximum=MAX_SECONDS),
+                   metavar="S", help="measured seconds (default: ab.duration)")
+    p.add_argument("--warmup", type=cliargs.number(minimum=0, maximum=MAX_SECONDS), metavar="S",
+                   help="warmup seconds, 0 for none")
+    p.add_argument("--concurrency", type=cliargs.number(minimum=1, maximum=AB_MAX_CONCURRENCY, integer=True),
+                   metavar="N", help="concurrent connections")
     p.add_argument("--cloudwatch", action=argparse.BooleanOptionalAction, default=None,
                    help="read the config's CloudWatch metrics after ab (default: yes, unless --url "
                         "names the target)")
@@ -158,34 +162,3 @@ def _print_table(result: dict[str, Any]) -> None:
         shown = "-" if value is None else f"{value:.6g}" if isinstance(value, float) else str(value)
         note = f"  ({metric['note']})" if metric.get("note") else ""
         print(f"{name:<52} {shown:>14} {metric['unit']}{note}")
-
-
-def _positive(text: str) -> float:
-    value = _number(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
-    return value
-
-
-def _non_negative(text: str) -> float:
-    value = _number(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
-
-
-def _number(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from producer import objectives as obj
-from producer.steps_cmd import parse_pairs
+from producer.cliargs import number, parse_pairs
 from worker.config import Config
 from worker.errors import ConfigError
 
@@ -46,17 +46,23 @@ def register(sub: Any) -> None:
                    help="study name (default: COMPONENT-OBJECTIVES); resumes if it exists")
     p.add_argument("--objective", default="cost", metavar="NAME[,NAME]",
                    help=f"to minimize: {', '.join(obj.OBJECTIVES)}; two or more give a Pareto front")
-    p.add_argument("--slo-p95", type=float, metavar="MS", help="constraint: p95 latency at most MS")
-    p.add_argument("--max-error-rate", type=float, metavar="PCT",
+    # Flags are parsed as finite numbers here; their ranges are checked by Goal and Options.
+    p.add_argument("--slo-p95", type=number(maximum=3_600_000), metavar="MS",
+                   help="constraint: p95 latency at most MS")
+    p.add_argument("--max-error-rate", type=number(), metavar="PCT",
                    help="constraint: error rate at most PCT %%")
-    p.add_argument("--min-throughput", type=float, metavar="RPS", help="constraint: at least RPS req/s")
-    p.add_argument("--trials", type=int, default=30, help="configurations to measure (default 30)")
-    p.add_argument("--timeout", type=float, metavar="S", help="start no trial after S seconds")
-    p.add_argument("--repeat", type=int, default=1, metavar="N",
+    p.add_argument("--min-throughput", type=number(maximum=1e9), metavar="RPS",
+                   help="constraint: at least RPS req/s")
+    p.add_argument("--trials", type=number(maximum=100_000, integer=True), default=30,
+                   help="configurations to measure (default 30)")
+    p.add_argument("--timeout", type=number(maximum=30 * 86_400), metavar="S",
+                   help="start no trial after S seconds")
+    p.add_argument("--repeat", type=number(maximum=100, integer=True), default=1, metavar="N",
                    help="steps per configuration; the median counts, the spread is recorded")
     p.add_argument("--sampler", choices=obj.SAMPLERS, default="auto",
                    help="auto (default): cost-first when cost is the only objective, else tpe")
-    p.add_argument("--seed", type=int, help="sampler seed, for a reproducible search")
+    p.add_argument("--seed", type=number(minimum=0, maximum=2**32 - 1, integer=True),
+                   help="sampler seed, for a reproducible search")
     p.add_argument("--control", metavar="key=value", action="append", default=[],
                    help="load overrides for every step: duration, warmup, concurrency")
     p.add_argument("--baseline", metavar="key=value", action="append", default=[],
@@ -76,8 +82,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     import optuna
 
     from producer import studies
-    from producer.api import Producer
     from producer.optimize import Optimizer, Options
+    from producer.reach import cli_producer
     from worker.app import redis_url
 
     goal = goal_of(args)
@@ -85,7 +91,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
                       seed=args.seed, control=parse_pairs(args.control, "--control"))
     if args.no_baseline and args.baseline:
         raise ConfigError(["--baseline: give the current settings or --no-baseline, not both"])
-    producer = Producer.from_config(args.config)
+    producer = cli_producer(args.config)
     baseline = None if args.no_baseline else (parse_pairs(args.baseline, "--baseline") if args.baseline
                                               else current_settings(producer, args.component))
     optuna.logging.set_verbosity(optuna.logging.WARNING)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from producer import results
+from producer import outfiles, results
 from producer.cost import target_cost
 from producer.objectives import pareto
 from worker.pricing import Pricing
@@ -147,16 +147,21 @@ def to_csv(rows: Sequence[Mapping[str, Any]]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(results.csv_row(row) for row in rows)
     return out.getvalue()
 
 
 def write_report(data: ReportData, out_dir: Path) -> list[Path]:
     """Write report.html, steps.csv and steps.json into `out_dir`; return their paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / "report.html", out_dir / "steps.csv", out_dir / "steps.json"]
-    paths[0].write_text(render_html(data), encoding="utf-8")
-    paths[1].write_text(to_csv(data.rows), encoding="utf-8")
+    paths = report_paths(out_dir)
+    outfiles.prepare_dir(out_dir)
     exported = {"title": data.title, "slo_p95_ms": data.slo_p95_ms, "steps": data.rows, **data.extra}
-    paths[2].write_text(json.dumps(exported, indent=2), encoding="utf-8")
+    for path, text in zip(paths, (render_html(data), to_csv(data.rows), json.dumps(exported, indent=2)),
+                          strict=True):
+        outfiles.write_text(path, text)
     return paths
+
+
+def report_paths(out_dir: Path) -> list[Path]:
+    """The files a report writes into `out_dir`, in order."""
+    return [out_dir / "report.html", out_dir / "steps.csv", out_dir / "steps.json"]

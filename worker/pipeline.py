@@ -21,6 +21,7 @@ from worker import fargate, lease, logs
 from worker.aws import Clients
 from worker.config import Component, Config, load_config
 from worker.errors import AdjustmentRejected, ConfigError
+from worker.numbers import env_number
 from worker.records import TERMINAL, RecordStore
 from worker.stability import Expectation, Observation, Watcher, judge
 from worker.steps import Target
@@ -82,9 +83,9 @@ def poll_cap(r: Any, comp: Component) -> float:
     0.4 s while few services settle, and longer as more do, so that all of them together
     (on every worker) make at most $SERVO_DESCRIBE_RATE (default 50) DescribeServices a
     second: 0.4 s up to 20 services, 1 s at 50."""
-    fixed = os.environ.get(C.ENV_POLL_CAP)
+    fixed = env_number(C.ENV_POLL_CAP, 0, minimum=0, maximum=3600)
     if fixed:
-        return float(fixed)
+        return fixed
     now = time.time()
     pipe = r.pipeline()
     pipe.zadd(C.KEY_SETTLING, {f"{comp.cluster}/{comp.service_name}": now})
@@ -92,7 +93,8 @@ def poll_cap(r: Any, comp: Component) -> float:
     pipe.zcard(C.KEY_SETTLING)
     pipe.expire(C.KEY_SETTLING, 60)
     settling = int(pipe.execute()[2])
-    rate = float(os.environ.get(C.ENV_DESCRIBE_RATE) or C.DEFAULT_DESCRIBE_RATE)
+    rate = env_number(C.ENV_DESCRIBE_RATE, C.DEFAULT_DESCRIBE_RATE, minimum=0, strict_min=True,
+                      maximum=10_000)
     return max(C.DEFAULT_POLL_CAP_S, settling / rate)
 
 

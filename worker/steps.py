@@ -8,7 +8,15 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from worker import sizes
-from worker.config import AbConfig, Component, Config, header_lines
+from worker.config import (
+    AB_MAX_CONCURRENCY,
+    AB_MAX_REQUESTS,
+    MAX_SECONDS,
+    AbConfig,
+    Component,
+    Config,
+    header_lines,
+)
 from worker.problems import Problems, type_name
 
 
@@ -40,15 +48,17 @@ def components_from_state(state: Any) -> dict[str, dict[str, Any]]:
     """Settings per component from the original adjust input:
     `{"application": {"components": {name: {"settings": {...}}}}}`."""
     problems = Problems()
-    app = problems.mapping(state, "input") or {}
-    comps = problems.mapping((app.get("application") or {}).get("components"),
-                             "input.application.components") if "application" in app else None
-    if comps is None and not problems.lines:
+    app = problems.mapping(state, "input")
+    application = problems.mapping(app.get("application"), "input.application") if app else None
+    comps = (problems.mapping(application.get("components"), "input.application.components")
+             if application else None)
+    if not comps and not problems.lines:
         problems.add("input.application.components", "is required (the servo adjust format)")
     out: dict[str, dict[str, Any]] = {}
     for name, comp in (comps or {}).items():
-        settings = problems.mapping((comp or {}).get("settings"),
-                                    f"input.application.components.{name}.settings")
+        path = f"input.application.components.{name}"
+        comp_spec = problems.mapping(comp, path)
+        settings = problems.mapping(comp_spec.get("settings"), f"{path}.settings") if comp_spec else None
         if settings is not None:
             out[name] = flatten_settings(settings)
     problems.raise_if_any()
@@ -115,6 +125,8 @@ LEGACY_LOAD_KEYS = {"t_limit": "duration", "t_warmup": "warmup", "n_threads": "c
                     "n_requests": "requests"}
 LOAD_KEYS = (*LEGACY_LOAD_KEYS, "test_url", "headers", "user", "password")
 IGNORED_KEYS = ("userdata",)  # the original servo passes it through to drivers; nothing reads it
+CONTROL_MAXIMA = {"duration": MAX_SECONDS, "warmup": MAX_SECONDS, "concurrency": AB_MAX_CONCURRENCY,
+                  "requests": AB_MAX_REQUESTS}
 
 
 def validate_control(raw: Any, ab: AbConfig | None = None) -> dict[str, Any]:
@@ -137,8 +149,9 @@ def validate_control(raw: Any, ab: AbConfig | None = None) -> dict[str, Any]:
     for source, keys, path in ((load, LEGACY_LOAD_KEYS, "control.load"), (spec, CONTROL_KEYS, "control")):
         for key, name in keys.items():
             integer = name in ("concurrency", "requests")
-            value = problems.number(source, key, path, default=None, minimum=0 if name == "warmup" else 1
-                                    if integer else 0, integer=integer, strict_min=name == "duration")
+            minimum = 0 if name == "warmup" else 1 if integer else 0
+            value = problems.number(source, key, path, default=None, minimum=minimum, integer=integer,
+                                    strict_min=name == "duration", maximum=CONTROL_MAXIMA[name])
             if value is not None:
                 out[name] = int(value) if integer else value
     if "headers" in load:
