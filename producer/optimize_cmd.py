@@ -120,3 +120,6 @@ def progress(trial: FrozenTrial) -> None:
     print(f"trial {trial.number:3d} {attrs.get('source') or '':<14} {settings:<40} {o.get('status', ''):<10}"
           f"{p95}{cost}{verdict if o.get('status') not in ('pruned', 'failed', 'cancelled') else ''}",
           file=sys.stderr, flush=True)
+    why = (attrs.get("why") or {}).get("text")
+    if why:
+        print(f"          why: {why}", file=sys.stderr, flush=True)
