@@ -13,15 +13,21 @@ TPE's constraint handling puts it among the worst trials, so its density model m
 away from that region. A FAIL would be ignored by TPE and proposed again. Retryable
 failures (`failed`, not the configuration's fault) are told FAIL on purpose.
 
-With cost per hour as the only objective, the proposals come from a cheapest-size-first
-search (`producer/costfirst.py`), enqueued as fixed trials, and the run ends when every
-cheaper size is ruled out; otherwise the sampler (TPE, or random) proposes.
+With cost per hour as the only objective, the proposals come from the structured search
+of `producer/costfirst.py` (pruning, a capacity model, repeats of near results), enqueued
+as fixed trials with their reason, and the run ends when no cheaper size has a fair
+chance; the study then names the best trial that search trusts (`best_trial`). With cost
+and other objectives under a p95 SLO, that search finds the front's cheap end with up to
+a third of the budget and TPE goes on; otherwise the sampler (TPE, or random) proposes.
+Every trial records why it was run (`why`: kind and text).
 
-Two rules save steps without hiding anything in the study: a configuration already
-measured is answered from its earlier trial, and, when the only objective is cost per
-hour (known before any step), a proposal that costs at least as much as the best
-feasible one found cannot win and is told PRUNED without running. The trial budget counts
-steps run, so the study may hold more trials than the budget.
+Three rules save or spend steps without hiding anything in the study: a configuration
+already measured is answered from its earlier trial, unless the search asks for a repeat
+(a near result: a new step, and the outcome of every step of that configuration); and,
+for a sampler with cost per hour the only objective (known before any step), a proposal
+that costs at least as much as the best feasible one found cannot win and is told PRUNED
+without running. The trial budget counts steps run, so the study may hold more trials
+than the budget.
 
 The study lives in Optuna's journal storage on Redis: after a crash, `run()` again with
 the same study name picks up the running trial's step (the step itself ran on) and goes

@@ -215,3 +215,20 @@ def test_tpe_trials_say_the_sampler_proposed_them(redis_db: Any) -> None:
     assert whys[0]["kind"] == "baseline"
     assert all(w["kind"] in ("sampler", "answered", "pruned") for w in whys[1:])
     assert any(w["text"] == "proposed by the random sampler" for w in whys)
+
+
+def test_with_cost_and_p95_the_search_finds_the_cheap_end_then_hands_the_budget_to_tpe(redis_db: Any) -> None:
+    from producer import studies
+    from tests.conftest import TEST_REDIS_URL
+
+    land = SUITE["cpu-wide-3"]
+    goal = obj.Goal(("cost", "p95"), max_p95_ms=land.slo_p95_ms)
+    study = Optimizer(StandIn(land, random.Random(1)), "web", goal, redis_url=TEST_REDIS_URL,
+                      study_name="front", baseline=land.baseline, options=Options(trials=30, seed=1)).run()
+    kinds = [t.user_attrs["why"]["kind"] for t in study.trials if t.user_attrs.get("source") == "run"]
+    searched = [k for k in kinds[1:] if k != "sampler"]
+    assert kinds[0] == "baseline" and searched and len(searched) <= 10  # a third of the budget at most
+    assert kinds[-1] == "sampler" and kinds.index("sampler") > len(searched)  # TPE only after the search
+    assert steps_run(study) == 30
+    summary = studies.summarize(study)
+    assert "pareto" in summary and summary["pareto"] and "best_trial" not in study.user_attrs
