@@ -35,9 +35,11 @@ settings, read from AWS, unless --baseline or --no-baseline says otherwise.
 def register(sub: Any) -> None:
     p = sub.add_parser("optimize", help="search the declared settings for the best configuration",
                        description="Optuna (ask-and-tell) over the component's declared settings; "
-                                   "each trial is a step submitted through the producer API. For cost "
-                                   "alone, sizes are searched cheapest first and the search stops when "
-                                   "nothing cheaper is left; otherwise TPE.",
+                                   "each trial is a step submitted through the producer API and says why "
+                                   "it was run. For cost alone, sizes far over the SLO rule out what they "
+                                   "dominate, a capacity model fitted to the measurements picks the next, "
+                                   "near results are repeated, and the search stops when no cheaper size "
+                                   "has a fair chance; otherwise TPE.",
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("component", help="component name from the config")
     p.add_argument("--config", metavar="PATH",
@@ -60,7 +62,9 @@ def register(sub: Any) -> None:
     p.add_argument("--repeat", type=number(maximum=100, integer=True), default=1, metavar="N",
                    help="steps per configuration; the median counts, the spread is recorded")
     p.add_argument("--sampler", choices=obj.SAMPLERS, default="auto",
-                   help="auto (default): cost-first when cost is the only objective, else tpe")
+                   help="auto (default): cost-first when cost is the only objective; with cost "
+                        "and p95 under --slo-p95, cost-first for the front's cheap end, then tpe; "
+                        "else tpe")
     p.add_argument("--seed", type=number(minimum=0, maximum=2**32 - 1, integer=True),
                    help="sampler seed, for a reproducible search")
     p.add_argument("--control", metavar="key=value", action="append", default=[],
@@ -152,3 +156,6 @@ def progress(trial: FrozenTrial) -> None:
     print(f"trial {trial.number:3d} {attrs.get('source') or '':<14} {settings:<40} {o.get('status', ''):<10}"
           f"{p95}{cost}{verdict if o.get('status') not in ('pruned', 'failed', 'cancelled') else ''}",
           file=sys.stderr, flush=True)
+    why = (attrs.get("why") or {}).get("text")
+    if why:
+        print(f"          why: {why}", file=sys.stderr, flush=True)

@@ -24,7 +24,8 @@ from producer.objectives import pareto
 from worker.pricing import Pricing
 
 CSV_COLUMNS = ("id", "trial", "status", "settings", "cost_per_hour", "p95_ms", "req_per_s", "error_rate",
-               "feasible", "queued_s", "adjust_s", "settle_s", "measure_s", "reason")
+               "feasible", "queued_s", "adjust_s", "settle_s", "measure_s", "reason", "why")
+LEFT = ("id", "status", "settings", "reason", "why")  # text columns, aligned left
 STYLE = """body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;font-size:13px}
 td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}td.l,th.l{text-align:left}
 tr.bad td{color:#a33}img{max-width:100%;border:1px solid #ddd;margin:0.5em 0}code{background:#f4f4f4}"""
@@ -53,7 +54,7 @@ def step_row(record: Mapping[str, Any], cost: float | None, trial: int | None = 
     return {**flat, "trial": trial, "settings_map": dict(record.get("settings") or {}),
             "cost_per_hour": cost, "feasible": feasible, "created_at": record["created_at"],
             "queued_s": None if first is None else round(first - record["created_at"], 3),
-            "stages": stages, "label": f"{label}{flat['settings']}"[:48]}
+            "stages": stages, "label": f"{label}{flat['settings']}"[:48], "why": None}
 
 
 def applied_size(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -80,9 +81,10 @@ def collect_study(summary: Mapping[str, Any], records: Mapping[str, Mapping[str,
     for trial in summary["trials"]:
         outcome = trial["outcome"] or {}
         for step_id in trial["step_ids"] if trial["source"] == "run" else []:
-            if step_id in records:
-                rows.append(step_row(records[step_id], outcome.get("cost_per_hour"), trial["number"],
-                                     trial["feasible"]))
+            if step_id in records:  # each step says why its trial was proposed
+                row = step_row(records[step_id], outcome.get("cost_per_hour"), trial["number"],
+                               trial["feasible"])
+                rows.append({**row, "why": (trial.get("why") or {}).get("text")})
     baseline = summary.get("baseline") or {}
     for step_id in baseline.get("step_ids", []):
         if step_id in records:
@@ -128,12 +130,12 @@ def render_html(data: ReportData) -> str:
 
 
 def _table(rows: Sequence[Mapping[str, Any]]) -> str:
-    head = "".join(f'<th class="{"l" if c in ("id", "status", "settings", "reason") else ""}">{c}</th>'
+    head = "".join(f'<th class="{"l" if c in LEFT else ""}">{c}</th>'
                    for c in CSV_COLUMNS)
     body = []
     for row in rows:
         bad = row["status"] != "succeeded" or row["feasible"] is False
-        cells = "".join(f'<td class="{"l" if c in ("id", "status", "settings", "reason") else ""}">'
+        cells = "".join(f'<td class="{"l" if c in LEFT else ""}">'
                         f"{html.escape(results._cell(row[c]))}</td>" for c in CSV_COLUMNS)
         body.append(f'<tr class="{"bad" if bad else ""}">{cells}</tr>')
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
