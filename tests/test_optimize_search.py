@@ -151,7 +151,7 @@ def test_a_near_result_is_repeated_then_trusted_only_with_a_margin() -> None:
     confirmed = [Measured(size(0.5, 1, 2), result(47.0, samples=3, stdev=1.0), 2)]
     assert s.trusted_best(confirmed) == 2
     too_close = [Measured(size(0.5, 1, 2), result(49.9, samples=3, stdev=1.0), 2)]
-    assert s.trusted_best(too_close) is None  # the median meets it by less than one standard error
+    assert s.trusted_best(too_close) is None  # the median meets it, but within the noise of 3 samples
     clear = [Measured(size(0.5, 1, 2), result(30.0), 1)]
     assert s.trusted_best(clear) == 1
 
