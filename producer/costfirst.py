@@ -41,8 +41,7 @@ from producer.capacity import CapacityModel
 from producer.pruning import SIZE_KEYS, Measured
 from producer.space import SearchSpace, settings_key, value_text
 
-REPEATS = 6  # measurements of an undecided pass, at most, before it is given up
-MISS_REPEATS = 3  # of an undecided miss (being wrong about a miss costs less: a dearer size makes it up)
+REPEATS = 6  # measurements of an undecided result, at most, before it is given up
 TRIES_PER_SIZE = 4  # configurations (environments) of one size, at most
 STOP = 0.03  # no open size with a better chance than this of meeting the SLO: done
 COMPASS = (4, 8, 16)  # an environment variable's moves: a quarter, an eighth, a 16th of its range
@@ -268,8 +267,9 @@ class CostFirst:
 
     # -- helpers -----------------------------------------------------------------------------
     def _repeats_of(self, result: obj.Outcome) -> int:
-        """An undecided pass is measured up to `repeats` times; an undecided miss up to three."""
-        return self.repeats if obj.feasible(self.goal, result) else min(MISS_REPEATS, self.repeats)
+        """An undecided result is measured up to `repeats` times, whichever side of the limit its
+        median lies: with a margin of a few per cent, the median of three flips either way."""
+        return self.repeats
 
     def _chance(self, m: Measured, state: _State) -> float:
         """The chance that the configuration meets the SLOs (producer/verdict.py), by its worst
