@@ -10,9 +10,13 @@ log p95 is linear in log vCPU, log replicas, log memory and each environment var
 place in its range). The slopes start from a prior that says what a service under a fixed
 load does — p95 falls about like 1 / replicas and 1 / vCPU^0.7 (more slots, shorter CPU
 time; emulator/README.md "performance model") and does not depend on memory or the
-environment — and the measurements pull them away from it (ridge regression towards the
-prior, a Bayesian linear model with a known noise). Measurements near the SLO weigh more:
-queueing makes the curve flatten far below it, and the search cares about the boundary.
+environment — as a weak start only (a fifth of one measurement for cpu and replicas): the
+measurements set the exponents (ridge regression towards the prior, a Bayesian linear model
+with a known noise), since a service below saturation gains nothing from replicas and one
+whose request slots grow with vCPU gains more than the prior says. A prediction carries the
+slopes' posterior uncertainty too, so a size far from every measured one is less sure.
+Measurements near the SLO weigh more: queueing makes the curve flatten far below it, and the
+search cares about the boundary.
 Slopes are kept at or below zero for the sizes: more capacity never makes a service slower.
 """
 

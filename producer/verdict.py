@@ -8,6 +8,10 @@ chance that its true p95 is within the limit, given the median of its own sample
 
     chance_met = Phi(-log(p95 / limit) / (noise x MEDIAN_SE(n) / sqrt(n)))
 
+and, once the capacity model (producer/capacity.py) has seen enough configurations, that
+median is pulled towards the model's prediction for it (the two weighted by their precisions):
+the other sizes' measurements speak for this one too.
+
 The search repeats a result while its verdict is undecided (the chance between `MISSED`
 and `TRUSTED`) and trusts a pass only once the chance reaches `TRUSTED`.
 """
