@@ -10,9 +10,13 @@ log p95 is linear in log vCPU, log replicas, log memory and each environment var
 place in its range). The slopes start from a prior that says what a service under a fixed
 load does — p95 falls about like 1 / replicas and 1 / vCPU^0.7 (more slots, shorter CPU
 time; emulator/README.md "performance model") and does not depend on memory or the
-environment — and the measurements pull them away from it (ridge regression towards the
-prior, a Bayesian linear model with a known noise). Measurements near the SLO weigh more:
-queueing makes the curve flatten far below it, and the search cares about the boundary.
+environment — as a weak start only (a fifth of one measurement for cpu and replicas): the
+measurements set the exponents (ridge regression towards the prior, a Bayesian linear model
+with a known noise), since a service below saturation gains nothing from replicas and one
+whose request slots grow with vCPU gains more than the prior says. A prediction carries the
+slopes' posterior uncertainty too, so a size far from every measured one is less sure.
+Measurements near the SLO weigh more: queueing makes the curve flatten far below it, and the
+search cares about the boundary.
 Slopes are kept at or below zero for the sizes: more capacity never makes a service slower.
 """
 
@@ -28,7 +32,7 @@ from optuna.distributions import BaseDistribution, CategoricalDistribution, Floa
 
 SIZE_FEATURES = ("cpu", "replicas", "mem")
 PRIOR_SLOPE = {"cpu": -0.7, "replicas": -1.0, "mem": 0.0}  # log p95 per log size
-PRIOR_WEIGHT = {"cpu": 2.0, "replicas": 2.0, "mem": 1.0}  # in measurements' worth
+PRIOR_WEIGHT = {"cpu": 0.2, "replicas": 0.2, "mem": 0.5}  # in measurements' worth
 ENV_PRIOR_WEIGHT = 1.0  # the environment's effect is unknown until it is varied
 MIN_SPREAD = 0.12  # log-space uncertainty of a prediction, at least (noise + model error)
 
@@ -42,6 +46,8 @@ class CapacityModel:
     spread: float
     env: Mapping[str, BaseDistribution]
     samples: int
+    # (X'WX + prior)^-1: the slopes' uncertainty, in units of the spread squared
+    unsure: tuple[tuple[float, ...], ...] = ()
 
     @classmethod
     def fit(cls, env: Mapping[str, BaseDistribution], measured: Sequence[tuple[Mapping[str, Any], float]],
@@ -58,13 +64,15 @@ class CapacityModel:
         prior = np.array([0.0, *[PRIOR_SLOPE.get(n, 0.0) for n in names]])
         penalty = np.diag([1e-6, *[PRIOR_WEIGHT.get(n, ENV_PRIOR_WEIGHT) for n in names]])
         xw = x * weights[:, None]
-        coef = np.linalg.solve(xw.T @ x + penalty, xw.T @ y + penalty @ prior)
+        precision = xw.T @ x + penalty
+        coef = np.linalg.solve(precision, xw.T @ y + penalty @ prior)
         for i, name in enumerate(names, start=1):
             if name in SIZE_FEATURES:
                 coef[i] = min(coef[i], 0.0)
         residual = y - x @ coef
         spread = math.sqrt(float(np.sum(weights * residual ** 2) / max(float(np.sum(weights)), 1e-9)))
-        return cls(names, tuple(float(c) for c in coef), max(MIN_SPREAD, spread), env, len(points))
+        unsure = tuple(tuple(float(v) for v in row) for row in np.linalg.inv(precision))
+        return cls(names, tuple(float(c) for c in coef), max(MIN_SPREAD, spread), env, len(points), unsure)
 
     def log_predict(self, settings: Mapping[str, Any]) -> float:
         features = _features(self.names, self.env, settings)
@@ -74,9 +82,17 @@ class CapacityModel:
         """Expected p95 (ms) of a configuration (sizes filled in)."""
         return math.exp(self.log_predict(settings))
 
+    def log_spread(self, settings: Mapping[str, Any]) -> float:
+        """The uncertainty of a prediction (log space): the spread, wider for a configuration
+        far from those measured (where the slopes' own uncertainty counts most)."""
+        if not self.unsure:
+            return self.spread
+        x = np.array([1.0, *_features(self.names, self.env, settings)])
+        return self.spread * math.sqrt(1 + max(0.0, float(x @ np.array(self.unsure) @ x)))
+
     def chance_below(self, settings: Mapping[str, Any], limit_ms: float) -> float:
         """The chance that the configuration's p95 is at most `limit_ms`."""
-        z = (math.log(limit_ms) - self.log_predict(settings)) / self.spread
+        z = (math.log(limit_ms) - self.log_predict(settings)) / self.log_spread(settings)
         return 0.5 * (1 + math.erf(z / math.sqrt(2)))
 
     def env_gain(self) -> float:

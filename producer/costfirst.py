@@ -14,8 +14,10 @@ knows about services:
   its compass neighbours) a chance of meeting the SLO. The next size is the one with the
   best chance x saving: it jumps to where the model says the SLO can be met, and, where
   the model cannot decide, explores the open size most worth knowing.
-- **Noise**: a result within `near` of a limit is repeated (up to `repeats` measurements,
-  the median counts) before it is trusted as the best or ruled out.
+- **Noise** (producer/verdict.py): the measurement noise is pooled over every repeated
+  configuration; a result whose chance of meeting the SLO is undecided is repeated (up to
+  `repeats` measurements for a pass, the median counts) until it is trusted as the best or
+  ruled out.
 - It stops when none is open, or, once a size is trusted to meet the SLO, when no cheaper
   open size has a fair chance left (`stop`).
 
@@ -27,7 +29,6 @@ stopped, and nothing is random: the sampler's seed does not change the proposals
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,20 +36,17 @@ from typing import Any
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 
 from producer import objectives as obj
-from producer import pruning
+from producer import pruning, verdict
 from producer.capacity import CapacityModel
 from producer.pruning import SIZE_KEYS, Measured
 from producer.space import SearchSpace, settings_key, value_text
 
-NEAR = 0.1  # within 10 % of a limit: one measurement may be noise either way
-REPEATS = 3  # measurements of a near result before it is trusted or ruled out
+REPEATS = 6  # measurements of an undecided result, at most, before it is given up
 TRIES_PER_SIZE = 4  # configurations (environments) of one size, at most
 STOP = 0.03  # no open size with a better chance than this of meeting the SLO: done
 COMPASS = (4, 8, 16)  # an environment variable's moves: a quarter, an eighth, a 16th of its range
-NOISE_WIDTH = 2.5  # the near band, in p95 noise (relative stdev) seen in repeats
-MAX_NEAR = 0.25
+NOISE_WIDTH = 2.5  # a miss by more than this many noises (beyond the environment's gain) closes a size
 CLEARLY = 0.01  # a chance this much higher beats the compass order
-MARGIN = 1.0  # standard errors a repeated near pass must clear the limit by to be trusted
 BETTER = 0.1  # an environment this much likelier to pass is tried before a near result is repeated
 
 Settings = Mapping[str, Any]
@@ -73,7 +71,7 @@ class _State:
     best: float | None = None  # cheapest trusted feasible cost
     best_settings: Settings | None = None
     model: CapacityModel | None = None
-    near: float = NEAR
+    noise: float = verdict.PRIOR_NOISE
     hunger: dict[str, int] = field(default_factory=dict)
 
 
@@ -81,9 +79,8 @@ class CostFirst:
     """Proposes the next configuration from the measured ones; see the module."""
 
     def __init__(self, space: SearchSpace, goal: obj.Goal, hourly: Callable[[Settings], float | None],
-                 anchor_env: Settings | None = None, *, near: float = NEAR, repeats: int = REPEATS,
-                 stop: float = STOP):
-        self.space, self.goal, self.near, self.repeats, self.stop = space, goal, near, repeats, stop
+                 anchor_env: Settings | None = None, *, repeats: int = REPEATS, stop: float = STOP):
+        self.space, self.goal, self.repeats, self.stop = space, goal, repeats, stop
         sizes = {_size_key(s): _size(s) for s in space.grid()}
         costs = {key: hourly(size) for key, size in sizes.items()}
         self.sizes = sorted((size for key, size in sizes.items() if costs[key] is not None),
@@ -120,22 +117,22 @@ class CostFirst:
         for m in tried:
             full = Measured({**self.space.fixed, **m.settings}, m.outcome, m.trial)
             state.latest[settings_key(m.settings)] = full
-        state.near = self._near_band(list(state.latest.values()))
-        for m in state.latest.values():
-            state.by_size.setdefault(self._key(m.settings), []).append(m)
-            cost = self.cost.get(self._key(m.settings))
-            if (self._trusted_feasible(m.outcome, state.near) and cost is not None
-                    and (state.best is None or cost < state.best)):
-                state.best, state.best_settings = cost, m.settings
+        state.noise = verdict.pooled_noise([m.outcome for m in state.latest.values()])
         points = [(m.settings, m.outcome.p95_ms) for m in state.latest.values()
                   if m.outcome.status == "succeeded" and m.outcome.p95_ms is not None]
         state.model = CapacityModel.fit(self.env, [(s, float(p)) for s, p in points], self.goal.max_p95_ms)
+        for m in state.latest.values():
+            state.by_size.setdefault(self._key(m.settings), []).append(m)
+            cost = self.cost.get(self._key(m.settings))
+            if (self._trusted_feasible(m, state) and cost is not None
+                    and (state.best is None or cost < state.best)):
+                state.best, state.best_settings = cost, m.settings
         state.hunger = pruning.hungrier(self.env_keys, list(state.latest.values()))
         return state
 
     def _repeat(self, state: _State) -> Proposal | None:
         """The cheapest near result not yet measured `repeats` times, if it could still win."""
-        near = [m for m in state.latest.values() if self._near(m.outcome, state.near)
+        near = [m for m in state.latest.values() if self._undecided(m, state)
                 and m.outcome.samples < self._repeats_of(m.outcome)
                 and (state.best is None or self._cost(m) < state.best)]
         if not near:
@@ -144,10 +141,11 @@ class CostFirst:
         better = self._better_env(state, m)
         if better is not None:
             return better
-        verdict = "met" if obj.feasible(self.goal, m.outcome) else "missed"
-        text = (f"repeat of trial {m.trial}: it {verdict} the SLO by less than {state.near:.0%} "
-                f"({_p95(m.outcome)}), within noise; measurement {m.outcome.samples + 1} of "
-                f"{self._repeats_of(m.outcome)}")
+        said = "met" if obj.feasible(self.goal, m.outcome) else "missed"
+        chance = self._chance(m, state)
+        text = (f"repeat of trial {m.trial}: it {said} the SLO ({_p95(m.outcome)}) but within noise "
+                f"({state.noise:.1%} per measurement): {chance:.0%} chance it meets it; measurement "
+                f"{m.outcome.samples + 1} of at most {self._repeats_of(m.outcome)}")
         return Proposal(self._step_settings(m.settings), {"kind": "repeat", "text": text, "trial": m.trial},
                         repeat_of=m.trial)
 
@@ -208,7 +206,7 @@ class CostFirst:
             return None
         gain = state.model.env_gain() if state.model else 1.0
         misses = [pruning.miss(self.goal, m.outcome) for m in tried if m.outcome.status == "succeeded"]
-        if misses and min(misses) > state.near + gain - 1:  # more than any environment seen could make up
+        if misses and min(misses) > NOISE_WIDTH * state.noise + gain - 1:  # more than environments make up
             return None
         done = {settings_key({k: m.settings.get(k) for k in self.env_keys}) for m in tried}
         best: tuple[float, dict[str, Any]] | None = None
@@ -269,28 +267,30 @@ class CostFirst:
 
     # -- helpers -----------------------------------------------------------------------------
     def _repeats_of(self, result: obj.Outcome) -> int:
-        """A near pass is trusted after `repeats` measurements; a near miss is ruled out after
-        two (it costs nothing to be wrong about a miss that a cheaper size then makes up)."""
-        return self.repeats if obj.feasible(self.goal, result) else min(2, self.repeats)
+        """An undecided result is measured up to `repeats` times, whichever side of the limit its
+        median lies: with a margin of a few per cent, the median of three flips either way."""
+        return self.repeats
 
-    def _near_band(self, measured: Sequence[Measured]) -> float:
-        """`near`, or 2.5 times the p95 noise seen in repeats when that is wider (at most 25 %)."""
-        noise = [m.outcome.spread[obj.METRIC_P95]["stdev"] / m.outcome.p95_ms for m in measured
-                 if obj.METRIC_P95 in m.outcome.spread and m.outcome.p95_ms]
-        if not noise:
-            return self.near
-        return min(MAX_NEAR, max(self.near * 0.5, NOISE_WIDTH * statistics.median(noise)))
+    def _chance(self, m: Measured, state: _State) -> float:
+        """The chance that the configuration meets the SLOs (producer/verdict.py), by its worst
+        one; for p95, its own samples pulled towards what the model says of its neighbours."""
+        result = m.outcome
+        if result.status != "succeeded":
+            return 0.0
+        ratio = max(1 + pruning.miss(self.goal, result), 1e-6)
+        prior = None
+        limit = self.goal.max_p95_ms
+        if state.model is not None and limit is not None and result.p95_ms is not None \
+                and state.model.samples > verdict.MODEL_AFTER and result.p95_ms / limit >= ratio - 1e-9:
+            prior = (state.model.log_predict(m.settings) - math.log(limit), state.model.spread)
+        return verdict.chance_met(ratio, 1.0, result.samples, state.noise, prior)
 
-    def _near(self, result: obj.Outcome, near: float) -> bool:
-        return result.status == "succeeded" and abs(pruning.miss(self.goal, result)) <= near
+    def _undecided(self, m: Measured, state: _State) -> bool:
+        return m.outcome.status == "succeeded" and verdict.MISSED < self._chance(m, state) < verdict.TRUSTED
 
-    def _trusted_feasible(self, result: obj.Outcome, near: float) -> bool:
-        """Met with room, or met by the median of `repeats` measurements with a margin of one
-        standard error (the noise seen in repeats, over the root of their number)."""
-        if not obj.feasible(self.goal, result) or not self._near(result, near):
-            return obj.feasible(self.goal, result)
-        margin = MARGIN * (near / NOISE_WIDTH) / math.sqrt(result.samples)
-        return result.samples >= self.repeats and pruning.miss(self.goal, result) <= -margin
+    def _trusted_feasible(self, m: Measured, state: _State) -> bool:
+        """Met, with a chance of at least `verdict.TRUSTED` given the noise, its samples and the model."""
+        return obj.feasible(self.goal, m.outcome) and self._chance(m, state) >= verdict.TRUSTED
 
     def _cost(self, m: Measured) -> float:
         return self.cost.get(self._key(m.settings), float("inf"))
