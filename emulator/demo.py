@@ -26,6 +26,7 @@ DEMO_STEPS = [  # (settings, what it shows)
 ]
 DEMO_LOAD = {"duration": 10, "warmup": 1}  # short runs keep the demo under three minutes
 TIMEOUT_S = 170
+DEMO_NAMESPACE = "demo"
 
 
 def main() -> int:
@@ -40,6 +41,8 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="servo-demo-"))
     print("starting the sandbox: moto, a VPC, an ALB and a FARGATE service of 2 local tasks ...")
     with Sandbox("fast", config_out=workdir / "config.yaml") as sandbox:
+        # The demo's own namespace (worker.namespace): its steps never reach a real worker.
+        os.environ.setdefault("SERVO_NAMESPACE", DEMO_NAMESPACE)
         env = {**os.environ, **sandbox.env}
         os.environ.update(sandbox.env)
         print(f"  AWS endpoint {sandbox.endpoint_url}, load balancer {sandbox.lb_url}")
@@ -75,8 +78,9 @@ def cli_path() -> str:
 
 
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "celery", "-A", "worker.app", "-q", "worker", "-n", "demo@%h",
-           "-Q", "control,load", "-c", "2", "-l", "INFO", "--without-gossip", "--without-mingle"]
+    # No -Q: the worker consumes its namespace's control and load queues (worker.app).
+    cmd = [sys.executable, "-m", "celery", "-A", "worker.app", "-q", "worker", "-n", "demo@%h", "-c", "2",
+           "-l", "INFO", "--without-gossip", "--without-mingle"]
     proc = subprocess.Popen(cmd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
                             start_new_session=True)
     deadline = time.monotonic() + 60
@@ -84,7 +88,7 @@ def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
         if proc.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"the worker did not start; see {log}")
         time.sleep(0.1)
-    print("worker ready (queues control and load)")
+    print(f"worker ready (namespace {env.get('SERVO_NAMESPACE', 'default')})")
     return proc
 
 

@@ -33,6 +33,7 @@ from emulator.provision import Setup, config_dict, provision
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 REGION = "us-east-1"
 SERVICE_NAME = "web"
+NAMESPACE = "sandbox"  # its own namespace (worker.namespace): no real worker takes its steps
 SETTLE_FIRST_TIMEOUT_S = {"fast": 30.0, "aws": 600.0}  # the first deployment, at start
 AB_DURATION_PERIODS = 2  # an ab run spans two metric periods: one whole period lies inside
 
@@ -63,7 +64,7 @@ class Sandbox:
     def __init__(self, profile: Profile | str = FAST, *, config_out: Path | None = None,
                  endpoint_url: str | None = None, name: str = SERVICE_NAME, desired_count: int = 2,
                  cpu: int = 256, memory: int = 1024, env: Mapping[str, str] | None = None,
-                 region: str = REGION):
+                 region: str = REGION, namespace: str = NAMESPACE):
         self.profile = profile_named(profile) if isinstance(profile, str) else profile
         self.endpoint_url = endpoint_url or ""
         self._own_moto = endpoint_url is None
@@ -75,6 +76,7 @@ class Sandbox:
         self.name, self.desired_count, self.cpu, self.memory = name, desired_count, cpu, memory
         self.task_env = dict(env) if env is not None else {"GOGC": "100"}
         self.region = region
+        self.namespace = namespace
         self.setup: Setup | None = None
         self.controller: ServiceController | None = None
         self.lb: Any = None
@@ -125,8 +127,8 @@ class Sandbox:
                                 tasks=self.controller.running_addresses,
                                 lb_stats=self.lb.stats_and_reset).start()
         self.config_path.parent.mkdir(parents=True, exist_ok=True)
-        self.config_path.write_text(yaml.safe_dump(sandbox_config(setup, self.lb_url, p), sort_keys=False),
-                                    encoding="utf-8")
+        raw = sandbox_config(setup, self.lb_url, p, self.namespace)
+        self.config_path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
 
     def wait_settled(self, timeout: float) -> None:
         """Block until the service's deployment has COMPLETED, or raise SandboxError."""
@@ -180,7 +182,7 @@ def _health_path(elbv2: Any, setup: Setup) -> str:
     return str(group.get("HealthCheckPath") or "/")
 
 
-def sandbox_config(setup: Setup, lb_url: str, profile: Profile) -> dict[str, Any]:
+def sandbox_config(setup: Setup, lb_url: str, profile: Profile, namespace: str = NAMESPACE) -> dict[str, Any]:
     """config.yaml for the sandbox: the service, ab on the load balancer, and CloudWatch
     queries whose period is the feed's, so a short demo run gets data."""
     period = profile.metrics_period
@@ -209,4 +211,5 @@ def sandbox_config(setup: Setup, lb_url: str, profile: Profile) -> dict[str, Any
     # The datum of a whole period is put when the period ends, which is inside the run: a
     # short delay is enough (aws keeps CloudWatch's own minute).
     raw["cloudwatch"] = {"duration": duration, "delay": 3 if period < 60 else 60, "metrics": metrics}
+    raw["namespace"] = namespace  # $SERVO_NAMESPACE still wins, as for any config
     return raw

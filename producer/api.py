@@ -20,8 +20,10 @@ from celery import Celery, chain
 from celery.canvas import Signature
 
 from worker import constants as C
+from worker import namespace
 from worker.config import Config, load_config
 from worker.errors import ConfigError, RecordLost
+from worker.namespace import Keys
 from worker.records import TERMINAL, RecordStore
 from worker.steps import validate_control, validate_step
 
@@ -91,7 +93,9 @@ class Producer:
         from worker.app import redis_url as default_url
 
         url = redis_url or default_url()
-        return cls(load_config(path), RecordStore.from_url(url), make_app(url))
+        config = load_config(path)
+        keys = Keys(namespace.resolve(config_ns=config.namespace))
+        return cls(config, RecordStore.from_url(url, keys), make_app(url, keys))
 
     def validate(self, specs: Sequence[StepSpec]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """Every step's target and control, or ConfigError naming every bad field."""
@@ -164,9 +168,10 @@ class Producer:
             return self.app.signature(name, kwargs={"step_id": step_id}, immutable=True).set(
                 task_id=f"{step_id}.{stage}", **options)
 
-        return [sig(C.TASK_ADJUST, "adjust", queue=C.QUEUE_CONTROL),
-                sig(C.TASK_POLL, "poll", queue=C.QUEUE_CONTROL),
-                sig(C.TASK_BENCHMARK, "benchmark", queue=C.QUEUE_LOAD,
+        keys = self.store.keys  # the queues of the records' namespace, whatever the app routes to
+        return [sig(C.TASK_ADJUST, "adjust", queue=keys.control),
+                sig(C.TASK_POLL, "poll", queue=keys.control),
+                sig(C.TASK_BENCHMARK, "benchmark", queue=keys.load,
                     time_limit=bench_limit, soft_time_limit=bench_limit - 30)]
 
     def replay(self, sweep_id: str) -> SweepHandle:
@@ -189,7 +194,7 @@ class Producer:
         periodic look as well, so a missed notice only delays, never hangs."""
         deadline = None if timeout is None else time.monotonic() + timeout
         pubsub = self.store.r.pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(C.KEY_EVENTS)
+        pubsub.subscribe(self.store.keys.events)
         try:
             while True:
                 records = self.store.many(step_ids)

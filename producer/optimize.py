@@ -46,8 +46,8 @@ from producer.api import Producer
 from producer.cost import cost_per_hour
 from producer.costfirst import CostFirst
 from producer.space import SearchSpace, build_space, settings_key
-from worker import constants as C
 from worker.errors import ConfigError
+from worker.namespace import process_keys
 from worker.params import DEFAULT_UNIT, Param, Role
 
 ASKS_PER_STEP = 20  # proposals answered without a step are cheap, but never endless
@@ -85,7 +85,7 @@ def storage(redis_url: str) -> JournalStorage:
     """Optuna's journal storage on the project's Redis, under the project's key prefix."""
     with warnings.catch_warnings():  # "experimental" since 3.1, and what we want
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        return JournalStorage(JournalRedisBackend(redis_url, prefix=C.KEY_OPTUNA))
+        return JournalStorage(JournalRedisBackend(redis_url, prefix=process_keys().optuna))
 
 
 def default_study_name(component: str, goal: obj.Goal) -> str:

@@ -76,7 +76,7 @@ def _pass_key(rt: pipeline.Runtime, component: str) -> str:
     region it was checked against, hashed (a worker with other settings checks for itself)."""
     basis = json.dumps([dataclasses.asdict(rt.config.component(component)), rt.clients.ecs.meta.endpoint_url,
                         rt.clients.ecs.meta.region_name], sort_keys=True, default=str)
-    return C.KEY_PREFLIGHT.format(component=component, digest=hashlib.sha256(basis.encode()).hexdigest()[:16])
+    return rt.store.keys.preflight(component, hashlib.sha256(basis.encode()).hexdigest()[:16])
 
 
 class StepTask(AbortableTask):
