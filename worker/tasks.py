@@ -23,7 +23,7 @@ from celery.contrib.abortable import AbortableTask
 from celery.exceptions import MaxRetriesExceededError
 
 from worker import constants as C
-from worker import logs, pipeline
+from worker import logs, pipeline, recovery
 from worker.app import app
 from worker.errors import AdjustmentFailed, MeasurementFailed
 
@@ -200,11 +200,24 @@ def _bind(task_id: str = "", task: Any = None, kwargs: dict[str, Any] | None = N
         record = runtime().store.get(step_id)
         if record:
             structlog.contextvars.bind_contextvars(component=record["component"])
+            worker = getattr(getattr(task, "request", None), "hostname", None) or "unknown"
+            recovery.note_run(runtime().store, record, getattr(task, "name", "").rsplit(".", 1)[-1], worker)
 
 
 @signals.task_postrun.connect
 def _unbind(**_: Any) -> None:
     structlog.contextvars.clear_contextvars()
+
+
+# Fast recovery (worker.recovery): heartbeats and reclaims in the main process, on every
+# broker connection; the tag of every message taken is noted before it can run.
+app.steps["consumer"].add(recovery.RecoveryStep)
+recovery.patch_kombu_restore()
+
+
+@signals.task_received.connect
+def _took(request: Any = None, **_: Any) -> None:
+    recovery.on_task_received(request)
 
 
 @signals.worker_ready.connect
