@@ -11,6 +11,7 @@ records, and sends the stage tasks by name: it never imports boto3 or runs ab.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,9 +24,11 @@ from worker import constants as C
 from worker import namespace
 from worker.config import Config, load_config
 from worker.errors import ConfigError, RecordLost
+from worker.expiry import DEFAULT_EXPIRES_S, check_expires
 from worker.namespace import Keys
 from worker.records import TERMINAL, RecordStore
 from worker.steps import validate_control, validate_step
+from worker.target import for_producer, pinned_accounts
 
 WAIT_POLL_S = 0.5  # wait() looks at the records at least this often, and on every change notice
 BENCH_TIME_MARGIN_S = 120  # benchmark hard time limit beyond warmup + duration + timeouts
@@ -38,9 +41,11 @@ class StepSpec:
     component: str
     settings: Mapping[str, Any]
     control: Mapping[str, Any] = field(default_factory=dict)
+    expires: float | None = None  # seconds it may wait for a worker (default worker.expiry's hour)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"component": self.component, "settings": dict(self.settings), "control": dict(self.control)}
+        out = {"component": self.component, "settings": dict(self.settings), "control": dict(self.control)}
+        return out if self.expires is None else {**out, "expires": self.expires}
 
 
 class StepHandle:
@@ -106,6 +111,8 @@ class Producer:
                 target = validate_step(self.config, spec.component, spec.settings).to_dict()
                 control = validate_control(spec.control)
                 self._check_bench_time(control)
+                if spec.expires is not None and (bad := check_expires(spec.expires, "step.expires")):
+                    raise ConfigError(bad)
                 out.append((target, control))
             except ConfigError as exc:
                 problems += [p.replace("step.", f"steps[{i}].", 1) if len(specs) > 1 else p
@@ -132,9 +139,10 @@ class Producer:
                                "SERVO_VISIBILITY_TIMEOUT for every worker, producer and Flower"])
 
     def submit(self, component: str, settings: Mapping[str, Any],
-               control: Mapping[str, Any] | None = None) -> StepHandle:
-        """Validate one step, record it, and enqueue its chain."""
-        sweep = self.submit_sweep([StepSpec(component, settings, control or {})], sweep=False)
+               control: Mapping[str, Any] | None = None, expires: float | None = None) -> StepHandle:
+        """Validate one step, record it, and enqueue its chain. `expires`: seconds it may
+        wait for a worker before it ends `expired` (default an hour)."""
+        sweep = self.submit_sweep([StepSpec(component, settings, control or {}, expires)], sweep=False)
         return sweep.steps[0]
 
     def submit_sweep(self, specs: Sequence[StepSpec], *, name: str | None = None,
@@ -146,8 +154,10 @@ class Producer:
         if sweep:
             from worker.records import new_id
             sweep_id = new_id()
+        pinned = pinned_accounts(self.store)
         records = [self.store.create_step(spec.component, spec.settings, target, control,
-                                          sweep_id=sweep_id, index=i if sweep else None)
+                                          sweep_id=sweep_id, index=i if sweep else None,
+                                          extra=self._identity(spec, pinned))
                    for i, (spec, (target, control)) in enumerate(zip(specs, checked, strict=True))]
         ids = [r["id"] for r in records]
         if sweep_id:
@@ -159,6 +169,12 @@ class Producer:
                 self.store.finish(step_id, "failed", reason="enqueue", message=f"could not enqueue: {exc}")
             raise
         return SweepHandle(self, sweep_id or ids[0], ids)
+
+    def _identity(self, spec: StepSpec, pinned: Mapping[str, str]) -> dict[str, Any]:
+        """Where the step may run and how long it may wait (worker.target, worker.expiry)."""
+        where = for_producer(self.config.component(spec.component), os.environ, pinned)
+        return {"service_target": where.to_dict(), "namespace": self.store.keys.namespace,
+                "expires": float(spec.expires or DEFAULT_EXPIRES_S)}
 
     def _signatures(self, record: Mapping[str, Any]) -> list[Signature]:
         step_id = record["id"]
@@ -179,7 +195,7 @@ class Producer:
         stored = self.store.sweep(sweep_id)
         if stored is None:
             raise ConfigError([f"sweep: no sweep {sweep_id!r} in Redis"])
-        specs = [StepSpec(s["component"], s["settings"], s.get("control") or {})
+        specs = [StepSpec(s["component"], s["settings"], s.get("control") or {}, s.get("expires"))
                  for s in stored.get("source") or []]
         return self.submit_sweep(specs, name=f"replay of {sweep_id}")
 

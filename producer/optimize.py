@@ -65,6 +65,7 @@ class Options:
     sampler: str = "auto"  # cost-first for cost alone, else tpe
     seed: int | None = None
     control: Mapping[str, Any] = field(default_factory=dict)  # load overrides for every step
+    expires_s: float | None = None  # how long each step may wait for a worker (worker.expiry)
 
     def __post_init__(self) -> None:
         problems = []
@@ -149,7 +150,8 @@ class Optimizer:
         if params is not None:
             study.enqueue_trial(params, user_attrs={"baseline": True})
             return
-        record = self.producer.submit(self.comp.name, settings, self.options.control).wait(self._wait_s())
+        record = self.producer.submit(self.comp.name, settings, self.options.control,
+                                      self.options.expires_s).wait(self._wait_s())
         result = obj.outcome([record], self.hourly(settings))
         study.set_user_attr("baseline", {"settings": dict(settings), "step_ids": [record["id"]],
                                          "outcome": result.to_dict(), "outside_space": True})
@@ -177,7 +179,8 @@ class Optimizer:
                    hourly: float | None, step_ids: list[str]) -> None:
         records = self.producer.wait(step_ids, self._wait_s()) if step_ids else []
         while len(records) < self.options.repeat and all(r["status"] == "succeeded" for r in records):
-            handle = self.producer.submit(self.comp.name, settings, self.options.control)
+            handle = self.producer.submit(self.comp.name, settings, self.options.control,
+                                          self.options.expires_s)
             step_ids.append(handle.id)
             trial.set_user_attr("step_ids", step_ids)  # before the wait: a crash resumes from here
             records.append(handle.wait(self._wait_s()))

@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import Any
 
 from worker import constants as C
-from worker import fargate, lease, logs
+from worker import expiry, fargate, lease, logs, target
 from worker.aws import Clients
 from worker.config import Component, Config, load_config
 from worker.errors import AdjustmentRejected, ConfigError
@@ -107,6 +107,12 @@ def cancelled(rt: Runtime, step_id: str) -> bool:
 def run_adjust(rt: Runtime, step_id: str, progress: Progress, blocked: Callable[[str], str | None]) -> None:
     rec = rt.store.require(step_id)
     if rec["status"] in TERMINAL or rec["status"] == "settling":
+        return
+    if why := expiry.why_expired(rt.store, rec):  # queued too long: never runs
+        end(rt, step_id, "expired", reason="expired", message=why)
+        return
+    if why := target.check(rt, rec):  # meant for another account, endpoint, service or config
+        end(rt, step_id, "rejected", reason="wrong-target", message=why)
         return
     comp = rt.component(rec)
     if rec["applied"]:  # a redelivery after the change was recorded: only move on

@@ -19,8 +19,8 @@ from worker import constants as C
 from worker.namespace import Keys, process_keys
 
 STATUSES = ("queued", "adjusting", "settling", "measuring",
-            "succeeded", "failed", "rejected", "cancelled")
-TERMINAL = frozenset({"succeeded", "failed", "rejected", "cancelled"})
+            "succeeded", "failed", "rejected", "cancelled", "expired")
+TERMINAL = frozenset({"succeeded", "failed", "rejected", "cancelled", "expired"})
 STAGES = ("adjust", "settle", "measure")
 
 
@@ -47,7 +47,8 @@ class RecordStore:
     # -- creation ------------------------------------------------------------------------
     def create_step(self, component: str, settings: Mapping[str, Any], target: Mapping[str, Any],
                     control: Mapping[str, Any], *, sweep_id: str | None = None, index: int | None = None,
-                    step_id: str | None = None) -> dict[str, Any]:
+                    step_id: str | None = None, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """A queued step; `extra` adds fields (the service target, expires: producer.api)."""
         record: dict[str, Any] = {
             "id": step_id or new_id(), "component": component, "sweep_id": sweep_id, "index": index,
             "settings": dict(settings), "target": dict(target), "control": dict(control),
@@ -55,7 +56,7 @@ class RecordStore:
             "created_at": now(), "updated_at": now(),
             "stages": {}, "previous": None, "applied": None, "rollback": None,
             "progress": {"percent": 0, "stage": "queued", "message": "waiting for a worker"},
-            "measurement": None, "task_ids": {},
+            "measurement": None, "task_ids": {}, **(extra or {}),
         }
         pipe = self.r.pipeline()
         pipe.set(self.keys.step(record["id"]), json.dumps(record), ex=C.RECORD_TTL_S)
