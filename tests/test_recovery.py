@@ -1,0 +1,58 @@
+"""A worker SIGKILLed mid-step: its step resumes within 30 s at the default settings (no
+shortened visibility timeout), once. Real sandbox, real Redis, real Celery workers."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from producer.api import StepSpec
+from tests.conftest import TEST_REDIS_URL
+from tests.support.recovery_stack import LOAD, holder, moved_since, sandbox_fleet, wait_for
+from worker.aws import Clients
+
+pytestmark = pytest.mark.slow
+
+RECOVERY_LIMIT_S = 30.0
+
+
+def test_a_killed_workers_step_resumes_within_30_s_once(aws_endpoint: str, redis_db: Any, clients: Clients,
+                                                        tmp_path: Path) -> None:
+    with sandbox_fleet(tmp_path, TEST_REDIS_URL, aws_endpoint) as (box, fleet, producer):
+        keys = producer.store.keys
+        specs = [StepSpec("web", {"GOGC": g}, LOAD) for g in (110, 120, 130)]
+        sweep = producer.submit_sweep(specs)
+
+        def kill_holder(step_id: str, restart: bool) -> tuple[str, float]:
+            """Kill the worker holding the step's task; the seconds until the step moved again."""
+            wait_for(lambda: producer.store.require(step_id)["status"] in ("settling", "measuring"), 60)
+            victim = wait_for(lambda: holder(redis_db, keys, step_id), 10, every=0.01)
+            fleet.workers[fleet.by_node(victim)].kill()  # SIGKILL to the whole process group
+            killed_at = time.time()
+            if restart:  # as a supervisor would: the node's old instance is reclaimed at its start
+                fleet.start(fleet.by_node(victim)).wait_ready()
+            # else the other worker reclaims it once the victim's heartbeat lapses (15 s)
+            record = wait_for(lambda: (r := producer.store.require(step_id)) and moved_since(r, killed_at)
+                              and r, 60)
+            return victim, float(record["updated_at"]) - killed_at
+
+        restarted = kill_holder(sweep.step_ids[0], restart=True)
+        silent = kill_holder(sweep.step_ids[1], restart=False)
+        fleet.start(fleet.by_node(silent[0])).wait_ready()
+        records = sweep.wait(timeout=180)
+        assert fleet.exited() == [], "a worker exited"
+
+    assert restarted[1] <= RECOVERY_LIMIT_S and silent[1] <= RECOVERY_LIMIT_S, (restarted, silent)
+    assert [r["status"] for r in records] == ["succeeded"] * 3, [(r["status"], r["message"]) for r in records]
+    assert redis_db.zcard(keys.steps) == 3  # no duplicate record
+    for record, (victim, _) in zip(records, (restarted, silent), strict=False):
+        assert [c["from"] for c in record["reclaims"]] == [victim], record["reclaims"]
+    revisions = clients.ecs.list_task_definitions(familyPrefix="web")["taskDefinitionArns"]
+    assert len(revisions) == 1 + len(specs)  # no extra revision
+    deployments = {t.deployment_id for t in box.controller.tasks}
+    assert len(deployments) == 1 + len(specs)  # no step deployed twice
+    stages = [run["stage"] for run in records[1]["runs"]]
+    assert stages[:1] == ["adjust"] and "benchmark" in stages
