@@ -157,3 +157,6 @@ class Keys:
     @property
     def accounts(self) -> str:
         return self._key(C.KEY_ACCOUNTS)
+
+    def cursor(self, step_id: str) -> str:
+        return self._key(C.KEY_CURSOR, id=step_id)

@@ -265,3 +265,44 @@ def patch_kombu_restore() -> None:
 
     restore_unacked.servo_patched = True  # type: ignore[attr-defined]
     kombu_redis.QoS.restore_unacked = restore_unacked  # type: ignore[method-assign]
+
+
+# -- one live message per step -----------------------------------------------------------
+#
+# A worker killed after it sent a step's next message (a poll's retry, the chain's next
+# stage) but before it acked its own leaves two messages of the step: the next one, run at
+# once by another worker, and its own, reclaimed later. Both would go on, and the step's
+# later stages (and the next steps' adjusts) would run twice. So every stage message gets a
+# token when it is sent, the step keeps its current and next token, and a message whose
+# token is neither is a stale copy: the task drops it without continuing the chain.
+
+MESSAGE_HEADER = "servo_message"  # a header of our own on each stage message
+CURSOR_TTL_S = 7 * 24 * 3600
+
+# KEYS: the step's cursor. ARGV: the message's token ('' for a message sent without one).
+_ADMIT = """
+local current = redis.call('hget', KEYS[1], 'current') or ''
+local nxt = redis.call('hget', KEYS[1], 'next') or ''
+if ARGV[1] == current then return 1 end
+if ARGV[1] == nxt then
+  redis.call('hset', KEYS[1], 'current', ARGV[1])
+  redis.call('hdel', KEYS[1], 'next')
+  return 1
+end
+return 0
+"""
+
+
+def on_publish(r: redis.Redis, keys: Keys, headers: dict[str, Any], step_id: str) -> None:
+    """A step's message is being sent: give it a token, and make it the step's next."""
+    token = uuid.uuid4().hex
+    headers[MESSAGE_HEADER] = token
+    pipe = r.pipeline()
+    pipe.hset(keys.cursor(step_id), "next", token)
+    pipe.expire(keys.cursor(step_id), CURSOR_TTL_S)
+    pipe.execute()
+
+
+def admit(r: redis.Redis, keys: Keys, step_id: str, token: str | None) -> bool:
+    """True when this message is the step's current or next one (it may run)."""
+    return bool(r.eval(_ADMIT, 1, keys.cursor(step_id), token or ""))

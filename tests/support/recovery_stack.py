@@ -4,6 +4,7 @@ the running step: used by tests/test_recovery.py and bench/recovery.py."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -86,6 +87,8 @@ def sandbox_fleet(workdir: Path, redis_url: str, endpoint_url: str | None = None
 
     with Sandbox("fast", endpoint_url=endpoint_url, config_out=workdir / "config.yaml") as box:
         optimize_config(box.config_path)
+        if endpoint_url is None:  # the producer's steps are for this sandbox (worker.target)
+            os.environ["AWS_ENDPOINT_URL"] = box.endpoint_url
         env = {**box.env, "SERVO_REDIS_URL": redis_url, **(extra_env or {})}
         fleet = Fleet(env, workdir, names)
         try:

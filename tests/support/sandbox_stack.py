@@ -8,6 +8,7 @@ real Celery worker process, and a producer on the given Redis database.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,6 +45,8 @@ def sandbox_stack(workdir: Path, redis_url: str, endpoint_url: str | None = None
 
     with Sandbox("fast", endpoint_url=endpoint_url, config_out=workdir / "config.yaml") as box:
         optimize_config(box.config_path)
+        if endpoint_url is None:  # the producer's steps are for this sandbox (worker.target)
+            os.environ["AWS_ENDPOINT_URL"] = box.endpoint_url
         env = {**box.env, "SERVO_REDIS_URL": redis_url}
         worker = Worker("optimize", env, workdir)
         try:
