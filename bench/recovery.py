@@ -55,6 +55,7 @@ def main() -> int:
     r.flushdb()
     kill_at = sorted(rng.sample(range(args.steps - 1), args.kills))  # the last step is left alone
     times: list[float] = []
+    kills: list[tuple[str, str]] = []  # (step id, the worker killed)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bench-recovery-") as tmp, \
             sandbox_fleet(Path(tmp), BENCH_REDIS_URL) as (box, fleet, producer):
@@ -79,11 +80,16 @@ def main() -> int:
             record = wait_for(lambda s=step_id, k=killed_at: (rec := producer.store.require(s)) and
                               moved_since(rec, k) and rec, 120)
             times.append(float(record["updated_at"]) - killed_at)
+            kills.append((step_id, victim))
             print(f"step {index}: killed {victim} during {record['status']}, moving again after "
                   f"{times[-1]:.1f} s", file=sys.stderr)
             if args.no_restart:
                 fleet.start(name).wait_ready()
         records = sweep.wait(timeout=600)
+        by_id = {rec["id"]: rec for rec in records}
+        # A kill stalled the step when the killed worker held its live message: it was reclaimed.
+        stalled = [any(c["from"] == victim for c in by_id[step].get("reclaims") or [])
+                   for step, victim in kills]
         exited = fleet.exited()
         ecs = boto3.client("ecs", endpoint_url=box.endpoint_url, region_name="us-east-1")
         revisions = len(ecs.list_task_definitions(familyPrefix="web")["taskDefinitionArns"])
@@ -95,6 +101,9 @@ def main() -> int:
         statuses[rec["status"]] = statuses.get(rec["status"], 0) + 1
     print(summary(args, times, statuses, stored, revisions - 1, deployments - 1, exited,
                   time.monotonic() - started))
+    print(f"  kills that stalled the step (its message reclaimed from the killed worker): "
+          f"{sum(stalled)} of {len(stalled)}; their recovery s: "
+          f"{' '.join(f'{t:.1f}' for t, s in zip(times, stalled, strict=True) if s) or '-'}")
     ok = (times and max(times) <= 30 and statuses == {"succeeded": args.steps} and stored == args.steps
           and revisions - 1 == args.steps and deployments - 1 == args.steps and not exited)
     return 0 if ok else 1

@@ -100,3 +100,44 @@ def test_only_silent_or_retired_instances_are_reclaimed_and_never_oneself(worker
     found = recovery.dead({w: "h" for w in workers}, {a: True for a in alive}, "me", set(retired))
     assert "me" not in found
     assert set(found) == {w for w in workers if w != "me" and (w in retired or w not in alive)}
+
+
+def test_only_the_steps_current_or_next_message_may_run(redis_db: Any) -> None:
+    keys = Keys("reclaim-test")
+    assert recovery.admit(redis_db, keys, "s", None)  # the producer's first message carries no token
+    first: dict[str, Any] = {}
+    recovery.on_publish(redis_db, keys, first, "s")  # the adjust sends the poll
+    token = first[recovery.MESSAGE_HEADER]
+    assert recovery.admit(redis_db, keys, "s", token)  # the poll runs: now the current one
+    assert not recovery.admit(redis_db, keys, "s", None)  # the adjust's copy is stale now
+    assert recovery.admit(redis_db, keys, "s", token)  # the same message again (its worker died)
+    retry_a: dict[str, Any] = {}
+    retry_b: dict[str, Any] = {}
+    recovery.on_publish(redis_db, keys, retry_a, "s")  # a poll and its reclaimed copy both retry
+    recovery.on_publish(redis_db, keys, retry_b, "s")
+    assert not recovery.admit(redis_db, keys, "s", retry_a[recovery.MESSAGE_HEADER])
+    assert recovery.admit(redis_db, keys, "s", retry_b[recovery.MESSAGE_HEADER])
+    assert not recovery.admit(redis_db, keys, "s", token)  # the step moved on
+
+
+@given(st.lists(st.sampled_from(["publish", "start-latest", "start-other"]), max_size=30), st.randoms())
+def test_of_the_messages_sent_only_the_running_one_and_the_latest_can_run(events: list[str], rnd: Any) -> None:
+    import redis as redis_lib
+
+    r = redis_lib.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
+    keys = Keys("reclaim-prop")
+    r.delete(keys.cursor("p"))
+    sent: list[str | None] = [None]  # the producer's message, then every one a worker sent
+    running: str | None = None
+    for event in events:
+        if event == "publish":
+            headers: dict[str, Any] = {}
+            recovery.on_publish(r, keys, headers, "p")
+            sent.append(headers[recovery.MESSAGE_HEADER])
+        elif event == "start-latest":
+            assert recovery.admit(r, keys, "p", sent[-1])  # the newest message always runs
+            running = sent[-1]
+        elif others := [t for t in sent if t not in (running, sent[-1])]:
+            assert not recovery.admit(r, keys, "p", rnd.choice(others))  # any other copy is stale
+    r.delete(keys.cursor("p"))
+    r.close()

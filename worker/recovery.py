@@ -282,9 +282,9 @@ CURSOR_TTL_S = 7 * 24 * 3600
 # KEYS: the step's cursor. ARGV: the message's token ('' for a message sent without one).
 _ADMIT = """
 local current = redis.call('hget', KEYS[1], 'current') or ''
-local nxt = redis.call('hget', KEYS[1], 'next') or ''
+local nxt = redis.call('hget', KEYS[1], 'next')
 if ARGV[1] == current then return 1 end
-if ARGV[1] == nxt then
+if nxt and ARGV[1] == nxt then
   redis.call('hset', KEYS[1], 'current', ARGV[1])
   redis.call('hdel', KEYS[1], 'next')
   return 1
