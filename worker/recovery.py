@@ -131,21 +131,41 @@ class Recovery:
         self.store, self.r, self.keys = store, store.r, store.keys
         self.hostname = hostname
         self.timeout = timeout or heartbeat_timeout()
-        self.instance = ""
+        self.instance = self._new_instance()
+        self.started = False
+        self.reconnecting = False  # the broker connection dropped: the next instance is due
         self.retired: set[str] = set()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_beat = 0.0
 
     # -- instances -----------------------------------------------------------------------
-    def start_instance(self) -> None:
-        """A new instance for a new broker connection; the previous one is reclaimed at once."""
-        if self.instance:
+    def _new_instance(self) -> str:
+        return f"{self.hostname}#{os.getpid()}#{uuid.uuid4().hex[:8]}"
+
+    def _rotate(self) -> None:
+        """A new instance for a new broker connection: Celery dropped every message of the
+        old one when the connection was lost, so the old one is reclaimed at once."""
+        if self.reconnecting:
+            self.reconnecting = False
             self.retired.add(self.instance)
-        self.instance = f"{self.hostname}#{os.getpid()}#{uuid.uuid4().hex[:8]}"
+            self.instance = self._new_instance()
+
+    def connection_lost(self) -> None:
+        # Not rotated here: at a warm shutdown no new connection comes, and the running
+        # tasks still need their messages. The first message or start after it rotates.
+        self.reconnecting = True
+
+    def start_instance(self) -> None:
+        """The consumer is connected: heartbeat, and reclaim what is due (the node's
+        earlier instances: this process's last connection, or this node before a restart)."""
+        self._rotate()
         try:
-            others = self.r.hgetall(self.keys.workers)
-            self.retired |= {str(inst) for inst, host in others.items() if str(host) == self.hostname}
+            if not self.started:
+                others = self.r.hgetall(self.keys.workers)
+                self.retired |= {str(i) for i, host in others.items() if str(host) == self.hostname} - {
+                    self.instance}
+            self.started = True
             self.beat()
             self.scan()
         except redis.RedisError as exc:  # the loop tries again
@@ -159,7 +179,10 @@ class Recovery:
         self._stop.set()
 
     def took(self, delivery_tag: str) -> None:
-        """Note a message this instance took (before it runs: a kill may come any time)."""
+        """Note a message this instance took (before it runs: a kill may come any time).
+        A message may arrive before this step's start on a new connection: rotate first, so
+        it is never noted under the instance about to be reclaimed."""
+        self._rotate()
         self.r.sadd(self.keys.held(self.instance), delivery_tag)
 
     # -- the loop ------------------------------------------------------------------------
@@ -216,13 +239,21 @@ class RecoveryStep(bootsteps.StartStopStep):
 
     requires: ClassVar[set[str]] = {"celery.worker.consumer.tasks:Tasks"}
 
-    def start(self, parent: Any) -> None:
+    def __init__(self, parent: Any, **kwargs: Any) -> None:
         global _recovery  # noqa: PLW0603 - one per worker process (its main process)
-        if _recovery is None:
+        super().__init__(parent, **kwargs)
+        if _recovery is None:  # before the first message can arrive
             from worker.app import redis_url
 
             _recovery = Recovery(RecordStore.from_url(redis_url(), process_keys()), parent.hostname)
-        _recovery.start_instance()
+
+    def start(self, parent: Any) -> None:
+        if _recovery is not None:
+            _recovery.start_instance()
+
+    def stop(self, parent: Any) -> None:
+        if _recovery is not None:
+            _recovery.connection_lost()
 
     def shutdown(self, parent: Any) -> None:
         if _recovery is not None:
