@@ -82,6 +82,7 @@ def service(ecs: Any, cluster: str) -> dict[str, Any]:
     return dict(ecs.describe_services(cluster=cluster, services=["web"])["services"][0])
 
 
+@pytest.mark.timeout(360)
 def test_two_namespaces_on_one_redis_never_run_each_others_steps(
         two_sandboxes: tuple[Any, OtherSandbox], redis_db: Any, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:

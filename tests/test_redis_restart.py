@@ -68,7 +68,7 @@ def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
     server.stop()
 
 
-OUTAGE_S = 4.0  # longer than redis-py's own reconnect retries: Celery sees the connection drop
+OUTAGE_S = 6.0  # longer than redis-py's own reconnect retries: Celery sees the connection drop
 
 
 def test_redis_restart_mid_sweep_keeps_every_record_and_every_worker(
@@ -90,7 +90,7 @@ def test_redis_restart_mid_sweep_keeps_every_record_and_every_worker(
                     worker.wait_ready()
                 producer = Producer.from_config(str(path), url)
                 sweep = producer.submit_sweep([StepSpec("web", {"GOGC": g}) for g in (120, 130, 140)])
-                wait_until(lambda: store.require(sweep.step_ids[1])["status"] == "settling")
+                wait_until(lambda: store.require(sweep.step_ids[1])["status"] == "settling", timeout=60)
                 own_redis.stop()
                 time.sleep(OUTAGE_S)
                 own_redis.start()
