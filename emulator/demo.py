@@ -62,7 +62,9 @@ def main() -> int:
         print(f"  {record['status']:<9} {why}"
               + (f" ({record['reason']})" if record["status"] != "succeeded" else ""))
     print(f"\ndone in {time.monotonic() - started:.0f} s; the sandbox and the worker are stopped.")
-    print(f"records stay in Redis: {cli_path()} results {sweep.id} --format csv")
+    ns = os.environ["SERVO_NAMESPACE"]
+    print(f"records stay in Redis, in namespace {ns}: SERVO_NAMESPACE={ns} {cli_path()} results {sweep.id} "
+          "--format csv")
     print(f"worker log (JSON lines): {workdir / 'worker.log'}")
     expected = ["succeeded", "succeeded", "succeeded", "rejected", "succeeded"]
     return 0 if [r["status"] for r in records] == expected else 1
