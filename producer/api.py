@@ -24,7 +24,7 @@ from worker import constants as C
 from worker import namespace
 from worker.config import Config, load_config
 from worker.errors import ConfigError, RecordLost
-from worker.expiry import DEFAULT_EXPIRES_S, check_expires
+from worker.expiry import DEFAULT_EXPIRES_S, check_expires, why_expired
 from worker.namespace import Keys
 from worker.records import TERMINAL, RecordStore
 from worker.steps import validate_control, validate_step
@@ -214,6 +214,8 @@ class Producer:
         try:
             while True:
                 records = self.store.many(step_ids)
+                if self._expire_overdue(records):
+                    records = self.store.many(step_ids)
                 if len(records) < len(step_ids):
                     found = {r["id"] for r in records}
                     lost = [i for i in step_ids if i not in found]
@@ -228,12 +230,33 @@ class Producer:
         finally:
             pubsub.close()
 
+    def _expire_overdue(self, records: Sequence[dict[str, Any]]) -> bool:
+        """End the steps no worker started in time (worker.expiry), so a wait with no worker
+        running ends too. Only a sweep's first waiting step can be overdue: the clocks of
+        the later ones have not started. True when one was ended."""
+        ended, seen = False, set()
+        for rec in records:
+            sweep = rec.get("sweep_id") or rec["id"]
+            if rec["status"] != "queued" or sweep in seen:
+                continue
+            seen.add(sweep)
+            if why := why_expired(self.store, rec):
+                self.store.update(rec["id"], lambda r, why=why: _expire_if_queued(r, why))  # type: ignore[misc]
+                ended = True
+        return ended
+
     def results(self, sweep_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         if sweep_id:
             if self.store.sweep(sweep_id) is None:
                 raise ConfigError([f"sweep: no sweep {sweep_id!r} in Redis"])
             return self.store.sweep_steps(sweep_id)
         return self.store.recent_steps(limit)
+
+
+def _expire_if_queued(record: dict[str, Any], why: str) -> None:
+    if record["status"] == "queued":  # a worker that started it meanwhile wins
+        record.update(status="expired", reason="expired", message=why, finished_at=time.time())
+        record["progress"] = {"percent": 100, "stage": "expired", "message": why}
 
 
 def _cancel_if_queued(record: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from producer.sweeps import parse_sweep
 from worker import expiry, target
-from worker.config import Component, Config
+from worker.config import Component, Config, parse_config
 from worker.errors import ConfigError
 from worker.target import ServiceTarget
 
@@ -97,3 +98,38 @@ def test_expires_is_settable_per_sweep_and_per_step() -> None:
     assert [s.expires for s in specs] == [60, 5]
     with pytest.raises(ConfigError, match=r"sweep.steps\[0\].expires: 0 must be a number of seconds above 0"):
         parse_sweep({"steps": [{"cpu": 0.5, "expires": 0}]}, CONFIG)
+
+
+GOGC_CONFIG = parse_config({"fargate": {"web": {"service_name": "web", "environment": {
+    "GOGC": {"type": "range", "min": 50, "max": 300, "step": 10}}}}}, environ={})
+
+
+def test_a_sweep_nobody_started_in_time_ends_expired_and_a_wait_ends_with_it(redis_db: Any) -> None:
+    from producer.api import Producer, StepSpec
+    from tests.conftest import TEST_REDIS_URL
+    from worker.records import RecordStore
+
+    producer = Producer(GOGC_CONFIG, RecordStore.from_url(TEST_REDIS_URL))
+    sweep = producer.submit_sweep([StepSpec("web", {"GOGC": 60}, expires=0.3),
+                                   StepSpec("web", {"GOGC": 70}, expires=0.3)])  # no worker runs
+    first, second = sweep.wait(timeout=10)
+    assert (first["status"], first["reason"]) == ("expired", "expired")
+    assert "not started within its expires (0.3 s)" in first["message"]
+    assert second["status"] == "expired"  # the first never ran: the second's clock never restarted
+    assert second["finished_at"] - second["created_at"] < 5
+
+
+def test_a_worker_never_runs_an_expired_step(redis_db: Any) -> None:
+    from tests.conftest import TEST_REDIS_URL
+    from worker import pipeline
+    from worker.records import RecordStore
+
+    store = RecordStore.from_url(TEST_REDIS_URL)
+    step = store.create_step("web", {"GOGC": 90}, {"component": "web", "env": {"GOGC": "90"}}, {},
+                             extra={"expires": 1.0})
+    store.r.set(store.keys.step(step["id"]), json.dumps({**step, "created_at": step["created_at"] - 5}))
+    rt = pipeline.Runtime(store=store, config=GOGC_CONFIG)  # no AWS client is ever built
+    pipeline.run_adjust(rt, step["id"], lambda *a: None, blocked=lambda name: "must not be asked")
+    record = store.require(step["id"])
+    assert (record["status"], record["reason"], record["stages"]) == ("expired", "expired", {})
+    assert "clients" not in vars(rt)
