@@ -310,8 +310,14 @@ def patch_kombu_restore() -> None:
 MESSAGE_HEADER = "servo_message"  # a header of our own on each stage message
 CURSOR_TTL_S = 7 * 24 * 3600
 
-# KEYS: the step's cursor. ARGV: the message's token ('' for a message sent without one).
+# KEYS: the step's cursor. ARGV: the message's token ('' for a message sent without one),
+# the cursor's TTL. A step with no cursor yet takes its first message as the current one.
 _ADMIT = """
+if redis.call('exists', KEYS[1]) == 0 then
+  redis.call('hset', KEYS[1], 'current', ARGV[1])
+  redis.call('expire', KEYS[1], ARGV[2])
+  return 1
+end
 local current = redis.call('hget', KEYS[1], 'current') or ''
 local nxt = redis.call('hget', KEYS[1], 'next')
 if ARGV[1] == current then return 1 end
@@ -336,4 +342,4 @@ def on_publish(r: redis.Redis, keys: Keys, headers: dict[str, Any], step_id: str
 
 def admit(r: redis.Redis, keys: Keys, step_id: str, token: str | None) -> bool:
     """True when this message is the step's current or next one (it may run)."""
-    return bool(r.eval(_ADMIT, 1, keys.cursor(step_id), token or ""))
+    return bool(r.eval(_ADMIT, 1, keys.cursor(step_id), token or "", CURSOR_TTL_S))

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import structlog
-from celery import signals
+from celery import current_task, signals
 from celery.contrib.abortable import AbortableTask
 from celery.exceptions import Ignore, MaxRetriesExceededError
 
@@ -235,7 +235,11 @@ def _took(request: Any = None, **_: Any) -> None:
 
 @signals.before_task_publish.connect
 def _stamp(headers: dict[str, Any] | None = None, body: Any = None, **_: Any) -> None:
-    """Every stage message a worker sends becomes its step's next one (worker.recovery)."""
+    """Every stage message a worker's task sends becomes its step's next one (worker.recovery).
+    Only from inside a task: a producer that imported this module publishes to its own
+    Redis and namespace, not necessarily this process's runtime's."""
+    if current_task is None or not current_task.request.id:
+        return
     kwargs = body[1] if isinstance(body, list | tuple) and len(body) > 1 else None
     step_id = kwargs.get("step_id") if isinstance(kwargs, dict) else None
     if headers is not None and step_id and str(headers.get("task", "")).startswith("servo."):
