@@ -27,7 +27,8 @@ REJECT_REASONS = (
     "cancelled",  # someone asked the step to stop
 )
 
-# Reasons of a step that ends `failed`: not the configuration's fault (README "Failure reasons").
+# Reasons of a step that ends `failed`: not the configuration's fault (README "Step statuses and
+# reasons"); a failed benchmark also ends with one of ab's kinds (worker/abrun.py, AbFailed).
 FAIL_REASONS = (
     "access-denied",  # AWS refused the worker's credentials or a permission (the message names it)
     "aws-not-found",  # the cluster, service or another resource the step uses is gone
