@@ -68,12 +68,17 @@ def observe(watcher: Watcher) -> Seen:
     """One look, with AWS's errors as what they mean for the step."""
     try:
         return Looked(watcher.poll())
-    except AwsTerminal as exc:
+    except (AwsTerminal, AdjustmentRejected, AdjustmentFailed) as exc:
+        return seen_of(exc)
+
+
+def seen_of(exc: AwsTerminal | AdjustmentRejected | AdjustmentFailed) -> Seen:
+    """An AWS error as what it means for the step (worker.aws.classify made it)."""
+    if isinstance(exc, AwsTerminal):
         return Terminal(exc.reason, str(exc))
-    except AdjustmentRejected as exc:
+    if isinstance(exc, AdjustmentRejected):
         return Rejected(exc.reason, exc.message)
-    except AdjustmentFailed as exc:
-        return Transient(str(exc))
+    return Transient(str(exc))
 
 
 def _watcher(rt: Runtime, comp: Component, rec: dict[str, Any], memo: dict[str, Any] | None) -> Watcher:
@@ -137,17 +142,9 @@ def _roll_back(rt: Runtime, step_id: str, comp: Component, view: View, action: R
                     errors=view.errors if view.rollback else 0)
     try:
         dep = fargate.rollback(rt.clients.ecs, comp, fargate.Snapshot(**rec["previous"]))
-    except AwsTerminal as exc:
-        _act(rt, step_id, comp, after, decide(after, Terminal(exc.reason, str(exc)), time.time()),
-             {"phase": "rollback"}, progress)
-        return
-    except AdjustmentRejected as exc:
-        _act(rt, step_id, comp, after, decide(after, Rejected(exc.reason, exc.message), time.time()),
-             {"phase": "rollback"}, progress)
-        return
-    except AdjustmentFailed as exc:
-        _act(rt, step_id, comp, after, decide(after, Transient(str(exc)), time.time()),
-             {"phase": "rollback"}, progress)
+    except (AwsTerminal, AdjustmentRejected, AdjustmentFailed) as exc:
+        then = decide(after, seen_of(exc), time.time())  # look again later, or give up
+        _act(rt, step_id, comp, after, then, {"phase": "rollback"}, progress)
         return
     rt.store.set_fields(step_id, rollback={**rollback, "requested": True, "deployment_id": dep})
     raise Retry(C.DEFAULT_POLL_FIRST_S, {"phase": "rollback"})
