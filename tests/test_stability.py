@@ -356,6 +356,39 @@ def test_access_denied_while_settling_rolls_back_or_says_it_could_not(clients, s
     assert_invariant(record, clients, setup)
 
 
+def test_transient_errors_in_adjust_past_its_deadline_roll_back_what_may_have_changed(
+        clients, setup, make_rt, driver_for, answers) -> None:
+    driver_for(Plan(start_delay=0.1))
+    rt = make_rt(timeout_service_desired_count=1.5)
+    step_id = inline.create(rt.store, rt.config, setup.name, {"GOGC": 170})
+    answers.fail("UpdateService", "ServerException", "Internal error", status=500,
+                 when=lambda: rt.store.require(step_id)["status"] == "adjusting")
+    started = time.monotonic()
+    record = inline.adjust(rt, step_id)
+    assert time.monotonic() - started >= 1.5
+    assert (record["status"], record["rollback"]["reason"]) == ("settling", "aws-transient")
+    record = inline.settle(rt, step_id)
+    assert (record["status"], record["reason"]) == ("failed", "aws-transient"), record
+    assert "UpdateService: ServerException" in record["message"]
+    assert record["rollback"]["ok"] is True
+    assert_invariant(record, clients, setup)
+
+
+def test_a_service_deleted_while_settling_ends_rollback_failed_naming_it(clients, setup, make_rt,
+                                                                       driver_for) -> None:
+    driver = driver_for(bad_for_new(setup, Plan(outcome="stuck")))
+    rt = make_rt(timeout_service_desired_count=60)
+    step_id = inline.create(rt.store, rt.config, setup.name, {"GOGC": 180})
+    inline.adjust(rt, step_id)
+    driver.stop()
+    clients.ecs.delete_service(cluster=setup.cluster, service=setup.service, force=True)
+    record = inline.settle(rt, step_id)
+    assert (record["status"], record["reason"]) == ("failed", "rollback-failed"), record
+    assert "the step had failed: invalid-service: service web in cluster web-cluster" in record["message"]
+    assert record["message"].startswith("rollback failed: service web in cluster web-cluster: not found")
+    assert "could not read the service" in record["runs"]["error"]
+
+
 # -- evaluate() and stopped_tasks' filter are pure: the cases moto cannot produce -----------------
 
 DEP = {"id": "d2", "status": "PRIMARY", "taskDefinition": "td:2", "desiredCount": 2, "runningCount": 2,
