@@ -4,13 +4,15 @@
 from the running tasks' own `/stats` (the demo app's model of its container); one datum
 per period carries the tasks' SampleCount/Sum/Minimum/Maximum, as ECS aggregates over a
 service's tasks. `AWS/ApplicationELB` RequestCount, HTTPCode_Target_5XX_Count and
-HTTPCode_ELB_5XX_Count (Sum; zeros are published too) and TargetResponseTime (seconds,
-SampleCount/Sum) come from the local load balancer, dimension LoadBalancer =
-`app/<name>/<id>`.
+HTTPCode_ELB_5XX_Count (Sum) and TargetResponseTime (seconds, SampleCount/Sum) come from
+the local load balancer, dimension LoadBalancer = `app/<name>/<id>`. Published as the ALB
+does (../shared/REFERENCE.md §6, "ALB metrics are sparse"): RequestCount and
+TargetResponseTime only for periods with requests, HTTPCode_* only when nonzero.
 
 Periods are aligned to the clock: the datum for [B - period, B) is put at B with
 Timestamp B - period, so a query window aligned to the period (worker.cloudwatch) finds
-each whole period's datum as soon as the period has ended.
+each whole period's datum as soon as the period has ended; with `delay` (the fault spec's
+`metrics-delay`) it is put `delay` seconds later, as CloudWatch data lands late on AWS.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 STATS_TIMEOUT_S = 1.0
@@ -87,17 +89,16 @@ def ecs_metric_data(stats: Sequence[dict[str, Any]], target: FeedTarget, when: d
 
 def alb_metric_data(lb: LbStatsLike, target: FeedTarget, when: datetime,
                     resolution: int) -> list[dict[str, Any]]:
-    """RequestCount, HTTPCode_Target_5XX_Count and TargetResponseTime for one period (pure)."""
+    """RequestCount, HTTPCode_*_5XX_Count and TargetResponseTime for one period (pure);
+    like the ALB, nothing for a count that is zero."""
     if target.load_balancer is None:
         return []
     dims = [{"Name": "LoadBalancer", "Value": target.load_balancer}]
     base = {"Dimensions": dims, "Timestamp": when, "StorageResolution": resolution}
-    out: list[dict[str, Any]] = [
-        {**base, "MetricName": "RequestCount", "Value": float(lb.requests), "Unit": "Count"},
-        {**base, "MetricName": "HTTPCode_Target_5XX_Count", "Value": float(lb.http_5xx), "Unit": "Count"},
-        {**base, "MetricName": "HTTPCode_ELB_5XX_Count", "Value": float(getattr(lb, "elb_5xx", 0)),
-         "Unit": "Count"},
-    ]
+    counts = (("RequestCount", lb.requests), ("HTTPCode_Target_5XX_Count", lb.http_5xx),
+              ("HTTPCode_ELB_5XX_Count", getattr(lb, "elb_5xx", 0)))
+    out: list[dict[str, Any]] = [{**base, "MetricName": name, "Value": float(value), "Unit": "Count"}
+                                 for name, value in counts if value]
     if lb.target_response_time_samples:
         mean = lb.target_response_time_sum_s / lb.target_response_time_samples
         out.append({**base, "MetricName": "TargetResponseTime", "Unit": "Seconds", "StatisticValues": {
@@ -111,9 +112,10 @@ class MetricsFeed:
 
     def __init__(self, cloudwatch: Any, target: FeedTarget, period: int, *,
                  tasks: Callable[[], list[tuple[str, int]]],
-                 lb_stats: Callable[[], LbStatsLike] | None = None):
+                 lb_stats: Callable[[], LbStatsLike] | None = None, delay: float = 0.0):
         self.cloudwatch, self.target, self.period = cloudwatch, target, period
-        self.tasks, self.lb_stats = tasks, lb_stats
+        self.tasks, self.lb_stats, self.delay = tasks, lb_stats, delay
+        self._late: list[tuple[float, str, list[dict[str, Any]]]] = []  # (due, namespace, data)
         self.resolution = 1 if period < 60 else 60
         self.published = 0  # periods published, for tests
         self.errors: list[BaseException] = []
@@ -132,23 +134,37 @@ class MetricsFeed:
             self._thread.join(timeout=5)
 
     def _run(self) -> None:
+        boundary = math.floor(time.time() / self.period + 1) * self.period
         while True:
-            boundary = math.floor(time.time() / self.period + 1) * self.period
-            if self._stop.wait(max(boundary - time.time(), 0)):
+            wake = min([boundary, *(due for due, _, _ in self._late)])
+            if self._stop.wait(max(wake - time.time(), 0)):
                 return
             try:
-                self.publish(datetime.fromtimestamp(boundary - self.period, UTC))
+                if time.time() >= boundary:
+                    self.publish(datetime.fromtimestamp(boundary - self.period, UTC))
+                    boundary += self.period
+                self._put_due(time.time())
             except Exception as exc:  # keep publishing; the sandbox reports what failed
                 self.errors.append(exc)
 
     def publish(self, when: datetime) -> None:
-        """Put one period's data, stamped `when` (the period's start)."""
+        """Collect one period's data, stamped `when` (the period's start), and put it
+        `delay` seconds after the period's end (at once without a delay)."""
         stats = [s for s in (read_stats(host, port) for host, port in self.tasks()) if s]
+        due = (when + timedelta(seconds=self.period)).timestamp() + self.delay
         data = ecs_metric_data(stats, self.target, when, self.resolution)
         if data:
-            self.cloudwatch.put_metric_data(Namespace="AWS/ECS", MetricData=data)
+            self._late.append((due, "AWS/ECS", data))
         if self.lb_stats is not None:
             alb = alb_metric_data(self.lb_stats(), self.target, when, self.resolution)
             if alb:
-                self.cloudwatch.put_metric_data(Namespace="AWS/ApplicationELB", MetricData=alb)
+                self._late.append((due, "AWS/ApplicationELB", alb))
         self.published += 1
+        if not self.delay:
+            self._put_due(math.inf)
+
+    def _put_due(self, now: float) -> None:
+        due = [item for item in self._late if item[0] <= now]
+        self._late = [item for item in self._late if item[0] > now]
+        for _, namespace, data in due:
+            self.cloudwatch.put_metric_data(Namespace=namespace, MetricData=data)

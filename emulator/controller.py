@@ -7,7 +7,9 @@ a task counts as RUNNING once it listens, and is registered in the target group 
 after real HTTP health checks pass; for each new healthy task an old one is deregistered,
 drains for the deregistration delay and is stopped. A task that dies is recorded with
 its stopped reason and exit code and replaced, until the circuit breaker fails the
-deployment (and rolls back, when the service enables rollback).
+deployment (and rolls back, when the service enables rollback). With task faults
+(emulator/taskfaults.py), some starts find no capacity and some healthy tasks are
+interrupted; neither counts toward the circuit breaker.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 
 from emulator.moto_ecs import MotoEcs
 from emulator.profiles import Profile
+from emulator.taskfaults import SPOT_REASON, SPOT_STOP_CODE, TaskFaults, capacity_event
 from emulator.taskproc import TaskProcess, demo_app_command, free_port, loopback_addresses, task_environment
 from emulator.taskrecord import Task, TaskState
 
@@ -49,8 +52,11 @@ class ServiceController:
 
     def __init__(self, ecs: MotoEcs, ecs_api: Any, elbv2: Any, profile: Profile, *,
                  health_path: str = "/", on_targets: Callable[[Targets], None] | None = None,
-                 app_command: Callable[[str, int], list[str]] = demo_app_command):
+                 app_command: Callable[[str, int], list[str]] = demo_app_command,
+                 task_faults: TaskFaults | None = None):
         self.ecs, self.ecs_api, self.elbv2, self.profile = ecs, ecs_api, elbv2, profile
+        self.task_faults = task_faults
+        self._no_capacity_until: dict[str, float] = {}  # deployment id -> next placement try
         self.health_path, self.on_targets, self.app_command = health_path, on_targets, app_command
         self.tasks: list[Task] = []  # every task ever launched, stopped ones included
         self.errors: list[BaseException] = []
@@ -147,6 +153,8 @@ class ServiceController:
         elif task.state == "DRAINING":
             if now >= task.drain_until:
                 self._stop_task(task, f"Scaling activity initiated by (deployment {task.deployment_id})")
+        elif task.state == "HEALTHY" and task.interrupt_at is not None and now >= task.interrupt_at:
+            self._interrupt(task)
         elif task.state in ("RUNNING", "HEALTHY"):
             self._health(task, now)
 
@@ -181,8 +189,13 @@ class ServiceController:
             self.ecs.fail(dep_id, BREAKER_REASON, rollback=rollback)
             return
         live = self._of(dep_id, "PENDING", "RUNNING", "HEALTHY")
-        throttled = now < self._failed_at.get(dep_id, 0.0) + self.profile.relaunch_delay(failed)
+        throttled = now < self._failed_at.get(dep_id, 0.0) + self.profile.relaunch_delay(failed) \
+            or now < self._no_capacity_until.get(dep_id, 0.0)
         for _ in range(0 if throttled else desired - len(live)):
+            if self.task_faults is not None and self.task_faults.no_capacity():
+                self._no_capacity_until[dep_id] = now + self.task_faults.capacity_retry_s
+                self.ecs.event(capacity_event(self.ecs.service_name))
+                break
             self._launch(str(primary["taskDefinition"]), dep_id, desired, now)
         # scale in: unhealthy extras first, newest first
         extras = sorted(live, key=lambda t: (t.state == "HEALTHY", -t.launched))[:max(len(live) - desired, 0)]
@@ -239,6 +252,8 @@ class ServiceController:
             self.elbv2.register_targets(TargetGroupArn=tg, Targets=[{"Id": task.ip, "Port": task.port}])
             self.ecs.event(f"(service {self.ecs.service_name}) registered 1 targets in (target-group {tg})")
         task.state = "HEALTHY"
+        if self.task_faults is not None:
+            task.interrupt_at = self.task_faults.interruption_at(time.monotonic())
 
     def _deregister(self, task: Task) -> None:
         for tg, _port in self.ecs.target_groups():
@@ -257,6 +272,14 @@ class ServiceController:
         task.proc.terminate()
         self.ecs.stop_task(task.arn, reason, 0)
         task.state = "STOPPING"
+
+    def _interrupt(self, task: Task) -> None:
+        """Spot reclaims a healthy task: it stops and is replaced, not held against the deployment."""
+        self._deregister(task)
+        task.proc.terminate()
+        self.ecs.stop_task(task.arn, SPOT_REASON, 0, stop_code=SPOT_STOP_CODE)
+        task.state = "STOPPING"
+        self.ecs.event(f"(service {self.ecs.service_name}) has stopped 1 running tasks: (task {task.id}).")
 
     def _fail(self, task: Task, reason: str, exit_code: int | None, container_reason: str | None) -> None:
         """A task died or failed its checks: record why, count it against its deployment."""

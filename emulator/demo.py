@@ -5,10 +5,17 @@ local load balancer), one real Celery worker, and runs a sweep of five steps on 
 service through the producer API: adjust, settle, benchmark with ab, CloudWatch, record.
 One step asks for less memory than the app's working set, so you also see a rejected
 step rolled back. Prints the results table and what happened, then shuts down.
+
+    python -m emulator.demo [--faults SPEC]     # or: make demo FAULTS=throttle,errors=0.2,seed=7
+
+With `--faults` the sandbox's AWS endpoint has a bad day (emulator/faults.py) and the demo
+also prints what the endpoint answered: calls, throttles and injected errors per action.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import signal
 import subprocess
@@ -28,7 +35,14 @@ DEMO_LOAD = {"duration": 10, "warmup": 1}  # short runs keep the demo under thre
 TIMEOUT_S = 170
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m emulator.demo", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--faults", metavar="SPEC", default=None,
+                        help="a hostile AWS endpoint, e.g. throttle,errors=0.2,capacity=0.05,seed=7")
+    args = parser.parse_args(argv)
+    from emulator.calllog import summarize
+    from emulator.faults import FaultSpecError, parse_faults
     from emulator.sandbox import Sandbox
     from producer import results
     from producer.api import Producer, StepSpec
@@ -36,10 +50,17 @@ def main() -> int:
     from worker.config import load_config
     from worker.records import RecordStore
 
+    try:
+        faults = parse_faults(args.faults)
+    except FaultSpecError as exc:
+        parser.error(f"--faults: {exc}")
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="servo-demo-"))
     print("starting the sandbox: moto, a VPC, an ALB and a FARGATE service of 2 local tasks ...")
-    with Sandbox("fast", config_out=workdir / "config.yaml") as sandbox:
+    if faults.active:
+        print(f"  a bad day on AWS: {faults}")
+    with Sandbox("fast", config_out=workdir / "config.yaml", faults=faults,
+                 call_log=workdir / "calls.jsonl") as sandbox:
         env = {**os.environ, **sandbox.env}
         os.environ.update(sandbox.env)
         print(f"  AWS endpoint {sandbox.endpoint_url}, load balancer {sandbox.lb_url}")
@@ -54,6 +75,7 @@ def main() -> int:
             records = watch(producer, sweep.step_ids, TIMEOUT_S)
         finally:
             stop_worker(worker)
+        calls = summarize(sandbox.calls)
     print("\n" + results.render(records, "table") + "\n")
     for record, (_, why) in zip(records, DEMO_STEPS, strict=True):
         print(f"  {record['status']:<9} {why}"
@@ -61,6 +83,11 @@ def main() -> int:
     print(f"\ndone in {time.monotonic() - started:.0f} s; the sandbox and the worker are stopped.")
     print(f"records stay in Redis: {cli_path()} results {sweep.id} --format csv")
     print(f"worker log (JSON lines): {workdir / 'worker.log'}")
+    print(f"AWS calls the worker made: {calls['calls']}, throttled {calls['throttled']}")
+    for action, seen in calls["actions"].items():
+        faults = {k: v for k, v in seen["outcomes"].items() if k != "ok"}
+        print(f"  {action:<34} {seen['calls']:>4}" + (f"  {json.dumps(faults)}" if faults else ""))
+    print(f"call log (JSON lines): {workdir / 'calls.jsonl'} (python -m emulator.calllog PATH)")
     expected = ["succeeded", "succeeded", "succeeded", "rejected", "succeeded"]
     return 0 if [r["status"] for r in records] == expected else 1
 

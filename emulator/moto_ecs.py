@@ -162,10 +162,12 @@ class MotoEcs:
                 container.last_status = last_status
 
     def stop_task(self, task_arn: str, reason: str, exit_code: int | None = None,
-                  container_reason: str | None = None) -> None:
-        """Stop a task with ECS's stoppedReason and its container's exit code."""
+                  container_reason: str | None = None, stop_code: str | None = None) -> None:
+        """Stop a task with ECS's stoppedReason, stopCode and its container's exit code."""
         with _lock:
             task = self.backend.stop_task(self.cluster, task_arn, reason)
+            if stop_code:
+                task.stop_code = stop_code  # type: ignore[attr-defined]  # described as stopCode
             for container in task.containers:
                 container.exitCode = exit_code  # type: ignore[assignment]
                 container.last_status = "STOPPED"

@@ -3,13 +3,20 @@
     with Sandbox("fast", config_out=Path("config.yaml")) as box:
         print(box.env)  # AWS_ENDPOINT_URL, SERVO_CONFIG, dummy credentials, region
 
+    with Sandbox(faults="throttle,errors=0.2,capacity=0.05,seed=7", call_log=Path("calls.jsonl")) as box:
+        box.calls            # every call the public endpoint answered (emulator/calllog.py)
+        box.service_state()  # what the service really runs, read past the faults
+
 `Sandbox.start()` starts moto in server mode in this process (or uses the in-process moto
-at `endpoint_url`), provisions the infrastructure of INFRASTRUCTURE.md through the AWS
-APIs (emulator.provision), starts the local load balancer on the listener's port, the
-controller that runs the service's tasks as local processes, and the CloudWatch feed;
+at `endpoint_url`) and the public endpoint in front of it (emulator/faultlayer.py: the
+fault spec's throttling and errors, the gates, the call log), provisions the
+infrastructure of INFRASTRUCTURE.md through the AWS APIs (emulator.provision), starts
+the local load balancer on the listener's port, the controller that runs the service's
+tasks as local processes, and the CloudWatch feed;
 writes a ready config.yaml and waits for the first deployment to settle. `stop()` stops
 every process and thread it started. The worker reaches the sandbox only through
-`AWS_ENDPOINT_URL` and the load balancer's URL.
+`AWS_ENDPOINT_URL` (the public endpoint) and the load balancer's URL; provisioning, the
+controller and the metrics feed talk to moto directly and are never faulted.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from __future__ import annotations
 import math
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +32,14 @@ import boto3
 import yaml
 
 from emulator import moto_ecs
+from emulator.calllog import Call, CallLog
 from emulator.cloudwatch_feed import FeedTarget, MetricsFeed, lb_dimension
 from emulator.controller import ServiceController
+from emulator.faultlayer import FaultLayer, Gate, PublicEndpoint, moto_app
+from emulator.faults import Faults, parse_faults
 from emulator.profiles import FAST, Profile, profile_named
 from emulator.provision import Setup, config_dict, provision
+from emulator.taskfaults import TaskFaults
 
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 REGION = "us-east-1"
@@ -56,17 +67,30 @@ class _Clients:
 class Sandbox:
     """One sandboxed Fargate service with its load balancer and metrics.
 
-    Attributes (after start): endpoint_url, lb_url, config_path, setup (emulator.provision.Setup),
-    controller, env (the variables a worker or CLI needs), pids (every process started).
+    Attributes (after start): endpoint_url (the public, possibly faulted endpoint),
+    direct_endpoint_url (moto itself), lb_url, config_path, setup (emulator.provision.Setup),
+    controller, env (the variables a worker or CLI needs), pids (every process started),
+    faults (the parsed spec; str(box.faults) repeats the run), calls (the call log).
+
+    `faults`: a spec string (emulator/faults.py) or Faults; None is a kind AWS (calls are
+    still logged). `call_log`: also append every call as JSON lines to this file. `gates`:
+    callables (service, action, params) -> ApiError | None tried on every public call
+    (emulator/faultlayer.py), e.g. an IAM policy enforcer.
     """
 
     def __init__(self, profile: Profile | str = FAST, *, config_out: Path | None = None,
                  endpoint_url: str | None = None, name: str = SERVICE_NAME, desired_count: int = 2,
                  cpu: int = 256, memory: int = 1024, env: Mapping[str, str] | None = None,
-                 region: str = REGION):
+                 region: str = REGION, faults: Faults | str | None = None, call_log: Path | None = None,
+                 gates: Sequence[Gate] = ()):
         self.profile = profile_named(profile) if isinstance(profile, str) else profile
-        self.endpoint_url = endpoint_url or ""
+        self.faults = faults if isinstance(faults, Faults) else parse_faults(faults)
+        self.call_log_path, self.gates = call_log, list(gates)
+        self.direct_endpoint_url = endpoint_url or ""
+        self.endpoint_url = ""
         self._own_moto = endpoint_url is None
+        self.layer: FaultLayer | None = None
+        self._public: PublicEndpoint | None = None
         self._workdir: tempfile.TemporaryDirectory[str] | None = None
         if config_out is None:
             self._workdir = tempfile.TemporaryDirectory(prefix="servo-sandbox-")
@@ -104,9 +128,12 @@ class Sandbox:
         from emulator.motoserver import start_moto
 
         if self._own_moto:
-            self._server, self.endpoint_url = start_moto()
+            self._server, self.direct_endpoint_url = start_moto()
+        self.layer = FaultLayer(moto_app(), self.faults, log=CallLog(self.call_log_path), gates=self.gates)
+        self._public = PublicEndpoint(self.layer).start()
+        self.endpoint_url = self._public.url
         self._task_states = moto_ecs.freeze_task_states()
-        clients = _Clients(self.endpoint_url, self.region)
+        clients = _Clients(self.direct_endpoint_url, self.region)
         self.lb = LoadBalancer(host="127.0.0.1", port=0)
         self.lb.start()
         p = self.profile
@@ -118,12 +145,14 @@ class Sandbox:
         elbv2 = clients.client("elbv2")
         self.controller = ServiceController(
             moto_ecs.MotoEcs(setup.cluster, setup.service, region=self.region), clients.client("ecs"),
-            elbv2, p, health_path=_health_path(elbv2, setup), on_targets=self.lb.set_targets).start()
+            elbv2, p, health_path=_health_path(elbv2, setup), on_targets=self.lb.set_targets,
+            task_faults=TaskFaults(self.faults, p) if self.faults.capacity or self.faults.spot else None,
+        ).start()
         target = FeedTarget(setup.cluster, setup.service,
                             lb_dimension(setup.load_balancer_arn) if setup.load_balancer_arn else None)
         self.feed = MetricsFeed(clients.client("cloudwatch"), target, p.metrics_period,
                                 tasks=self.controller.running_addresses,
-                                lb_stats=self.lb.stats_and_reset).start()
+                                lb_stats=self.lb.stats_and_reset, delay=self.faults.metrics_delay).start()
         self.config_path.parent.mkdir(parents=True, exist_ok=True)
         self.config_path.write_text(yaml.safe_dump(sandbox_config(setup, self.lb_url, p), sort_keys=False),
                                     encoding="utf-8")
@@ -151,6 +180,11 @@ class Sandbox:
         if self._task_states is not None:
             moto_ecs.restore_task_states(self._task_states)
             self._task_states = None
+        if self._public is not None:
+            self._public.stop()
+            self._public = None
+        if self.layer is not None:
+            self.layer.log.close()
         if self._server is not None:
             self._server.stop()
             self._server = None
@@ -171,6 +205,24 @@ class Sandbox:
     def env(self) -> dict[str, str]:
         return {**DUMMY_CREDENTIALS, "AWS_DEFAULT_REGION": self.region,
                 "AWS_ENDPOINT_URL": self.endpoint_url, "SERVO_CONFIG": str(self.config_path)}
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every call the public endpoint answered so far, oldest first."""
+        return self.layer.log.calls if self.layer is not None else []
+
+    def direct_client(self, name: str) -> Any:
+        """A boto3 client on moto itself: no faults, no gates, not in the call log."""
+        return _Clients(self.direct_endpoint_url, self.region).client(name)
+
+    def service_state(self) -> dict[str, Any]:
+        """What the service really runs, read past the faults: taskDefinition, desiredCount,
+        runningCount, pendingCount and deployments (as DescribeServices shows them)."""
+        assert self.setup is not None, "start() the sandbox first"
+        svc = self.direct_client("ecs").describe_services(
+            cluster=self.setup.cluster, services=[self.setup.service])["services"][0]
+        return {key: svc.get(key) for key in ("taskDefinition", "desiredCount", "runningCount",
+                                              "pendingCount", "deployments")}
 
 
 def _health_path(elbv2: Any, setup: Setup) -> str:

@@ -29,6 +29,7 @@ class Task:
     next_check: float = 0.0
     check: Future[bool] | None = None
     drain_until: float = 0.0
+    interrupt_at: float | None = None  # a Spot interruption is due then (emulator/taskfaults.py)
 
     @property
     def id(self) -> str:

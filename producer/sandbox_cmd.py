@@ -17,6 +17,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from producer.exitcodes import EXIT_BAD_INPUT
+
 EXIT_OK = 0
 EXIT_FAILED = 1  # the sandbox could not start
 DEFAULT_CONFIG_OUT = "sandbox-config.yaml"
@@ -26,12 +28,18 @@ examples:
   servo-fargate sandbox                        # fast profile, writes ./sandbox-config.yaml
   servo-fargate sandbox --config-out /tmp/sb.yaml --replicas 3
   servo-fargate sandbox --profile aws          # real timings: ~40 s starts, 300 s draining
+  servo-fargate sandbox --faults throttle,errors=0.2,capacity=0.05,seed=7 --call-log calls.jsonl
+                                               # a bad day on AWS, repeatable; read the log with
+                                               # python -m emulator.calllog calls.jsonl
+
+fault kinds (comma list, each once): throttle[=FACTOR], errors=SHARE, capacity=SHARE,
+spot=SHARE, metrics-delay=SECONDS, customer=SHARE, seed=N (see emulator/README.md)
 
 In another shell, after the export lines:
   servo-fargate describe web
   servo-fargate measure
 
-exit codes: 0 stopped by SIGINT/SIGTERM, 1 the sandbox could not start
+exit codes: 0 stopped by SIGINT/SIGTERM, 1 the sandbox could not start, 2 a bad --faults spec
 """
 
 
@@ -45,6 +53,10 @@ def register(sub: Any) -> None:
     p.add_argument("--config-out", metavar="PATH", default=DEFAULT_CONFIG_OUT,
                    help=f"where to write the ready config.yaml (default: ./{DEFAULT_CONFIG_OUT})")
     p.add_argument("--replicas", type=int, default=2, metavar="N", help="the service's desired count")
+    p.add_argument("--faults", metavar="SPEC", default=None,
+                   help="make the AWS endpoint hostile, e.g. throttle,errors=0.2,seed=7 (kinds below)")
+    p.add_argument("--call-log", metavar="PATH", type=Path, default=None,
+                   help="append every AWS call the endpoint answered to PATH as JSON lines")
     p.set_defaults(handler=cmd_sandbox)
 
 
@@ -54,15 +66,22 @@ def export_lines(env: dict[str, str]) -> list[str]:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
+    from emulator.faults import FaultSpecError, parse_faults
     from emulator.sandbox import Sandbox, SandboxError
 
+    try:
+        faults = parse_faults(args.faults)
+    except FaultSpecError as exc:
+        print(f"sandbox: --faults: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    box = Sandbox(args.profile, config_out=Path(args.config_out), desired_count=args.replicas)
+    box = Sandbox(args.profile, config_out=Path(args.config_out), desired_count=args.replicas, faults=faults,
+                  call_log=args.call_log)
     try:
         try:
             box.start()
@@ -72,6 +91,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         print("\n".join(export_lines(box.env)), flush=True)
         print(f"# sandbox ({args.profile}) ready: load balancer {box.lb_url}, config {box.config_path}; "
               "Ctrl-C stops it", file=sys.stderr, flush=True)
+        if faults.active:
+            print(f"# faults: {faults} (repeat the run with --faults {faults})", file=sys.stderr, flush=True)
         while not stop.wait(0.5):
             if box.controller is not None and box.controller.errors:
                 print(f"sandbox: the controller stopped: {box.controller.errors[0]!r}", file=sys.stderr)

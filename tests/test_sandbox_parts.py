@@ -56,8 +56,15 @@ def test_alb_metrics_carry_counts_and_response_time_in_seconds() -> None:
     assert data["TargetResponseTime"]["StatisticValues"]["Sum"] == 2.5
     assert data["TargetResponseTime"]["StatisticValues"]["SampleCount"] == 100.0
     assert data["RequestCount"]["Dimensions"] == [{"Name": "LoadBalancer", "Value": "app/web-alb/50dc6c495c0c9188"}]
-    idle = {d["MetricName"] for d in alb_metric_data(LbStats(0, 0, 0.0, 0, 0), TARGET, WHEN, 60)}
-    assert idle == {"RequestCount", "HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count"}
+
+
+def test_alb_metrics_are_sparse_as_the_alb_publishes_them() -> None:
+    """RequestCount/TargetResponseTime only for periods with requests, HTTPCode_* only when nonzero."""
+    assert alb_metric_data(LbStats(0, 0, 0.0, 0, 0), TARGET, WHEN, 60) == []
+    no_errors = {d["MetricName"] for d in alb_metric_data(LbStats(50, 0, 1.0, 50, 0), TARGET, WHEN, 60)}
+    assert no_errors == {"RequestCount", "TargetResponseTime"}
+    elb_only = {d["MetricName"] for d in alb_metric_data(LbStats(5, 0, 0.1, 3, 2), TARGET, WHEN, 60)}
+    assert elb_only == {"RequestCount", "TargetResponseTime", "HTTPCode_ELB_5XX_Count"}
 
 
 def test_the_generated_config_is_valid_and_queries_at_the_feeds_period() -> None:

@@ -3,13 +3,16 @@
 The acceptance test and the optimize benchmarks measure the same thing, so both build it
 here: a fast-profile sandbox, its config with `ab -k -c 16` and no CloudWatch (the ab
 percentiles are the objective; the CloudWatch wait would add seconds to every step), one
-real Celery worker process, and a producer on the given Redis database.
+real Celery worker process, and a producer on the given Redis database. `stack(...,
+faults=SPEC)` starts the same on a hostile AWS endpoint and also yields the sandbox, so a
+test can compare records with what the service really runs (`sandbox.service_state()`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +33,26 @@ def optimize_config(path: Path) -> None:
     path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
 
 
+@dataclass
+class Stack:
+    """A running sandbox, the worker on it, and a producer for its config."""
+
+    sandbox: Any  # emulator.sandbox.Sandbox: .calls, .service_state(), .direct_client(name)
+    worker: Worker
+    producer: Any  # producer.api.Producer
+
+
 @contextmanager
-def sandbox_stack(workdir: Path, redis_url: str, endpoint_url: str | None = None) -> Iterator[Any]:
-    """Yield a Producer on the sandbox's demo service, with a worker running its steps.
+def stack(workdir: Path, redis_url: str, endpoint_url: str | None = None, *, faults: str | None = None,
+          call_log: Path | None = None, rewrite: Callable[[Path], None] | None = optimize_config,
+          name: str = "optimize") -> Iterator[Stack]:
+    """Yield a Stack: a fast-profile sandbox, one worker process, a producer.
 
     `endpoint_url`: an in-process moto to use (the tests' fixture); None starts one.
+    `faults`: a fault spec for the AWS endpoint the worker and the producer use
+    (emulator/faults.py; e.g. "throttle,errors=0.2,seed=7"); `call_log`: a JSON-lines file
+    for every call that endpoint answered; `rewrite`: edits config.yaml before the worker
+    starts (default: the optimizer's load, no CloudWatch).
     SERVO_REDIS_URL must already name `redis_url` in this process (worker.app reads it once).
     """
     from emulator.sandbox import Sandbox
@@ -42,12 +60,23 @@ def sandbox_stack(workdir: Path, redis_url: str, endpoint_url: str | None = None
     from worker.config import load_config
     from worker.records import RecordStore
 
-    with Sandbox("fast", endpoint_url=endpoint_url, config_out=workdir / "config.yaml") as box:
-        optimize_config(box.config_path)
-        env = {**box.env, "SERVO_REDIS_URL": redis_url}
-        worker = Worker("optimize", env, workdir)
+    with Sandbox("fast", endpoint_url=endpoint_url, config_out=workdir / "config.yaml", faults=faults,
+                 call_log=call_log) as box:
+        if rewrite is not None:
+            rewrite(box.config_path)
+        worker = Worker(name, {**box.env, "SERVO_REDIS_URL": redis_url}, workdir)
         try:
             worker.wait_ready()
-            yield Producer(load_config(str(box.config_path), environ={}), RecordStore.from_url(redis_url))
+            producer = Producer(load_config(str(box.config_path), environ={}), RecordStore.from_url(redis_url))
+            yield Stack(box, worker, producer)
         finally:
             worker.stop()
+
+
+@contextmanager
+def sandbox_stack(workdir: Path, redis_url: str, endpoint_url: str | None = None,
+                  faults: str | None = None) -> Iterator[Any]:
+    """Yield a Producer on the sandbox's demo service, with a worker running its steps
+    (the optimizer's load; see `stack` for the arguments)."""
+    with stack(workdir, redis_url, endpoint_url, faults=faults) as running:
+        yield running.producer
