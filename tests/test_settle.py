@@ -255,3 +255,26 @@ def test_the_view_reads_the_record_as_the_poll_stored_it() -> None:
     assert rolling.rollback == Rollback("timeout", "m", 80.0, False) and rolling.deadline == 110.0
     record["rollback"]["requested"] = True
     assert View.of(record, settle_timeout=60, rollback_timeout=30).rollback == Rollback("timeout", "m", 80.0, True)
+
+
+def test_each_decision_says_what_it_waits_for_and_how_far_along_it_is() -> None:
+    settling, rolling = View(0.0, 60, 60), View(0.0, 60, 60, Rollback("timeout", "late", 10.0, True))
+    assert decide(settling, Transient("ThrottlingException"), 1) == LookAgain(
+        0.5, 10, "AWS: ThrottlingException; looking again", transient=True)
+    assert decide(rolling, Transient("ServerException"), 11) == LookAgain(
+        0.5, 50, "AWS: rolling back: ServerException; looking again", transient=True)
+    assert decide(settling, Idle(), 1) == LookAgain(0.1, 10, "waiting for the first look")
+    assert decide(replace(rolling, interval=0.1), Idle(), 11) == LookAgain(0.2, 50, "rolling back")
+    assert decide(rolling, Looked(Observation("settling", "0/2 running")), 11) == LookAgain(
+        0.1, 50, "rolling back: 0/2 running")
+    lost = decide(replace(settling, lease_holder="s2"), Idle(), 1)
+    assert lost == Finish("failed", "lease-lost", "step s2 took the service while this step's worker was "
+                          "down; this step did not finish", "read", None)
+    failing = replace(rolling, rollback=Rollback("timeout", "late", 10.0, True))
+    assert decide(failing, Transient("Throttling"), 70) == Finish(
+        "failed", "rollback-failed", "rollback failed: AWS kept failing for 60 s: Throttling (the step had "
+        "failed: timeout: late)", "read", False, "AWS kept failing for 60 s: Throttling")
+    unasked = replace(rolling, rollback=Rollback("timeout", "late", 10.0, False))
+    assert decide(unasked, Idle(), 70) == Finish(
+        "failed", "rollback-failed", "rollback failed: ECS did not accept the rollback in 60 s (the step had "
+        "failed: timeout: late)", "read", False, "ECS did not accept the rollback in 60 s")
