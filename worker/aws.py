@@ -68,7 +68,7 @@ class Clients:
     @classmethod
     def from_env(cls, region: str | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Clients:
         session = boto3.session.Session(region_name=region)
-        config = BotoConfig(retries={"mode": "standard", "max_attempts": max_attempts},
+        config = BotoConfig(retries={"mode": "standard", "total_max_attempts": max_attempts},
                             connect_timeout=5, read_timeout=30)
         make: Callable[[str], Any] = lambda name: session.client(name, config=config)  # noqa: E731
         return cls(ecs=make("ecs"), elbv2=make("elbv2"), cloudwatch=make("cloudwatch"), session=session)

@@ -29,6 +29,7 @@ READ_ONLY_KEYS = (
 REUSE_SCAN_LIMIT = 50  # newest ACTIVE revisions of the family compared before registering
 _reuse_cache: OrderedDict[str, str] = OrderedDict()  # fingerprint -> ARN, this process only
 _REUSE_CACHE_SIZE = 512
+_seen: OrderedDict[str, str] = OrderedDict()  # revision ARN -> its fingerprint, this process only
 
 
 @dataclass(frozen=True)
@@ -214,10 +215,29 @@ def find_revision(ecs: Any, wanted: Mapping[str, Any]) -> str | None:
             PaginationConfig={"MaxItems": REUSE_SCAN_LIMIT},
         )
         arns = [arn for page in pages for arn in page["taskDefinitionArns"]]
-    for arn in arns:
-        if arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] == family and _active_match(ecs, arn, fp):
+    for arn in arns:  # listed ACTIVE just now: only the content is left to compare
+        if arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] == family and _fingerprint_of(ecs, arn) == fp:
+            _remember(fp, arn)
             return arn
     return None
+
+
+def forget_revisions() -> None:
+    """Drop what this process remembers about revisions (tests: after moto was reset)."""
+    _reuse_cache.clear()
+    _seen.clear()
+
+
+def _fingerprint_of(ecs: Any, arn: str) -> str:
+    """A revision's fingerprint, described once per process: a revision never changes, so a
+    scan retried after a throttled call describes only what it has not seen yet."""
+    if arn not in _seen:
+        with aws_errors("DescribeTaskDefinition", f"task definition {arn}"):
+            td = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
+        _seen[arn] = fingerprint(registration(td))
+        while len(_seen) > _REUSE_CACHE_SIZE:
+            _seen.popitem(last=False)
+    return _seen[arn]
 
 
 def _active_match(ecs: Any, arn: str, fp: str) -> bool:
