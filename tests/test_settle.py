@@ -203,7 +203,7 @@ def test_a_rollback_not_yet_accepted_is_asked_for_again_until_its_deadline() -> 
 def test_looks_double_from_the_first_interval_up_to_the_cap() -> None:
     settling = Looked(Observation("settling", "1/2", 40))
     first = decide(View(0.0, 60, 60), settling, 1)
-    assert isinstance(first, LookAgain) and first.after == 0.1 and first.percent == 10 + 36
+    assert first == LookAgain(0.1, 10 + 36, "1/2")
     later = decide(View(0.0, 60, 60, interval=0.3, cap=0.4), settling, 1)
     assert isinstance(later, LookAgain) and later.after == 0.4
     near = decide(View(0.0, 60, 60, interval=0.3, cap=0.4), settling, 59.9)
