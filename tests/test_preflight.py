@@ -256,3 +256,17 @@ def test_critical_failures_name_only_the_broken_component(clients: Clients, tmp_
     blocked = critical_failures(config, clients)
     assert list(blocked) == ["bad"]
     assert [r.id for r in blocked["bad"]] == ["service.launch-type"]
+
+
+def test_a_throttled_check_is_unverified_and_refuses_no_step(clients: Clients, tmp_path: Path) -> None:
+    """Throttling says nothing about the setup: a critical check that met it must not block
+    the component (worker.aws.classify is the one map of AWS errors)."""
+    from tests.support.aws_answers import AwsAnswers
+
+    setup = provision(clients)
+    config = load_config(str(write_config(tmp_path, setup)))
+    AwsAnswers().attach(clients.ecs).fail("DescribeClusters", "ThrottlingException", "Rate exceeded")
+    [result] = run_checks(config, clients, only=["cluster"])
+    assert (result.id, result.verdict) == ("cluster.exists", "unverified")
+    assert "ThrottlingException: Rate exceeded, a transient error" in result.finding
+    assert critical_failures(config, clients) == {}

@@ -53,13 +53,18 @@ class Outcome:
     record: dict[str, Any]
     really_runs: tuple[str, int]  # read from the sandbox's unfaulted side when the step ended
     seconds: float
+    ran_before: tuple[str, int]  # the same, just before the step was submitted
 
     @property
     def said_runs(self) -> tuple[str, int] | None:
+        """What the record says the service runs; a step that ended before changing
+        anything (no `applied`, no rollback) says: what it ran before."""
         runs = self.record.get("runs") or {}
-        if "task_definition" not in runs:
-            return None
-        return runs["task_definition"], int(runs["desired_count"])
+        if "task_definition" in runs:
+            return runs["task_definition"], int(runs["desired_count"])
+        if self.record.get("applied") is None and self.record.get("rollback") is None:
+            return self.ran_before
+        return None
 
     @property
     def problems(self) -> list[str]:
@@ -90,13 +95,15 @@ def run_steps(stack: Any, component: str, steps: list[tuple[dict[str, Any], bool
     """Submit each step after the previous ended; compare its record with the service."""
     run = ChaosRun()
     for settings, should_fail in steps:
+        before = stack.sandbox.service_state()
         started = time.monotonic()
         handle = stack.producer.submit(component, settings)
         record = handle.wait(timeout=STEP_WAIT_S)
         state = stack.sandbox.service_state()
         run.outcomes.append(Outcome(settings, should_fail, record,
                                     (state["taskDefinition"], int(state["desiredCount"])),
-                                    time.monotonic() - started))
+                                    time.monotonic() - started,
+                                    (before["taskDefinition"], int(before["desiredCount"]))))
     return run
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 import structlog
 from botocore.exceptions import BotoCoreError, ClientError
 
-from worker.aws import Clients
+from worker.aws import Clients, classify, error_code, error_message
 from worker.config import Config
 from worker.preflight import access_checks, ecs_checks, lb_checks  # noqa: F401 - register checks
 from worker.preflight.model import (
@@ -102,6 +102,13 @@ def exit_code(results: Iterable[CheckResult]) -> int:
     return 1 if any(res.verdict == "fail" for res in results) else 0
 
 
+def _transient(exc: ClientError | BotoCoreError) -> bool:
+    if not isinstance(exc, ClientError):
+        return False
+    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    return classify(error_code(exc), status, error_message(exc))[0] == "transient"
+
+
 def _run(spec: CheckSpec, ctx: Context) -> CheckResult:
     ctx.check_id = spec.id
     try:
@@ -115,6 +122,9 @@ def _run(spec: CheckSpec, ctx: Context) -> CheckResult:
         if is_not_implemented(exc):
             return ctx.result("unverified",
                               f"not verifiable here: the AWS endpoint failed ({aws_failure(exc)})")
+        if _transient(exc):  # throttled: says nothing about the setup, and must not refuse a step
+            return ctx.result("unverified", f"not checked: AWS answered {aws_failure(exc)}, a transient "
+                              "error", "run the check again")
         return ctx.fail(f"AWS call failed: {aws_failure(exc)}",
                         "check credentials, region and the worker's IAM permissions")
     except OSError as exc:
