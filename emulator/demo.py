@@ -85,8 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"worker log (JSON lines): {workdir / 'worker.log'}")
     print(f"AWS calls the worker made: {calls['calls']}, throttled {calls['throttled']}")
     for action, seen in calls["actions"].items():
-        faults = {k: v for k, v in seen["outcomes"].items() if k != "ok"}
-        print(f"  {action:<34} {seen['calls']:>4}" + (f"  {json.dumps(faults)}" if faults else ""))
+        bad = {k: v for k, v in seen["outcomes"].items() if k != "ok"}
+        print(f"  {action:<34} {seen['calls']:>4}" + (f"  {json.dumps(bad)}" if bad else ""))
     print(f"call log (JSON lines): {workdir / 'calls.jsonl'} (python -m emulator.calllog PATH)")
     expected = ["succeeded", "succeeded", "succeeded", "rejected", "succeeded"]
     return 0 if [r["status"] for r in records] == expected else 1

@@ -11,6 +11,9 @@ def start_moto(host: str = "127.0.0.1", port: int = 0) -> tuple[Any, str]:
     """Return (server, endpoint URL). The caller stops it with `server.stop()`."""
     from moto.server import ThreadedMotoServer
 
+    from emulator import quotas
+
+    quotas.install()  # moto knows no Fargate quotas of its own
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     if port == 0:
         with socket.socket() as s:

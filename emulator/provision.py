@@ -101,6 +101,8 @@ def provision(
     circuit_breaker: bool = True,
     circuit_breaker_rollback: bool = True,
     deployment_controller: str = "ECS",
+    strategy: str | None = None,
+    platform_version: str | None = None,
     create_service: bool = True,
 ) -> Setup:
     """Build a Fargate service setup; every option's default is the correct choice.
@@ -118,7 +120,9 @@ def provision(
         execution_role: True creates an IAM execution role; a string is used as its ARN as is.
         desired_count: the service's desired count.
         assign_public_ip: the service's awsvpc assignPublicIp (ENABLED when True).
-        route: the subnets' way out: `igw` (internet gateway), `nat` (NAT gateway) or `none`.
+        route: the subnets' way out: `igw` (internet gateway), `nat` (NAT gateway), `tgw`
+            (transit gateway), `pcx` (VPC peering), `endpoints` (no route; ECR, S3 and Logs
+            VPC endpoints) or `none`.
         subnets: how many subnets (in distinct availability zones).
         load_balancer: create the ALB, listener and target group and attach the service.
         target_type: the target group's type (`ip` is the correct one for Fargate).
@@ -127,6 +131,9 @@ def provision(
         listener_port: the listener's port (the sandbox uses its local load balancer's).
         circuit_breaker, circuit_breaker_rollback: deploymentCircuitBreaker enable/rollback.
         deployment_controller: `ECS` (rolling update), `CODE_DEPLOY` or `EXTERNAL`.
+        strategy: the ECS controller's deploymentConfiguration.strategy (`ROLLING`, `BLUE_GREEN`,
+            `LINEAR`, `CANARY`); None leaves it unset, which AWS reads as ROLLING.
+        platform_version: the service's Fargate platform version (None: AWS's LATEST).
         create_service: False builds everything but the service.
     """
     ec2 = _client(clients_or_session, "ec2")
@@ -195,6 +202,10 @@ def provision(
                 "deploymentCircuitBreaker": {"enable": circuit_breaker,
                                              "rollback": circuit_breaker_rollback}},
         )
+        if strategy:
+            svc_args["deploymentConfiguration"]["strategy"] = strategy
+        if platform_version:
+            svc_args["platformVersion"] = platform_version
         if launch_type:
             svc_args["launchType"] = launch_type
         else:
@@ -247,16 +258,34 @@ def _route_out(ec2: Any, vpc_id: str, subnet_ids: Sequence[str], route: str) -> 
         ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
     if route == "none":
         return str(table)
-    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
+    if route in ("igw", "nat"):  # a NAT gateway sits in a subnet that reaches the internet gateway
+        igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
     if route == "igw":
         ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
     elif route == "nat":
         eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
         nat = ec2.create_nat_gateway(SubnetId=subnet_ids[0], AllocationId=eip)["NatGateway"]["NatGatewayId"]
         ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
+    elif route == "tgw":
+        tgw = ec2.create_transit_gateway(Description="egress")["TransitGateway"]["TransitGatewayId"]
+        ec2.create_transit_gateway_vpc_attachment(TransitGatewayId=tgw, VpcId=vpc_id,
+                                                  SubnetIds=list(subnet_ids))
+        ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", TransitGatewayId=tgw)
+    elif route == "pcx":
+        egress_vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+        pcx = ec2.create_vpc_peering_connection(VpcId=vpc_id, PeerVpcId=egress_vpc)[
+            "VpcPeeringConnection"]["VpcPeeringConnectionId"]
+        ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", VpcPeeringConnectionId=pcx)
+    elif route == "endpoints":
+        region = ec2.meta.region_name
+        for service in ("ecr.api", "ecr.dkr", "logs"):
+            ec2.create_vpc_endpoint(VpcId=vpc_id, ServiceName=f"com.amazonaws.{region}.{service}",
+                                    VpcEndpointType="Interface", SubnetIds=list(subnet_ids))
+        ec2.create_vpc_endpoint(VpcId=vpc_id, ServiceName=f"com.amazonaws.{region}.s3",
+                                VpcEndpointType="Gateway", RouteTableIds=[table])
     else:
-        raise ValueError(f"route must be igw, nat or none, got {route!r}")
+        raise ValueError(f"route must be igw, nat, tgw, pcx, endpoints or none, got {route!r}")
     return str(table)
 
 

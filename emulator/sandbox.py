@@ -82,7 +82,7 @@ class Sandbox:
                  endpoint_url: str | None = None, name: str = SERVICE_NAME, desired_count: int = 2,
                  cpu: int = 256, memory: int = 1024, env: Mapping[str, str] | None = None,
                  region: str = REGION, faults: Faults | str | None = None, call_log: Path | None = None,
-                 gates: Sequence[Gate] = ()):
+                 gates: Sequence[Gate] = (), provision_options: Mapping[str, Any] | None = None):
         self.profile = profile_named(profile) if isinstance(profile, str) else profile
         self.faults = faults if isinstance(faults, Faults) else parse_faults(faults)
         self.call_log_path, self.gates = call_log, list(gates)
@@ -99,6 +99,7 @@ class Sandbox:
         self.name, self.desired_count, self.cpu, self.memory = name, desired_count, cpu, memory
         self.task_env = dict(env) if env is not None else {"GOGC": "100"}
         self.region = region
+        self.provision_options = dict(provision_options or {})  # e.g. route="tgw", strategy=...
         self.setup: Setup | None = None
         self.controller: ServiceController | None = None
         self.lb: Any = None
@@ -141,7 +142,7 @@ class Sandbox:
             clients, name=self.name, desired_count=self.desired_count, cpu=self.cpu, memory=self.memory,
             env=self.task_env, health_check_interval=max(5, math.ceil(p.health_interval)),
             healthy_threshold=p.healthy_threshold, deregistration_delay=math.ceil(p.deregistration_delay),
-            listener_port=self.lb.port)
+            listener_port=self.lb.port, **self.provision_options)
         elbv2 = clients.client("elbv2")
         self.controller = ServiceController(
             moto_ecs.MotoEcs(setup.cluster, setup.service, region=self.region), clients.client("ecs"),

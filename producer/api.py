@@ -100,7 +100,7 @@ class Producer:
         for i, spec in enumerate(specs):
             try:
                 target = validate_step(self.config, spec.component, spec.settings).to_dict()
-                control = validate_control(spec.control)
+                control = validate_control(spec.control, self.config.ab)
                 self._check_bench_time(control)
                 out.append((target, control))
             except ConfigError as exc:

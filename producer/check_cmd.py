@@ -10,10 +10,12 @@ from typing import Any, TextIO
 
 from worker.config import load_config
 from worker.errors import ConfigError
+from worker.safetext import terminal_safe
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # at least one check failed
 EXIT_BAD_CONFIG = 2  # the config (or --only) is invalid
+MAX_PROBLEMS = 20  # config problems listed in the config.valid finding
 
 EPILOG = """\
 examples:
@@ -23,7 +25,7 @@ examples:
 verdicts: pass; warn (works, but slows or risks every step); fail (fix before tuning);
 unverified (this endpoint or account cannot tell, e.g. IAM simulation on moto; not a failure)
 
-exit codes: 0 nothing failed, 1 a check failed, 2 bad config
+exit codes: 0 nothing failed, 1 a check failed, 2 bad config, 3 AWS cannot be reached
 """
 
 
@@ -44,6 +46,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Run the checks; print them as a table or JSON; return the exit code."""
     from botocore.exceptions import BotoCoreError
 
+    from producer.reach import probe_aws
     from worker import preflight
     from worker.aws import Clients
     from worker.preflight.model import CheckResult
@@ -58,10 +61,16 @@ def cmd_check(args: argparse.Namespace, out: TextIO | None = None) -> int:
     try:
         config = load_config(args.config)
     except ConfigError as exc:
-        bad = CheckResult("config.valid", None, "fail", "; ".join(exc.problems),
+        shown = exc.problems[:MAX_PROBLEMS] + ([f"... and {len(exc.problems) - MAX_PROBLEMS} more"]
+                                               if len(exc.problems) > MAX_PROBLEMS else [])
+        bad = CheckResult("config.valid", None, "fail", "; ".join(shown),
                           "fix the listed fields (servo-fargate validate prints the same problems)")
         _print([bad], args.format, out)
         return EXIT_BAD_CONFIG
+    reach = probe_aws()  # seconds, not the patient worker clients' retries
+    if not reach.ok:
+        _print([CheckResult("aws.reachable", None, "fail", reach.finding, reach.remedy)], args.format, out)
+        return reach.exit_code
     try:
         clients = Clients.from_env()
     except BotoCoreError as exc:
@@ -98,9 +107,9 @@ def format_table(results: Sequence[Any]) -> str:
     for component, members in groups.items():
         lines.append(f"{component}" if component else "(all components)")
         for res in members:
-            lines.append(f"  {res.verdict.upper():<10} {res.id:<{width}}  {res.finding}")
+            lines.append(f"  {res.verdict.upper():<10} {res.id:<{width}}  {terminal_safe(res.finding)}")
             if res.remedy and res.verdict != "pass":
-                lines.append(f"  {'':<10} {'':<{width}}  remedy: {res.remedy}")
+                lines.append(f"  {'':<10} {'':<{width}}  remedy: {terminal_safe(res.remedy)}")
         lines.append("")
     summary = _summary(results)
     lines.append(", ".join(f"{n} {v}" for v, n in summary.items()))

@@ -13,11 +13,15 @@ import redis
 from producer.exitcodes import EXIT_BAD_INPUT, EXIT_OK, EXIT_STEP_FAILED, EXIT_UNREACHABLE
 from worker.config import Config, load_config
 from worker.errors import AdjustmentFailed, AdjustmentRejected, ConfigError, ServoError
+from worker.safetext import clip_line, terminal_safe
+
+MAX_PROBLEMS = 20  # problem lines printed for one bad input; the rest are counted
 
 EPILOG = """\
 examples:
   servo-fargate validate --config config.yaml
   servo-fargate check
+  servo-fargate iam-policy > policy.json
   servo-fargate describe web --format json
   servo-fargate step web cpu=0.5 mem=1 GOGC=90 --wait
   servo-fargate sweep sweep.yaml --wait
@@ -34,25 +38,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except ConfigError as exc:
-        for line in exc.problems:
-            print(line, file=sys.stderr)
+        _err(*exc.problems[:MAX_PROBLEMS])
+        if len(exc.problems) > MAX_PROBLEMS:
+            _err(f"... and {len(exc.problems) - MAX_PROBLEMS} more problems")
         return EXIT_BAD_INPUT
     except AdjustmentRejected as exc:
-        print(f"rejected: {exc}", file=sys.stderr)
+        _err(f"rejected: {exc}")
         return EXIT_STEP_FAILED
     except AdjustmentFailed as exc:
-        print(f"failed: {exc}", file=sys.stderr)
+        _err(f"failed: {exc}")
         return EXIT_UNREACHABLE if getattr(exc, "unreachable", False) else EXIT_STEP_FAILED
     except ServoError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _err(f"error: {exc}")
         return EXIT_STEP_FAILED
     except redis.RedisError as exc:
-        print(f"error: cannot reach Redis ({exc}); start it, or point SERVO_REDIS_URL at one that "
-              "answers", file=sys.stderr)
+        _err(f"error: cannot reach Redis at {_redis_where()} ({exc}); start it, or point "
+             "SERVO_REDIS_URL at one that answers")
         return EXIT_UNREACHABLE
     except TimeoutError as exc:
-        print(f"timeout: {exc}", file=sys.stderr)
+        _err(f"timeout: {exc}")
         return EXIT_STEP_FAILED
+
+
+def _err(*lines: str) -> None:
+    """Problems on stderr, one short line each, control characters escaped."""
+    for line in lines:
+        print(clip_line(line), file=sys.stderr)
+
+
+def _redis_where() -> str:
+    from urllib.parse import urlsplit
+
+    from worker.app import redis_url
+
+    try:  # never print a password from the URL
+        parts = urlsplit(redis_url())
+        return f"{parts.hostname}:{parts.port or 6379}"
+    except ValueError:
+        return "$SERVO_REDIS_URL"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     measure_cmd.add_parser(sub)
     from producer import check_cmd
     check_cmd.register(sub)
+    from producer import iam_cmd
+    iam_cmd.register(sub)
     from producer import steps_cmd
     steps_cmd.register(sub)
     from producer import optimize_cmd
@@ -108,10 +133,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_describe(args: argparse.Namespace) -> int:
+    from producer.reach import probe_aws
     from worker import aws, fargate  # boto3 only when AWS is needed
 
     config = _load(args)
     names = [args.component] if args.component else list(config.components)
+    for name in names:
+        config.component(name)  # an unknown name is bad input, before any AWS call
+    reach = probe_aws()
+    if not reach.ok:
+        _err(f"error: {reach.finding}; {reach.remedy}")
+        return reach.exit_code
     clients = aws.Clients.from_env()
     result = {"application": {"components": {
         name: {"settings": fargate.describe(clients.ecs, config.component(name))} for name in names
@@ -130,7 +162,8 @@ def _print_describe(result: dict[str, Any]) -> None:
             allowed = (", ".join(map(str, setting["values"])) if setting["type"] == "enum"
                        else f"{setting['min']}..{setting['max']} step {setting['step']}")
             pinned = " (pinned)" if setting.get("pinned") else ""
-            print(f"  {key:<12} {setting['value']!s:<8} {setting['unit']:<6} {allowed}{pinned}")
+            line = f"  {key:<12} {setting['value']!s:<8} {setting['unit']:<6} {allowed}{pinned}"
+            print(terminal_safe(line))
 
 
 if __name__ == "__main__":

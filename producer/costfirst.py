@@ -1,61 +1,103 @@
-"""Cheapest size first: the search for the cheapest configuration that meets the SLOs.
+"""The search for the cheapest configuration that meets the SLOs (cost the only objective).
 
-When cost per hour is the only objective, a configuration's cost is known before it runs;
-only whether it meets the SLOs is not. The question is then which is the cheapest *size*
-(cpu, memory, replicas) that can meet them, and the other settings (environment variables
-such as GOGC) tune within a size. A general-purpose sampler spends most of a small budget
-learning what the price list already says; this search spends it on feasibility:
+A configuration's cost is known before it runs; only whether it meets the SLOs is not. So
+the question is which is the cheapest *size* (cpu, memory, replicas) that can, and with
+which environment (GOGC, say). A general-purpose sampler spends a small budget learning
+what the price list already says; this search spends it on feasibility, using what it
+knows about services:
 
-- Sizes are walked cheapest first, among those cheaper than the best feasible one found.
-- A size's first try keeps the environment that worked best so far (the baseline's at
-  first). A size whose result misses the SLO by more than `near` is ruled out at once.
-  One that nearly meets it, or whose tasks did not start, gets up to `extra` more tries.
-  They follow a compass search from the size's best try so far: each environment
-  variable a quarter of its range up, then down, then an eighth, and so on, skipping
-  what was tried. A step up that fails to start (GOGC raising memory, say) makes the
-  next tries go down or by a smaller step.
-- When no cheaper size is left open, the search is complete: the best found is the
-  cheapest the budget could prove, and the remaining budget is not spent.
+- **Pruning** (producer/pruning.py): a size far over the SLO rules out every size it
+  dominates; an OOM kill rules out no more memory under an environment as hungry. Only
+  sizes cheaper than the best trusted feasible one stay open.
+- **A capacity model** (producer/capacity.py), fitted to every measurement so far, gives
+  each open size (with the environment the model likes best among the reference one and
+  its compass neighbours) a chance of meeting the SLO. The next size is the one with the
+  best chance x saving: it jumps to where the model says the SLO can be met, and, where
+  the model cannot decide, explores the open size most worth knowing.
+- **Noise** (producer/verdict.py): the measurement noise is pooled over every repeated
+  configuration; a result whose chance of meeting the SLO is undecided is repeated (up to
+  `repeats` measurements for a pass, the median counts) until it is trusted as the best or
+  ruled out.
+- It stops when none is open, or, once a size is trusted to meet the SLO, when no cheaper
+  open size has a fair chance left (`stop`).
 
-The state is read from the study each time, so a resumed run goes on where it stopped,
-and nothing is random: the sampler's seed does not change the proposals.
+Every proposal carries its reason (`Proposal.why`), shown by `optimize` and the report.
+The state is read from the measurements each time, so a resumed run goes on where it
+stopped, and nothing is random: the sampler's seed does not change the proposals.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 
 from producer import objectives as obj
+from producer import pruning, verdict
+from producer.capacity import CapacityModel
+from producer.pruning import SIZE_KEYS, Measured
 from producer.space import SearchSpace, settings_key, value_text
 
-SIZE_KEYS = ("cpu", "mem", "replicas")
-NEAR = 0.2  # a miss by at most 20 % of a limit may be the environment's fault, or noise
-EXTRA_TRIES = 3  # more tries of a size that nearly met the SLOs or did not start
+REPEATS = 6  # measurements of an undecided result, at most, before it is given up
+TRIES_PER_SIZE = 4  # configurations (environments) of one size, at most
+STOP = 0.03  # no open size with a better chance than this of meeting the SLO: done
+COMPASS = (4, 8, 16)  # an environment variable's moves: a quarter, an eighth, a 16th of its range
+NOISE_WIDTH = 2.5  # a miss by more than this many noises (beyond the environment's gain) closes a size
+CLEARLY = 0.01  # a chance this much higher beats the compass order
+BETTER = 0.1  # an environment this much likelier to pass is tried before a near result is repeated
 
 Settings = Mapping[str, Any]
-Tried = tuple[Settings, obj.Outcome]  # a measured configuration and its outcome
 SizeKey = tuple[tuple[str, str], ...]
 
 
+@dataclass(frozen=True)
+class Proposal:
+    """The next configuration, why, and the trial it repeats (if it is a repeat)."""
+
+    settings: dict[str, Any]
+    why: dict[str, Any]
+    repeat_of: int | None = None
+
+
+@dataclass
+class _State:
+    """What the measurements say, computed afresh for each proposal."""
+
+    latest: dict[SizeKey, Measured] = field(default_factory=dict)  # by configuration
+    by_size: dict[SizeKey, list[Measured]] = field(default_factory=dict)
+    best: float | None = None  # cheapest trusted feasible cost
+    best_settings: Settings | None = None
+    model: CapacityModel | None = None
+    noise: float = verdict.PRIOR_NOISE
+    hunger: dict[str, int] = field(default_factory=dict)
+
+
 class CostFirst:
-    """Proposes the next configuration from the measured ones (`tried`); see the module."""
+    """Proposes the next configuration from the measured ones; see the module."""
 
     def __init__(self, space: SearchSpace, goal: obj.Goal, hourly: Callable[[Settings], float | None],
-                 anchor_env: Settings | None = None, *, near: float = NEAR, extra: int = EXTRA_TRIES):
-        self.space, self.goal, self.near = space, goal, near
+                 anchor_env: Settings | None = None, *, repeats: int = REPEATS, stop: float = STOP):
+        self.space, self.goal, self.repeats, self.stop = space, goal, repeats, stop
         sizes = {_size_key(s): _size(s) for s in space.grid()}
         costs = {key: hourly(size) for key, size in sizes.items()}
         self.sizes = sorted((size for key, size in sizes.items() if costs[key] is not None),
                             key=lambda s: costs[_size_key(s)] or 0.0)
         self.cost = {key: float(c) for key, c in costs.items() if c is not None}
         self.env_keys = [k for k in space.others if k not in SIZE_KEYS]
-        self.extra = extra if self.env_keys else 0  # nothing else to vary: one try decides
+        self.env: dict[str, BaseDistribution] = {k: space.others[k] for k in self.env_keys}
         # A value the space does not hold (a baseline off the step, say) is left to the sampler.
         self.anchor_env = {k: v for k, v in (anchor_env or {}).items() if k in self.env_keys
                            and self.sizes and space.params({**self.sizes[0], k: v}, partial=True) is not None}
+
+    def trusted_best(self, tried: Sequence[Measured]) -> int | None:
+        """The trial of the cheapest configuration trusted to meet the SLOs (see `_trusted_feasible`)."""
+        state = self._state(tried)
+        if state.best_settings is None:
+            return None
+        return state.latest[settings_key(self._step_settings(state.best_settings))].trial
 
     @staticmethod
     def applies(space: SearchSpace, goal: obj.Goal) -> bool:
@@ -63,62 +105,207 @@ class CostFirst:
         return goal.objectives == ("cost",) and bool(space.cpu or space.memory_alone
                                                      or "replicas" in space.others)
 
-    def propose(self, tried: Sequence[Tried]) -> dict[str, Any] | None:
-        """The settings of the next step (an environment variable with no known value is
+    # -- the proposal ----------------------------------------------------------------------
+    def propose(self, tried: Sequence[Measured | tuple[Settings, obj.Outcome]]) -> Proposal | None:
+        """The next configuration to measure (an environment variable with no known value is
         left to the sampler), or None when the search is complete."""
-        by_size: dict[SizeKey, list[Tried]] = {}
-        for settings, result in tried:
-            by_size.setdefault(_size_key(settings), []).append((settings, result))
-        feasible = [self.cost[_size_key(s)] for s, r in tried
-                    if obj.feasible(self.goal, r) and _size_key(s) in self.cost]
-        best = min(feasible, default=None)
-        for size in self.sizes:
+        state = self._state([m if isinstance(m, Measured) else Measured(*m) for m in tried])
+        return self._repeat(state) or self._next_size(state)
+
+    def _state(self, tried: Sequence[Measured]) -> _State:
+        state = _State()
+        for m in tried:
+            full = Measured({**self.space.fixed, **m.settings}, m.outcome, m.trial)
+            state.latest[settings_key(m.settings)] = full
+        state.noise = verdict.pooled_noise([m.outcome for m in state.latest.values()])
+        points = [(m.settings, m.outcome.p95_ms) for m in state.latest.values()
+                  if m.outcome.status == "succeeded" and m.outcome.p95_ms is not None]
+        state.model = CapacityModel.fit(self.env, [(s, float(p)) for s, p in points], self.goal.max_p95_ms)
+        for m in state.latest.values():
+            state.by_size.setdefault(self._key(m.settings), []).append(m)
+            cost = self.cost.get(self._key(m.settings))
+            if (self._trusted_feasible(m, state) and cost is not None
+                    and (state.best is None or cost < state.best)):
+                state.best, state.best_settings = cost, m.settings
+        state.hunger = pruning.hungrier(self.env_keys, list(state.latest.values()))
+        return state
+
+    def _repeat(self, state: _State) -> Proposal | None:
+        """The cheapest near result not yet measured `repeats` times, if it could still win."""
+        near = [m for m in state.latest.values() if self._undecided(m, state)
+                and m.outcome.samples < self._repeats_of(m.outcome)
+                and (state.best is None or self._cost(m) < state.best)]
+        if not near:
+            return None
+        m = min(near, key=self._cost)
+        better = self._better_env(state, m)
+        if better is not None:
+            return better
+        said = "met" if obj.feasible(self.goal, m.outcome) else "missed"
+        chance = self._chance(m, state)
+        text = (f"repeat of trial {m.trial}: it {said} the SLO ({_p95(m.outcome)}) but within noise "
+                f"({state.noise:.1%} per measurement): {chance:.0%} chance it meets it; measurement "
+                f"{m.outcome.samples + 1} of at most {self._repeats_of(m.outcome)}")
+        return Proposal(self._step_settings(m.settings), {"kind": "repeat", "text": text, "trial": m.trial},
+                        repeat_of=m.trial)
+
+    def _better_env(self, state: _State, m: Measured) -> Proposal | None:
+        """Before repeating a near result: an untried environment of its size that the model
+        gives a clearly better chance (a pass with room needs no repeats)."""
+        if state.model is None or self.goal.max_p95_ms is None or not self.env_keys:
+            return None
+        option = self._best_option(state, _size(self._step_settings(m.settings)))
+        if option is None or option[0] < state.model.chance_below(m.settings, self.goal.max_p95_ms) + BETTER:
+            return None
+        chance, settings = option
+        why = self._why(state, settings, chance, 0, {})
+        head = why["text"].split(";")[0]
+        why["text"] = f"a better environment for the near result of trial {m.trial}: {head}"
+        return Proposal(settings, why)
+
+    def _next_size(self, state: _State) -> Proposal | None:
+        """The open size with the best chance x saving, with its best environment."""
+        far = pruning.far_misses(self.goal, list(state.latest.values()),
+                                 state.model.env_gain() if state.model else 1.0)
+        ruled: dict[str, int] = {}
+        scored: list[tuple[float, float, int, dict[str, Any]]] = []
+        dearest = self.cost[_size_key(self.sizes[-1])] * 1.05 if self.sizes else 1.0
+        reference = state.best if state.best is not None else dearest
+        for order, size in enumerate(self.sizes):
             key = _size_key(size)
-            if best is not None and self.cost[key] >= best:
-                return None  # every cheaper size is ruled out
-            results = by_size.get(key, [])
-            if not results:
-                return {**size, **self._env_for_first_try(tried)}
-            env = self._next_env(results) if self._open(results) else None
-            if env is not None:
-                return {**size, **env}
-        return None
+            if self.cost[key] >= reference:
+                break
+            full = {**self.space.fixed, **size}
+            by = pruning.ruled_out_by(full, far)
+            if by is not None:
+                ruled[f"trial {by.trial}"] = ruled.get(f"trial {by.trial}", 0) + 1
+                continue
+            option = self._best_option(state, size)
+            if option is None:
+                ruled["its own tries"] = ruled.get("its own tries", 0) + 1
+                continue
+            chance, settings = option
+            scored.append((chance * (reference - self.cost[key]) / reference, chance, order, settings))
+        if not scored:
+            return None
+        if state.model is None:  # nothing measured: a size in the middle of the price list
+            _, chance, _, settings = scored[len(scored) // 2]
+            text = f"nothing measured yet: a size in the middle of the {len(scored)} open sizes by price"
+            return Proposal(settings, {"kind": "exploring", "text": text, "open": len(scored)})
+        _, chance, _, settings = max(scored, key=lambda s: (s[0], -s[2]))
+        if chance < self.stop and state.best is not None:  # with nothing found yet, keep looking
+            return None
+        return Proposal(settings, self._why(state, settings, chance, len(scored), ruled))
 
-    def _open(self, results: Sequence[Tried]) -> bool:
-        """A size with tries left that nearly met the SLOs, or did not start."""
-        if len(results) > self.extra:
-            return False
-        return any(r.status == "rejected" or self._miss(r) <= self.near for _, r in results)
+    def _best_option(self, state: _State, size: Settings) -> tuple[float, dict[str, Any]] | None:
+        """The size's untried environment with the best chance (the first, in compass order,
+        unless another is clearly better), or None when the size is closed."""
+        measured = list(state.latest.values())
+        tried = state.by_size.get(self._key(size), [])
+        if len(tried) >= TRIES_PER_SIZE or (tried and not self.env_keys):
+            return None
+        gain = state.model.env_gain() if state.model else 1.0
+        misses = [pruning.miss(self.goal, m.outcome) for m in tried if m.outcome.status == "succeeded"]
+        if misses and min(misses) > NOISE_WIDTH * state.noise + gain - 1:  # more than environments make up
+            return None
+        done = {settings_key({k: m.settings.get(k) for k in self.env_keys}) for m in tried}
+        best: tuple[float, dict[str, Any]] | None = None
+        for env in self._env_options(state, tried):
+            if settings_key(env) in done:
+                continue
+            settings = {**size, **env}
+            full = {**self.space.fixed, **settings}
+            starts = pruning.start_chance(full, self.env_keys, measured, state.hunger)
+            if starts == 0.0:
+                continue
+            chance = starts * (0.5 if state.model is None or self.goal.max_p95_ms is None else
+                               state.model.chance_below(full, self.goal.max_p95_ms))
+            if best is None or chance > best[0] + CLEARLY:
+                best = (chance, settings)
+        return best
 
-    def _next_env(self, results: Sequence[Tried]) -> dict[str, Any] | None:
-        """The compass search's next untried environment around the size's best try."""
-        center, _ = min(results, key=lambda pair: self._rank(pair[1]))
-        start = {k: center[k] for k in self.env_keys if k in center}
-        tried = {settings_key({k: s.get(k) for k in self.env_keys}) for s, _ in results}
-        for fraction in (4, 8, 16, 32):
-            for name in self.env_keys:
-                if name not in start:
-                    continue
-                for sign in (1, -1):
-                    env = {**start, name: _move(self.space.others[name], start[name], sign / fraction)}
-                    if settings_key(env) not in tried:
-                        return env
-        return None
+    def _env_options(self, state: _State, tried: Sequence[Measured]) -> list[dict[str, Any]]:
+        """The reference environment (the best feasible one's, else the anchor), the size's
+        best try's, and their compass neighbours."""
+        if not self.env_keys:
+            return [{}]
+        centers = []
+        if state.best_settings is not None:
+            centers.append({k: state.best_settings[k] for k in self.env_keys if k in state.best_settings})
+        else:
+            centers.append(dict(self.anchor_env))
+        started = [m for m in tried if m.outcome.status == "succeeded"]
+        if started:
+            top = min(started, key=lambda m: pruning.miss(self.goal, m.outcome))
+            centers.append({k: top.settings[k] for k in self.env_keys if k in top.settings})
+        options: list[dict[str, Any]] = []
+        for center in centers:
+            options.append(center)
+            for fraction in COMPASS:
+                for name in self.env_keys:
+                    if name not in center:
+                        continue
+                    for sign in (1, -1):
+                        options.append({**center, name: _move(self.env[name], center[name], sign / fraction)})
+        return options
 
-    def _rank(self, result: obj.Outcome) -> float:
-        return float("inf") if result.status != "succeeded" else self._miss(result)
+    # -- the reasons -----------------------------------------------------------------------
+    def _why(self, state: _State, settings: Settings, chance: float, open_sizes: int,
+             ruled: Mapping[str, int]) -> dict[str, Any]:
+        assert state.model is not None
+        full = {**self.space.fixed, **settings}
+        p95 = state.model.predict(full)
+        kind = "predicted" if chance >= 0.5 else "exploring"
+        head = (f"predicted by the model: p95 about {p95:.1f} ms, {chance:.0%} chance of meeting the SLO"
+                if kind == "predicted" else
+                f"exploring: no cheaper open size is likely to meet the SLO; this one has the best chance x "
+                f"saving ({chance:.0%}, p95 about {p95:.1f} ms)")
+        pruned = ", ".join(f"{n} by {who}" for who, n in sorted(ruled.items(), key=lambda kv: -kv[1]))
+        text = f"{head}; {open_sizes} cheaper sizes open" + (f"; ruled out: {pruned}" if pruned else "")
+        return {"kind": kind, "text": text, "predicted_p95_ms": round(p95, 2), "chance": round(chance, 3),
+                "open": open_sizes, "ruled_out": dict(ruled), "model": state.model.describe()}
 
-    def _miss(self, result: obj.Outcome) -> float:
-        """How far the worst SLO was missed, as a fraction of its limit (0 when met)."""
-        return max([0.0, *obj.constraints(self.goal, result).values()])
+    # -- helpers -----------------------------------------------------------------------------
+    def _repeats_of(self, result: obj.Outcome) -> int:
+        """An undecided result is measured up to `repeats` times, whichever side of the limit its
+        median lies: with a margin of a few per cent, the median of three flips either way."""
+        return self.repeats
 
-    def _env_for_first_try(self, tried: Sequence[Tried]) -> dict[str, Any]:
-        """The environment of the best feasible configuration so far, else the anchor."""
-        feasible = [(self.cost.get(_size_key(s), 0.0), s) for s, r in tried if obj.feasible(self.goal, r)]
-        if feasible:
-            _, settings = min(feasible, key=lambda pair: pair[0])
-            return {k: settings[k] for k in self.env_keys if k in settings}
-        return dict(self.anchor_env)
+    def _chance(self, m: Measured, state: _State) -> float:
+        """The chance that the configuration meets the SLOs (producer/verdict.py), by its worst
+        one; for p95, its own samples pulled towards what the model says of its neighbours."""
+        result = m.outcome
+        if result.status != "succeeded":
+            return 0.0
+        ratio = max(1 + pruning.miss(self.goal, result), 1e-6)
+        prior = None
+        limit = self.goal.max_p95_ms
+        if state.model is not None and limit is not None and result.p95_ms is not None \
+                and state.model.samples > verdict.MODEL_AFTER and result.p95_ms / limit >= ratio - 1e-9:
+            prior = (state.model.log_predict(m.settings) - math.log(limit), state.model.spread)
+        return verdict.chance_met(ratio, 1.0, result.samples, state.noise, prior)
+
+    def _undecided(self, m: Measured, state: _State) -> bool:
+        return m.outcome.status == "succeeded" and verdict.MISSED < self._chance(m, state) < verdict.TRUSTED
+
+    def _trusted_feasible(self, m: Measured, state: _State) -> bool:
+        """Met, with a chance of at least `verdict.TRUSTED` given the noise, its samples and the model."""
+        return obj.feasible(self.goal, m.outcome) and self._chance(m, state) >= verdict.TRUSTED
+
+    def _cost(self, m: Measured) -> float:
+        return self.cost.get(self._key(m.settings), float("inf"))
+
+    def _key(self, settings: Settings) -> SizeKey:
+        """The searched size of settings whose fixed sizes are filled in."""
+        return _size_key(self._step_settings(settings))
+
+    def _step_settings(self, settings: Settings) -> dict[str, Any]:
+        """Settings as a step sends them: the fixed (unsearched) sizes left out."""
+        return {k: v for k, v in settings.items() if k not in self.space.fixed}
+
+
+def _p95(result: obj.Outcome) -> str:
+    return "no p95" if result.p95_ms is None else f"p95 {result.p95_ms:.1f} ms"
 
 
 def _move(dist: BaseDistribution, value: Any, by: float) -> Any:
@@ -126,7 +313,7 @@ def _move(dist: BaseDistribution, value: Any, by: float) -> Any:
     value the distribution holds."""
     if isinstance(dist, CategoricalDistribution):
         choices = list(dist.choices)
-        index = next(i for i, c in enumerate(choices) if value_text(c) == value_text(value))
+        index = next((i for i, c in enumerate(choices) if value_text(c) == value_text(value)), 0)
         shift = round(by * len(choices)) or (1 if by > 0 else -1)
         return choices[min(max(index + shift, 0), len(choices) - 1)]
     assert isinstance(dist, IntDistribution | FloatDistribution)

@@ -1,7 +1,9 @@
 """`servo-fargate measure`: the benchmark stage alone, against a URL.
 
 apache bench (warmup, then the measured run), then CloudWatch when the config has
-`cloudwatch.metrics`, read `cloudwatch.delay` seconds after the run.
+`cloudwatch.metrics`, read `cloudwatch.delay` seconds after the run. With `--url`, the
+config's CloudWatch queries are about some other service, so only ab runs unless
+`--cloudwatch` asks for them.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from worker.config import AbConfig, Config, config_path, load_config
+from producer import cliargs
+from worker.config import AB_MAX_CONCURRENCY, MAX_SECONDS, AbConfig, Config, config_path, load_config
 
 EPILOG = """\
 examples:
   servo-fargate measure --url http://127.0.0.1:8080/ --duration 10 --warmup 0
   AB_TEST_URL=http://web.internal/ servo-fargate measure --config config.yaml --format json
+  servo-fargate measure --url http://web.internal/ --cloudwatch   # ab, then the config's metrics
 
 Ctrl-C stops ab early; the requests measured so far are still reported (exit code 1).
 """
@@ -34,10 +38,16 @@ def add_parser(sub: Any) -> None:
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", metavar="PATH",
                    help="config file (default: $SERVO_CONFIG, else ./config.yaml if it exists)")
-    p.add_argument("--url", help="target URL (default: $AB_TEST_URL, else ab.url)")
-    p.add_argument("--duration", type=_positive, metavar="S", help="measured seconds (default: ab.duration)")
-    p.add_argument("--warmup", type=_non_negative, metavar="S", help="warmup seconds, 0 for none")
-    p.add_argument("--concurrency", type=_count, metavar="N", help="concurrent connections")
+    p.add_argument("--url", type=cliargs.url, help="target URL (default: $AB_TEST_URL, else ab.url)")
+    p.add_argument("--duration", type=cliargs.number(minimum=0, strict_min=True, maximum=MAX_SECONDS),
+                   metavar="S", help="measured seconds (default: ab.duration)")
+    p.add_argument("--warmup", type=cliargs.number(minimum=0, maximum=MAX_SECONDS), metavar="S",
+                   help="warmup seconds, 0 for none")
+    p.add_argument("--concurrency", type=cliargs.number(minimum=1, maximum=AB_MAX_CONCURRENCY, integer=True),
+                   metavar="N", help="concurrent connections")
+    p.add_argument("--cloudwatch", action=argparse.BooleanOptionalAction, default=None,
+                   help="read the config's CloudWatch metrics after ab (default: yes, unless --url "
+                        "names the target)")
     p.add_argument("--format", choices=("table", "json"), default="table", help="output format")
     p.set_defaults(handler=cmd_measure)
 
@@ -53,7 +63,7 @@ def cmd_measure(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         run = run_ab(ab, progress=_progress, cancel=stop.is_set)
-        measurement = _with_cloudwatch(run, config)
+        measurement = _with_cloudwatch(run, config if _wants_cloudwatch(args, config) else None)
     except AbFailed as exc:
         print(f"failed: {exc}", file=sys.stderr)
         return {"bad-url": cli.EXIT_BAD_INPUT}.get(
@@ -71,6 +81,21 @@ def cmd_measure(args: argparse.Namespace) -> int:
         print("cancelled: the numbers cover only the requests made before Ctrl-C", file=sys.stderr)
         return cli.EXIT_STEP_FAILED
     return cli.EXIT_OK
+
+
+def _wants_cloudwatch(args: argparse.Namespace, config: Config | None) -> bool:
+    """CloudWatch too, unless --url names a target the config's queries are not about; says so."""
+    has = bool(config and config.cloudwatch and config.cloudwatch.metrics)
+    wanted = args.cloudwatch if args.cloudwatch is not None else args.url is None
+    if wanted and not has:
+        if args.cloudwatch:
+            print("no CloudWatch metrics: the config has no cloudwatch.metrics; ab only", file=sys.stderr)
+        return False
+    if has and not wanted:
+        why = "--no-cloudwatch" if args.cloudwatch is False else "--url names the target"
+        print(f"ab only ({why}): the config's CloudWatch queries are not read; add --cloudwatch to "
+              "read them", file=sys.stderr)
+    return wanted
 
 
 def _config(explicit: str | None) -> Config | None:
@@ -113,7 +138,14 @@ def _with_cloudwatch(run: Any, config: Config | None) -> Any:
         print(f"waiting {wait:.0f} s for CloudWatch data (cloudwatch.delay)", file=sys.stderr)
         time.sleep(wait)
     window = cloudwatch.query_window(run.started, run.finished, cloudwatch.period_of(cw.metrics))
-    metrics = cloudwatch.read_metrics(aws.Clients.from_env().cloudwatch, cw.metrics, *window)
+    client = aws.Clients.from_env().cloudwatch
+    metrics = cloudwatch.read_metrics(client, cw.metrics, *window)
+    if cloudwatch.short(metrics):  # late datapoints: read once more, then report what is there
+        again = cloudwatch.reread_at(time.time(), cw.delay, cloudwatch.period_of(cw.metrics)) - time.time()
+        print(f"CloudWatch is short of datapoints for {', '.join(cloudwatch.short(metrics))}; "
+              f"reading again in {again:.0f} s", file=sys.stderr)
+        time.sleep(again)
+        metrics = cloudwatch.read_metrics(client, cw.metrics, *window)
     return build_measurement(run, metrics, window)
 
 
@@ -130,34 +162,3 @@ def _print_table(result: dict[str, Any]) -> None:
         shown = "-" if value is None else f"{value:.6g}" if isinstance(value, float) else str(value)
         note = f"  ({metric['note']})" if metric.get("note") else ""
         print(f"{name:<52} {shown:>14} {metric['unit']}{note}")
-
-
-def _positive(text: str) -> float:
-    value = _number(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
-    return value
-
-
-def _non_negative(text: str) -> float:
-    value = _number(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
-
-
-def _number(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None

@@ -73,6 +73,8 @@ class Outcome:
     error_rate: float | None = None
     reason: str | None = None
     spread: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    message: str | None = None  # a failed start's own words (an OOM kill names its exit code)
+    samples: int = 1  # measured steps behind the medians
 
     @property
     def cost_per_million(self) -> float | None:
@@ -92,7 +94,8 @@ def outcome(records: Sequence[Mapping[str, Any]], hourly: float | None) -> Outco
     for status in ("cancelled", "failed", "rejected"):  # the worst status decides
         bad = [r for r in records if r["status"] == status]
         if bad:
-            return Outcome(status, hourly, reason=bad[0].get("reason") or bad[0].get("message"))
+            return Outcome(status, hourly, reason=bad[0].get("reason") or bad[0].get("message"),
+                           message=bad[0].get("message"), samples=len(records))
     runs = [((r.get("measurement") or {}).get("metrics") or {}) for r in records]
     series = {name: [float(m[name]["value"]) for m in runs if (m.get(name) or {}).get("value") is not None]
               for name in (METRIC_P95, METRIC_THROUGHPUT, METRIC_ERROR_RATE)}
@@ -100,7 +103,7 @@ def outcome(records: Sequence[Mapping[str, Any]], hourly: float | None) -> Outco
     spread = {name: {"min": min(v), "max": max(v), "stdev": statistics.stdev(v)}
               for name, v in series.items() if len(v) > 1}
     return Outcome("succeeded", hourly, p95_ms=median[METRIC_P95], throughput=median[METRIC_THROUGHPUT],
-                   error_rate=median[METRIC_ERROR_RATE], spread=spread)
+                   error_rate=median[METRIC_ERROR_RATE], spread=spread, samples=len(records))
 
 
 def values(goal: Goal, result: Outcome) -> list[float]:

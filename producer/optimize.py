@@ -13,15 +13,21 @@ TPE's constraint handling puts it among the worst trials, so its density model m
 away from that region. A FAIL would be ignored by TPE and proposed again. Retryable
 failures (`failed`, not the configuration's fault) are told FAIL on purpose.
 
-With cost per hour as the only objective, the proposals come from a cheapest-size-first
-search (`producer/costfirst.py`), enqueued as fixed trials, and the run ends when every
-cheaper size is ruled out; otherwise the sampler (TPE, or random) proposes.
+With cost per hour as the only objective, the proposals come from the structured search
+of `producer/costfirst.py` (pruning, a capacity model, repeats of near results), enqueued
+as fixed trials with their reason, and the run ends when no cheaper size has a fair
+chance; the study then names the best trial that search trusts (`best_trial`). With cost
+and other objectives under a p95 SLO, that search finds the front's cheap end with up to
+a third of the budget and TPE goes on; otherwise the sampler (TPE, or random) proposes.
+Every trial records why it was run (`why`: kind and text).
 
-Two rules save steps without hiding anything in the study: a configuration already
-measured is answered from its earlier trial, and, when the only objective is cost per
-hour (known before any step), a proposal that costs at least as much as the best
-feasible one found cannot win and is told PRUNED without running. The trial budget counts
-steps run, so the study may hold more trials than the budget.
+Three rules save or spend steps without hiding anything in the study: a configuration
+already measured is answered from its earlier trial, unless the search asks for a repeat
+(a near result: a new step, and the outcome of every step of that configuration); and,
+for a sampler with cost per hour the only objective (known before any step), a proposal
+that costs at least as much as the best feasible one found cannot win and is told PRUNED
+without running. The trial budget counts steps run, so the study may hold more trials
+than the budget.
 
 The study lives in Optuna's journal storage on Redis: after a crash, `run()` again with
 the same study name picks up the running trial's step (the step itself ran on) and goes
@@ -45,12 +51,14 @@ from producer import objectives as obj
 from producer.api import Producer
 from producer.cost import cost_per_hour
 from producer.costfirst import CostFirst
+from producer.pruning import Measured
 from producer.space import SearchSpace, build_space, settings_key
 from worker import constants as C
 from worker.errors import ConfigError
 from worker.params import DEFAULT_UNIT, Param, Role
 
 ASKS_PER_STEP = 20  # proposals answered without a step are cheap, but never endless
+HAND_OVER_SHARE = 1 / 3  # of the budget, at most, for the front's cheap end before TPE takes over
 WAIT_MARGIN_S = 60  # beyond the settle, rollback and benchmark limits of one step
 CHECKED_ATTRS = ("component", "goal", "space", "repeat")  # a resumed study must match these
 
@@ -81,11 +89,12 @@ class Options:
             raise ConfigError(problems)
 
 
-def storage(redis_url: str) -> JournalStorage:
-    """Optuna's journal storage on the project's Redis, under the project's key prefix."""
+def storage(redis_url: str, prefix: str = C.KEY_OPTUNA) -> JournalStorage:
+    """Optuna's journal storage on the project's Redis, under the project's key prefix (a
+    bench gives each run its own prefix: a journal is replayed whole when it is opened)."""
     with warnings.catch_warnings():  # "experimental" since 3.1, and what we want
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        return JournalStorage(JournalRedisBackend(redis_url, prefix=C.KEY_OPTUNA))
+        return JournalStorage(JournalRedisBackend(redis_url, prefix=prefix))
 
 
 def default_study_name(component: str, goal: obj.Goal) -> str:
@@ -98,15 +107,16 @@ class Optimizer:
     def __init__(self, producer: Producer, component: str, goal: obj.Goal, *, redis_url: str,
                  study_name: str | None = None, baseline: Mapping[str, Any] | None = None,
                  options: Options | None = None,
-                 on_trial: Callable[[FrozenTrial], None] | None = None):
+                 on_trial: Callable[[FrozenTrial], None] | None = None, storage_prefix: str = C.KEY_OPTUNA):
         self.producer, self.goal, self.options = producer, goal, options or Options()
         self.comp = producer.config.component(component)
         current = {("mem" if k == "memory" else k): v for k, v in (baseline or {}).items()}
         self.space: SearchSpace = build_space(self.comp, current)
         self.baseline = {k: v for k, v in current.items() if k in self._searched_keys()} or None
         self.name = study_name or default_study_name(component, goal)
-        self.redis_url, self.on_trial = redis_url, on_trial
+        self.redis_url, self.on_trial, self.storage_prefix = redis_url, on_trial, storage_prefix
         self._check_cost_inputs()
+        self.hand_over = False  # a strategy that leaves the rest of the budget to the sampler
         self.strategy = self._strategy()
 
     # -- the loop ------------------------------------------------------------------------
@@ -128,18 +138,29 @@ class Optimizer:
             settings = self.space.suggest(trial)
             trial.set_user_attr("settings", settings)
             self._answer(study, trial, settings)
+        if self.strategy is not None and len(self.goal.objectives) == 1:  # the best it trusts (repeats)
+            study.set_user_attr("best_trial", self.strategy.trusted_best(_tried(study)))
         return study
 
     def _enqueue_proposal(self, study: optuna.Study) -> bool:
         """With a strategy, put its next configuration first in line (unless one waits
-        already); False when it has none left."""
+        already), with its reason; False when it has none left."""
         if self.strategy is None or study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
             return True
-        fixed = self.strategy.propose(_tried(study))
-        if fixed is None:  # every cheaper size is ruled out: the budget is not needed
+        if self.hand_over and steps_run(study) >= self.options.trials * HAND_OVER_SHARE:
+            self.strategy = None  # the rest of the front needs the budget too
+            return True
+        proposal = self.strategy.propose(_tried(study))
+        if proposal is None and self.hand_over:  # the front's cheap end is found: the sampler goes on
+            self.strategy = None
+            return True
+        if proposal is None:  # no cheaper size has a fair chance left: the budget is not needed
             study.set_user_attr("complete", True)
             return False
-        study.enqueue_trial(self.space.params(fixed, partial=True) or {})
+        attrs: dict[str, Any] = {"why": proposal.why}
+        if proposal.repeat_of is not None:
+            attrs["repeat_of"] = proposal.repeat_of
+        study.enqueue_trial(self.space.params(proposal.settings, partial=True) or {}, user_attrs=attrs)
         return True
 
     def _baseline(self, study: optuna.Study, settings: Mapping[str, Any]) -> None:
@@ -147,7 +168,8 @@ class Optimizer:
         step recorded with the study (the sampler cannot hold a point outside its space)."""
         params = self.space.params(settings)
         if params is not None:
-            study.enqueue_trial(params, user_attrs={"baseline": True})
+            study.enqueue_trial(params, user_attrs={"baseline": True, "why": {
+                "kind": "baseline", "text": "the service's current settings, measured first"}})
             return
         record = self.producer.submit(self.comp.name, settings, self.options.control).wait(self._wait_s())
         result = obj.outcome([record], self.hourly(settings))
@@ -156,15 +178,32 @@ class Optimizer:
 
     def _answer(self, study: optuna.Study, trial: optuna.Trial, settings: dict[str, Any]) -> None:
         number = trial.number
+        if "why" not in trial.user_attrs:
+            trial.set_user_attr("why", {"kind": "sampler", "text": f"proposed by the {self._sampler_name()} "
+                                        "sampler"})
+        repeat_of = trial.user_attrs.get("repeat_of")
         earlier = _measured(study).get(settings_key(settings))
+        if earlier is not None and repeat_of is not None:  # near the SLO: one more step, all of them count
+            trial.set_user_attr("source", "run")
+            prior = [*earlier.user_attrs.get("prior_step_ids", []), *earlier.user_attrs.get("step_ids", [])]
+            trial.set_user_attr("prior_step_ids", prior)
+            self._run_steps(study, trial, settings, self.hourly(settings), [])
+            return
         if earlier is not None:  # the same configuration again: its result, not a new step
             trial.set_user_attr("source", f"trial {earlier.number}")
+            text = f"measured before in trial {earlier.number}: its result, no new step"
+            trial.set_user_attr("why", {"kind": "answered", "trial": earlier.number, "text": text})
             self._tell(study, trial, obj.Outcome.from_dict(earlier.user_attrs["outcome"]))
             return
         hourly = self.hourly(settings)
         best = self._best_feasible_cost(study)
-        if self.goal.objectives == ("cost",) and hourly is not None and best is not None and hourly >= best:
+        # A strategy proposes only sizes cheaper than the best it trusts; a sampler may not.
+        if (self.strategy is None and self.goal.objectives == ("cost",) and hourly is not None
+                and best is not None and hourly >= best):
             trial.set_user_attr("source", "cost-dominated")
+            text = (f"costs ${hourly:.4f}/h, no less than the best configuration meeting the SLO "
+                    f"(${best:.4f}/h): cannot win, not run")
+            trial.set_user_attr("why", {"kind": "pruned", "text": text})
             trial.set_user_attr("outcome", obj.Outcome("pruned", hourly).to_dict())
             trial.set_constraint("started", 0.0)  # not known to fail: no verdict either way
             study.tell(number, state=TrialState.PRUNED)
@@ -175,13 +214,17 @@ class Optimizer:
 
     def _run_steps(self, study: optuna.Study, trial: optuna.Trial, settings: Mapping[str, Any],
                    hourly: float | None, step_ids: list[str]) -> None:
+        """Run the trial's steps (`step_ids`: those already submitted); a repeat's earlier
+        steps (`prior_step_ids`) count in its outcome too."""
+        prior_ids = list(trial.user_attrs.get("prior_step_ids") or [])
+        prior = self.producer.wait(prior_ids, self._wait_s()) if prior_ids else []
         records = self.producer.wait(step_ids, self._wait_s()) if step_ids else []
         while len(records) < self.options.repeat and all(r["status"] == "succeeded" for r in records):
             handle = self.producer.submit(self.comp.name, settings, self.options.control)
             step_ids.append(handle.id)
             trial.set_user_attr("step_ids", step_ids)  # before the wait: a crash resumes from here
             records.append(handle.wait(self._wait_s()))
-        self._tell(study, trial, obj.outcome(records, hourly))
+        self._tell(study, trial, obj.outcome([*prior, *records], hourly))
 
     def _tell(self, study: optuna.Study, trial: optuna.Trial, result: obj.Outcome) -> None:
         trial.set_user_attr("outcome", result.to_dict())
@@ -212,10 +255,10 @@ class Optimizer:
         """Create the study, or load it and check it was made for the same question."""
         attrs = {"component": self.comp.name, "goal": self.goal.to_dict(), "space": self.space.describe(),
                  "repeat": self.options.repeat, "control": dict(self.options.control),
-                 "pricing": self.producer.config.pricing.__dict__, "fixed": dict(self.space.fixed)}
+                 "pricing": self.producer.config.pricing.to_dict(), "fixed": dict(self.space.fixed)}
         directions: list[Literal["minimize", "maximize"]] = ["minimize"] * len(self.goal.objectives)
-        study = optuna.create_study(study_name=self.name, storage=storage(self.redis_url),
-                                    sampler=self._sampler(), directions=directions, load_if_exists=True)
+        study = optuna.create_study(study_name=self.name, sampler=self._sampler(), directions=directions,
+                                    storage=storage(self.redis_url, self.storage_prefix), load_if_exists=True)
         if not study.user_attrs:
             for key, value in attrs.items():
                 study.set_user_attr(key, value)
@@ -228,7 +271,15 @@ class Optimizer:
         return study
 
     def _strategy(self) -> CostFirst | None:
-        """Cheapest size first when the sampler is `cost-first`, or `auto` with cost alone."""
+        """Cheapest size first when the sampler is `cost-first`, or `auto` with cost alone.
+        With `auto`, cost and more objectives and a p95 SLO, the cheapest size meeting it is
+        searched first (the front's cheap end, most of its hypervolume), then TPE goes on."""
+        goal = self.goal
+        cost_only = obj.Goal(("cost",), goal.max_p95_ms, goal.max_error_rate, goal.min_throughput)
+        if (self.options.sampler == "auto" and len(goal.objectives) > 1 and "cost" in goal.objectives
+                and goal.max_p95_ms is not None and CostFirst.applies(self.space, cost_only)):
+            self.hand_over = True
+            return CostFirst(self.space, cost_only, self.hourly, anchor_env=self.baseline)
         wanted = self.options.sampler == "cost-first" or (
             self.options.sampler == "auto" and CostFirst.applies(self.space, self.goal))
         if not wanted:
@@ -237,6 +288,9 @@ class Optimizer:
             raise ConfigError(["--sampler: cost-first needs cost as the only objective and cpu, memory or "
                                "replicas searched (use tpe or random)"])
         return CostFirst(self.space, self.goal, self.hourly, anchor_env=self.baseline)
+
+    def _sampler_name(self) -> str:
+        return "random" if self.options.sampler == "random" else "tpe"
 
     def _sampler(self) -> optuna.samplers.BaseSampler:
         if self.options.sampler == "random":
@@ -303,13 +357,14 @@ def _measured(study: optuna.Study) -> dict[tuple[tuple[str, str], ...], FrozenTr
             if t.user_attrs.get("source") == "run" and "outcome" in t.user_attrs}
 
 
-def _tried(study: optuna.Study) -> list[tuple[dict[str, Any], obj.Outcome]]:
-    return [(t.user_attrs["settings"], obj.Outcome.from_dict(t.user_attrs["outcome"]))
+def _tried(study: optuna.Study) -> list[Measured]:
+    """Each measured configuration's latest trial (a repeat's outcome holds every step)."""
+    return [Measured(t.user_attrs["settings"], obj.Outcome.from_dict(t.user_attrs["outcome"]), t.number)
             for t in _measured(study).values()]
 
 
 def _outcomes(study: optuna.Study) -> list[obj.Outcome]:
-    return [result for _, result in _tried(study)]
+    return [m.outcome for m in _tried(study)]
 
 
 def _plain_native(role: Role, value: Any) -> int | None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from producer import objectives as obj
-from producer.steps_cmd import parse_pairs
+from producer.cliargs import number, parse_pairs
+from worker.config import Config
 from worker.errors import ConfigError
 
 if TYPE_CHECKING:  # optuna loads only when the verb runs, not for every CLI command
@@ -33,9 +35,11 @@ settings, read from AWS, unless --baseline or --no-baseline says otherwise.
 def register(sub: Any) -> None:
     p = sub.add_parser("optimize", help="search the declared settings for the best configuration",
                        description="Optuna (ask-and-tell) over the component's declared settings; "
-                                   "each trial is a step submitted through the producer API. For cost "
-                                   "alone, sizes are searched cheapest first and the search stops when "
-                                   "nothing cheaper is left; otherwise TPE.",
+                                   "each trial is a step submitted through the producer API and says why "
+                                   "it was run. For cost alone, sizes far over the SLO rule out what they "
+                                   "dominate, a capacity model fitted to the measurements picks the next, "
+                                   "near results are repeated, and the search stops when no cheaper size "
+                                   "has a fair chance; otherwise TPE.",
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("component", help="component name from the config")
     p.add_argument("--config", metavar="PATH",
@@ -44,17 +48,25 @@ def register(sub: Any) -> None:
                    help="study name (default: COMPONENT-OBJECTIVES); resumes if it exists")
     p.add_argument("--objective", default="cost", metavar="NAME[,NAME]",
                    help=f"to minimize: {', '.join(obj.OBJECTIVES)}; two or more give a Pareto front")
-    p.add_argument("--slo-p95", type=float, metavar="MS", help="constraint: p95 latency at most MS")
-    p.add_argument("--max-error-rate", type=float, metavar="PCT",
+    # Flags are parsed as finite numbers here; their ranges are checked by Goal and Options.
+    p.add_argument("--slo-p95", type=number(maximum=3_600_000), metavar="MS",
+                   help="constraint: p95 latency at most MS")
+    p.add_argument("--max-error-rate", type=number(), metavar="PCT",
                    help="constraint: error rate at most PCT %%")
-    p.add_argument("--min-throughput", type=float, metavar="RPS", help="constraint: at least RPS req/s")
-    p.add_argument("--trials", type=int, default=30, help="configurations to measure (default 30)")
-    p.add_argument("--timeout", type=float, metavar="S", help="start no trial after S seconds")
-    p.add_argument("--repeat", type=int, default=1, metavar="N",
+    p.add_argument("--min-throughput", type=number(maximum=1e9), metavar="RPS",
+                   help="constraint: at least RPS req/s")
+    p.add_argument("--trials", type=number(maximum=100_000, integer=True), default=30,
+                   help="configurations to measure (default 30)")
+    p.add_argument("--timeout", type=number(maximum=30 * 86_400), metavar="S",
+                   help="start no trial after S seconds")
+    p.add_argument("--repeat", type=number(maximum=100, integer=True), default=1, metavar="N",
                    help="steps per configuration; the median counts, the spread is recorded")
     p.add_argument("--sampler", choices=obj.SAMPLERS, default="auto",
-                   help="auto (default): cost-first when cost is the only objective, else tpe")
-    p.add_argument("--seed", type=int, help="sampler seed, for a reproducible search")
+                   help="auto (default): cost-first when cost is the only objective; with cost "
+                        "and p95 under --slo-p95, cost-first for the front's cheap end, then tpe; "
+                        "else tpe")
+    p.add_argument("--seed", type=number(minimum=0, maximum=2**32 - 1, integer=True),
+                   help="sampler seed, for a reproducible search")
     p.add_argument("--control", metavar="key=value", action="append", default=[],
                    help="load overrides for every step: duration, warmup, concurrency")
     p.add_argument("--baseline", metavar="key=value", action="append", default=[],
@@ -74,8 +86,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     import optuna
 
     from producer import studies
-    from producer.api import Producer
     from producer.optimize import Optimizer, Options
+    from producer.reach import cli_producer
     from worker.app import redis_url
 
     goal = goal_of(args)
@@ -83,12 +95,14 @@ def cmd_optimize(args: argparse.Namespace) -> int:
                       seed=args.seed, control=parse_pairs(args.control, "--control"))
     if args.no_baseline and args.baseline:
         raise ConfigError(["--baseline: give the current settings or --no-baseline, not both"])
-    producer = Producer.from_config(args.config)
+    producer = cli_producer(args.config)
     baseline = None if args.no_baseline else (parse_pairs(args.baseline, "--baseline") if args.baseline
                                               else current_settings(producer, args.component))
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     optimizer = Optimizer(producer, args.component, goal, redis_url=redis_url(), study_name=args.study,
                           baseline=baseline, options=options, on_trial=progress)
+    if any(o.startswith("cost") for o in goal.objectives):  # the options are valid: read prices
+        producer.config = priced(producer.config, args.component)
     print(f"study {optimizer.name}: {optimizer.space.size()} configurations in the space, "
           f"budget {options.trials}", file=sys.stderr)
     try:
@@ -110,6 +124,28 @@ def current_settings(producer: Any, component: str) -> dict[str, Any]:
     return {key: setting["value"] for key, setting in described.items() if setting.get("value") is not None}
 
 
+def priced(config: Config, component: str) -> Config:
+    """The config with prices for the service's region and task architecture (runtimePlatform),
+    unless `pricing:` declares them; warnings on stderr for what the price table lacks."""
+    from botocore.exceptions import BotoCoreError
+
+    from worker import aws, fargate
+    from worker.errors import AdjustmentFailed, AdjustmentRejected
+    from worker.pricing import resolve
+
+    clients = aws.Clients.from_env()
+    try:
+        td = fargate.read_state(clients.ecs, config.component(component)).task_definition
+    except (AdjustmentFailed, AdjustmentRejected, BotoCoreError) as exc:
+        print(f"warning: prices not matched to the task definition ({exc}); using {config.pricing}",
+              file=sys.stderr)
+        return config
+    pricing, warnings = resolve(config.pricing, clients.session.region_name, td)
+    for line in warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    return replace(config, pricing=pricing)
+
+
 def progress(trial: FrozenTrial) -> None:
     attrs = trial.user_attrs
     o = attrs.get("outcome") or {}
@@ -120,3 +156,6 @@ def progress(trial: FrozenTrial) -> None:
     print(f"trial {trial.number:3d} {attrs.get('source') or '':<14} {settings:<40} {o.get('status', ''):<10}"
           f"{p95}{cost}{verdict if o.get('status') not in ('pruned', 'failed', 'cancelled') else ''}",
           file=sys.stderr, flush=True)
+    why = (attrs.get("why") or {}).get("text")
+    if why:
+        print(f"          why: {why}", file=sys.stderr, flush=True)

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from producer import results
+from producer import outfiles, results
 from producer.cost import target_cost
 from producer.objectives import pareto
 from worker.pricing import Pricing
 
 CSV_COLUMNS = ("id", "trial", "status", "settings", "cost_per_hour", "p95_ms", "req_per_s", "error_rate",
-               "feasible", "queued_s", "adjust_s", "settle_s", "measure_s", "reason")
+               "feasible", "queued_s", "adjust_s", "settle_s", "measure_s", "reason", "why")
+LEFT = ("id", "status", "settings", "reason", "why")  # text columns, aligned left
 STYLE = """body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;font-size:13px}
 td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}td.l,th.l{text-align:left}
 tr.bad td{color:#a33}img{max-width:100%;border:1px solid #ddd;margin:0.5em 0}code{background:#f4f4f4}"""
@@ -53,7 +54,7 @@ def step_row(record: Mapping[str, Any], cost: float | None, trial: int | None = 
     return {**flat, "trial": trial, "settings_map": dict(record.get("settings") or {}),
             "cost_per_hour": cost, "feasible": feasible, "created_at": record["created_at"],
             "queued_s": None if first is None else round(first - record["created_at"], 3),
-            "stages": stages, "label": f"{label}{flat['settings']}"[:48]}
+            "stages": stages, "label": f"{label}{flat['settings']}"[:48], "why": None}
 
 
 def applied_size(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -80,9 +81,10 @@ def collect_study(summary: Mapping[str, Any], records: Mapping[str, Mapping[str,
     for trial in summary["trials"]:
         outcome = trial["outcome"] or {}
         for step_id in trial["step_ids"] if trial["source"] == "run" else []:
-            if step_id in records:
-                rows.append(step_row(records[step_id], outcome.get("cost_per_hour"), trial["number"],
-                                     trial["feasible"]))
+            if step_id in records:  # each step says why its trial was proposed
+                row = step_row(records[step_id], outcome.get("cost_per_hour"), trial["number"],
+                               trial["feasible"])
+                rows.append({**row, "why": (trial.get("why") or {}).get("text")})
     baseline = summary.get("baseline") or {}
     for step_id in baseline.get("step_ids", []):
         if step_id in records:
@@ -128,12 +130,12 @@ def render_html(data: ReportData) -> str:
 
 
 def _table(rows: Sequence[Mapping[str, Any]]) -> str:
-    head = "".join(f'<th class="{"l" if c in ("id", "status", "settings", "reason") else ""}">{c}</th>'
+    head = "".join(f'<th class="{"l" if c in LEFT else ""}">{c}</th>'
                    for c in CSV_COLUMNS)
     body = []
     for row in rows:
         bad = row["status"] != "succeeded" or row["feasible"] is False
-        cells = "".join(f'<td class="{"l" if c in ("id", "status", "settings", "reason") else ""}">'
+        cells = "".join(f'<td class="{"l" if c in LEFT else ""}">'
                         f"{html.escape(results._cell(row[c]))}</td>" for c in CSV_COLUMNS)
         body.append(f'<tr class="{"bad" if bad else ""}">{cells}</tr>')
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
@@ -147,16 +149,21 @@ def to_csv(rows: Sequence[Mapping[str, Any]]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(results.csv_row(row) for row in rows)
     return out.getvalue()
 
 
 def write_report(data: ReportData, out_dir: Path) -> list[Path]:
     """Write report.html, steps.csv and steps.json into `out_dir`; return their paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / "report.html", out_dir / "steps.csv", out_dir / "steps.json"]
-    paths[0].write_text(render_html(data), encoding="utf-8")
-    paths[1].write_text(to_csv(data.rows), encoding="utf-8")
+    paths = report_paths(out_dir)
+    outfiles.prepare_dir(out_dir)
     exported = {"title": data.title, "slo_p95_ms": data.slo_p95_ms, "steps": data.rows, **data.extra}
-    paths[2].write_text(json.dumps(exported, indent=2), encoding="utf-8")
+    for path, text in zip(paths, (render_html(data), to_csv(data.rows), json.dumps(exported, indent=2)),
+                          strict=True):
+        outfiles.write_text(path, text)
     return paths
+
+
+def report_paths(out_dir: Path) -> list[Path]:
+    """The files a report writes into `out_dir`, in order."""
+    return [out_dir / "report.html", out_dir / "steps.csv", out_dir / "steps.json"]

@@ -7,9 +7,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from producer.cliargs import ident, number
 from worker.errors import ConfigError
+from worker.safetext import terminal_safe
 
 EXIT_OK = 0
+MAX_SLO_MS = 3_600_000  # an SLO line beyond an hour is a typo
 
 
 def register(sub: Any) -> None:
@@ -19,19 +22,24 @@ def register(sub: Any) -> None:
                        epilog="examples:\n  servo-fargate report latest --out report/\n"
                               "  servo-fargate report web-cost --out report/   # a study from `optimize`",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("source", metavar="SWEEP_ID|STUDY", help="a sweep id, 'latest', or an optimize study name")
+    p.add_argument("source", metavar="SWEEP_ID|STUDY", type=ident,
+                   help="a sweep id, 'latest', or an optimize study name")
     p.add_argument("--out", metavar="DIR", default="report", help="output directory (default: ./report)")
-    p.add_argument("--slo-p95", type=float, metavar="MS", help="draw this SLO line (a study knows its own)")
+    p.add_argument("--slo-p95", type=number(minimum=0, strict_min=True, maximum=MAX_SLO_MS), metavar="MS",
+                   help="draw this SLO line (a study knows its own)")
     p.add_argument("--config", metavar="PATH",
                    help="config file (default: $SERVO_CONFIG, else ./config.yaml)")
     p.set_defaults(handler=cmd_report)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from producer import report
-    from producer.api import Producer
+    from producer import outfiles, report
+    from producer.reach import cli_producer
 
-    producer = Producer.from_config(args.config)
+    out_dir = Path(args.out)
+    outfiles.check_dir(out_dir)  # before any Redis read: a bad --out is exit 2 at once
+    replaced = outfiles.existing(report.report_paths(out_dir))
+    producer = cli_producer(args.config)
     store = producer.store
     sweep_id = store.latest_sweep_id() if args.source == "latest" else args.source
     if sweep_id and store.sweep(sweep_id) is not None:
@@ -41,9 +49,12 @@ def cmd_report(args: argparse.Namespace) -> int:
         data = _study_data(args.source, store)
         if args.slo_p95 is not None:
             data.slo_p95_ms = args.slo_p95
-    for path in report.write_report(data, Path(args.out)):
-        print(path)
-    print(f"{len(data.rows)} steps; open {Path(args.out) / 'report.html'} in a browser", file=sys.stderr)
+    if replaced:
+        print(terminal_safe(f"overwriting {', '.join(str(p) for p in replaced)}"), file=sys.stderr)
+    for path in report.write_report(data, out_dir):
+        print(terminal_safe(str(path)))
+    opened = out_dir / "report.html"
+    print(terminal_safe(f"{len(data.rows)} steps; open {opened} in a browser"), file=sys.stderr)
     return EXIT_OK
 
 

@@ -8,6 +8,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from worker.safetext import csv_cell, terminal_safe
+
 COLUMNS = ("id", "component", "status", "settings", "adjust_s", "settle_s", "measure_s",
            "req_per_s", "p95_ms", "errors", "error_rate", "cpu_pct", "reason")
 CPU_NAMES = ("CPUUtilization", "cpu", "cpuutilization", "cPUUtilization")
@@ -49,9 +51,14 @@ def render(records: Sequence[Mapping[str, Any]], fmt: str) -> str:
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=COLUMNS)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(csv_row(row) for row in rows)
         return out.getvalue()
     return table(rows)
+
+
+def csv_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row a spreadsheet shows as text: cells that would start a formula are neutralised."""
+    return {key: csv_cell(value) for key, value in row.items()}
 
 
 def table(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -71,5 +78,5 @@ def _cell(value: Any) -> str:
         if (value.is_integer() and abs(value) >= 1) or value == 0:
             return str(int(value))
         return f"{value:.4f}" if abs(value) < 1 else f"{value:.1f}"
-    text = str(value)
+    text = terminal_safe(str(value))  # names and settings came from a user: no escapes reach the terminal
     return text if len(text) <= 60 else text[:57] + "..."

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from producer.cliargs import number
 from producer.exitcodes import EXIT_BAD_INPUT
 
 EXIT_OK = 0
@@ -52,7 +53,8 @@ def register(sub: Any) -> None:
                    help="timings: fast (deployments settle in seconds) or aws (realistic)")
     p.add_argument("--config-out", metavar="PATH", default=DEFAULT_CONFIG_OUT,
                    help=f"where to write the ready config.yaml (default: ./{DEFAULT_CONFIG_OUT})")
-    p.add_argument("--replicas", type=int, default=2, metavar="N", help="the service's desired count")
+    p.add_argument("--replicas", type=number(minimum=1, maximum=100, integer=True), default=2, metavar="N",
+                   help="the service's desired count (1..100)")
     p.add_argument("--faults", metavar="SPEC", default=None,
                    help="make the AWS endpoint hostile, e.g. throttle,errors=0.2,seed=7 (kinds below)")
     p.add_argument("--call-log", metavar="PATH", type=Path, default=None,

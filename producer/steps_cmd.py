@@ -6,21 +6,25 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from producer import results
 from producer.api import Producer, StepSpec
+from producer.cliargs import ident, number, parse_pairs
 from producer.exitcodes import EXIT_OK, EXIT_STEP_FAILED
+from producer.reach import cli_producer
 from worker.errors import ConfigError
+from worker.inputs import load_json, read_text
 from worker.records import TERMINAL
+from worker.safetext import clip_line
 from worker.steps import components_from_state
 
 BAR_WIDTH = 24
 REFRESH_S = 0.25
+MAX_LIMIT = 100_000  # `results --limit`
+MAX_WAIT_S = 7 * 86_400  # `--wait --timeout`
 
 
 def register(sub: Any) -> None:
@@ -33,7 +37,8 @@ def register(sub: Any) -> None:
     p.add_argument("--json", metavar="FILE|-", dest="json_file",
                    help="settings in the original adjust format {\"application\": {\"components\": ...}}")
     p.add_argument("--control", metavar="key=value", action="append", default=[],
-                   help="load overrides: duration, warmup, concurrency")
+                   help="load overrides: duration, warmup, concurrency (with --json, its control: "
+                        "the original ab driver's load message)")
     _common(p, wait=True)
     p.set_defaults(handler=cmd_step)
 
@@ -44,23 +49,24 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_sweep)
 
     p = sub.add_parser("replay", help="run a stored sweep again as a new sweep")
-    p.add_argument("sweep_id")
+    p.add_argument("sweep_id", type=ident)
     _common(p, wait=True)
     p.set_defaults(handler=cmd_replay)
 
     p = sub.add_parser("results", help="list step results (a sweep's, or the latest steps)")
-    p.add_argument("sweep_id", nargs="?", help="a sweep id; 'latest' for the newest sweep")
-    p.add_argument("--limit", type=int, default=100, help="how many recent steps without a sweep id")
+    p.add_argument("sweep_id", nargs="?", type=ident, help="a sweep id; 'latest' for the newest sweep")
+    p.add_argument("--limit", type=number(minimum=1, maximum=MAX_LIMIT, integer=True), default=100,
+                   help=f"how many recent steps without a sweep id (1..{MAX_LIMIT})")
     _common(p, formats=("table", "csv", "json"))
     p.set_defaults(handler=cmd_results)
 
     p = sub.add_parser("show", help="print one step's full record")
-    p.add_argument("step_id")
+    p.add_argument("step_id", type=ident)
     _common(p, formats=("table", "json"))
     p.set_defaults(handler=cmd_show)
 
     p = sub.add_parser("cancel", help="stop a step: queued ends at once, running rolls back")
-    p.add_argument("step_id")
+    p.add_argument("step_id", type=ident)
     _common(p)
     p.set_defaults(handler=cmd_cancel)
 
@@ -74,37 +80,23 @@ def _common(p: argparse.ArgumentParser, *, wait: bool = False,
     p.add_argument("--format", choices=formats, default=formats[0])
     if wait:
         p.add_argument("--wait", action="store_true", help="wait for the end, with a live progress bar")
-        p.add_argument("--timeout", type=float, default=None, help="give up waiting after this many seconds")
-
-
-def parse_pairs(pairs: Sequence[str], what: str) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    problems = []
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            problems.append(f"{what}: {pair!r} is not key=value")
-            continue
-        parsed = yaml.safe_load(value) if value else value
-        out[key] = parsed if isinstance(parsed, int | float) and not isinstance(parsed, bool) else value
-    if problems:
-        raise ConfigError(problems)
-    return out
+        p.add_argument("--timeout", type=number(minimum=0, strict_min=True, maximum=MAX_WAIT_S), default=None,
+                       help="give up waiting after this many seconds")
 
 
 def _producer(args: argparse.Namespace) -> Producer:
-    return Producer.from_config(args.config)
+    producer: Producer = cli_producer(args.config)
+    return producer
 
 
 def cmd_step(args: argparse.Namespace) -> int:
     producer = _producer(args)
     control = parse_pairs(args.control, "--control")
     if args.json_file:
-        text = sys.stdin.read() if args.json_file == "-" else Path(args.json_file).read_text(encoding="utf-8")
-        try:
-            state = json.loads(text)
-        except ValueError as exc:
-            raise ConfigError([f"--json: not valid JSON ({exc})"]) from None
+        state = load_json(read_text(args.json_file, "--json"), "--json")
+        # The original servo's adjust input carries its `control` beside `application`.
+        if not control and isinstance(state, dict) and isinstance(state.get("control"), dict):
+            control = state["control"]
         specs = [StepSpec(name, settings, control) for name, settings in components_from_state(state).items()]
         if args.component or args.settings:
             raise ConfigError(["--json: give the settings either as key=value or as --json, not both"])
@@ -192,8 +184,8 @@ def bar(record: dict[str, Any]) -> str:
     percent = int(progress.get("percent") or 0)
     filled = BAR_WIDTH * percent // 100
     settings = " ".join(f"{k}={v}" for k, v in record["settings"].items())
-    return (f"{record['id']} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {percent:3d}% "
-            f"{record['status']:<10} {settings}  {progress.get('message') or ''}")[:200]
+    return clip_line(f"{record['id']} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {percent:3d}% "
+                     f"{record['status']:<10} {settings}  {progress.get('message') or ''}", 200)
 
 
 def cmd_results(args: argparse.Namespace) -> int:

@@ -35,7 +35,7 @@ def trial_row(trial: FrozenTrial, goal: obj.Goal) -> dict[str, Any]:
     result = obj.Outcome.from_dict(attrs["outcome"]) if "outcome" in attrs else None
     return {"number": trial.number, "state": trial.state.name, "source": attrs.get("source"),
             "baseline": bool(attrs.get("baseline")), "settings": attrs.get("settings"),
-            "step_ids": attrs.get("step_ids", []), "values": trial.values,
+            "why": attrs.get("why"), "step_ids": attrs.get("step_ids", []), "values": trial.values,
             "outcome": result.to_dict() if result else None, "constraints": dict(trial.constraints),
             "feasible": bool(result and trial.state == TrialState.COMPLETE and obj.feasible(goal, result))}
 
@@ -46,15 +46,18 @@ def summarize(study: optuna.Study) -> dict[str, Any]:
     component = study.user_attrs["component"]
     rows = [trial_row(t, goal) for t in study.get_trials(deepcopy=False)]
     measured: dict[tuple[tuple[str, str], ...], dict[str, Any]] = {}
-    for row in rows:  # one entry per configuration: its first measured trial
-        if row["feasible"] and row["source"] == "run":
-            measured.setdefault(settings_key(row["settings"]), row)
-    candidates = list(measured.values())
+    for row in rows:  # one entry per configuration: its latest measured trial (a repeat's holds them all)
+        if row["source"] == "run" and row["state"] == "COMPLETE":
+            measured[settings_key(row["settings"])] = row
+    candidates = [row for row in measured.values() if row["feasible"]]
     out: dict[str, Any] = {"study": study.study_name, "component": component, "goal": goal.to_dict(),
                            "steps_run": steps_run(study), "complete": bool(study.user_attrs.get("complete")),
                            "trials": rows,
                            "baseline": study.user_attrs.get("baseline")}
-    if len(goal.objectives) == 1:
+    trusted = study.user_attrs.get("best_trial")  # a search that repeats near results names its best
+    if len(goal.objectives) == 1 and trusted is not None:
+        out["best"] = _with_command(rows[trusted], component)
+    elif len(goal.objectives) == 1:
         best = min(candidates, key=lambda r: (r["values"][0], r["outcome"]["p95_ms"] or 0), default=None)
         out["best"] = _with_command(best, component)
     else:
@@ -85,7 +88,11 @@ def render(summary: Mapping[str, Any]) -> str:
              f"{summary['steps_run']} configurations measured; {len(summary['trials'])} trials "
              f"({', '.join(f'{v} {k}' for k, v in sorted(counts.items()))})"]
     if summary.get("complete"):
-        lines.append("search complete: every cheaper size was measured and ruled out")
+        lines.append("search complete: every cheaper size is ruled out or has no fair chance of meeting "
+                     "the SLO")
+    lines += [f"  trial {row['number']}: {' '.join(f'{k}={v}' for k, v in (row['settings'] or {}).items())} "
+              f"[{(row['outcome'] or {}).get('status', row['state'].lower())}] {row['why']['text']}"
+              for row in summary["trials"] if row.get("why")]
     chosen = [summary["best"]] if "best" in summary else summary.get("pareto", [])
     chosen = [c for c in chosen if c]
     if not chosen:

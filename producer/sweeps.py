@@ -18,37 +18,35 @@ import csv
 import io
 import itertools
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from producer.api import StepSpec
 from worker.config import Config
 from worker.errors import ConfigError
+from worker.inputs import load_yaml, read_text
+from worker.numbers import parse_number
+from worker.problems import type_name
+from worker.safetext import name_problem, short
+
+MAX_LISTED = 20  # problems listed for one sweep file
 
 MAX_GRID = 10_000  # a grid larger than this is almost surely a typo
+MAX_STEPS = MAX_GRID  # the same cap for a list of steps or CSV rows
 
 
 def load_sweep(path: str, config: Config) -> list[StepSpec]:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError([f"{path}: cannot read the sweep file ({exc.strerror})"]) from None
+    what = f"sweep {path[:80]}"
+    text = read_text(path, what)
     if path.endswith(".csv"):
         return parse_csv(text, config)
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError([f"{path}: not valid YAML ({exc})".replace("\n", " ")]) from None
-    return parse_sweep(raw, config)
+    return parse_sweep(load_yaml(text, what), config)
 
 
 def default_component(config: Config, named: Any, path: str) -> str:
     if named is not None:
-        if not isinstance(named, str):
-            raise ConfigError([f"{path}: must be a component name, got {named!r}"])
-        return named
+        if problem := name_problem(named):
+            raise ConfigError([f"{path}: {problem}"])
+        return str(named)
     if len(config.components) == 1:
         return next(iter(config.components))
     raise ConfigError([f"{path}: name the component (config has {', '.join(config.components)})"])
@@ -59,29 +57,39 @@ def parse_sweep(raw: Any, config: Config) -> list[StepSpec]:
         raw = {"steps": raw}
     if not isinstance(raw, Mapping):
         raise ConfigError(["sweep: must be a mapping with steps: or grid:, or a list of steps"])
-    unknown = set(raw) - {"component", "steps", "grid", "control"}
+    unknown = [k for k in raw if k not in ("component", "steps", "grid", "control")]
     if unknown:
-        raise ConfigError([f"sweep.{k}: unknown key (allowed: component, steps, grid, control)"
-                           for k in sorted(unknown)])
+        raise ConfigError([f"sweep.{short(k)}: unknown key (allowed: component, steps, grid, control)"
+                           for k in unknown[:MAX_LISTED]])
     if ("steps" in raw) == ("grid" in raw):
         raise ConfigError(["sweep: needs exactly one of steps: or grid:"])
-    control = raw.get("control") or {}
+    control = _mapping(raw.get("control"), "sweep.control")
     if "grid" in raw:
         component = default_component(config, raw.get("component"), "sweep.component")
         return [StepSpec(component, settings, control) for settings in expand_grid(raw["grid"])]
     steps = raw["steps"]
     if not isinstance(steps, list):
         raise ConfigError(["sweep.steps: must be a list of settings mappings"])
+    if len(steps) > MAX_STEPS:
+        raise ConfigError([f"sweep.steps: {len(steps)} steps, above the limit of {MAX_STEPS}"])
     out = []
     for i, step in enumerate(steps):
         if not isinstance(step, Mapping):
             raise ConfigError([f"sweep.steps[{i}]: must be a mapping of setting name to value"])
-        settings = dict(step.get("settings", step))
+        settings = dict(_mapping(step.get("settings", step), f"sweep.steps[{i}].settings"))
         component = default_component(config, settings.pop("component", raw.get("component")),
                                       f"sweep.steps[{i}].component")
-        step_control = {**control, **(settings.pop("control", None) or {})}
+        step_control = {**control, **_mapping(settings.pop("control", None), f"sweep.steps[{i}].control")}
         out.append(StepSpec(component, settings, step_control))
     return out
+
+
+def _mapping(raw: Any, path: str) -> Mapping[str, Any]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError([f"{path}: must be a mapping, got {type_name(raw)}"])
+    return raw
 
 
 def expand_grid(grid: Any) -> list[dict[str, Any]]:
@@ -89,31 +97,47 @@ def expand_grid(grid: Any) -> list[dict[str, Any]]:
         raise ConfigError(["sweep.grid: must map setting names to lists of values"])
     for name, values in grid.items():
         if not isinstance(values, list) or not values:
-            raise ConfigError([f"sweep.grid.{name}: must be a non-empty list of values"])
+            raise ConfigError([f"sweep.grid.{short(name)}: must be a non-empty list of values"])
     size = 1
     for values in grid.values():
         size *= len(values)
-    if size > MAX_GRID:
-        raise ConfigError([f"sweep.grid: {size} combinations, above the limit of {MAX_GRID}"])
+        if size > MAX_GRID:
+            raise ConfigError([f"sweep.grid: more than {MAX_GRID} combinations, above the limit"])
     names = list(grid)
     return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*grid.values())]
 
 
 def parse_csv(text: str, config: Config) -> list[StepSpec]:
-    rows = list(csv.DictReader(io.StringIO(text)))
-    if not rows:
+    """Rows of a CSV sweep; a duplicate or empty header, a row of the wrong width or too
+    many rows is an error, never dropped silently."""
+    try:
+        rows = list(itertools.islice(csv.reader(io.StringIO(text, newline="")), MAX_STEPS + 2))
+    except csv.Error as exc:
+        raise ConfigError([f"sweep.csv: not valid CSV ({exc})"]) from None
+    if len(rows) < 2:
         raise ConfigError(["sweep.csv: needs a header row and at least one step"])
+    if len(rows) > MAX_STEPS + 1:
+        raise ConfigError([f"sweep.csv: more than {MAX_STEPS} rows, above the limit"])
+    header = [name.strip() for name in rows[0]]
+    problems = [f"sweep.csv header: column {i + 1} has no name" for i, name in enumerate(header) if not name]
+    problems += [f"sweep.csv header: {short(name)} appears twice" for i, name in enumerate(header)
+                 if name and name in header[:i]]
+    problems += [f"sweep.csv row {i + 2}: {len(row)} cells, the header has {len(header)}"
+                 for i, row in enumerate(rows[1:]) if len(row) != len(header)]
+    if problems:
+        raise ConfigError(problems[:MAX_LISTED])
     out = []
-    for i, row in enumerate(rows):
-        settings: dict[str, Any] = {k.strip(): _scalar(v) for k, v in row.items()
-                                    if k and v not in (None, "") and k.strip() != "component"}
-        component = default_component(config, (row.get("component") or "").strip() or None,
+    for i, row in enumerate(rows[1:]):
+        cells = dict(zip(header, row, strict=True))
+        settings: dict[str, Any] = {k: _scalar(v) for k, v in cells.items() if v.strip() and k != "component"}
+        component = default_component(config, cells.get("component", "").strip() or None,
                                       f"sweep.csv row {i + 2}: component")
         out.append(StepSpec(component, settings))
     return out
 
 
 def _scalar(text: str) -> Any:
-    """CSV cells are text: numbers become numbers, the rest stays a string."""
-    value = yaml.safe_load(text)
-    return value if isinstance(value, int | float) and not isinstance(value, bool) else text.strip()
+    """CSV cells are text: a number in the strict grammar becomes a number (`0120` and
+    `0x64` stay text, and a setting that needs a number says so), the rest stays a string."""
+    value = parse_number(text)
+    return text.strip() if value is None else value

@@ -11,10 +11,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from worker import cloudwatch as cw
 from worker.errors import ConfigError, MeasurementFailed
-from worker.measurement import cloudwatch_metrics
+from worker.measurement import cloudwatch_annotations, cloudwatch_metrics
+from worker.metric_shape import aggregate, fill_zeros, is_sparse_count
 
 DIMS = [{"Name": "ClusterName", "Value": "default"}, {"Name": "ServiceName", "Value": "web"}]
 
@@ -89,3 +92,62 @@ def test_the_window_aligns_to_the_longest_period() -> None:
     queries = [stat("a", "X"), {**stat("b", "Y"), "MetricStat": {**stat("b", "Y")["MetricStat"], "Period": 300}}]
     assert cw.period_of(queries) == 300
     assert cw.ready_at(100.0, 60) == 160.0
+
+
+LB = [{"Name": "LoadBalancer", "Value": "app/web-alb/1234"}]
+
+
+def alb(qid: str, name: str, statistic: str = "Sum") -> dict[str, Any]:
+    return {"Id": qid, "MetricStat": {"Metric": {"Namespace": "AWS/ApplicationELB", "MetricName": name,
+                                                 "Dimensions": LB}, "Period": 60, "Stat": statistic}}
+
+
+def test_an_alb_error_count_absent_in_quiet_minutes_counts_them_as_zero(clients: Any, minute0: int) -> None:
+    """ALB publishes HTTPCode_* only for minutes with errors: 3 errors in one of four minutes
+    is a mean of 0.75 per minute, not 3, and no datapoint at all is 0, not missing."""
+    clients.cloudwatch.put_metric_data(Namespace="AWS/ApplicationELB", MetricData=[{
+        "MetricName": "HTTPCode_Target_5XX_Count", "Dimensions": LB, "Value": 3,
+        "Timestamp": datetime.fromtimestamp(minute0 + 65, UTC)}])
+    window = cw.query_window(minute0, minute0 + 4 * 60)
+    errors, quiet = cw.read_metrics(clients.cloudwatch, [alb("errors", "HTTPCode_Target_5XX_Count"),
+                                                         alb("rejected", "RejectedConnectionCount")], *window)
+    assert errors.series == ((minute0, 0.0), (minute0 + 60, 3.0), (minute0 + 120, 0.0), (minute0 + 180, 0.0))
+    assert errors.mean == 0.75 and errors.partial is None
+    assert "counted as 0" in errors.aggregate
+    assert quiet.mean == 0.0 and quiet.note is None
+    assert cw.short([errors, quiet]) == []
+
+
+def test_a_window_short_of_datapoints_is_partial_and_named(clients: Any, minute0: int) -> None:
+    window = cw.query_window(minute0, minute0 + 6 * 60)  # six minutes, four of them published
+    [cpu] = cw.read_metrics(clients.cloudwatch, [stat("cpu", "CPUUtilization")], *window)
+    assert cpu.mean == 25.0 and cpu.expected == 6 and cpu.partial == "4 of 6 datapoints"
+    assert cw.short([cpu]) == ["cpu"]
+    notes = cloudwatch_annotations([cpu])
+    assert notes["partial metrics"] == {"cpu": "4 of 6 datapoints"}
+    assert notes["cloudwatch values"] == {"cpu": "mean of per-60 s Average values"}
+
+
+def test_a_percentile_is_named_a_mean_of_per_period_percentiles() -> None:
+    how = aggregate(stat("lat", "TargetResponseTime", "p95"), 60)
+    assert how.startswith("mean of per-60 s p95 values: not the window's p95")
+    assert aggregate(alb("req", "RequestCount"), 60) == (
+        "mean per 60 s of Sum, a period without a datapoint counted as 0")
+    assert not is_sparse_count(stat("cpu", "CPUUtilization", "Sum"))  # ECS publishes every minute
+
+
+def test_a_short_window_is_read_again_a_delay_or_a_period_later() -> None:
+    assert cw.reread_at(1000.0, 3, 10) == 1010.0
+    assert cw.reread_at(1000.0, 90, 60) == 1090.0
+
+
+@given(st.dictionaries(st.integers(0, 19), st.floats(0, 1e6, allow_nan=False), max_size=20),
+       st.sampled_from([1, 10, 60]))
+def test_filling_zeros_keeps_every_datapoint_and_covers_every_period(
+        points: dict[int, float], period: int) -> None:
+    start = 1_000_020
+    series = sorted((start + i * period, v) for i, v in points.items())
+    filled = fill_zeros(series, start, start + 20 * period, period)
+    assert [ts for ts, _ in filled] == list(range(start, start + 20 * period, period))
+    assert sum(v for _, v in filled) == pytest.approx(sum(points.values()))
+    assert set(series) <= set(filled)

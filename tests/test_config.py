@@ -156,7 +156,7 @@ def test_environment_overrides_ab_url_and_headers() -> None:
 
 
 def test_missing_file_and_bad_yaml_are_config_errors(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="cannot read the config file"):
+    with pytest.raises(ConfigError, match="cannot read the file"):
         load_config(str(tmp_path / "nope.yaml"), environ={})
     bad = tmp_path / "bad.yaml"
     bad.write_text("fargate: [unclosed\n")
@@ -183,8 +183,8 @@ BAD_STEPS = [
     ({"replicas": 0}, "step.web.settings.replicas: 0 is outside the range 1..4"),
     ({"replicas": 1.5}, "step.web.settings.replicas: 1.5 is not on a step of 1 from 1"),
     ({"GOGC": 95}, "step.web.settings.GOGC: 95 is not on a step of 10 from 50"),
-    ({"GOGC": "90\n"}, "step.web.settings.GOGC: must not contain NUL or newline"),
-    ({"MODE": "fast\x00"}, "step.web.settings.MODE: must not contain NUL or newline"),
+    ({"GOGC": "90\n"}, "step.web.settings.GOGC: must not contain NUL, newline or other control characters"),
+    ({"MODE": "fast\x00"}, "step.web.settings.MODE: must not contain NUL, newline or other control characters"),
     ({"MODE": "turbo"}, "step.web.settings.MODE: 'turbo' is not one of the allowed values (fast, safe)"),
     ({"MODE": ["fast"]}, "step.web.settings.MODE: must be a string or a number"),
     ({}, "step.web.settings: names no setting to change"),

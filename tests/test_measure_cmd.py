@@ -47,3 +47,31 @@ def test_measure_against_a_closed_port_exits_unreachable(capsys: pytest.CaptureF
 def test_measure_without_a_url_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["measure", "--duration", "1"]) == EXIT_BAD_INPUT
     assert "ab.url" in capsys.readouterr().err
+
+
+CW_CONFIG = """fargate: {web: {service_name: web}}
+cloudwatch:
+  delay: 600
+  metrics:
+  - {Id: cpu, MetricStat: {Metric: {Namespace: AWS/ECS, MetricName: CPUUtilization}, Period: 60, Stat: Average}}
+"""
+
+
+def test_measure_with_a_url_runs_ab_alone_and_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "config.yaml").write_text(CW_CONFIG)  # ./config.yaml, found by default
+    with hs.serve() as server:
+        code = main(["measure", "--url", server.url, "--duration", "1", "--warmup", "0",
+                     "--format", "json"])  # would wait 600 s for CloudWatch otherwise
+    assert code == EXIT_OK
+    captured = capsys.readouterr()
+    assert "ab only (--url names the target)" in captured.err and "--cloudwatch" in captured.err
+    out = json.loads(captured.out)
+    assert "cpu" not in out["metrics"] and "cloudwatch window" not in out["annotations"]
+
+
+def test_measure_cloudwatch_without_queries_says_there_are_none(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with hs.serve() as server:
+        code = main(["measure", "--url", server.url, "--duration", "1", "--warmup", "0", "--cloudwatch"])
+    assert code == EXIT_OK
+    assert "no CloudWatch metrics: the config has no cloudwatch.metrics; ab only" in capsys.readouterr().err

@@ -192,14 +192,46 @@ def test_default_health_check_timing_warns_with_the_seconds_it_adds(clients: Cli
     assert "up to 150 s" in results["lb.health-check-timing"].finding
 
 
-def test_an_autoscaling_target_on_the_desired_count_warns(clients: Clients, tmp_path: Path) -> None:
+def _autoscale(clients: Clients, setup: Setup, *, policy: bool = True, suspended: bool = False) -> None:
+    aas = clients.client("application-autoscaling")
+    target = dict(ServiceNamespace="ecs", ResourceId=f"service/{setup.cluster}/{setup.service}",
+                  ScalableDimension="ecs:service:DesiredCount")
+    aas.register_scalable_target(**target, MinCapacity=1, MaxCapacity=4, SuspendedState={
+        "DynamicScalingInSuspended": suspended, "DynamicScalingOutSuspended": suspended})
+    if policy:
+        aas.put_scaling_policy(**target, PolicyName="cpu50", PolicyType="TargetTrackingScaling",
+                               TargetTrackingScalingPolicyConfiguration={"TargetValue": 50.0, (
+                                   "PredefinedMetricSpecification"): {
+                                   "PredefinedMetricType": "ECSServiceAverageCPUUtilization"}})
+
+
+def test_an_autoscaling_policy_fails_when_replicas_are_tuned(clients: Clients, tmp_path: Path) -> None:
     setup = provision(clients)
-    clients.client("application-autoscaling").register_scalable_target(
-        ServiceNamespace="ecs", ResourceId=f"service/{setup.cluster}/{setup.service}",
-        ScalableDimension="ecs:service:DesiredCount", MinCapacity=1, MaxCapacity=4)
+    _autoscale(clients, setup)
     results = check_all(clients, tmp_path, setup, only=["autoscaling"])
-    assert verdict(results, "autoscaling.targets") == "warn"
+    assert verdict(results, "autoscaling.targets") == "fail"
+    assert "cpu50" in results["autoscaling.targets"].finding
     assert "fight the replicas setting" in results["autoscaling.targets"].finding
+    assert "--suspended-state" in results["autoscaling.targets"].remedy
+
+
+def test_an_autoscaling_policy_warns_when_replicas_are_not_tuned(clients: Clients, tmp_path: Path) -> None:
+    setup = provision(clients)
+    _autoscale(clients, setup)
+    raw = config_dict(setup, ab_url="http://127.0.0.1:9/")
+    del raw["fargate"][setup.name]["settings"]["replicas"]
+    results = {r.id: r for r in run_checks(parse_config(raw, environ={}), clients, only=["autoscaling"])}
+    assert verdict(results, "autoscaling.targets") == "warn"
+    assert "in the middle of a step" in results["autoscaling.targets"].finding
+
+
+def test_a_suspended_or_policy_less_scalable_target_passes(clients: Clients, tmp_path: Path) -> None:
+    setup = provision(clients)
+    _autoscale(clients, setup, suspended=True)
+    assert verdict(check_all(clients, tmp_path, setup, only=["autoscaling"]), "autoscaling.targets") == "pass"
+    other = provision(clients, name="api")
+    _autoscale(clients, other, policy=False)
+    assert verdict(check_all(clients, tmp_path, other, only=["autoscaling"]), "autoscaling.targets") == "pass"
 
 
 def test_permissions_are_unverified_not_passed_without_policy_simulation(
@@ -258,9 +290,85 @@ def test_critical_failures_name_only_the_broken_component(clients: Clients, tmp_
     assert [r.id for r in blocked["bad"]] == ["service.launch-type"]
 
 
+@pytest.mark.parametrize("route", ["nat", "tgw", "pcx"])
+def test_a_private_subnet_with_any_way_out_passes(clients: Clients, tmp_path: Path, route: str) -> None:
+    setup = provision(clients, assign_public_ip=False, route=route)
+    results = check_all(clients, tmp_path, setup, only=["network"])
+    assert verdict(results, "network.route-out") == "pass", results["network.route-out"]
+    assert f"{route}-" in results["network.route-out"].finding
+
+
+def test_a_subnet_without_a_route_pulls_from_ecr_through_vpc_endpoints(clients: Clients, tmp_path: Path) -> None:
+    ecr = "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1"
+    setup = provision(clients, assign_public_ip=False, route="endpoints", image=ecr)
+    results = check_all(clients, tmp_path, setup, only=["network"])
+    assert verdict(results, "network.route-out") == "pass", results["network.route-out"]
+    assert "com.amazonaws.us-east-1.ecr.dkr" in results["network.route-out"].finding
+
+
+def test_vpc_endpoints_do_not_serve_an_image_outside_ecr(clients: Clients, tmp_path: Path) -> None:
+    setup = provision(clients, assign_public_ip=False, route="endpoints")  # public.ecr.aws image
+    results = check_all(clients, tmp_path, setup, only=["network"])
+    assert verdict(results, "network.route-out") == "fail"
+    assert "images outside ECR (public.ecr.aws/nginx/nginx:stable)" in results["network.route-out"].finding
+
+
+def test_no_way_out_names_both_remedies(clients: Clients, tmp_path: Path) -> None:
+    results = check_all(clients, tmp_path, provision(clients, assign_public_ip=False, route="none"),
+                        only=["network"])
+    assert verdict(results, "network.route-out") == "fail"
+    remedy = results["network.route-out"].remedy
+    assert "NAT gateway" in remedy and "create the VPC endpoints com.amazonaws.us-east-1.ecr.api" in remedy
+
+
+@pytest.mark.parametrize("strategy", ["BLUE_GREEN", "LINEAR", "CANARY"])
+def test_a_deployment_strategy_other_than_rolling_fails_with_the_reason(
+        clients: Clients, tmp_path: Path, strategy: str) -> None:
+    results = check_all(clients, tmp_path, provision(clients, strategy=strategy), only=["service"])
+    res = results["service.deployment-strategy"]
+    assert res.verdict == "fail"
+    assert strategy in res.finding and "the load test measures" in res.finding
+    assert "strategy=ROLLING" in res.remedy
+
+
+def test_a_rolling_strategy_passes(clients: Clients, tmp_path: Path) -> None:
+    results = check_all(clients, tmp_path, provision(clients, strategy="ROLLING"), only=["service"])
+    assert verdict(results, "service.deployment-strategy") == "pass"
+
+
+def test_a_vcpu_quota_below_the_largest_size_times_replicas_fails(clients: Clients, tmp_path: Path) -> None:
+    from emulator.quotas import set_quota
+
+    set_quota(3)  # the config allows 1 vCPU x 4 replicas = 4 vCPU
+    results = check_all(clients, tmp_path, provision(clients), only=["quota"])
+    res = results["quota.fargate-vcpu"]
+    assert res.verdict == "fail"
+    assert "1 vCPU x 4 tasks = 4 vCPU" in res.finding and "quota of 3 vCPU" in res.finding
+    assert "L-3032A538" in res.remedy
+
+
+def test_a_vcpu_quota_that_holds_the_size_but_not_a_deployment_warns(clients: Clients, tmp_path: Path) -> None:
+    from emulator.quotas import set_quota
+
+    set_quota(6)  # 4 vCPU steady, 8 while old and new tasks both run
+    results = check_all(clients, tmp_path, provision(clients), only=["quota"])
+    assert verdict(results, "quota.fargate-vcpu") == "warn"
+
+
+def test_16_vcpu_on_platform_1_3_fails(clients: Clients, tmp_path: Path) -> None:
+    setup = provision(clients, platform_version="1.3.0")
+    results = check_all(clients, tmp_path, setup, only=["taskdef.platform-version"], cpu_values=(0.25, 16))
+    res = results["taskdef.platform-version"]
+    assert res.verdict == "fail" and "1.3.0" in res.finding and "16 vCPU" in res.finding
+    assert "--platform-version LATEST" in res.remedy
+    fine = check_all(clients, tmp_path, provision(clients, name="api", platform_version="1.4.0"),
+                     only=["taskdef.platform-version"], cpu_values=(0.25, 16))
+    assert verdict(fine, "taskdef.platform-version") == "pass"
+
+
 def test_a_throttled_check_is_unverified_and_refuses_no_step(clients: Clients, tmp_path: Path) -> None:
     """Throttling says nothing about the setup: a critical check that met it must not block
-    the component (worker.aws.classify is the one map of AWS errors)."""
+    the component."""
     from tests.support.aws_answers import AwsAnswers
 
     setup = provision(clients)
@@ -268,5 +376,5 @@ def test_a_throttled_check_is_unverified_and_refuses_no_step(clients: Clients, t
     AwsAnswers().attach(clients.ecs).fail("DescribeClusters", "ThrottlingException", "Rate exceeded")
     [result] = run_checks(config, clients, only=["cluster"])
     assert (result.id, result.verdict) == ("cluster.exists", "unverified")
-    assert "ThrottlingException: Rate exceeded, a transient error" in result.finding
+    assert "DescribeClusters failed (ThrottlingException: Rate exceeded)" in result.finding
     assert critical_failures(config, clients) == {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -100,3 +101,75 @@ def test_a_preflight_pass_is_shared_through_redis_so_a_new_process_does_not_chec
     why = tasks.blocked("web")
     assert why is not None and "service" in why
     assert redis_db.keys("servo:preflight:web:*") == []  # a failure is never shared
+
+
+def _check(box: Sandbox) -> tuple[int, dict[str, Any]]:
+    """`servo-fargate check --format json` against the sandbox, in this process."""
+    import argparse
+    import io
+
+    from producer.check_cmd import cmd_check
+
+    out = io.StringIO()
+    code = cmd_check(argparse.Namespace(config=str(box.config_path), only="", format="json"), out=out)
+    return code, {r["id"]: r for r in json.loads(out.getvalue())["checks"]}
+
+
+def test_check_passes_on_a_sandbox_behind_a_transit_gateway_with_a_scoped_policy_and_no_errors(
+        aws_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A private service routing out through a transit gateway, the worker held to the policy
+    `iam-policy` prints (the sandbox's IAM gate), and ALB metrics for traffic without errors
+    (no HTTPCode_Target_5XX_Count at all, as ALB publishes): nothing fails, nothing is denied."""
+    import argparse
+    import io
+
+    from emulator.iam_gate import PolicyGate
+    from producer.iam_cmd import cmd_iam_policy
+    from worker.abrun import run_ab
+
+    gate = PolicyGate({"Statement": []})
+    options = {"route": "tgw", "assign_public_ip": False}
+    with Sandbox(FAST, endpoint_url=aws_endpoint, config_out=tmp_path / "config.yaml",
+                 provision_options=options, gates=[gate]) as box:
+        printed = io.StringIO()
+        cmd_iam_policy(argparse.Namespace(config=str(box.config_path), part="all", offline=False), out=printed)
+        gate.load(json.loads(printed.getvalue()))
+        config = load_config(str(box.config_path), environ={})
+        run_ab(replace(config.ab, duration=2, warmup=0, concurrency=2))
+        _wait_for_metric(box, "TargetResponseTime", timeout=3 * FAST.metrics_period)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", box.endpoint_url)
+        code, checks = _check(box)
+    assert code == 0, {i: r for i, r in checks.items() if r["verdict"] == "fail"}
+    assert gate.denied == []
+    assert checks["network.route-out"]["verdict"] == "pass"
+    assert "a transit gateway (tgw-" in checks["network.route-out"]["finding"]
+    assert checks["metrics.exist"]["verdict"] == "pass", checks["metrics.exist"]
+    assert "errors_5xx not yet" in checks["metrics.exist"]["finding"]
+    assert checks["service.deployment-strategy"]["verdict"] == "pass"
+    assert checks["quota.fargate-vcpu"]["verdict"] == "pass"
+    assert {i for i, r in checks.items() if r["verdict"] != "pass"} <= {
+        "permissions.iam", "taskdef.pass-role", "loadpath.routes-to-lb"}  # moto cannot simulate IAM
+
+
+def _wait_for_metric(box: Sandbox, name: str, timeout: float) -> None:
+    cloudwatch = box.direct_client("cloudwatch")
+    deadline = time.monotonic() + timeout
+    while not cloudwatch.list_metrics(Namespace="AWS/ApplicationELB", MetricName=name)["Metrics"]:
+        assert time.monotonic() < deadline, f"no {name} after {timeout:g} s"
+        time.sleep(0.5)
+
+
+def test_check_fails_a_blue_green_sandbox_and_a_quota_below_the_largest_size_with_remedies(
+        aws_endpoint: str, tmp_path: Path) -> None:
+    from emulator.quotas import set_quota
+
+    with Sandbox(FAST, endpoint_url=aws_endpoint, config_out=tmp_path / "config.yaml",
+                 provision_options={"strategy": "BLUE_GREEN"}) as box:
+        set_quota(2)  # the sandbox config allows 1 vCPU x 4 replicas
+        code, checks = _check(box)
+    assert code == 1
+    strategy, quota = checks["service.deployment-strategy"], checks["quota.fargate-vcpu"]
+    assert strategy["verdict"] == "fail" and "BLUE_GREEN" in strategy["finding"]
+    assert "strategy=ROLLING" in strategy["remedy"]
+    assert quota["verdict"] == "fail" and "quota of 2 vCPU" in quota["finding"]
+    assert "L-3032A538" in quota["remedy"]

@@ -12,6 +12,9 @@ import os
 from celery import Celery
 
 from worker import constants as C
+from worker.numbers import env_number
+
+MAX_ENV_SECONDS = 7 * 86_400  # a visibility timeout or restore interval beyond a week is a typo
 
 
 def redis_url() -> str:
@@ -19,7 +22,8 @@ def redis_url() -> str:
 
 
 def visibility_timeout() -> int:
-    return int(os.environ.get(C.ENV_VISIBILITY_TIMEOUT, C.DEFAULT_VISIBILITY_TIMEOUT_S))
+    return int(env_number(C.ENV_VISIBILITY_TIMEOUT, C.DEFAULT_VISIBILITY_TIMEOUT_S, minimum=1,
+                          maximum=MAX_ENV_SECONDS, integer=True))
 
 
 def transport_options() -> dict[str, int]:
@@ -27,8 +31,8 @@ def transport_options() -> dict[str, int]:
         "visibility_timeout": visibility_timeout(),
         # kombu sweeps for a dead worker's messages every interval x throttle seconds
         # (100 s by default); one sweep per interval brings them back promptly.
-        "unacked_restore_interval": int(os.environ.get(C.ENV_RESTORE_INTERVAL,
-                                                       C.DEFAULT_RESTORE_INTERVAL_S)),
+        "unacked_restore_interval": int(env_number(C.ENV_RESTORE_INTERVAL, C.DEFAULT_RESTORE_INTERVAL_S,
+                                                   minimum=1, maximum=MAX_ENV_SECONDS, integer=True)),
         "unacked_restore_throttle": 1,
     }
 

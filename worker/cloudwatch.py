@@ -15,6 +15,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
+from worker import metric_shape as shape
 from worker.errors import ConfigError, MeasurementFailed
 
 DEFAULT_PERIOD_S = 60  # AWS/ECS and AWS/ApplicationELB publish at 1-minute resolution
@@ -30,6 +31,20 @@ class CloudWatchMetric:
     mean: float | None  # None when CloudWatch returned no datapoints
     series: tuple[tuple[int, float], ...] = ()  # (unix seconds, value), oldest first
     note: str | None = None
+    expected: int = 0  # datapoints the window should hold (0: not known, an expression)
+    aggregate: str = ""  # what `mean` is, in words (metric_shape.aggregate)
+
+    @property
+    def partial(self) -> str | None:
+        """'n of m datapoints' when the window holds fewer datapoints than expected."""
+        if self.mean is not None and 0 < len(self.series) < self.expected:
+            return f"{len(self.series)} of {self.expected} datapoints"
+        return None
+
+
+def short(metrics: Sequence[CloudWatchMetric]) -> list[str]:
+    """Ids of the metrics whose window is missing datapoints (none at all, or some)."""
+    return [m.id for m in metrics if m.mean is None or m.partial]
 
 
 def check_queries(queries: Sequence[Mapping[str, Any]]) -> None:
@@ -69,6 +84,12 @@ def query_window(
         start, end = math.floor(started / period) * period, math.ceil(finished / period) * period
         end = max(end, start + period)
     return datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
+
+
+def reread_at(ready: float, delay: float, period: int) -> float:
+    """When to read a window short of datapoints once more: a delay or a period later,
+    whichever is longer (late datapoints arrive with the next period's publishing)."""
+    return ready + max(delay, period)
 
 
 def ready_at(finished: float, delay: float) -> float:
@@ -118,17 +139,23 @@ def read_metrics(
         raise MeasurementFailed(f"CloudWatch GetMetricData failed: {exc}") from exc
     window = f"{start:%Y-%m-%dT%H:%M:%SZ} .. {end:%Y-%m-%dT%H:%M:%SZ}"
     # A query CloudWatch left out entirely is as missing as one with no datapoints.
+    bounds = (int(start.timestamp()), int(end.timestamp()))
     return [_metric(q, labels.get(q["Id"], q.get("Label") or q["Id"]), sorted(values.get(q["Id"], [])),
-                    messages.get(q["Id"], []), window)
+                    messages.get(q["Id"], []), window, bounds)
             for q in queries if q.get("ReturnData", True) is not False]
 
 
 def _metric(query: Mapping[str, Any], label: str, series: list[tuple[int, float]],
-            messages: list[str], window: str) -> CloudWatchMetric:
+            messages: list[str], window: str, bounds: tuple[int, int]) -> CloudWatchMetric:
     unit = str(query.get("MetricStat", {}).get("Unit", ""))
+    period = period_of([query])
+    expected = shape.expected_points(*bounds, period) if "MetricStat" in query else 0
+    how = shape.aggregate(query, period)
+    if shape.is_sparse_count(query):  # absent means zero: FILL(m, 0), done here (moto lacks FILL)
+        series = shape.fill_zeros(series, *bounds, period)
     if not series:
         extra = f" ({'; '.join(m for m in messages if m)})" if any(messages) else ""
-        return CloudWatchMetric(query["Id"], label, unit, None,
-                                note=f"no datapoints in {window}{extra}")
+        return CloudWatchMetric(query["Id"], label, unit, None, note=f"no datapoints in {window}{extra}",
+                                expected=expected, aggregate=how)
     mean = sum(v for _, v in series) / len(series)
-    return CloudWatchMetric(query["Id"], label, unit, mean, tuple(series))
+    return CloudWatchMetric(query["Id"], label, unit, mean, tuple(series), expected=expected, aggregate=how)

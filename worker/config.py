@@ -7,21 +7,19 @@ values: `FARGATE_CLUSTER` (default cluster), `AB_TEST_URL`, `AB_HEADERS`.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from worker import constants as C
+from worker import inputs
 from worker.errors import ConfigError
 from worker.params import Param, env_name_problem, parse_param
 from worker.pricing import Pricing, parse_pricing
 from worker.problems import Problems, type_name
+from worker.safetext import ecs_name_problem, name_problem, short, text_problem, url_problem
 
 TOP_KEYS = ("fargate", "ab", "cloudwatch", "pricing")
 COMPONENT_KEYS = (
@@ -42,6 +40,11 @@ AB_DEFAULT_DURATION_S = 180  # the original's t_limit
 AB_DEFAULT_WARMUP_S = 30  # the original's t_warmup
 AB_DEFAULT_TIMEOUT_S = 30  # ab's own -s default
 AB_DEFAULT_REQUESTS = 50_000_000  # -n cap paired with -t, so -t decides when ab stops
+AB_MAX_CONCURRENCY = 20_000  # ab.c's MAX_CONCURRENCY: ab refuses more
+AB_MAX_REQUESTS = 2**31 - 1  # ab reads -n into a C int
+AB_MAX_PROCESSES = 64  # parallel ab processes on one load host
+MAX_SECONDS = 86_400  # any duration, timeout or delay: one day
+MAX_TASK_FAILURES = 1000
 
 
 @dataclass(frozen=True)
@@ -118,15 +121,8 @@ def config_path(explicit: str | None = None, environ: Mapping[str, str] = os.env
 def load_config(path: str | None = None, environ: Mapping[str, str] = os.environ) -> Config:
     """Read and validate the config file; raise ConfigError listing every problem."""
     resolved = config_path(path, environ)
-    try:
-        text = Path(resolved).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError([f"{resolved}: cannot read the config file ({exc.strerror})"]) from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError([f"{resolved}: not valid YAML ({exc})".replace("\n", " ")]) from None
-    return parse_config(raw, environ, path=resolved)
+    what = f"config {resolved[:80]}"
+    return parse_config(inputs.load_yaml(inputs.read_text(resolved, what), what), environ, path=resolved)
 
 
 def parse_config(raw: Any, environ: Mapping[str, str] = os.environ, path: str | None = None) -> Config:
@@ -155,6 +151,9 @@ def _components(raw: Any, environ: Mapping[str, str], problems: Problems) -> dic
         problems.add("fargate", "must name at least one component")
     out = {}
     for name, comp_raw in spec.items():
+        if problem := name_problem(name):
+            problems.add("fargate", f"component {problem}")
+            continue
         comp = _component(name, comp_raw, environ, problems)
         if comp is not None:
             out[name] = comp
@@ -173,12 +172,16 @@ def _component(name: str, raw: Any, environ: Mapping[str, str], problems: Proble
         problems.add(f"{path}.service_name", "is required: the ECS service to tune")
     cluster = problems.string(spec, "cluster", path, environ.get(C.ENV_CLUSTER) or C.DEFAULT_CLUSTER)
     container = problems.string(spec, "container", path, None)
+    for key, value in (("service_name", service), ("cluster", cluster), ("container", container)):
+        if value is not None and (problem := ecs_name_problem(value)):
+            problems.add(f"{path}.{key}", problem)
     settle = problems.number(spec, "timeout_service_desired_count", path,
-                             default=C.DEFAULT_SETTLE_TIMEOUT_S, strict_min=True)
+                             default=C.DEFAULT_SETTLE_TIMEOUT_S, strict_min=True, maximum=MAX_SECONDS)
     rollback = problems.number(spec, "rollback_timeout", path,
-                               default=C.DEFAULT_ROLLBACK_TIMEOUT_S, strict_min=True)
+                               default=C.DEFAULT_ROLLBACK_TIMEOUT_S, strict_min=True, maximum=MAX_SECONDS)
     failures = problems.number(spec, "max_task_failures", path,
-                               default=C.DEFAULT_MAX_TASK_FAILURES, minimum=1, integer=True)
+                               default=C.DEFAULT_MAX_TASK_FAILURES, minimum=1, integer=True,
+                               maximum=MAX_TASK_FAILURES)
     settings = _settings(spec.get("settings"), f"{path}.settings", problems)
     environment = _environment(spec.get("environment"), f"{path}.environment", problems)
     if len(problems.lines) > before or service is None:
@@ -232,8 +235,8 @@ def _ab(raw: Any, environ: Mapping[str, str], problems: Problems) -> AbConfig:
         return AbConfig()
     problems.unknown_keys(spec, "ab", AB_KEYS)
     url = environ.get(C.ENV_AB_URL) or problems.string(spec, "url", "ab", None)
-    if url is not None and not re.match(r"^https?://[^/\s]+", url):
-        problems.add("ab.url", f"{url!r} is not an http:// or https:// URL")
+    if url is not None and (problem := url_problem(url)):
+        problems.add(f"${C.ENV_AB_URL}" if environ.get(C.ENV_AB_URL) else "ab.url", problem)
     headers = _headers(spec.get("headers"), environ, problems)
     auth = None
     if "auth" in spec:
@@ -248,33 +251,39 @@ def _ab(raw: Any, environ: Mapping[str, str], problems: Problems) -> AbConfig:
             else:
                 auth = AbAuth(user, password)
 
-    def num(key: str, default: float, *, integer: bool = False, minimum: float = 0,
+    def num(key: str, default: float, maximum: float, *, integer: bool = False, minimum: float = 0,
             strict: bool = True) -> float:
-        value = problems.number(spec, key, "ab", default=default, minimum=minimum,
+        value = problems.number(spec, key, "ab", default=default, minimum=minimum, maximum=maximum,
                                 integer=integer, strict_min=strict)
         return default if value is None else value
 
     return AbConfig(
         url=url,
-        concurrency=int(num("concurrency", AB_DEFAULT_CONCURRENCY, integer=True)),
-        duration=num("duration", AB_DEFAULT_DURATION_S),
-        warmup=num("warmup", AB_DEFAULT_WARMUP_S, strict=False),
-        timeout=num("timeout", AB_DEFAULT_TIMEOUT_S),
+        concurrency=int(num("concurrency", AB_DEFAULT_CONCURRENCY, AB_MAX_CONCURRENCY, integer=True)),
+        duration=num("duration", AB_DEFAULT_DURATION_S, MAX_SECONDS),
+        warmup=num("warmup", AB_DEFAULT_WARMUP_S, MAX_SECONDS, strict=False),
+        timeout=num("timeout", AB_DEFAULT_TIMEOUT_S, MAX_SECONDS),
         keepalive=problems.boolean(spec, "keepalive", "ab", False),
-        processes=int(num("processes", 1, integer=True)),
-        requests=int(num("requests", AB_DEFAULT_REQUESTS, integer=True)),
+        processes=int(num("processes", 1, AB_MAX_PROCESSES, integer=True)),
+        requests=int(num("requests", AB_DEFAULT_REQUESTS, AB_MAX_REQUESTS, integer=True)),
         headers=headers,
         auth=auth,
     )
 
 
-def _headers(raw: Any, environ: Mapping[str, str], problems: Problems) -> tuple[str, ...]:
-    source, path = raw, "ab.headers"
+def header_lines(raw: Any, path: str, problems: Problems) -> tuple[str, ...]:
+    """`"Name: value"` lines from a list of them or a mapping, each problem under `path`."""
+    return _headers(raw, {}, problems, path)
+
+
+def _headers(raw: Any, environ: Mapping[str, str], problems: Problems,
+             path: str = "ab.headers") -> tuple[str, ...]:
+    source = raw
     if environ.get(C.ENV_AB_HEADERS):
         path = f"${C.ENV_AB_HEADERS}"
         try:
-            source = json.loads(environ[C.ENV_AB_HEADERS])
-        except ValueError:
+            source = inputs.load_json(environ[C.ENV_AB_HEADERS], path)
+        except ConfigError:
             problems.add(path, 'must be a JSON list of "Name: value" strings')
             return ()
     if source is None:
@@ -286,8 +295,10 @@ def _headers(raw: Any, environ: Mapping[str, str], problems: Problems) -> tuple[
         return ()
     out = []
     for i, header in enumerate(source):
-        if not isinstance(header, str) or not re.match(r"^[!-9;-~]+:[^\r\n\x00]*$", header):
-            problems.add(f"{path}[{i}]", f"{header!r} is not a \"Name: value\" header line")
+        if (not isinstance(header, str) or not re.match(r"^[!-9;-~]+:[^\r\n\x00]*$", header)
+                or text_problem(header)):
+            problems.add(f"{path}[{i}]", f"{short(header)} is not a \"Name: value\" header line "
+                                         "without control characters")
             continue
         out.append(header)
     return tuple(out)
@@ -298,9 +309,10 @@ def _cloudwatch(raw: Any, problems: Problems) -> CloudWatchConfig | None:
     if spec is None:
         return None
     problems.unknown_keys(spec, "cloudwatch", CW_KEYS)
-    duration = problems.number(spec, "duration", "cloudwatch", default=AB_DEFAULT_DURATION_S, strict_min=True)
-    warmup = problems.number(spec, "warmup", "cloudwatch", default=0)
-    delay = problems.number(spec, "delay", "cloudwatch", default=60)
+    duration = problems.number(spec, "duration", "cloudwatch", default=AB_DEFAULT_DURATION_S, strict_min=True,
+                               maximum=MAX_SECONDS)
+    warmup = problems.number(spec, "warmup", "cloudwatch", default=0, maximum=MAX_SECONDS)
+    delay = problems.number(spec, "delay", "cloudwatch", default=60, maximum=MAX_SECONDS)
     metrics = spec.get("metrics", [])
     if not isinstance(metrics, list):
         problems.add("cloudwatch.metrics",

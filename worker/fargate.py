@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from worker import sizes
+from worker import sizes, td_fields
 from worker.aws import aws_errors
 from worker.config import Component
 from worker.errors import AdjustmentRejected
@@ -74,6 +74,7 @@ class ServiceState:
 def read_state(ecs: Any, comp: Component) -> ServiceState:
     """Describe the component's service and the task definition it runs (with tags)."""
     service = describe_service(ecs, comp)
+    td_fields.watch(ecs)  # warns when the revision has fields this botocore would drop
     with aws_errors("DescribeTaskDefinition", f"task definition {service['taskDefinition']}"):
         resp = ecs.describe_task_definition(taskDefinition=service["taskDefinition"], include=["TAGS"])
     return ServiceState(service, resp["taskDefinition"], list(resp.get("tags") or []))

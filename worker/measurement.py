@@ -100,6 +100,21 @@ def cloudwatch_metrics(metrics: Sequence[CloudWatchMetric]) -> dict[str, Metric]
     return {m.id: Metric(m.mean, m.unit, m.series, m.note) for m in metrics}
 
 
+def cloudwatch_annotations(metrics: Sequence[CloudWatchMetric]) -> dict[str, Any]:
+    """What each CloudWatch value is (a mean of per-period statistics, zeros filled in for
+    absent counts), and which metrics are missing or partial."""
+    out: dict[str, Any] = {}
+    if metrics:
+        out["cloudwatch values"] = {m.id: m.aggregate for m in metrics if m.aggregate}
+    missing = {m.id: m.note for m in metrics if m.mean is None}
+    if missing:
+        out["missing metrics"] = missing
+    partial = {m.id: m.partial for m in metrics if m.partial}
+    if partial:
+        out["partial metrics"] = partial
+    return out
+
+
 def build_measurement(
     run: AbRun, cloudwatch: Sequence[CloudWatchMetric] = (),
     window: tuple[datetime, datetime] | None = None,
@@ -115,9 +130,7 @@ def build_measurement(
     }
     if window is not None:
         annotations["cloudwatch window"] = [_iso(window[0].timestamp()), _iso(window[1].timestamp())]
-    missing = {m.id: m.note for m in cloudwatch if m.mean is None}
-    if missing:
-        annotations["missing metrics"] = missing
+    annotations.update(cloudwatch_annotations(cloudwatch))
     return Measurement(metrics={**ab_metrics(run.result), **cloudwatch_metrics(cloudwatch)},
                        annotations=annotations)
 

@@ -7,13 +7,14 @@ CPU units, memory to MiB, replicas to an int, environment variables to a string.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Literal
 
-from worker import sizes
+from worker import numbers, safetext, sizes
 from worker.problems import Problems
 
 Role = Literal["cpu", "memory", "replicas", "env"]
@@ -93,9 +94,12 @@ class Param:
     def _check_env(self, value: Any) -> tuple[str | None, str | None]:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             return None, f"must be a string or a number, got {value!r}"
+        if isinstance(value, float) and not math.isfinite(value):
+            return None, f"must be a finite number, got {value!r}"
         text = value if isinstance(value, str) else sizes.format_decimal(value)
-        if "\x00" in text or "\n" in text or "\r" in text:
-            return None, "must not contain NUL or newline characters"
+        if safetext.text_problem(text):
+            return None, ("must not contain NUL, newline or other control characters, "
+                          f"got {safetext.short(text)}")
         if self.kind == "enum":
             if text not in self.values:
                 return None, f"{text!r} is not one of the allowed values ({', '.join(self.values)})"
@@ -126,10 +130,15 @@ class Param:
 def parse_param(raw: Any, path: str, role: Role, problems: Problems) -> Param | None:
     """Parse one setting declaration; record every problem under `path`."""
     name = path.rsplit(".", 1)[-1]
+    if isinstance(raw, list) and role != "env":
+        raw = {"values": raw}  # a bare list of values is an enum
     spec = problems.mapping(raw, path)
     if spec is None:
         return None
-    default_kind = "range" if role == "replicas" or (role == "memory" and "values" not in spec) else "enum"
+    # The original driver read cpu/mem as min/max ranges under OPTUNE_ECS_USE_RANGES (no `type`),
+    # else as `values` enums: the keys given say which form this is.
+    ranged = "values" not in spec and ("min" in spec or "max" in spec or role == "memory")
+    default_kind = "range" if role == "replicas" or ranged else "enum"
     if role == "env" and "type" not in spec:
         problems.add(f"{path}.type", "is required (allowed: range, enum)")
         return None
@@ -177,7 +186,13 @@ def _parse_enum(
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             problems.add(f"{path}.values[{i}]", f"must be a string or a number, got {value!r}")
             continue
+        if isinstance(value, float) and not math.isfinite(value):
+            problems.add(f"{path}.values[{i}]", f"must be a finite number, got {value!r}")
+            continue
         text = value if isinstance(value, str) else sizes.format_decimal(value)
+        if role == "env" and (bad := safetext.text_problem(text)):
+            problems.add(f"{path}.values[{i}]", bad)
+            continue
         if role != "env":
             _, problem = probe.check(text)
             if problem:
@@ -210,7 +225,7 @@ def _parse_range(
             continue
         number = None if isinstance(raw, bool) else _decimal(raw)
         if number is None:
-            problems.add(f"{path}.{key}", f"must be a number, got {raw!r}")
+            problems.add(f"{path}.{key}", f"must be a number {numbers.DECIMAL_RULE}, got {raw!r}")
         bounds[key] = number
     lo, hi, step = bounds["min"], bounds["max"], bounds["step"]
     if lo is None or hi is None:
@@ -246,13 +261,8 @@ def _default(spec: Mapping[str, Any], path: str, param: Param, problems: Problem
 
 
 def _decimal(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        return None
-    return number if number.is_finite() else None
+    """A finite number of bounded size, from a number or a strict decimal string (inputs.py)."""
+    return numbers.bounded_decimal(value)
 
 
 def _show(value: Any) -> str:

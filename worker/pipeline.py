@@ -22,6 +22,7 @@ from worker import fargate, lease, logs, settle
 from worker.aws import Clients
 from worker.config import Component, Config, load_config
 from worker.errors import AdjustmentFailed, AdjustmentRejected, AwsTerminal, ConfigError
+from worker.numbers import env_number
 from worker.records import TERMINAL, RecordStore
 from worker.steps import Target
 
@@ -82,9 +83,9 @@ def poll_cap(r: Any, comp: Component) -> float:
     0.4 s while few services settle, and longer as more do, so that all of them together
     (on every worker) make at most $SERVO_DESCRIBE_RATE (default 50) DescribeServices a
     second: 0.4 s up to 20 services, 1 s at 50."""
-    fixed = os.environ.get(C.ENV_POLL_CAP)
+    fixed = env_number(C.ENV_POLL_CAP, 0, minimum=0, maximum=3600)
     if fixed:
-        return float(fixed)
+        return fixed
     now = time.time()
     pipe = r.pipeline()
     pipe.zadd(C.KEY_SETTLING, {f"{comp.cluster}/{comp.service_name}": now})
@@ -92,7 +93,8 @@ def poll_cap(r: Any, comp: Component) -> float:
     pipe.zcard(C.KEY_SETTLING)
     pipe.expire(C.KEY_SETTLING, 60)
     settling = int(pipe.execute()[2])
-    rate = float(os.environ.get(C.ENV_DESCRIBE_RATE) or C.DEFAULT_DESCRIBE_RATE)
+    rate = env_number(C.ENV_DESCRIBE_RATE, C.DEFAULT_DESCRIBE_RATE, minimum=0, strict_min=True,
+                      maximum=10_000)
     return max(C.DEFAULT_POLL_CAP_S, settling / rate)
 
 
@@ -193,7 +195,9 @@ def adjust_failed(rt: Runtime, step_id: str, exc: AdjustmentFailed, memo: dict[s
 
 def ab_config(rt: Runtime, rec: dict[str, Any]) -> Any:
     overrides = {k: v for k, v in (rec.get("control") or {}).items()
-                 if k in ("duration", "warmup", "concurrency")}
+                 if k in ("duration", "warmup", "concurrency", "requests", "headers")}
+    if "headers" in overrides:  # JSON carries the step's header lines as a list
+        overrides["headers"] = tuple(overrides["headers"])
     return replace(rt.config.ab, **overrides)
 
 
@@ -269,8 +273,8 @@ def _benchmark(rt: Runtime, step_id: str, rec: dict[str, Any], cfg: Any, progres
 
 
 def run_metrics(rt: Runtime, step_id: str, ready_at: float) -> None:
-    from worker.cloudwatch import period_of, query_window, read_metrics
-    from worker.measurement import Measurement, cloudwatch_metrics
+    from worker.cloudwatch import period_of, query_window, read_metrics, reread_at, short
+    from worker.measurement import Measurement, cloudwatch_annotations, cloudwatch_metrics
 
     rec = rt.store.require(step_id)
     if rec["status"] in TERMINAL:
@@ -282,11 +286,11 @@ def run_metrics(rt: Runtime, step_id: str, ready_at: float) -> None:
     started, finished = rec["window"]
     window = query_window(started, finished, period_of(cw.metrics))
     metrics = read_metrics(rt.clients.cloudwatch, cw.metrics, *window)
+    again = reread_at(ready_at, cw.delay, period_of(cw.metrics))
+    if short(metrics) and time.time() < again:
+        raise Retry(again - time.time())  # late datapoints: read once more, then report partial
     base = Measurement.from_dict(rec["measurement"])
-    notes = {m.id: m.note for m in metrics if m.mean is None}
-    annotations = {**base.annotations,
+    annotations = {**base.annotations, **cloudwatch_annotations(metrics),
                    "cloudwatch window": [window[0].isoformat(), window[1].isoformat()]}
-    if notes:
-        annotations["missing metrics"] = notes
     merged = Measurement(metrics={**base.metrics, **cloudwatch_metrics(metrics)}, annotations=annotations)
     end(rt, step_id, "succeeded", measurement=merged.to_dict())

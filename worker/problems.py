@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from worker.errors import ConfigError
+from worker.numbers import check_number
+from worker.safetext import clip_line, short, text_problem
 
 
 class Problems:
@@ -15,7 +17,7 @@ class Problems:
         self.lines: list[str] = []
 
     def add(self, path: str, message: str) -> None:
-        self.lines.append(f"{path}: {message}")
+        self.lines.append(clip_line(f"{path}: {message}"))
 
     def raise_if_any(self) -> None:
         if self.lines:
@@ -30,7 +32,7 @@ class Problems:
             return None
         for key in raw:
             if not isinstance(key, str):
-                self.add(path, f"keys must be strings, got {key!r}")
+                self.add(path, f"keys must be strings, got {short(key)}")
                 return None
         return raw
 
@@ -41,36 +43,36 @@ class Problems:
 
     def number(
         self, raw: Mapping[str, Any], key: str, path: str, *, default: float | None,
-        minimum: float = 0, integer: bool = False, strict_min: bool = False,
+        minimum: float = 0, maximum: float | None = None, integer: bool = False, strict_min: bool = False,
     ) -> float | None:
-        """A number field at least `minimum` (or above it when strict_min)."""
+        """A number field at least `minimum` (or above it when strict_min), at most `maximum`:
+        finite and bounded by the one validator in inputs.py."""
         value = raw.get(key, default)
         if value is None:
             return None
-        kind = "a whole number" if integer else "a number"
-        ok_type = isinstance(value, int) if integer else isinstance(value, int | float)
-        if isinstance(value, bool) or not ok_type:
-            self.add(f"{path}.{key}", f"must be {kind}, got {value!r}")
+        number, problem = check_number(value, minimum=minimum, maximum=maximum, integer=integer,
+                                       strict_min=strict_min)
+        if problem or number is None:
+            self.add(f"{path}.{key}", problem or "must be a number")
             return None
-        if value < minimum or (strict_min and value == minimum):
-            bound = "above" if strict_min else "at least"
-            self.add(f"{path}.{key}", f"must be {bound} {minimum:g}, got {value!r}")
-            return None
-        return float(value)
+        return float(number)
 
     def string(self, raw: Mapping[str, Any], key: str, path: str, default: str | None) -> str | None:
         value = raw.get(key, default)
         if value is None:
             return None
         if not isinstance(value, str) or not value.strip():
-            self.add(f"{path}.{key}", f"must be a non-empty string, got {value!r}")
+            self.add(f"{path}.{key}", f"must be a non-empty string, got {short(value)}")
+            return None
+        if problem := text_problem(value):
+            self.add(f"{path}.{key}", problem)
             return None
         return value
 
     def boolean(self, raw: Mapping[str, Any], key: str, path: str, default: bool) -> bool:
         value = raw.get(key, default)
         if not isinstance(value, bool):
-            self.add(f"{path}.{key}", f"must be true or false, got {value!r}")
+            self.add(f"{path}.{key}", f"must be true or false, got {short(value)}")
             return default
         return value
 

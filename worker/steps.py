@@ -8,7 +8,15 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from worker import sizes
-from worker.config import Component, Config
+from worker.config import (
+    AB_MAX_CONCURRENCY,
+    AB_MAX_REQUESTS,
+    MAX_SECONDS,
+    AbConfig,
+    Component,
+    Config,
+    header_lines,
+)
 from worker.problems import Problems, type_name
 
 
@@ -40,15 +48,17 @@ def components_from_state(state: Any) -> dict[str, dict[str, Any]]:
     """Settings per component from the original adjust input:
     `{"application": {"components": {name: {"settings": {...}}}}}`."""
     problems = Problems()
-    app = problems.mapping(state, "input") or {}
-    comps = problems.mapping((app.get("application") or {}).get("components"),
-                             "input.application.components") if "application" in app else None
-    if comps is None and not problems.lines:
+    app = problems.mapping(state, "input")
+    application = problems.mapping(app.get("application"), "input.application") if app else None
+    comps = (problems.mapping(application.get("components"), "input.application.components")
+             if application else None)
+    if not comps and not problems.lines:
         problems.add("input.application.components", "is required (the servo adjust format)")
     out: dict[str, dict[str, Any]] = {}
     for name, comp in (comps or {}).items():
-        settings = problems.mapping((comp or {}).get("settings"),
-                                    f"input.application.components.{name}.settings")
+        path = f"input.application.components.{name}"
+        comp_spec = problems.mapping(comp, path)
+        settings = problems.mapping(comp_spec.get("settings"), f"{path}.settings") if comp_spec else None
         if settings is not None:
             out[name] = flatten_settings(settings)
     problems.raise_if_any()
@@ -108,29 +118,58 @@ def _check_one(comp: Component, name: str, value: Any, path: str, problems: Prob
     return native
 
 
-# Per-step load overrides: the ab keys by name, and the original driver's `load` message.
+# Per-step load overrides: the ab keys by name, and the original ab driver's `load` message
+# (servo-ab: n_threads, n_requests, t_limit, t_warmup, test_url, user, password, headers).
 CONTROL_KEYS = {"duration": "duration", "warmup": "warmup", "concurrency": "concurrency"}
-LEGACY_LOAD_KEYS = {"t_limit": "duration", "t_warmup": "warmup", "n_threads": "concurrency"}
+LEGACY_LOAD_KEYS = {"t_limit": "duration", "t_warmup": "warmup", "n_threads": "concurrency",
+                    "n_requests": "requests"}
+LOAD_KEYS = (*LEGACY_LOAD_KEYS, "test_url", "headers", "user", "password")
+IGNORED_KEYS = ("userdata",)  # the original servo passes it through to drivers; nothing reads it
+CONTROL_MAXIMA = {"duration": MAX_SECONDS, "warmup": MAX_SECONDS, "concurrency": AB_MAX_CONCURRENCY,
+                  "requests": AB_MAX_REQUESTS}
 
 
-def validate_control(raw: Any) -> dict[str, float | int]:
-    """Check a step's `control` (load overrides); return the ab overrides it asks for."""
+def validate_control(raw: Any, ab: AbConfig | None = None) -> dict[str, Any]:
+    """Check a step's `control` (load overrides); return the ab overrides it asks for.
+
+    `ab` is the config's section: a `load.test_url` must name its URL (the target comes from
+    the config, never from a step), and credentials must be its `auth` (they never travel in
+    a step, which is stored in Redis).
+    """
     problems = Problems()
     spec = problems.mapping(raw, "control") or {}
-    out: dict[str, float | int] = {}
+    out: dict[str, Any] = {}
     load = problems.mapping(spec.get("load"), "control.load") or {}
-    problems.unknown_keys(spec, "control", (*CONTROL_KEYS, "load"))
-    problems.unknown_keys(load, "control.load", (*LEGACY_LOAD_KEYS, "n_requests", "test_url"))
+    problems.unknown_keys(spec, "control", (*CONTROL_KEYS, "load", *IGNORED_KEYS))
+    problems.unknown_keys(load, "control.load", LOAD_KEYS)
+    if load.get("t_limit") == 0:
+        problems.add("control.load.t_limit", "0 (no time limit) is not supported: every run is timed; "
+                                             "give the seconds to run (n_requests still caps the requests)")
+        load = {k: v for k, v in load.items() if k != "t_limit"}
     for source, keys, path in ((load, LEGACY_LOAD_KEYS, "control.load"), (spec, CONTROL_KEYS, "control")):
         for key, name in keys.items():
-            integer = name == "concurrency"
+            integer = name in ("concurrency", "requests")
             minimum = 0 if name == "warmup" else 1 if integer else 0
             value = problems.number(source, key, path, default=None, minimum=minimum, integer=integer,
-                                    strict_min=name == "duration")
+                                    strict_min=name == "duration", maximum=CONTROL_MAXIMA[name])
             if value is not None:
                 out[name] = int(value) if integer else value
-    if "test_url" in load:
-        problems.add("control.load.test_url", "the load URL comes from the config (ab.url or "
-                                              "$AB_TEST_URL), never from a step")
+    if "headers" in load:
+        out["headers"] = list(header_lines(load["headers"], "control.load.headers", problems))
+    _legacy_target(load, ab, problems)
     problems.raise_if_any()
     return out
+
+
+def _legacy_target(load: Mapping[str, Any], ab: AbConfig | None, problems: Problems) -> None:
+    """`test_url`, `user` and `password` may only restate what the config already says."""
+    url = load.get("test_url")
+    if url is not None and (ab is None or url != ab.url):
+        problems.add("control.load.test_url", f"{url!r} is not the configured target "
+                     f"({ab.url if ab and ab.url else 'none'}): the load URL comes from the config "
+                     "(ab.url or $AB_TEST_URL), never from a step")
+    for key in ("user", "password"):
+        if load.get(key) not in (None, ""):  # the original's default is "" (no auth)
+            problems.add(f"control.load.{key}", "credentials never travel in a step (steps are stored in "
+                         "Redis): name the environment variables holding them in ab.auth.username_env "
+                         "and ab.auth.password_env")

@@ -14,9 +14,9 @@ from collections.abc import Iterable, Sequence
 import structlog
 from botocore.exceptions import BotoCoreError, ClientError
 
-from worker.aws import Clients, classify, error_code, error_message
+from worker.aws import Clients, error_code
 from worker.config import Config
-from worker.preflight import access_checks, ecs_checks, lb_checks  # noqa: F401 - register checks
+from worker.preflight import access_checks, capacity_checks, ecs_checks, lb_checks  # noqa: F401 - register
 from worker.preflight.model import (
     REGISTRY,
     VERDICTS,
@@ -43,13 +43,16 @@ __all__ = [
 ]
 
 # Areas in the order a user fixes them: nothing below matters while something above fails.
-AREAS = ("config", "cluster", "service", "taskdef", "network", "lb", "autoscaling", "permissions",
+AREAS = ("config", "cluster", "service", "taskdef", "quota", "network", "lb", "autoscaling", "permissions",
          "loadpath", "metrics")
 CHECKS: dict[str, CheckSpec] = dict(sorted(REGISTRY.items(), key=lambda kv: AREAS.index(kv[0].split(".")[0])))
 CHECK_IDS: tuple[str, ...] = tuple(CHECKS)
 CRITICAL_IDS: tuple[str, ...] = tuple(i for i, s in CHECKS.items() if s.critical)
 
 log = structlog.get_logger("servo.preflight")
+# Errors that say nothing about the setup, only that this caller could not look right now.
+UNANSWERED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedException",
+              "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}
 
 
 def select(only: Iterable[str] | None) -> list[CheckSpec]:
@@ -102,13 +105,6 @@ def exit_code(results: Iterable[CheckResult]) -> int:
     return 1 if any(res.verdict == "fail" for res in results) else 0
 
 
-def _transient(exc: ClientError | BotoCoreError) -> bool:
-    if not isinstance(exc, ClientError):
-        return False
-    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-    return classify(error_code(exc), status, error_message(exc))[0] == "transient"
-
-
 def _run(spec: CheckSpec, ctx: Context) -> CheckResult:
     ctx.check_id = spec.id
     try:
@@ -122,9 +118,12 @@ def _run(spec: CheckSpec, ctx: Context) -> CheckResult:
         if is_not_implemented(exc):
             return ctx.result("unverified",
                               f"not verifiable here: the AWS endpoint failed ({aws_failure(exc)})")
-        if _transient(exc):  # throttled: says nothing about the setup, and must not refuse a step
-            return ctx.result("unverified", f"not checked: AWS answered {aws_failure(exc)}, a transient "
-                              "error", "run the check again")
+        if isinstance(exc, ClientError) and error_code(exc) in UNANSWERED:
+            # The setup may be fine: this caller cannot look (or not now). Not a failure.
+            return ctx.result("unverified",
+                              f"could not look: {exc.operation_name} failed ({aws_failure(exc)})",
+                              "grant the caller the read-only actions of servo-fargate iam-policy "
+                              "--part preflight, or run check again if AWS was throttling")
         return ctx.fail(f"AWS call failed: {aws_failure(exc)}",
                         "check credentials, region and the worker's IAM permissions")
     except OSError as exc:

@@ -10,25 +10,53 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlparse
 
+from worker import permissions
+from worker.metric_shape import is_sparse_count
 from worker.preflight import resources as r
 from worker.preflight.model import CheckResult, Context, NotVerifiable, check
 
-# REFERENCE §2: every action the worker calls. iam:PassRole is taskdef.pass-role's.
-WORKER_ACTIONS = (
-    "ecs:DescribeServices", "ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition",
-    "ecs:UpdateService", "ecs:ListTasks", "ecs:DescribeTasks",
-    "elasticloadbalancing:DescribeTargetHealth", "elasticloadbalancing:DescribeTargetGroups",
-    "cloudwatch:GetMetricData",
-)
-
 
 @check("permissions.iam", critical=True, scope="global")
-def permissions(ctx: Context) -> CheckResult:
-    denied = r.simulate(ctx, list(WORKER_ACTIONS), ["*"])
-    if denied:
-        return ctx.fail(f"the caller's IAM policies do not allow: {', '.join(denied)}",
-                        "grant these actions to the worker's IAM user or role")
-    return ctx.ok(f"the caller's IAM policies allow all {len(WORKER_ACTIONS)} actions the worker uses")
+def permissions_iam(ctx: Context) -> CheckResult:
+    """Simulate every action the worker and the preflight call, on the real ARNs the generated
+    policy names (worker/permissions.py), with the condition keys a real call sets."""
+    scope, notes = r.policy_scope(ctx)
+    failed: list[str] = []
+    warned: list[str] = []
+    for part in ("worker", "preflight"):
+        for (kind, context), names in groups(part).items():
+            arns = scope.arns(kind)
+            if not arns:
+                continue
+            denied = r.simulate(ctx, names, arns, dict(context))
+            # A worker action the policy must allow on these ARNs is a failure; an action
+            # simulated on open ARNs (unknown family) or one only the checks need warns.
+            (failed if part == "worker" and not is_open(arns) else warned).extend(denied)
+    remedy = "grant them to the worker's IAM user or role: servo-fargate iam-policy prints the policy"
+    if failed:
+        return ctx.fail(f"the caller's IAM policies do not allow: {', '.join(failed)}", remedy)
+    if warned:
+        return ctx.warn("the caller's IAM policies do not allow: " + ", ".join(warned)
+                        + (f" ({'; '.join(notes)})" if notes else ""), remedy)
+    total = len(permissions.actions("all"))
+    return ctx.ok(f"the caller's IAM policies allow all {total} actions servo-fargate uses, on the "
+                  "configured resources")
+
+
+def is_open(arns: list[str]) -> bool:
+    """True when ARNs leave the account or region open, or name any family: they stand for
+    resources not read, so a denial on them may not hold for the real ones."""
+    return any(":*:" in a or a.endswith("task-definition/*") for a in arns)
+
+
+def groups(part: str) -> dict[tuple[permissions.Resource, tuple[tuple[str, str], ...]], list[str]]:
+    out: dict[tuple[permissions.Resource, tuple[tuple[str, str], ...]], list[str]] = {}
+    for perm in permissions.actions(part):
+        if perm.resource == "none" or (part == "preflight" and "worker" in perm.parts):
+            continue
+        context = tuple(sorted((k, v) for cond in perm.condition.values() for k, v in cond.items()))
+        out.setdefault((perm.resource, context), []).append(perm.action)
+    return out
 
 
 @check("loadpath.reachable", scope="global")
@@ -96,7 +124,14 @@ def metrics_exist(ctx: Context) -> CheckResult:
     stats = [(q["Id"], q["MetricStat"]["Metric"]) for q in queries if "MetricStat" in q]
     if not stats:
         return ctx.ok("no CloudWatch MetricStat queries are configured")
-    missing = [f"{qid} ({_describe(metric)})" for qid, metric in stats if not _exists(ctx, metric)]
+    absent = [(qid, metric) for qid, metric in stats if not _exists(ctx, metric)]
+    # An ALB count such as HTTPCode_Target_5XX_Count exists only once it was nonzero: absent is 0.
+    zero = {q["Id"] for q in queries if is_sparse_count(q)}
+    missing = [f"{qid} ({_describe(metric)})" for qid, metric in absent if qid not in zero]
+    if absent and not missing:
+        return ctx.ok(f"{len(stats) - len(absent)} CloudWatch metrics exist; "
+                      f"{', '.join(qid for qid, _ in absent)} not yet: ALB publishes a count only once "
+                      "it is nonzero, so it reads as 0")
     if missing:  # CloudWatch lists a metric only after its first datapoint: maybe not yet
         return ctx.warn(f"no CloudWatch metric matches yet: {', '.join(missing)}",
                         "if the service has had traffic, fix the namespace, metric name and "

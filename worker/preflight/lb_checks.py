@@ -3,13 +3,12 @@ hang or slow every step."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from worker.preflight import egress
 from worker.preflight import resources as r
 from worker.preflight.model import CheckResult, Context, check
 
 SLOW_S = 60  # a per-step wait at or above this is worth a warning
-DEFAULT_ROUTE = "0.0.0.0/0"
+DEFAULT_ROUTE = egress.DEFAULT_ROUTE
 
 
 @check("network.route-out", critical=True)
@@ -21,43 +20,47 @@ def route_out(ctx: Context) -> CheckResult:
         return ctx.fail(f"service {name} has no awsvpc subnets",
                         "Fargate services need awsvpc networking: recreate the service with subnets")
     public = vpc.get("assignPublicIp", "DISABLED") == "ENABLED"
-    problems: list[str] = []
-    nat_only: list[str] = []
+    ip = "enabled" if public else "disabled"
+    ways: dict[str, str] = {}
+    stuck: list[str] = []
+    public_unused: list[str] = []
     for subnet in subnets:
         table = r.route_table(ctx, subnet)
-        targets = _default_targets(table)
-        if public and not any(t.startswith("igw-") for t in targets):
-            (nat_only if any(t.startswith("nat-") for t in targets) else problems).append(
-                f"{subnet} ({table['RouteTableId']}: {_show(targets)})")
-        elif not public and not any(t.startswith("nat-") for t in targets):
-            problems.append(f"{subnet} ({table['RouteTableId']}: {_show(targets)})")
-    ip = "enabled" if public else "disabled"
-    if problems:
-        need = "an internet gateway" if public else "a NAT gateway"
-        return ctx.fail(
-            f"service {name} has public IP {ip} but these subnets have no {DEFAULT_ROUTE} route to {need}: "
-            + "; ".join(problems) + "; its tasks cannot pull images",
-            f"add a {DEFAULT_ROUTE} route to {need} in those route tables"
-            + ("" if public else ", or use public subnets with assignPublicIp ENABLED"))
-    if nat_only:
-        return ctx.warn(f"service {name} has public IP enabled in subnets that route out through a NAT "
-                        "gateway: " + "; ".join(nat_only),
+        targets = egress.default_targets(table)
+        way = egress.way_out(targets, public)
+        if way is None:
+            stuck.append(f"{subnet} ({table['RouteTableId']}: {egress.show(targets)})")
+            continue
+        ways[subnet] = way
+        if public and not way.startswith("an internet gateway"):
+            public_unused.append(f"{subnet} ({way})")
+    if stuck:
+        return _endpoints_or_fail(ctx, stuck, public, ip)
+    if public_unused:
+        return ctx.warn(f"service {name} has public IP enabled in subnets that route out without an "
+                        "internet gateway: " + "; ".join(public_unused),
                         "set assignPublicIp DISABLED for private subnets (the public IP is unused there)")
-    via = "an internet gateway" if public else "a NAT gateway"
-    return ctx.ok(f"service {name} has public IP {ip}; subnets {', '.join(subnets)} route out via {via}")
+    shown = "; ".join(f"{s} via {w}" for s, w in ways.items())
+    return ctx.ok(f"service {name} has public IP {ip}; subnets route out: {shown}")
 
 
-def _default_targets(table: dict[str, Any]) -> list[str]:
-    out: list[str] = []
-    for route in table.get("Routes", []):
-        if route.get("DestinationCidrBlock") == DEFAULT_ROUTE and route.get("State", "active") == "active":
-            out.extend(v for k, v in route.items() if k.endswith("Id") and isinstance(v, str)
-                       and k != "DestinationPrefixListId")
-    return out
-
-
-def _show(targets: list[str]) -> str:
-    return f"{DEFAULT_ROUTE} via {', '.join(targets)}" if targets else f"no {DEFAULT_ROUTE} route"
+def _endpoints_or_fail(ctx: Context, stuck: list[str], public: bool, ip: str) -> CheckResult:
+    """Subnets without a usable default route still pull images through ECR and S3 endpoints."""
+    name = ctx.comp.service_name
+    vpc_id = r.vpc_of(ctx, r.awsvpc(ctx)["subnets"][0])
+    found = r.vpc_endpoints(ctx, vpc_id)
+    td = r.task_definition(ctx)
+    missing = egress.missing_endpoints(found, ctx.clients.session.region_name or "", td)
+    if not missing:
+        return ctx.ok(f"service {name} has no route out in " + "; ".join(stuck) + f", and VPC {vpc_id} "
+                      f"has the endpoints its tasks need ({', '.join(sorted(found))})")
+    need = "an internet gateway" if public else "a NAT gateway (or NAT instance, transit gateway, peering)"
+    return ctx.fail(
+        f"service {name} has public IP {ip} but these subnets have no {DEFAULT_ROUTE} route to {need}: "
+        + "; ".join(stuck) + f"; and VPC {vpc_id} lacks {', '.join(missing)}: its tasks cannot pull images",
+        f"add a {DEFAULT_ROUTE} route to {need} in those route tables"
+        + ("" if public else ", or use public subnets with assignPublicIp ENABLED")
+        + f", or create the VPC endpoints {', '.join(missing)} in {vpc_id}")
 
 
 @check("lb.target-group", critical=True)
@@ -141,7 +144,7 @@ def health_check_timing(ctx: Context) -> CheckResult:
         f"{tg.get('HealthyThresholdCount', 5)}" for tg in r.target_groups(ctx)))
 
 
-@check("autoscaling.targets")
+@check("autoscaling.targets", critical=True)
 def autoscaling_targets(ctx: Context) -> CheckResult:
     comp = ctx.comp
     r.service(ctx)
@@ -152,13 +155,25 @@ def autoscaling_targets(ctx: Context) -> CheckResult:
         ScalableDimension="ecs:service:DesiredCount")["ScalableTargets"])
     if not targets:
         return ctx.ok(f"no Application Auto Scaling target on {resource}'s desired count")
+    suspended = all((t.get("SuspendedState") or {}).get(k) for t in targets
+                    for k in ("DynamicScalingInSuspended", "DynamicScalingOutSuspended"))
+    policies = ctx.cached("aas.policies", resource, fetch=lambda: aas.describe_scaling_policies(
+        ServiceNamespace="ecs", ResourceId=resource, ScalableDimension="ecs:service:DesiredCount",
+    )["ScalingPolicies"])
     shown = ", ".join(f"min {t['MinCapacity']} max {t['MaxCapacity']}" for t in targets)
-    if "replicas" not in comp.settings:
-        return ctx.ok(f"Application Auto Scaling manages {resource}'s desired count ({shown}); "
-                      "the config does not tune replicas")
-    return ctx.warn(f"Application Auto Scaling manages {resource}'s desired count ({shown}) and would "
-                    "fight the replicas setting",
-                    f"suspend its scaling while tuning (aws application-autoscaling register-scalable-target "
-                    f"--service-namespace ecs --resource-id {resource} --scalable-dimension "
-                    "ecs:service:DesiredCount --suspended-state DynamicScalingInSuspended=true,"
-                    "DynamicScalingOutSuspended=true), or remove replicas from the config")
+    if suspended or not policies:
+        why = "its dynamic scaling is suspended" if suspended else "it has no scaling policy"
+        return ctx.ok(f"Application Auto Scaling has a target on {resource}'s desired count ({shown}), "
+                      f"but {why}")
+    names = ", ".join(str(p["PolicyName"]) for p in policies)
+    suspend = ("suspend its dynamic scaling while tuning (aws application-autoscaling "
+               f"register-scalable-target --service-namespace ecs --resource-id {resource} "
+               "--scalable-dimension ecs:service:DesiredCount --suspended-state "
+               "DynamicScalingInSuspended=true,DynamicScalingOutSuspended=true)")
+    if "replicas" in comp.settings:
+        return ctx.fail(f"Application Auto Scaling policies {names} move {resource}'s desired count "
+                        f"({shown}) and would fight the replicas setting: a step's count would not hold",
+                        f"{suspend}, or remove replicas from fargate.{comp.name}.settings")
+    return ctx.warn(f"Application Auto Scaling policies {names} may move {resource}'s desired count "
+                    f"({shown}) in the middle of a step, so a measurement may span two task counts",
+                    suspend)

@@ -6,12 +6,15 @@ A resource that does not exist raises `Missing`, so a check that depends on it r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from botocore.config import Config as BotoConfig
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from worker.aws import error_code
+from worker.permissions import Scope
 from worker.preflight.model import Context, Missing, NotVerifiable, unverified_when_missing_api
 
 # IAM and STS calls in preflight fail fast: an endpoint without them must not stall the run.
@@ -113,6 +116,25 @@ def route_table(ctx: Context, subnet_id: str) -> dict[str, Any]:
     return dict(ctx.cached("ec2.route-table", subnet_id, fetch=fetch))
 
 
+def vpc_of(ctx: Context, subnet_id: str) -> str:
+    ec2 = client(ctx, "ec2")
+    return str(ctx.cached("ec2.subnet-vpc", subnet_id, fetch=lambda: ec2.describe_subnets(
+        SubnetIds=[subnet_id])["Subnets"][0]["VpcId"]))
+
+
+def vpc_endpoints(ctx: Context, vpc_id: str) -> list[str]:
+    """Service names of the VPC's available endpoints (com.amazonaws.<region>.ecr.dkr, ...)."""
+    ec2 = client(ctx, "ec2")
+
+    def fetch() -> list[str]:
+        pages = ec2.get_paginator("describe_vpc_endpoints").paginate(
+            Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
+        return [str(e["ServiceName"]) for page in pages for e in page.get("VpcEndpoints", [])
+                if str(e.get("State", "available")).lower() == "available"]
+
+    return list(ctx.cached("ec2.endpoints", vpc_id, fetch=fetch))
+
+
 def caller_principal(ctx: Context) -> str:
     """The IAM user or role ARN behind the caller (an assumed-role session maps to its role)."""
     arn = str(identity(ctx)["Arn"])
@@ -125,22 +147,56 @@ def caller_principal(ctx: Context) -> str:
     raise NotVerifiable(f"cannot simulate policies for caller {arn} (not an IAM user or role)")
 
 
-def simulate(ctx: Context, actions: list[str], resources: list[str]) -> list[str]:
-    """Actions (as 'action on resource') the caller's policies do not allow."""
+def simulate(ctx: Context, actions: list[str], resources: list[str],
+             context: Mapping[str, str] | None = None) -> list[str]:
+    """Actions (as 'action on resource') the caller's policies do not allow, simulated with
+    the condition keys in `context` (iam:PassedToService, ...) set as a real call sets them."""
     principal = caller_principal(ctx)
     iam = client(ctx, "iam")
+    entries = [{"ContextKeyName": k, "ContextKeyValues": [v], "ContextKeyType": "string"}
+               for k, v in sorted((context or {}).items())]
 
     def fetch() -> list[dict[str, Any]]:
         with unverified_when_missing_api("iam:SimulatePrincipalPolicy"):
             try:
                 return list(iam.simulate_principal_policy(
                     PolicySourceArn=principal, ActionNames=actions, ResourceArns=resources,
-                )["EvaluationResults"])
+                    ContextEntries=entries)["EvaluationResults"])
             except ClientError as exc:
                 if error_code(exc) in ("AccessDenied", "AccessDeniedException"):
                     raise NotVerifiable("the caller may not call iam:SimulatePrincipalPolicy") from exc
                 raise
 
-    results = ctx.cached("iam.simulate", principal, *actions, "|", *resources, fetch=fetch)
+    key = (principal, *actions, "|", *resources, "|", *sorted((context or {}).items()))
+    results = ctx.cached("iam.simulate", *key, fetch=fetch)
     return [f"{e['EvalActionName']} on {e.get('EvalResourceName', '*')}" for e in results
             if e.get("EvalDecision") != "allowed"]
+
+
+def policy_scope(ctx: Context) -> tuple[Scope, list[str]]:
+    """The configured services' concrete resources for a policy: region, account, task
+    definition families and the roles they name. What cannot be read is left open (`*`)
+    and said in the returned notes."""
+    notes: list[str] = []
+    try:
+        account = str(identity(ctx)["Account"])
+    except (ClientError, BotoCoreError, NotVerifiable) as exc:
+        account = "*"
+        notes.append(f"account left as * (sts:GetCallerIdentity failed: {exc})")
+    families: list[str] = []
+    roles: set[str] = set()
+    for comp in ctx.config.components.values():
+        sub = replace(ctx, component=comp)
+        try:
+            td = task_definition(sub)
+        except (ClientError, BotoCoreError, NotVerifiable) as exc:
+            notes.append(f"service {comp.service_name} in cluster {comp.cluster} not read ({exc}): its "
+                         "task definition family and roles are left open")
+            continue
+        families.append(str(td["family"]))
+        roles.update(str(td[k]) for k in ("executionRoleArn", "taskRoleArn") if td.get(k))
+    complete = len(families) == len(ctx.config.components)
+    return Scope(region=ctx.clients.session.region_name or "*", account=account,
+                 services=tuple((c.cluster, c.service_name) for c in ctx.config.components.values()),
+                 families=tuple(sorted(set(families))) if complete else (),
+                 roles=tuple(sorted(roles))), notes

@@ -1,0 +1,68 @@
+"""Command-line values through the input boundary (worker/inputs.py, worker/safetext.py):
+numbers for flags, ids, and `key=value` pairs, each refused with exit 2 and a message."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from worker.errors import ConfigError
+from worker.numbers import check_number, number_problem, parse_number
+from worker.safetext import ID, name_problem, short, url_problem
+
+MAX_PAIRS = 200  # settings or overrides on one command line
+
+
+def number(*, minimum: float | None = None, maximum: float | None = None, integer: bool = False,
+           strict_min: bool = False) -> Callable[[str], float]:
+    """An argparse `type=` for a bounded, finite number (`nan`, `1e999`, `-1` refused)."""
+
+    def parse(text: str) -> float:
+        value = parse_number(text)
+        if value is None:
+            raise argparse.ArgumentTypeError(number_problem(text))
+        checked, problem = check_number(value, minimum=minimum, maximum=maximum, integer=integer,
+                                        strict_min=strict_min)
+        if problem or checked is None:
+            raise argparse.ArgumentTypeError(problem)
+        return checked
+
+    parse.__name__ = "whole number" if integer else "number"
+    return parse
+
+
+def url(text: str) -> str:
+    """An argparse `type=` for an http(s) URL (no spaces, control characters or bad port)."""
+    if problem := url_problem(text):
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
+def ident(text: str) -> str:
+    """An argparse `type=` for a step id, sweep id or study name."""
+    if problem := name_problem(text, ID):
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
+def parse_pairs(pairs: Sequence[str], what: str) -> dict[str, Any]:
+    """`key=value` arguments: a value in the strict number grammar is a number, anything
+    else stays text (the step's validation says whether text is allowed there)."""
+    if len(pairs) > MAX_PAIRS:
+        raise ConfigError([f"{what}: {len(pairs)} pairs, above the limit of {MAX_PAIRS}"])
+    out: dict[str, Any] = {}
+    problems = []
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            problems.append(f"{what}: {short(pair)} is not key=value")
+            continue
+        if key in out:
+            problems.append(f"{what}: {short(key)} is given twice")
+            continue
+        number_value = parse_number(value) if value else None
+        out[key] = value if number_value is None else number_value
+    if problems:
+        raise ConfigError(problems)
+    return out

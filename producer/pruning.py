@@ -1,0 +1,122 @@
+"""What a measurement rules out, beyond itself (pure).
+
+A service does not get slower with more capacity: a size that misses the SLO by far rules
+out every size with no more vCPU, no more memory and no more replicas (it *dominates*
+them). "By far" leaves room for what the environment could still change at those sizes
+(`env_gain`, learnt by producer/capacity.py) and for noise. A start that failed for
+memory (the container OOM-killed, exit 137) rules out every size with no more memory,
+under the same environment or one known to need more memory; any other failed start says
+nothing about other sizes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+from producer import objectives as obj
+
+SIZE_KEYS = ("cpu", "mem", "replicas")
+FAR = 1.5  # a miss by more than 50 % is far: no noise or environment seen here makes that up
+UNKNOWN_START = 0.7  # memory between an OOM and a start: most services fit more often than not
+MEMORY_SIGNS = ("outofmemory", "out of memory", "exit code 137", "oom")
+
+
+class Measured(NamedTuple):
+    """A measured configuration (sizes filled in), its outcome and its trial."""
+
+    settings: Mapping[str, Any]
+    outcome: obj.Outcome
+    trial: int | None = None
+
+
+def miss(goal: obj.Goal, result: obj.Outcome) -> float:
+    """How far the worst SLO was missed, relative to its limit (negative: met with room)."""
+    values = [v for k, v in obj.constraints(goal, result).items() if k != "started"]
+    return max(values, default=0.0 if result.status == "succeeded" else obj.REJECTED_VIOLATION)
+
+
+def memory_failure(result: obj.Outcome) -> bool:
+    """A failed start whose message says memory ran out."""
+    text = f"{result.reason or ''} {result.message or ''}".lower()
+    return result.status == "rejected" and any(sign in text for sign in MEMORY_SIGNS)
+
+
+def dominates(bigger: Mapping[str, Any], smaller: Mapping[str, Any]) -> bool:
+    """`smaller` has no more of any size than `bigger` (sizes both name)."""
+    return all(float(smaller[k]) <= float(bigger[k]) for k in SIZE_KEYS if k in bigger and k in smaller)
+
+
+def far_misses(goal: obj.Goal, measured: Sequence[Measured], env_gain: float) -> list[Measured]:
+    """Measurements whose miss no environment or noise seen here could make up."""
+    limit = FAR * max(1.0, env_gain) - 1
+    return [m for m in measured if m.outcome.status == "succeeded" and miss(goal, m.outcome) > limit]
+
+
+def ruled_out_by(size: Mapping[str, Any], far: Sequence[Measured]) -> Measured | None:
+    """The first far miss that dominates `size`, if any."""
+    return next((m for m in far if dominates(m.settings, size)), None)
+
+
+def hungrier(env_keys: Sequence[str], measured: Sequence[Measured]) -> dict[str, int]:
+    """Per environment variable, the direction (+1 up, -1 down) that needs more memory: up
+    until two tries that differ only in that variable, one OOM-killed and one started with
+    no more memory, say otherwise (a bigger GOGC, pool or cache holds more, as a rule)."""
+    out: dict[str, int] = {k: 1 for k in env_keys}
+    ooms = [m for m in measured if memory_failure(m.outcome)]
+    for oom in ooms:
+        for other in measured:
+            if other.outcome.status != "succeeded" or _mem(other) > _mem(oom):
+                continue
+            differ = [k for k in env_keys if str(other.settings.get(k)) != str(oom.settings.get(k))]
+            if len(differ) == 1 and _numeric(oom.settings.get(differ[0]), other.settings.get(differ[0])):
+                key = differ[0]
+                out[key] = 1 if float(oom.settings[key]) > float(other.settings[key]) else -1
+    return out
+
+
+def oom_predicted(settings: Mapping[str, Any], env_keys: Sequence[str], ooms: Sequence[Measured],
+                  hunger: Mapping[str, int]) -> Measured | None:
+    """The OOM measurement that says `settings` would run out of memory too, if any: no more
+    memory, and every environment variable the same or further in its hungry direction."""
+    for oom in ooms:
+        if "mem" in settings and float(settings["mem"]) > float(oom.settings["mem"]):
+            continue
+        if all(_as_hungry(k, settings.get(k), oom.settings.get(k), hunger) for k in env_keys):
+            return oom
+    return None
+
+
+def start_chance(settings: Mapping[str, Any], env_keys: Sequence[str], measured: Sequence[Measured],
+                 hunger: Mapping[str, int]) -> float:
+    """1 when a try with no more memory and an environment as hungry started, or when no OOM
+    was seen at this memory or more; 0 when an OOM says it will not; else `UNKNOWN_START`."""
+    for m in measured:
+        if m.outcome.status == "succeeded" and _mem(m) <= float(settings.get("mem", 0)) \
+                and all(_as_hungry(k, m.settings.get(k), settings.get(k), hunger) for k in env_keys):
+            return 1.0
+    ooms = [m for m in measured if memory_failure(m.outcome)]
+    if oom_predicted(settings, env_keys, ooms, hunger):
+        return 0.0
+    at_risk = any(_mem(m) >= float(settings.get("mem", 0)) for m in ooms)  # an OOM at this memory or more
+    return UNKNOWN_START if at_risk else 1.0
+
+
+def _as_hungry(key: str, value: Any, failed: Any, hunger: Mapping[str, int]) -> bool:
+    if str(value) == str(failed):
+        return True
+    if key not in hunger or not _numeric(value, failed):
+        return False
+    return (float(value) - float(failed)) * hunger[key] > 0
+
+
+def _mem(m: Measured) -> float:
+    return float(m.settings.get("mem", 0))
+
+
+def _numeric(*values: Any) -> bool:
+    try:
+        [float(v) for v in values]
+    except (TypeError, ValueError):
+        return False
+    return True

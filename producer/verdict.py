@@ -1,0 +1,84 @@
+"""How sure a noisy result is to meet the SLO (pure).
+
+One benchmark of a configuration is one draw of a noisy p95. The noise is the same kind of
+thing at every size (a neighbour's load, the network, GC pauses), so it is estimated once,
+from every configuration measured more than once (their spreads pooled, weighted by their
+degrees of freedom), starting from a weak prior. A configuration's verdict is then the
+chance that its true p95 is within the limit, given the median of its own samples:
+
+    chance_met = Phi(-log(p95 / limit) / (noise x MEDIAN_SE(n) / sqrt(n)))
+
+and, once the capacity model (producer/capacity.py) has seen enough configurations, that
+median is pulled towards the model's prediction for it (the two weighted by their precisions):
+the other sizes' measurements speak for this one too.
+
+The search repeats a result while its verdict is undecided (the chance between `MISSED`
+and `TRUSTED`) and trusts a pass only once the chance reaches `TRUSTED`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from producer import objectives as obj
+
+PRIOR_NOISE = 0.08  # relative p95 noise before any repeat: on the safe side (a quiet sandbox: 2-4 %)
+PRIOR_DOF = 1.0  # the prior's weight, in degrees of freedom of repeats: the first repeats overrule it
+MIN_NOISE = 0.01
+TRUSTED = 0.9  # a pass is trusted once it meets the SLO with this chance
+MODEL_AFTER = 4  # the model's prediction counts in a verdict once it has more configurations than this
+MISSED = 0.2  # a result is ruled out once it meets the SLO with less than this chance
+
+
+def pooled_noise(results: Sequence[obj.Outcome]) -> float:
+    """The relative p95 noise of one measurement, pooled over the repeated results."""
+    dof, total = PRIOR_DOF, PRIOR_DOF * PRIOR_NOISE ** 2
+    for r in results:
+        spread = r.spread.get(obj.METRIC_P95)
+        if spread is None or not r.p95_ms or r.samples < 2:
+            continue
+        dof += r.samples - 1
+        total += (r.samples - 1) * (spread["stdev"] / r.p95_ms) ** 2
+    return max(MIN_NOISE, math.sqrt(total / dof))
+
+
+def median_se(samples: int) -> float:
+    """The standard error of a median of `samples` draws, in draws' standard deviations
+    (a median of three or more is about 1.2x noisier than a mean; of one or two it is one)."""
+    return (1.0 if samples <= 2 else 1.2) / math.sqrt(max(1, samples))
+
+
+def chance_met(p95_ms: float, limit_ms: float, samples: int, noise: float,
+               prior: tuple[float, float] | None = None) -> float:
+    """The chance that the true p95 is within `limit_ms`, given a median of `samples`, and
+    optionally a prior (mean and spread of log(p95 / limit), what a model of the other
+    configurations predicts): the two combined by their precisions."""
+    mean, var = math.log(p95_ms / limit_ms), (noise * median_se(samples)) ** 2
+    if prior is not None:
+        weight = var / (var + prior[1] ** 2)
+        mean, var = mean + weight * (prior[0] - mean), var * (1 - weight)
+    z = -mean / math.sqrt(var)
+    return 0.5 * (1 + math.erf(z / math.sqrt(2)))
+
+
+def samples_to_decide(ratio: float, noise: float, chance: float = TRUSTED) -> int:
+    """How many measurements a configuration at `ratio` (true p95 / limit, below 1) needs
+    before its median is expected to be trusted: for the README's reachability argument."""
+    z = math.sqrt(2) * _erfinv(2 * chance - 1)
+    n = 1
+    while n < 1000 and -math.log(ratio) < z * noise * median_se(n):
+        n += 1
+    return n
+
+
+def _erfinv(y: float) -> float:
+    """Inverse error function by bisection (enough for a handful of calls)."""
+    low, high = -6.0, 6.0
+    for _ in range(80):
+        mid = (low + high) / 2
+        if math.erf(mid) < y:
+            low = mid
+        else:
+            high = mid
+    return (low + high) / 2

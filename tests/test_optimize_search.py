@@ -1,0 +1,246 @@
+"""The default search's parts: dominance pruning, the OOM rule, the capacity model, repeats of
+near results and the reasons each proposal gives; then whole runs of the real Optimizer (its
+study in Redis) against the stand-in producer of bench/optimize_suite.py."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bench.landscapes import OOM_MESSAGE, SUITE, truth
+from bench.optimize_suite import StandIn
+from producer import objectives as obj
+from producer import pruning
+from producer.capacity import PRIOR_SLOPE, CapacityModel
+from producer.cost import cost_per_hour
+from producer.costfirst import CostFirst
+from producer.optimize import Optimizer, Options, steps_run
+from producer.pruning import Measured
+from producer.space import build_space, settings_key
+from worker.config import parse_config
+
+GOAL = obj.Goal(("cost",), max_p95_ms=50)
+WIDE = {"cpu": {"type": "enum", "unit": "vCPU", "values": [0.25, 0.5, 1, 2]},
+        "mem": {"type": "range", "unit": "GiB", "min": 0.5, "max": 8, "step": 0.5},
+        "replicas": {"type": "range", "min": 1, "max": 6}}
+
+
+def search(env: bool = True) -> CostFirst:
+    raw = {"fargate": {"web": {"service_name": "web", "settings": WIDE,
+                               "environment": {"GOGC": {"type": "range", "min": 50, "max": 200, "step": 10}}
+                               if env else {}}}}
+    config = parse_config(raw, {})
+    space = build_space(config.component("web"))
+
+    def hourly(s: Any) -> float:
+        return cost_per_hour(int(s["cpu"] * 1024), int(s["mem"] * 1024), int(s["replicas"]), config.pricing)
+
+    return CostFirst(space, GOAL, hourly, anchor_env={"GOGC": 100} if env else None)
+
+
+def result(p95: float | None, samples: int = 1, message: str | None = None, stdev: float = 0.0) -> obj.Outcome:
+    if p95 is None:
+        return obj.Outcome("rejected", None, reason="start-failed", message=message)
+    spread = {obj.METRIC_P95: {"min": p95, "max": p95, "stdev": stdev}} if samples > 1 else {}
+    return obj.Outcome("succeeded", None, p95_ms=p95, throughput=100, error_rate=0, samples=samples, spread=spread)
+
+
+def size(cpu: float, mem: float, replicas: int, gogc: int | None = 100) -> dict[str, Any]:
+    return {"cpu": cpu, "mem": mem, "replicas": replicas, **({"GOGC": gogc} if gogc is not None else {})}
+
+
+# -- pruning ---------------------------------------------------------------------------------
+sizes = st.tuples(st.sampled_from([0.25, 0.5, 1, 2, 4]), st.sampled_from([0.5, 1, 2, 4, 8]), st.integers(1, 10))
+
+
+@settings(max_examples=200, deadline=None)
+@given(measured=sizes, other=sizes, over=st.floats(0.0, 20.0))
+def test_a_far_miss_rules_out_exactly_the_sizes_it_dominates(measured: Any, other: Any, over: float) -> None:
+    m = Measured(size(*measured), result(50 * (1 + over)), 0)
+    candidate = size(*other)
+    far = pruning.far_misses(GOAL, [m], env_gain=1.0)
+    dominated = all(c <= b for c, b in zip(other, measured, strict=True))
+    ruled = pruning.ruled_out_by(candidate, far) is not None
+    assert ruled == (dominated and over > pruning.FAR - 1)
+    # What the environment could still change at a smaller size widens "far" by as much.
+    assert pruning.ruled_out_by(candidate, pruning.far_misses(GOAL, [m], env_gain=3.0)) is None or over > 3.5
+
+
+def test_an_oom_rules_out_no_more_memory_under_an_environment_as_hungry_and_another_failure_nothing() -> None:
+    oom = Measured(size(0.5, 1, 2, gogc=150), result(None, message=OOM_MESSAGE), 3)
+    other = Measured(size(0.5, 1, 2, gogc=150), result(None, message="task stopped: health checks failed"), 4)
+    assert pruning.memory_failure(oom.outcome) and not pruning.memory_failure(other.outcome)
+    hunger = pruning.hungrier(["GOGC"], [oom])
+    assert hunger == {"GOGC": 1}  # bigger GOGC holds more, until two tries say otherwise
+    assert pruning.oom_predicted(size(2, 1, 6, gogc=160), ["GOGC"], [oom], hunger) is oom  # cpu, replicas
+    assert pruning.oom_predicted(size(0.5, 0.5, 1, gogc=150), ["GOGC"], [oom], hunger) is oom
+    assert pruning.oom_predicted(size(0.5, 2, 2, gogc=150), ["GOGC"], [oom], hunger) is None  # more memory
+    assert pruning.oom_predicted(size(0.5, 1, 2, gogc=100), ["GOGC"], [oom], hunger) is None  # a leaner heap
+    assert pruning.start_chance(size(0.5, 1, 2, gogc=100), ["GOGC"], [oom, other], hunger) == pruning.UNKNOWN_START
+    started = Measured(size(0.5, 1, 2, gogc=200), result(40.0), 5)  # GOGC 200 fits where 150 did not
+    assert pruning.hungrier(["GOGC"], [oom, started]) == {"GOGC": -1}
+
+
+def test_the_search_skips_what_a_far_miss_and_an_oom_rule_out_and_says_by_which_trial() -> None:
+    s = search()
+    tried = [Measured(size(1, 2, 3), result(400.0), 0)]  # 8x the SLO at 1 vCPU x3
+    proposal = s.propose(tried)
+    assert proposal is not None
+    chosen = proposal.settings
+    assert not pruning.dominates(tried[0].settings, chosen)  # no size it dominates is proposed
+    assert proposal.why["ruled_out"]["trial 0"] == sum(
+        1 for z in s.sizes if pruning.dominates(tried[0].settings, z)
+        and s.cost[settings_key(z)] < s.cost[settings_key(s.sizes[-1])] * 1.05)
+    assert "trial 0" in proposal.why["text"]
+    no_env = search(env=False)
+    oom = [Measured(size(2, 4, 1, gogc=None), result(None, message=OOM_MESSAGE), 0)]
+    for _ in range(5):
+        nxt = no_env.propose(oom)
+        assert nxt is not None and float(nxt.settings["mem"]) > 4  # nothing at 4 GiB or less fits
+        oom.append(Measured(nxt.settings, result(500.0), len(oom)))
+
+
+# -- the capacity model ------------------------------------------------------------------------
+@settings(max_examples=50, deadline=None)
+@given(a=st.floats(-1.5, -0.2), b=st.floats(-1.2, -0.3), scale=st.floats(5, 500))
+def test_the_model_recovers_a_power_law_and_never_predicts_slower_with_more_capacity(a: float, b: float,
+                                                                                     scale: float) -> None:
+    points = [(size(c, 2, r), scale * c ** a * r ** b) for c in (0.25, 0.5, 1, 2) for r in (1, 2, 4, 8)]
+    model = CapacityModel.fit({}, points)
+    assert model is not None
+    for name, truth_slope in (("cpu", a), ("replicas", b)):  # 16 measurements outweigh the prior
+        fitted, prior = model.describe()["slopes"][name], PRIOR_SLOPE[name]
+        assert abs(fitted - truth_slope) <= 0.25 * abs(truth_slope - prior) + 0.01
+        assert min(prior, truth_slope) - 0.01 <= fitted <= max(prior, truth_slope) + 0.01
+    assert model.predict(size(4, 2, 10)) <= model.predict(size(0.25, 2, 1))
+    assert 0.0 <= model.chance_below(size(1, 2, 2), scale) <= 1.0
+
+
+def test_with_one_measurement_the_prior_says_more_replicas_and_cpu_serve_faster() -> None:
+    model = CapacityModel.fit({}, [(size(0.25, 1, 2), 200.0)])
+    assert model is not None
+    assert model.predict(size(0.25, 1, 8)) == pytest.approx(50.0, rel=0.01)  # 1 / replicas
+    assert model.predict(size(1, 1, 2)) < 200.0
+    assert model.chance_below(size(0.25, 1, 2), 100.0) < 0.01
+
+
+@settings(max_examples=30, deadline=None)
+@given(a=st.floats(-1.5, -0.2), b=st.floats(-1.2, -0.3), noise=st.lists(st.floats(-0.05, 0.05), min_size=4,
+                                                                        max_size=4))
+def test_a_prediction_far_from_the_measured_sizes_is_less_sure(a: float, b: float, noise: list[float]) -> None:
+    sizes = [(0.5, 2), (0.5, 4), (1, 2), (1, 4)]
+    points = [(size(c, 2, r), 40 * c ** a * r ** b * (1 + e)) for (c, r), e in zip(sizes, noise, strict=True)]
+    model = CapacityModel.fit({}, points)
+    assert model is not None
+    near, far = model.log_spread(size(0.5, 2, 2)), model.log_spread(size(4, 2, 10))
+    assert model.spread <= near < far
+
+
+def test_the_search_jumps_to_a_predicted_size_instead_of_walking_the_price_list() -> None:
+    s = search()
+    tried = [Measured(size(0.25, 1, 2), result(1200.0), 0)]  # 24x over at the baseline
+    proposal = s.propose(tried)
+    assert proposal is not None and proposal.why["kind"] in ("predicted", "exploring")
+    cheaper = [z for z in s.sizes if s.cost[settings_key(z)] < s.cost[settings_key({k: proposal.settings[k]
+                                                                                   for k in ("cpu", "mem",
+                                                                                             "replicas")})]]
+    assert len(cheaper) > 20  # the walk would have spent the budget below it
+    assert proposal.why["predicted_p95_ms"] > 0 and "p95 about" in proposal.why["text"]
+
+
+# -- noise ---------------------------------------------------------------------------------------
+def test_a_near_result_is_repeated_then_trusted_only_with_a_margin() -> None:
+    s = search()
+    near = [Measured(size(0.5, 1, 2), result(48.0), 0)]  # 4 % under the SLO: maybe noise
+    proposal = s.propose(near)
+    assert proposal is not None and proposal.repeat_of == 0 and proposal.why["kind"] == "repeat"
+    assert proposal.settings == size(0.5, 1, 2)
+    assert s.trusted_best(near) is None
+    confirmed = [Measured(size(0.5, 1, 2), result(47.0, samples=3, stdev=1.0), 2)]
+    assert s.trusted_best(confirmed) == 2
+    too_close = [Measured(size(0.5, 1, 2), result(49.9, samples=3, stdev=1.0), 2)]
+    assert s.trusted_best(too_close) is None  # the median meets it, but within the noise of 3 samples
+    clear = [Measured(size(0.5, 1, 2), result(30.0), 1)]
+    assert s.trusted_best(clear) == 1
+
+
+def test_a_near_miss_is_repeated_until_ruled_out_and_a_far_one_not_again() -> None:
+    s = search(env=False)
+    miss = [Measured(size(0.5, 1, 2, gogc=None), result(52.0), 0)]
+    proposal = s.propose(miss)
+    assert proposal is not None and proposal.repeat_of == 0 and "missed" in proposal.why["text"]
+    twice = [Measured(size(0.5, 1, 2, gogc=None), result(52.0, samples=2, stdev=0.5), 1)]
+    nxt = s.propose(twice)
+    assert nxt is None or nxt.repeat_of is None
+
+
+# -- whole runs on the stand-in producer ------------------------------------------------------------
+def run(name: str, seed: int, redis_url: str, **options: Any) -> Any:
+    land = SUITE[name]
+    return Optimizer(StandIn(land, random.Random(seed)), "web", obj.Goal(("cost",), max_p95_ms=land.slo_p95_ms),
+                     redis_url=redis_url, study_name=f"t-{name}-{seed}", baseline=land.baseline,
+                     options=Options(trials=30, seed=seed, **options)).run()
+
+
+def test_a_run_on_a_wide_space_finds_the_optimum_and_every_trial_says_why(redis_db: Any) -> None:
+    from producer import studies
+    from tests.conftest import TEST_REDIS_URL
+
+    study = run("replica-wide-3", 1, TEST_REDIS_URL)
+    summary = studies.summarize(study)
+    known = truth(SUITE["replica-wide-3"])
+    best = summary["best"]
+    assert best["outcome"]["cost_per_hour"] <= 1.10 * known.optimum_cost
+    point = known.points[settings_key(best["settings"])][1]
+    assert point.p95_ms is not None and point.p95_ms <= SUITE["replica-wide-3"].slo_p95_ms
+    assert steps_run(study) < 30 and summary["complete"]
+    kinds = [row["why"]["kind"] for row in summary["trials"]]
+    assert kinds[0] == "baseline" and set(kinds) <= {"baseline", "predicted", "exploring", "repeat"}
+    assert all(row["why"]["text"] for row in summary["trials"])
+    assert "trial 0:" in studies.render(summary)  # the table form lists every trial's reason
+
+
+def test_a_repeat_runs_a_new_step_and_its_outcome_holds_every_measurement(redis_db: Any) -> None:
+    from tests.conftest import TEST_REDIS_URL
+
+    study = run("sandbox-grid-3", 2, TEST_REDIS_URL)
+    repeats = [t for t in study.trials if (t.user_attrs.get("why") or {}).get("kind") == "repeat"]
+    assert repeats, "the sandbox optimum is within 10 % of the SLO: it must be repeated"
+    for trial in repeats:
+        earlier = study.trials[trial.user_attrs["repeat_of"]]
+        prior = trial.user_attrs["prior_step_ids"]
+        assert set(earlier.user_attrs["step_ids"]) <= set(prior)
+        assert not set(trial.user_attrs["step_ids"]) & set(prior)  # a new step, not the old one again
+        assert trial.user_attrs["outcome"]["samples"] == len(prior) + 1
+    assert study.user_attrs["best_trial"] is not None
+
+
+def test_tpe_trials_say_the_sampler_proposed_them(redis_db: Any) -> None:
+    from tests.conftest import TEST_REDIS_URL
+
+    study = run("demo-narrow-3", 1, TEST_REDIS_URL, sampler="random")
+    whys = [t.user_attrs["why"] for t in study.trials]
+    assert whys[0]["kind"] == "baseline"
+    assert all(w["kind"] in ("sampler", "answered", "pruned") for w in whys[1:])
+    assert any(w["text"] == "proposed by the random sampler" for w in whys)
+
+
+def test_with_cost_and_p95_the_search_finds_the_cheap_end_then_hands_the_budget_to_tpe(redis_db: Any) -> None:
+    from producer import studies
+    from tests.conftest import TEST_REDIS_URL
+
+    land = SUITE["cpu-wide-3"]
+    goal = obj.Goal(("cost", "p95"), max_p95_ms=land.slo_p95_ms)
+    study = Optimizer(StandIn(land, random.Random(1)), "web", goal, redis_url=TEST_REDIS_URL,
+                      study_name="front", baseline=land.baseline, options=Options(trials=30, seed=1)).run()
+    kinds = [t.user_attrs["why"]["kind"] for t in study.trials if t.user_attrs.get("source") == "run"]
+    searched = [k for k in kinds[1:] if k != "sampler"]
+    assert kinds[0] == "baseline" and searched and len(searched) <= 10  # a third of the budget at most
+    assert kinds[-1] == "sampler" and kinds.index("sampler") > len(searched)  # TPE only after the search
+    assert steps_run(study) == 30
+    summary = studies.summarize(study)
+    assert "pareto" in summary and summary["pareto"] and "best_trial" not in study.user_attrs

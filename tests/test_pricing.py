@@ -1,0 +1,58 @@
+"""Prices per region and architecture: the table, the task definition's runtimePlatform, the
+`pricing:` override."""
+
+from __future__ import annotations
+
+import pytest
+
+from worker.config import parse_config
+from worker.pricing import PRICES, Pricing, resolve
+
+ARM = {"runtimePlatform": {"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"}}
+
+
+def pricing(section: dict[str, object] | None = None) -> Pricing:
+    raw: dict[str, object] = {"fargate": {"web": {"service_name": "web"}}}
+    if section is not None:
+        raw["pricing"] = section
+    return parse_config(raw, environ={}).pricing
+
+
+def test_the_architecture_comes_from_the_task_definitions_runtime_platform() -> None:
+    resolved, warnings = resolve(pricing(), "eu-west-1", ARM)
+    assert (resolved.architecture, resolved.region) == ("arm", "eu-west-1")
+    assert (resolved.vcpu_hour, resolved.gb_hour) == PRICES[("eu-west-1", "arm")] and warnings == []
+    x86, _ = resolve(pricing(), "us-east-1", {})  # no runtimePlatform: AWS's default, x86
+    assert (x86.vcpu_hour, x86.gb_hour) == (0.04048, 0.004445)
+
+
+def test_a_region_outside_the_table_warns_and_says_how_to_price_it() -> None:
+    resolved, [warning] = resolve(pricing(), "ap-south-2", {})
+    assert (resolved.vcpu_hour, resolved.gb_hour) == PRICES[("us-east-1", "x86")]
+    assert "no Fargate prices for ap-south-2" in warning and "pricing.vcpu_hour" in warning
+
+
+def test_declared_prices_and_architecture_win_over_aws() -> None:
+    declared = pricing({"architecture": "x86", "vcpu_hour": 0.05, "gb_hour": 0.006})
+    resolved, warnings = resolve(declared, "ap-south-2", ARM)
+    assert (resolved.architecture, resolved.vcpu_hour, resolved.gb_hour) == ("x86", 0.05, 0.006)
+    assert warnings == []  # both prices given: the table is not needed
+
+
+def test_an_unknown_cpu_architecture_warns() -> None:
+    _, [warning] = resolve(pricing(), "us-east-1", {"runtimePlatform": {"cpuArchitecture": "RISCV"}})
+    assert "RISCV" in warning
+
+
+def test_the_study_records_the_same_price_fields_as_before() -> None:
+    assert pricing({"architecture": "arm", "region": "eu-west-1"}).to_dict() == {
+        "architecture": "arm", "vcpu_hour": 0.03238, "gb_hour": 0.00356}
+
+
+@pytest.mark.parametrize("bad", [{"architecture": "sparc"}, {"region": 5}, {"vcpu_hour": 0}])
+def test_a_bad_pricing_section_names_the_field(bad: dict[str, object]) -> None:
+    from worker.errors import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        pricing(bad)
+    assert any(line.startswith(f"pricing.{next(iter(bad))}") for line in info.value.problems)

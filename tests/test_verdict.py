@@ -1,0 +1,63 @@
+"""A noisy result's verdict (producer/verdict.py): pure functions, with properties."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from producer import objectives as obj
+from producer import verdict
+
+ratios = st.floats(0.5, 1.5)
+noises = st.floats(0.01, 0.3)
+counts = st.integers(1, 12)
+
+
+def repeated(p95: float, stdev: float, samples: int) -> obj.Outcome:
+    return obj.Outcome("succeeded", 1.0, p95_ms=p95, samples=samples,
+                       spread={obj.METRIC_P95: {"min": p95 - stdev, "max": p95 + stdev, "stdev": stdev}})
+
+
+def test_with_no_repeats_the_noise_is_the_prior() -> None:
+    assert verdict.pooled_noise([obj.Outcome("succeeded", 1.0, p95_ms=40.0)]) == pytest.approx(verdict.PRIOR_NOISE)
+
+
+def test_many_repeats_overrule_the_prior() -> None:
+    results = [repeated(100.0, 3.0, 6) for _ in range(5)]  # 3 % noise, 25 degrees of freedom
+    assert verdict.pooled_noise(results) == pytest.approx(0.03, abs=0.01)
+
+
+@given(ratios, noises, counts)
+def test_at_the_limit_the_chance_is_even(_: float, noise: float, n: int) -> None:
+    assert verdict.chance_met(50.0, 50.0, n, noise) == pytest.approx(0.5)
+
+
+@given(ratios, ratios, noises, counts)
+def test_a_slower_result_is_never_likelier_to_meet_the_slo(a: float, b: float, noise: float, n: int) -> None:
+    low, high = sorted((a, b))
+    assert verdict.chance_met(high, 1.0, n, noise) <= verdict.chance_met(low, 1.0, n, noise) + 1e-12
+
+
+@given(st.floats(0.5, 0.999), noises, counts)
+def test_more_samples_of_a_pass_make_it_surer(ratio: float, noise: float, n: int) -> None:
+    assert verdict.chance_met(ratio, 1.0, n + 1, noise) >= verdict.chance_met(ratio, 1.0, n, noise) - 1e-12
+
+
+@given(st.floats(0.5, 1.5), noises, counts, st.floats(-0.5, 0.5), st.floats(0.02, 0.5))
+def test_a_model_that_agrees_makes_the_verdict_surer(ratio: float, noise: float, n: int,
+                                                      mean: float, spread: float) -> None:
+    alone = verdict.chance_met(ratio, 1.0, n, noise)
+    model = 0.5 * (1 + math.erf(-mean / spread / math.sqrt(2)))  # the model's verdict alone
+    both = verdict.chance_met(ratio, 1.0, n, noise, (mean, spread))
+    if alone >= 0.5 and model >= 0.5:
+        assert both >= min(alone, model) - 1e-9
+    if alone <= 0.5 and model <= 0.5:
+        assert both <= max(alone, model) + 1e-9
+
+
+def test_a_one_percent_margin_under_ten_percent_noise_cannot_be_confirmed_in_thirty_steps() -> None:
+    assert verdict.samples_to_decide(0.99, 0.10, 0.9) > 30
+    assert verdict.samples_to_decide(0.90, 0.03, 0.9) == 1
