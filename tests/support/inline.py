@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from worker import pipeline, poll
+from worker import lease, pipeline, poll
 from worker.config import Config
 from worker.records import TERMINAL, RecordStore
 from worker.steps import validate_step
@@ -45,12 +45,17 @@ def settle(rt: pipeline.Runtime, step_id: str, *, timeout: float = 60,
 
 def run(rt: pipeline.Runtime, config: Config, component: str, settings: dict[str, Any], *,
         timeout: float = 60) -> dict[str, Any]:
-    """A whole step up to the benchmark: create, adjust, settle."""
+    """A whole step up to the benchmark: create, adjust, settle. A step that settled gives
+    its service's lease back (the benchmark stage does, when it is done), so the next
+    step may run."""
     step_id = create(rt.store, config, component, settings)
     record = adjust(rt, step_id, timeout=timeout)
     if record["status"] in TERMINAL:
         return record
-    return settle(rt, step_id, timeout=timeout)
+    record = settle(rt, step_id, timeout=timeout)
+    if record["status"] == "measuring":
+        lease.release(rt.store.r, rt.lease_key(rt.component(record)), step_id)
+    return record
 
 
 def _loop(stage: Callable[[dict[str, Any]], None], timeout: float) -> None:
