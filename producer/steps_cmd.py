@@ -148,7 +148,21 @@ def _after_submit(producer: Producer, ids: list[str], args: argparse.Namespace) 
         return EXIT_OK
     records = watch(producer, ids, args.timeout)
     print(results.render(records, args.format))
+    for record in records:
+        _warn_rollback_failed(record)
     return EXIT_OK if all(r["status"] == "succeeded" for r in records) else EXIT_STEP_FAILED
+
+
+def _warn_rollback_failed(record: dict[str, Any]) -> bool:
+    """Say on stderr that a step left its service on neither its pre-step state nor its
+    result, and what the service runs; True when it did."""
+    if record.get("reason") != "rollback-failed":
+        return False
+    runs = record.get("runs") or {}
+    now = runs.get("error") or f"{runs.get('task_definition')} x {runs.get('desired_count')}"
+    print(f"step {record['id']}: {record['message']}; the service runs {now}: check it before the next step",
+          file=sys.stderr)
+    return True
 
 
 def watch(producer: Producer, ids: list[str], timeout: float | None) -> list[dict[str, Any]]:
@@ -202,7 +216,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(json.dumps(record, indent=2))
     else:
         print(yaml.safe_dump(record, sort_keys=False, width=110))
-    return EXIT_OK
+    return EXIT_STEP_FAILED if _warn_rollback_failed(record) else EXIT_OK
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
