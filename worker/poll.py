@@ -52,7 +52,8 @@ def run_poll(rt: Runtime, step_id: str, memo: dict[str, Any], progress: Progress
     view = View.of(rec, settle_timeout=comp.settle_timeout, rollback_timeout=comp.rollback_timeout,
                    cancel_requested=cancelled(rt, step_id), lease_holder=holder or None,
                    interval=float(memo.get("interval", 0.0)) if same else 0.0,
-                   errors=int(memo.get("errors", 0)) if same else 0, cap=poll_cap(rt.store.r, comp, rt.store.keys))
+                   errors=int(memo.get("errors", 0)) if same else 0,
+                   cap=poll_cap(rt.store.r, comp, rt.store.keys))
     watcher: Watcher | None = None
     seen: Seen = Idle()
     if holder is None and not (view.rollback and not view.rollback.requested):
