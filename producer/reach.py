@@ -36,7 +36,8 @@ class Reach:
 
 
 def probe_aws(region: str | None = None) -> Reach:
-    """One ListClusters call with a short timeout and no retry: can AWS be reached at all?"""
+    """One GetCallerIdentity call with a short timeout and no retry: can AWS be reached at all,
+    with these credentials? It needs no IAM permission, so a least-privilege role passes it."""
     import boto3
     from botocore.config import Config as BotoConfig
     from botocore.exceptions import (
@@ -56,8 +57,8 @@ def probe_aws(region: str | None = None) -> Reach:
     config = BotoConfig(connect_timeout=AWS_PROBE_TIMEOUT_S, read_timeout=AWS_PROBE_TIMEOUT_S,
                         retries={"mode": "standard", "total_max_attempts": 1})
     try:
-        client: Any = boto3.session.Session(region_name=region).client("ecs", config=config)
-        client.list_clusters(maxResults=1)
+        client: Any = boto3.session.Session(region_name=region).client("sts", config=config)
+        client.get_caller_identity()
     except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError) as exc:
         return Reach(False, EXIT_UNREACHABLE, f"cannot reach AWS at {endpoint}: {type(exc).__name__}",
                      "check the network and proxy, AWS_REGION, and AWS_ENDPOINT_URL if set")

@@ -240,7 +240,7 @@ def _stamp(headers: dict[str, Any] | None = None, body: Any = None, **_: Any) ->
     """Every stage message a worker's task sends becomes its step's next one (worker.recovery).
     Only from inside a task: a producer that imported this module publishes to its own
     Redis and namespace, not necessarily this process's runtime's."""
-    if current_task is None or not current_task.request.id:
+    if not current_task or not current_task.request.id:  # a proxy: falsy outside a task
         return
     kwargs = body[1] if isinstance(body, list | tuple) and len(body) > 1 else None
     step_id = kwargs.get("step_id") if isinstance(kwargs, dict) else None
