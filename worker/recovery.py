@@ -295,8 +295,24 @@ def patch_kombu_restore() -> None:
             return None
         return original(self, client)
 
+    # The same cleared connection ends the worker a second way: a task that was running when
+    # the connection dropped finishes after the reconnect and acks (or rejects) through its
+    # old, closed channel. Its message is in the `unacked` hash, which this worker reclaims
+    # once connected (RecoveryStep.start), and the step's message token drops the reclaimed
+    # copy if the step has moved on: so a late settlement on a closed channel is skipped.
+    def settle_on(method: Any) -> Any:
+        def settle(self: Any, delivery_tag: Any, *args: Any, **kwargs: Any) -> Any:
+            if getattr(getattr(self.channel, "connection", None), "client", None) is None:
+                log.warning("recovery.late-ack-skipped", delivery_tag=str(delivery_tag))
+                self._delivered.pop(delivery_tag, None)
+                return None
+            return method(self, delivery_tag, *args, **kwargs)
+        return settle
+
     restore_unacked.servo_patched = True  # type: ignore[attr-defined]
     kombu_redis.QoS.restore_unacked = restore_unacked  # type: ignore[method-assign]
+    kombu_redis.QoS.ack = settle_on(kombu_redis.QoS.ack)  # type: ignore[method-assign]
+    kombu_redis.QoS.reject = settle_on(kombu_redis.QoS.reject)  # type: ignore[method-assign]
 
 
 # -- one live message per step -----------------------------------------------------------
