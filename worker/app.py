@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from kombu import Queue
 
 from worker import constants as C
 from worker.numbers import env_number
@@ -57,6 +58,9 @@ def make_app(url: str | None = None) -> Celery:
             C.TASK_BENCHMARK: {"queue": C.QUEUE_LOAD},
         },
         task_default_queue=C.QUEUE_CONTROL,
+        # A worker started without -Q serves both queues, so a benchmark never waits on a
+        # worker that only listens to `control` (`-Q` still picks one for split hosts).
+        task_queues=[Queue(C.QUEUE_CONTROL), Queue(C.QUEUE_LOAD)],
         task_track_started=True, worker_send_task_events=True, task_send_sent_event=True,
         worker_hijack_root_logger=False,
         result_extended=True,

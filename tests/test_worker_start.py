@@ -1,0 +1,31 @@
+"""Starting a worker the way a Celery user would: `celery -A worker worker`, no -Q."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_REDIS_URL
+from tests.support.workers import Worker
+
+pytestmark = pytest.mark.slow
+
+
+def served_queues(name: str) -> set[str]:
+    from worker.app import make_app
+
+    app = make_app(TEST_REDIS_URL)
+    replies = app.control.inspect(destination=[name], timeout=5).active_queues() or {}
+    return {q["name"] for q in replies.get(name, [])}
+
+
+def test_celery_dash_a_worker_serves_both_queues(tmp_path: Path, redis_db: object) -> None:
+    worker = Worker("plain", {}, tmp_path, queues=None, concurrency=1, pool="solo",
+                    command=[sys.executable, "-m", "celery", "-A", "worker", "worker"])
+    try:
+        worker.wait_ready()
+        assert served_queues(worker.name) == {"control", "load"}
+    finally:
+        worker.stop()
