@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from producer import outfiles, results
+from producer.causes import cause
 from producer.cost import target_cost
 from producer.objectives import pareto
 from worker.pricing import Pricing
@@ -54,7 +55,8 @@ def step_row(record: Mapping[str, Any], cost: float | None, trial: int | None = 
     return {**flat, "trial": trial, "settings_map": dict(record.get("settings") or {}),
             "cost_per_hour": cost, "feasible": feasible, "created_at": record["created_at"],
             "queued_s": None if first is None else round(first - record["created_at"], 3),
-            "stages": stages, "label": f"{label}{flat['settings']}"[:48], "why": None}
+            "stages": stages, "label": f"{label}{flat['settings']}"[:48], "why": None,
+            "cause": cause(record)}
 
 
 def applied_size(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -135,8 +137,10 @@ def _table(rows: Sequence[Mapping[str, Any]]) -> str:
     body = []
     for row in rows:
         bad = row["status"] != "succeeded" or row["feasible"] is False
+        # the reason by its cause (the CSV keeps the whole message)
         cells = "".join(f'<td class="{"l" if c in LEFT else ""}">'
-                        f"{html.escape(results._cell(row[c]))}</td>" for c in CSV_COLUMNS)
+                        f"{html.escape(results.cell(c, row.get('cause') if c == 'reason' else row[c]))}</td>"
+                        for c in CSV_COLUMNS)
         body.append(f'<tr class="{"bad" if bad else ""}">{cells}</tr>')
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 

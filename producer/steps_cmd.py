@@ -54,7 +54,9 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_replay)
 
     p = sub.add_parser("results", help="list step results (a sweep's, or the latest steps)")
-    p.add_argument("sweep_id", nargs="?", type=ident, help="a sweep id; 'latest' for the newest sweep")
+    p.add_argument("sweep_id", nargs="?", type=ident,
+                   help="a sweep id; 'latest' for the newest step, or its whole sweep (default: the "
+                        "recent steps, newest first)")
     p.add_argument("--limit", type=number(minimum=1, maximum=MAX_LIMIT, integer=True), default=100,
                    help=f"how many recent steps without a sweep id (1..{MAX_LIMIT})")
     _common(p, formats=("table", "csv", "json"))
@@ -131,11 +133,13 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def _after_submit(producer: Producer, ids: list[str], args: argparse.Namespace) -> int:
     if not args.wait:
         records = producer.store.many(ids)
-        print(json.dumps(records[0] if len(records) == 1 else records, indent=2)
-              if args.format == "json" else results.render(records, args.format))
+        if args.format == "json":
+            print(json.dumps(records[0] if len(records) == 1 else records, indent=2))
+        else:
+            results.show(records, args.format)
         return EXIT_OK
     records = watch(producer, ids, args.timeout)
-    print(results.render(records, args.format))
+    results.show(records, args.format)
     return EXIT_OK if all(r["status"] == "succeeded" for r in records) else EXIT_STEP_FAILED
 
 
@@ -176,9 +180,24 @@ def bar(record: dict[str, Any]) -> str:
 
 def cmd_results(args: argparse.Namespace) -> int:
     producer = _producer(args)
-    sweep_id = producer.store.latest_sweep_id() if args.sweep_id == "latest" else args.sweep_id
-    print(results.render(producer.results(sweep_id, args.limit), args.format))
+    if args.sweep_id == "latest":
+        records = latest(producer)
+    elif args.sweep_id:
+        records = producer.results(args.sweep_id)
+    else:
+        records = list(reversed(producer.results(None, args.limit)))  # newest first
+    results.show(records, args.format)
     return EXIT_OK
+
+
+def latest(producer: Producer) -> list[dict[str, Any]]:
+    """The newest step, or the whole sweep it belongs to (a sweep's steps are created
+    together, so its last step is as new as the sweep)."""
+    newest = producer.results(None, 1)
+    if not newest:
+        return []
+    sweep_id = newest[0].get("sweep_id")
+    return producer.results(sweep_id) if sweep_id else newest
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -189,8 +208,29 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(record, indent=2))
     else:
-        print(yaml.safe_dump(record, sort_keys=False, width=110))
+        # YAML escapes control characters itself
+        print(yaml.safe_dump(iso_times(record), sort_keys=False, width=110))
     return EXIT_OK
+
+
+TIME_KEYS = ("created_at", "updated_at", "finished_at", "start", "end", "window", "started_at")
+
+
+def iso_times(value: Any, key: str = "") -> Any:
+    """The record with its epoch times as ISO 8601 UTC (`2026-11-30T07:01:02.345Z`), for people."""
+    if isinstance(value, dict):
+        return {k: iso_times(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [iso_times(v, key) for v in value]
+    if key in TIME_KEYS and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return iso_time(value)
+    return value
+
+
+def iso_time(epoch: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
