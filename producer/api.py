@@ -26,6 +26,7 @@ from worker.records import TERMINAL, RecordStore
 from worker.steps import validate_control, validate_step
 
 WAIT_POLL_S = 0.5  # wait() looks at the records at least this often, and on every change notice
+SHADOW_MAX = 120  # characters of a task's shown name
 BENCH_TIME_MARGIN_S = 120  # benchmark hard time limit beyond warmup + duration + timeouts
 
 
@@ -162,7 +163,7 @@ class Producer:
 
         def sig(name: str, stage: str, **options: Any) -> Signature:
             return self.app.signature(name, kwargs={"step_id": step_id}, immutable=True).set(
-                task_id=f"{step_id}.{stage}", **options)
+                task_id=f"{step_id}.{stage}", shadow=shadow_name(record, stage), **options)
 
         return [sig(C.TASK_ADJUST, "adjust", queue=C.QUEUE_CONTROL),
                 sig(C.TASK_POLL, "poll", queue=C.QUEUE_CONTROL),
@@ -213,6 +214,15 @@ class Producer:
                 raise ConfigError([f"sweep: no sweep {sweep_id!r} in Redis"])
             return self.store.sweep_steps(sweep_id)
         return self.store.recent_steps(limit)
+
+
+def shadow_name(record: Mapping[str, Any], stage: str) -> str:
+    """The name Flower and the worker's log show for a stage task (Celery's `shadow`):
+    `web cpu=0.5 GOGC=90: adjust` instead of `servo.adjust`."""
+    from worker.safetext import clip_line
+
+    settings = " ".join(f"{k}={v}" for k, v in (record.get("settings") or {}).items())
+    return clip_line(f"{record['component']} {settings}: {stage}", SHADOW_MAX)
 
 
 def _cancel_if_queued(record: dict[str, Any]) -> None:

@@ -144,34 +144,86 @@ def _after_submit(producer: Producer, ids: list[str], args: argparse.Namespace) 
 
 
 def watch(producer: Producer, ids: list[str], timeout: float | None) -> list[dict[str, Any]]:
-    """Wait for the steps, drawing one progress bar per step on stderr."""
-    tty = sys.stderr.isatty()
+    """Wait for the steps, showing each step's progress on stderr: one live line per step on
+    a terminal (rich), else one plain line per step whenever its status or message changes."""
+    view = LiveView(ids) if sys.stderr.isatty() else PlainView()
     deadline = None if timeout is None else time.monotonic() + timeout
-    shown: dict[str, str] = {}
-    drawn = 0
-    while True:
-        records = producer.store.many(ids)
-        lines = [bar(r) for r in records]
-        if tty:
-            sys.stderr.write(("\x1b[F" * drawn) + "".join(f"\x1b[2K{line}\n" for line in lines))
-            drawn = len(lines)
-        else:
-            for record, line in zip(records, lines, strict=True):
-                key = f"{record['status']}|{(record.get('progress') or {}).get('message')}"
-                if shown.get(record["id"]) != key:
-                    shown[record["id"]] = key
-                    sys.stderr.write(line + "\n")
+    try:
+        while True:
+            records = producer.store.many(ids)
+            view.draw(records)
+            if all(r["status"] in TERMINAL for r in records):
+                return records
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"steps still running after {timeout:g} s (they go on; see `results`)")
+            time.sleep(REFRESH_S)
+    finally:
+        view.close()
+
+
+class PlainView:
+    """Stable text for logs and pipes: a step's line when its status or message changes."""
+
+    def __init__(self) -> None:
+        self.shown: dict[str, str] = {}
+        self.percent: dict[str, int] = {}
+
+    def draw(self, records: list[dict[str, Any]]) -> None:
+        for record in records:
+            key = f"{record['status']}|{(record.get('progress') or {}).get('message')}"
+            if self.shown.get(record["id"]) != key:
+                self.shown[record["id"]] = key
+                sys.stderr.write(bar(record, self.percent) + "\n")
         sys.stderr.flush()
-        if all(r["status"] in TERMINAL for r in records):
-            return records
-        if deadline is not None and time.monotonic() > deadline:
-            raise TimeoutError(f"steps still running after {timeout:g} s (they go on; see `results`)")
-        time.sleep(REFRESH_S)
+
+    def close(self) -> None:
+        pass
 
 
-def bar(record: dict[str, Any]) -> str:
+class LiveView:
+    """rich's live display: one line per step, redrawn in place."""
+
+    def __init__(self, ids: list[str]) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn
+
+        def text(template: str) -> TextColumn:  # values came from users and AWS: no markup read
+            return TextColumn(template, markup=False)
+
+        self.progress = Progress(text("{task.fields[name]}"), BarColumn(bar_width=BAR_WIDTH),
+                                 text("{task.percentage:>3.0f}%"), text("{task.fields[status]}"),
+                                 text("{task.fields[message]}"),
+                                 console=Console(file=sys.stderr), auto_refresh=False)
+        self.tasks = {step_id: self.progress.add_task("", total=100, name=step_id, status="", message="")
+                      for step_id in ids}
+        self.percent: dict[str, int] = {}
+        self.progress.start()
+
+    def draw(self, records: list[dict[str, Any]]) -> None:
+        for record in records:
+            percent = shown_percent(record, self.percent)
+            settings = " ".join(f"{k}={v}" for k, v in record["settings"].items())
+            message = (record.get("progress") or {}).get("message") or ""
+            self.progress.update(self.tasks[record["id"]], completed=percent,
+                                 name=clip_line(f"{record['id']} {settings}", 60),
+                                 status=f"{record['status']:<10}", message=clip_line(message, 80))
+        self.progress.refresh()
+
+    def close(self) -> None:
+        self.progress.stop()
+
+
+def shown_percent(record: dict[str, Any], shown: dict[str, int]) -> int:
+    """The step's percent as displayed: never below what was shown before (worker/progress.py
+    keeps the record's own percent monotonic; this holds for records of older workers too)."""
+    percent = max(shown.get(record["id"], 0), int((record.get("progress") or {}).get("percent") or 0))
+    shown[record["id"]] = percent
+    return percent
+
+
+def bar(record: dict[str, Any], shown: dict[str, int] | None = None) -> str:
+    percent = shown_percent(record, {} if shown is None else shown)
     progress = record.get("progress") or {}
-    percent = int(progress.get("percent") or 0)
     filled = BAR_WIDTH * percent // 100
     settings = " ".join(f"{k}={v}" for k, v in record["settings"].items())
     return clip_line(f"{record['id']} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {percent:3d}% "

@@ -232,6 +232,9 @@ def test_cli_step_sweep_results_show(stack: Any, tmp_path: Path) -> None:
     [record] = json.loads(done.stdout)
     assert record["status"] == "succeeded" and record["settings"] == {"GOGC": 90}
     assert "[" in done.stderr and "succeeded" in done.stderr  # the progress lines
+    import re
+    percents = [int(m) for m in re.findall(r"\] +(\d+)%", done.stderr)]
+    assert len(percents) >= 3 and percents == sorted(percents) and percents[-1] == 100, done.stderr
 
     original = json.dumps({"application": {"components": {"web": {"settings": {"GOGC": {"value": 100}}}}}})
     done = run_cli(stack, "step", "--json", "-", "--wait", stdin=original)

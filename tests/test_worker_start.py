@@ -29,3 +29,17 @@ def test_celery_dash_a_worker_serves_both_queues(tmp_path: Path, redis_db: objec
         assert served_queues(worker.name) == {"control", "load"}
     finally:
         worker.stop()
+
+
+def test_a_queued_stage_carries_its_component_and_settings_as_its_shown_name(tmp_path: Path,
+                                                                            redis_db: object) -> None:
+    import json
+
+    from producer.api import Producer
+    from tests.support.cli_run import write_config
+
+    Producer.from_config(write_config(tmp_path)).submit("web", {"cpu": 0.5, "GOGC": 90})
+    [raw] = redis_db.lrange("control", 0, -1)  # type: ignore[attr-defined]
+    headers = json.loads(raw)["headers"]
+    assert headers["task"] == "servo.adjust"  # what runs
+    assert headers["shadow"] == "web cpu=0.5 GOGC=90: adjust"  # what Flower and the log show

@@ -218,7 +218,7 @@ def _settle_verdict(rt: Runtime, step_id: str, comp: Component, rec: dict[str, A
     """Act on a judged look while settling; True when the poll has its answer."""
     if obs.state == "stable":
         rt.store.stage(step_id, "settle", "end", status="measuring")
-        progress("measuring", 100, obs.message)
+        progress("measuring", 0, obs.message)  # measuring starts (worker/progress.py)
         return True
     if obs.state == "failed":
         return not _start_rollback(rt, step_id, comp, rec, obs.reason or "unstable", obs.message)

@@ -26,6 +26,7 @@ from worker import constants as C
 from worker import logs, pipeline
 from worker.app import app
 from worker.errors import AdjustmentFailed, MeasurementFailed
+from worker.progress import advance
 
 log = logs.get("servo.tasks")
 AWS_RETRIES = 5  # transient AWS failures (throttling, 5xx) per stage before the step fails
@@ -97,9 +98,11 @@ class StepTask(AbortableTask):
             self._last_progress.move_to_end(key)
             while len(self._last_progress) > PROGRESS_MEMORY:
                 self._last_progress.popitem(last=False)
-            meta = {"step_id": step_id, "stage": stage, "percent": percent, "message": message}
-            runtime().store.set_fields(step_id, progress={"percent": percent, "stage": stage,
-                                                          "message": message})
+            def change(record: dict[str, Any]) -> None:
+                record["progress"] = advance(record.get("progress"), stage, percent, message)
+
+            shown = runtime().store.update(step_id, change)["progress"]
+            meta = {"step_id": step_id, **shown}  # the whole step's percent, and the stage's message
             self.update_state(state="PROGRESS", meta=meta)
             self.send_event("task-progress", **meta)  # Flower shows PROGRESS only from events
         return report
