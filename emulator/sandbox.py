@@ -155,8 +155,11 @@ class Sandbox:
                                 tasks=self.controller.running_addresses,
                                 lb_stats=self.lb.stats_and_reset, delay=self.faults.metrics_delay).start()
         self.config_path.parent.mkdir(parents=True, exist_ok=True)
-        self.config_path.write_text(yaml.safe_dump(sandbox_config(setup, self.lb_url, p), sort_keys=False),
-                                    encoding="utf-8")
+        raw = sandbox_config(setup, self.lb_url, p)
+        # The config carries its own endpoint, region and the dummy keys (worker/aws_settings.py),
+        # so a worker or CLI started with it needs no exported variables.
+        raw["aws"] = {"endpoint": self.endpoint_url, "region": self.region, "credentials": "sandbox"}
+        self.config_path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
 
     def wait_settled(self, timeout: float) -> None:
         """Block until the service's deployment has COMPLETED, or raise SandboxError."""

@@ -13,8 +13,8 @@ import yaml
 from producer import results
 from producer.api import Producer, StepSpec
 from producer.cliargs import ident, number, parse_pairs
-from producer.exitcodes import EXIT_OK, EXIT_STEP_FAILED
-from producer.reach import cli_producer
+from producer.exitcodes import EXIT_OK, EXIT_STEP_FAILED, EXIT_UNREACHABLE
+from producer.reach import CREDENTIALS_REMEDY, cli_producer
 from worker.errors import ConfigError
 from worker.inputs import load_json, read_text
 from worker.records import TERMINAL
@@ -140,6 +140,10 @@ def _after_submit(producer: Producer, ids: list[str], args: argparse.Namespace) 
         return EXIT_OK
     records = watch(producer, ids, args.timeout)
     results.show(records, args.format)
+    if any(r.get("reason") == "no-credentials" for r in records):  # AWS cannot be reached: exit 3
+        print(clip_line(f"error: the worker found no AWS credentials; {CREDENTIALS_REMEDY}", 400),
+              file=sys.stderr)
+        return EXIT_UNREACHABLE
     return EXIT_OK if all(r["status"] == "succeeded" for r in records) else EXIT_STEP_FAILED
 
 

@@ -6,13 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config as BotoConfig
-from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
+from worker.aws_settings import AwsSettings
 from worker.errors import AdjustmentFailed, AdjustmentRejected
+
+if TYPE_CHECKING:
+    from worker.config import Config
 
 DEFAULT_MAX_ATTEMPTS = 8  # adaptive mode backs off on throttling before giving up
 
@@ -29,17 +33,29 @@ class Clients:
     elbv2: Any
     cloudwatch: Any
     session: Any
+    endpoint: str | None = None  # the config's aws.endpoint, for further clients
 
     @classmethod
-    def from_env(cls, region: str | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Clients:
-        session = boto3.session.Session(region_name=region)
+    def from_env(cls, region: str | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+                 settings: AwsSettings | None = None) -> Clients:
+        """Clients on the boto3 chain, or on the endpoint and region a config's `aws:`
+        section names (`settings`, which wins over the environment)."""
+        settings = settings or AwsSettings()
+        session = boto3.session.Session(**{"region_name": region, **settings.session_kwargs()})
         config = BotoConfig(retries={"mode": "adaptive", "max_attempts": max_attempts},
                             connect_timeout=5, read_timeout=30)
-        make: Callable[[str], Any] = lambda name: session.client(name, config=config)  # noqa: E731
-        return cls(ecs=make("ecs"), elbv2=make("elbv2"), cloudwatch=make("cloudwatch"), session=session)
+        extra = settings.client_kwargs()
+        make: Callable[[str], Any] = lambda name: session.client(name, config=config, **extra)  # noqa: E731
+        return cls(ecs=make("ecs"), elbv2=make("elbv2"), cloudwatch=make("cloudwatch"), session=session,
+                   endpoint=settings.endpoint)
+
+    @classmethod
+    def for_config(cls, config: Config, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Clients:
+        return cls.from_env(max_attempts=max_attempts, settings=config.aws)
 
     def client(self, name: str) -> Any:
-        return self.session.client(name, config=self.ecs.meta.config)
+        extra = {"endpoint_url": self.endpoint} if self.endpoint else {}
+        return self.session.client(name, config=self.ecs.meta.config, **extra)
 
 
 def error_code(exc: ClientError) -> str:
@@ -66,6 +82,10 @@ def aws_errors(action: str) -> Iterator[None]:
         if code in ("AccessDeniedException", "UnrecognizedClientException", "ExpiredTokenException"):
             raise AdjustmentFailed(text) from exc
         raise AdjustmentRejected("invalid-settings", text) from exc
+    except NoCredentialsError as exc:  # no retry brings credentials: end the step, say what to do
+        raise AdjustmentRejected("no-credentials", f"{action}: no AWS credentials found ({exc}); give the "
+                                 "worker credentials through the boto3 chain, or on the local sandbox "
+                                 "start it with the config the sandbox wrote") from exc
     except EndpointConnectionError as exc:
         failed = AdjustmentFailed(f"{action}: cannot reach AWS ({exc})")
         failed.unreachable = True  # type: ignore[attr-defined]

@@ -56,7 +56,7 @@ class Runtime:
 
     @cached_property
     def clients(self) -> Clients:
-        return Clients.from_env()
+        return Clients.for_config(self.config)  # the config's aws: section, else the boto3 chain
 
     def component(self, record: dict[str, Any]) -> Component:
         return self.config.component(record["component"])
