@@ -110,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     optimize_cmd.register(sub)
     from producer import report_cmd
     report_cmd.register(sub)
+    from producer import worker_cmd
+    worker_cmd.register(sub)
     return parser
 
 
