@@ -23,10 +23,9 @@ from worker import constants as C
 from worker.config import Config, load_config
 from worker.errors import ConfigError, RecordLost
 from worker.records import TERMINAL, RecordStore
-from worker.steps import validate_control, validate_step
+from worker.steps import shadow_name, validate_control, validate_step
 
 WAIT_POLL_S = 0.5  # wait() looks at the records at least this often, and on every change notice
-SHADOW_MAX = 120  # characters of a task's shown name
 BENCH_TIME_MARGIN_S = 120  # benchmark hard time limit beyond warmup + duration + timeouts
 
 
@@ -214,15 +213,6 @@ class Producer:
                 raise ConfigError([f"sweep: no sweep {sweep_id!r} in Redis"])
             return self.store.sweep_steps(sweep_id)
         return self.store.recent_steps(limit)
-
-
-def shadow_name(record: Mapping[str, Any], stage: str) -> str:
-    """The name Flower and the worker's log show for a stage task (Celery's `shadow`):
-    `web cpu=0.5 GOGC=90: adjust` instead of `servo.adjust`."""
-    from worker.safetext import clip_line
-
-    settings = " ".join(f"{k}={v}" for k, v in (record.get("settings") or {}).items())
-    return clip_line(f"{record['component']} {settings}: {stage}", SHADOW_MAX)
 
 
 def _cancel_if_queued(record: dict[str, Any]) -> None:

@@ -27,6 +27,7 @@ from worker import logs, pipeline
 from worker.app import app
 from worker.errors import AdjustmentFailed, MeasurementFailed
 from worker.progress import advance
+from worker.steps import shadow_name
 
 log = logs.get("servo.tasks")
 AWS_RETRIES = 5  # transient AWS failures (throttling, 5xx) per stage before the step fails
@@ -167,7 +168,8 @@ def benchmark(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) 
         if ready_at is not None:
             collect_metrics.apply_async(kwargs={"step_id": step_id, "memo": {"ready_at": ready_at}},
                                         countdown=max(ready_at - time.time(), 0),
-                                        task_id=f"{step_id}.metrics")
+                                        task_id=f"{step_id}.metrics",
+                                        shadow=shadow_name(runtime().store.require(step_id), "metrics"))
     return step_id
 
 
