@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from producer import results
+from producer import liveness, results
 from producer.api import Producer, StepSpec
 from producer.cliargs import ident, number, parse_pairs
 from producer.exitcodes import EXIT_OK, EXIT_STEP_FAILED, EXIT_UNREACHABLE
@@ -138,7 +138,7 @@ def _after_submit(producer: Producer, ids: list[str], args: argparse.Namespace) 
         else:
             results.show(records, args.format)
         return EXIT_OK
-    records = watch(producer, ids, args.timeout)
+    records = watch(producer, ids, args.timeout, args.config)
     results.show(records, args.format)
     if any(r.get("reason") == "no-credentials" for r in records):  # AWS cannot be reached: exit 3
         print(clip_line(f"error: the worker found no AWS credentials; {CREDENTIALS_REMEDY}", 400),
@@ -147,19 +147,33 @@ def _after_submit(producer: Producer, ids: list[str], args: argparse.Namespace) 
     return EXIT_OK if all(r["status"] == "succeeded" for r in records) else EXIT_STEP_FAILED
 
 
-def watch(producer: Producer, ids: list[str], timeout: float | None) -> list[dict[str, Any]]:
+def watch(producer: Producer, ids: list[str], timeout: float | None,
+          config_path: str | None = None) -> list[dict[str, Any]]:
     """Wait for the steps, showing each step's progress on stderr: one live line per step on
-    a terminal (rich), else one plain line per step whenever its status or message changes."""
+    a terminal (rich), else one plain line per step whenever its status or message changes.
+    Every few seconds while steps wait, it asks whether a live worker serves the queue they
+    wait in (producer/liveness.py), and says so with the command to start one."""
     view = LiveView(ids) if sys.stderr.isatty() else PlainView()
     deadline = None if timeout is None else time.monotonic() + timeout
+    queues = liveness.queue_names()
+    missing: dict[str, list[str]] = {}
+    said = ""
+    next_check = time.monotonic() + REFRESH_S
     try:
         while True:
             records = producer.store.many(ids)
             view.draw(records)
             if all(r["status"] in TERMINAL for r in records):
                 return records
+            if time.monotonic() >= next_check:
+                missing = liveness.unserved(records, liveness.served_queues(producer.app), queues)
+                line = liveness.advice(missing, config_path) if missing else ""
+                if line != said:  # said once, and again only when it changes
+                    view.note(line or "a worker now serves the queue; the steps go on")
+                    said = line
+                next_check = time.monotonic() + liveness.CHECK_EVERY_S
             if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"steps still running after {timeout:g} s (they go on; see `results`)")
+                raise TimeoutError(liveness.timeout_message(records, timeout or 0, missing, config_path))
             time.sleep(REFRESH_S)
     finally:
         view.close()
@@ -179,6 +193,9 @@ class PlainView:
                 self.shown[record["id"]] = key
                 sys.stderr.write(bar(record, self.percent) + "\n")
         sys.stderr.flush()
+
+    def note(self, line: str) -> None:
+        sys.stderr.write(clip_line(line, 400) + "\n")
 
     def close(self) -> None:
         pass
@@ -212,6 +229,11 @@ class LiveView:
                                  name=clip_line(f"{record['id']} {settings}", 60),
                                  status=f"{record['status']:<10}", message=clip_line(message, 80))
         self.progress.refresh()
+
+    def note(self, line: str) -> None:
+        from rich.text import Text
+
+        self.progress.console.print(Text(clip_line(line, 400), style="yellow"))
 
     def close(self) -> None:
         self.progress.stop()
