@@ -127,6 +127,24 @@ class Producer:
                                f"the broker visibility timeout ({visible} s); shorten the run or raise "
                                "SERVO_VISIBILITY_TIMEOUT for every worker, producer and Flower"])
 
+    def warnings(self, specs: Sequence[StepSpec]) -> list[str]:
+        """What would make these steps' results mislead, without refusing them: a run
+        shorter than a CloudWatch period holds no whole period, so its CloudWatch metrics
+        would be missing (the record then says so). The CLI prints these at submit."""
+        from worker.cloudwatch import period_of
+
+        cw = self.config.cloudwatch
+        if cw is None or not cw.metrics:
+            return []
+        period = period_of(cw.metrics)
+        short = sorted({float(spec.control.get("duration", self.config.ab.duration)) for spec in specs
+                        if float(spec.control.get("duration", self.config.ab.duration)) < period})
+        if not short:
+            return []
+        return [f"control.duration: {', '.join(f'{d:g}' for d in short)} s is shorter than the CloudWatch "
+                f"period ({period} s, cloudwatch.metrics): no whole period lies inside such a run, so its "
+                f"CloudWatch metrics will be missing; run at least {period} s"]
+
     def submit(self, component: str, settings: Mapping[str, Any],
                control: Mapping[str, Any] | None = None) -> StepHandle:
         """Validate one step, record it, and enqueue its chain."""

@@ -106,6 +106,7 @@ def cmd_step(args: argparse.Namespace) -> int:
         if not args.component:
             raise ConfigError(["component: name the component to step (or use --json)"])
         specs = [StepSpec(args.component, parse_pairs(args.settings, "settings"), control)]
+    _warn(producer, specs)
     if len(specs) == 1:
         handle = producer.submit(specs[0].component, specs[0].settings, specs[0].control)
         ids = [handle.id]
@@ -118,9 +119,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from producer.sweeps import load_sweep
 
     producer = _producer(args)
-    sweep = producer.submit_sweep(load_sweep(args.file, producer.config), name=args.file)
+    specs = load_sweep(args.file, producer.config)
+    _warn(producer, specs)
+    sweep = producer.submit_sweep(specs, name=args.file)
     print(f"sweep {sweep.id}: {len(sweep.step_ids)} steps", file=sys.stderr)
     return _after_submit(producer, sweep.step_ids, args)
+
+
+def _warn(producer: Producer, specs: list[StepSpec]) -> None:
+    for line in producer.warnings(specs):
+        print(clip_line(f"warning: {line}", 400), file=sys.stderr)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
