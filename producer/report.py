@@ -26,6 +26,7 @@ from worker.pricing import Pricing
 
 CSV_COLUMNS = ("id", "trial", "status", "settings", "cost_per_hour", "p95_ms", "req_per_s", "error_rate",
                "feasible", "queued_s", "adjust_s", "settle_s", "measure_s", "reason", "why")
+REPORT_FORMATS = {"cost_per_hour": "{:.4f}", "queued_s": "{:.1f}", "trial": "{:d}"}
 LEFT = ("id", "status", "settings", "reason", "why")  # text columns, aligned left
 STYLE = """body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;font-size:13px}
 td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}td.l,th.l{text-align:left}
@@ -122,6 +123,7 @@ def render_html(data: ReportData) -> str:
 <h2>Latency versus cost</h2>
 <img alt="p95 latency versus cost per hour for every step" src="{_data_uri(scatter)}">
 <p>Pareto front (cheapest for its latency):</p><ul>{best or "<li>none</li>"}</ul>
+{_not_succeeded(data.rows)}
 <h2>Timeline</h2>
 <img alt="each step's stages over time" src="{_data_uri(timeline)}">
 <h2>Steps</h2>
@@ -129,6 +131,16 @@ def render_html(data: ReportData) -> str:
 <p>Exports: <code>steps.csv</code>, <code>steps.json</code> beside this file.</p>
 </body></html>
 """
+
+
+def _not_succeeded(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The steps that did not succeed, each with its settings and cause."""
+    bad = [r for r in rows if r["status"] != "succeeded"]
+    if not bad:
+        return ""
+    items = "".join(f"<li><code>{html.escape(r['settings'])}</code>: {html.escape(r['status'])}, "
+                    f"{html.escape(r.get('cause') or '')}</li>" for r in bad)
+    return f"<p>Steps that did not succeed, by cause:</p><ul>{items}</ul>"
 
 
 def _table(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -139,10 +151,17 @@ def _table(rows: Sequence[Mapping[str, Any]]) -> str:
         bad = row["status"] != "succeeded" or row["feasible"] is False
         # the reason by its cause (the CSV keeps the whole message)
         cells = "".join(f'<td class="{"l" if c in LEFT else ""}">'
-                        f"{html.escape(results.cell(c, row.get('cause') if c == 'reason' else row[c]))}</td>"
+                        f"{html.escape(_cell(c, row.get('cause') if c == 'reason' else row[c]))}</td>"
                         for c in CSV_COLUMNS)
         body.append(f'<tr class="{"bad" if bad else ""}">{cells}</tr>')
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+
+
+def _cell(column: str, value: Any) -> str:
+    """results' per-column formats, and the report's own columns."""
+    if column in REPORT_FORMATS and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return REPORT_FORMATS[column].format(value)
+    return results.cell(column, value)
 
 
 def _data_uri(png: bytes) -> str:
