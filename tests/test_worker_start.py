@@ -43,3 +43,25 @@ def test_a_queued_stage_carries_its_component_and_settings_as_its_shown_name(tmp
     headers = json.loads(raw)["headers"]
     assert headers["task"] == "servo.adjust"  # what runs
     assert headers["shadow"] == "web cpu=0.5 GOGC=90: adjust"  # what Flower and the log show
+
+
+def test_servo_fargate_worker_starts_celery_on_both_queues_with_the_config(tmp_path: Path,
+                                                                         redis_db: object) -> None:
+    from tests.support.cli_run import write_config
+
+    cfg = write_config(tmp_path)
+    worker = Worker("wrapped", {}, tmp_path, queues=None, concurrency=1, pool="solo",
+                    command=[sys.executable, "-m", "producer.cli", "worker", "--config", cfg, "--"])
+    try:
+        worker.wait_ready()
+        assert served_queues(worker.name) == {"control", "load"}
+        assert f"(config {cfg})" in worker.log()
+    finally:
+        worker.stop()
+
+
+def test_servo_fargate_worker_refuses_a_bad_config_before_starting_celery(tmp_path: Path) -> None:
+    from tests.support.cli_run import assert_clean_failure, run, write_config
+
+    result = run("worker", "--config", write_config(tmp_path, {"fargate": {"web": {"cluster": 5}}}))
+    assert_clean_failure(result, code=2)
