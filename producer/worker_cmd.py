@@ -30,9 +30,9 @@ def register(sub: Any) -> None:
     _config(p)
     p.add_argument("--concurrency", "-c", type=number(minimum=1, maximum=256, integer=True),
                    default=DEFAULT_CONCURRENCY, help=f"worker processes (default {DEFAULT_CONCURRENCY})")
-    p.add_argument("--queues", "-Q", default=f"{C.QUEUE_CONTROL},{C.QUEUE_LOAD}",
+    p.add_argument("--queues", "-Q", default=None,
                    help="control (adjust, poll: any host with AWS access), load (benchmark: a host "
-                        "next to the load balancer); default both")
+                        "next to the load balancer); default both (worker/app.py declares them)")
     p.add_argument("celery_args", nargs=argparse.REMAINDER, help="after --: passed to celery worker")
     p.set_defaults(handler=cmd_worker)
 
@@ -52,7 +52,8 @@ def _config(p: argparse.ArgumentParser) -> None:
 
 
 def worker_argv(args: argparse.Namespace) -> list[str]:
-    return [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "-Q", args.queues,
+    queues = ["-Q", args.queues] if args.queues else []
+    return [sys.executable, "-m", "celery", "-A", "worker.app", "worker", *queues,
             "-c", str(args.concurrency), "-E", "-l", "INFO", *_rest(args.celery_args)]
 
 
