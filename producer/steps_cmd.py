@@ -159,28 +159,35 @@ def watch(producer: Producer, ids: list[str], timeout: float | None,
           config_path: str | None = None) -> list[dict[str, Any]]:
     """Wait for the steps, showing each step's progress on stderr: one live line per step on
     a terminal (rich), else one plain line per step whenever its status or message changes.
-    Every few seconds while steps wait, it asks whether a live worker serves the queue they
-    wait in (producer/liveness.py), and says so with the command to start one."""
+    When no record has changed for a few seconds, it asks whether a live worker serves the
+    queue the steps wait in (producer/liveness.py), and says so with the command to start one."""
     view = LiveView(ids) if sys.stderr.isatty() else PlainView()
     deadline = None if timeout is None else time.monotonic() + timeout
     queues = liveness.queue_names()
     missing: dict[str, list[str]] = {}
-    said = ""
-    next_check = time.monotonic() + REFRESH_S
+    said, last, quiet_since, next_check = "", None, time.monotonic(), 0.0
     try:
         while True:
             records = producer.store.many(ids)
             view.draw(records)
             if all(r["status"] in TERMINAL for r in records):
                 return records
-            if time.monotonic() >= next_check:
+            now = time.monotonic()
+            changed = [(r["status"], r.get("updated_at")) for r in records]
+            if changed != last:  # a worker is at work: nothing to ask
+                last, quiet_since, missing = changed, now, {}
+                if said:
+                    view.note("a worker took the steps up; they go on")
+                    said = ""
+            elif now - quiet_since >= liveness.CHECK_EVERY_S and now >= next_check:
                 missing = liveness.unserved(records, liveness.served_queues(producer.app), queues)
                 line = liveness.advice(missing, config_path) if missing else ""
-                if line != said:  # said once, and again only when it changes
-                    view.note(line or "a worker now serves the queue; the steps go on")
-                    said = line
-                next_check = time.monotonic() + liveness.CHECK_EVERY_S
+                if line and line != said:  # said once, and again only when it changes
+                    view.note(line)
+                said, next_check = line, time.monotonic() + liveness.CHECK_EVERY_S
             if deadline is not None and time.monotonic() > deadline:
+                if not missing:  # ask once more: "never picked up" needs to know why
+                    missing = liveness.unserved(records, liveness.served_queues(producer.app), queues)
                 raise TimeoutError(liveness.timeout_message(records, timeout or 0, missing, config_path))
             time.sleep(REFRESH_S)
     finally:
