@@ -33,6 +33,7 @@ DEMO_STEPS = [  # (settings, what it shows)
 ]
 DEMO_LOAD = {"duration": 10, "warmup": 1}  # short runs keep the demo under three minutes
 TIMEOUT_S = 170
+DEMO_NAMESPACE = "demo"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  a bad day on AWS: {faults}")
     with Sandbox("fast", config_out=workdir / "config.yaml", faults=faults,
                  call_log=workdir / "calls.jsonl") as sandbox:
+        # The demo's own namespace (worker.namespace): its steps never reach a real worker.
+        os.environ.setdefault("SERVO_NAMESPACE", DEMO_NAMESPACE)
         env = {**os.environ, **sandbox.env}
         os.environ.update(sandbox.env)
         print(f"  AWS endpoint {sandbox.endpoint_url}, load balancer {sandbox.lb_url}")
@@ -81,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {record['status']:<9} {why}"
               + (f" ({record['reason']})" if record["status"] != "succeeded" else ""))
     print(f"\ndone in {time.monotonic() - started:.0f} s; the sandbox and the worker are stopped.")
-    print(f"records stay in Redis: {cli_path()} results {sweep.id} --format csv")
+    ns = os.environ["SERVO_NAMESPACE"]
+    print(f"records stay in Redis, in namespace {ns}: SERVO_NAMESPACE={ns} {cli_path()} results {sweep.id} "
+          "--format csv")
     print(f"worker log (JSON lines): {workdir / 'worker.log'}")
     print(f"AWS calls the worker made: {calls['calls']}, throttled {calls['throttled']}")
     for action, seen in calls["actions"].items():
@@ -105,8 +110,9 @@ def cli_path() -> str:
 
 
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "celery", "-A", "worker.app", "-q", "worker", "-n", "demo@%h",
-           "-Q", "control,load", "-c", "2", "-l", "INFO", "--without-gossip", "--without-mingle"]
+    # No -Q: the worker consumes its namespace's control and load queues (worker.app).
+    cmd = [sys.executable, "-m", "celery", "-A", "worker.app", "-q", "worker", "-n", "demo@%h", "-c", "2",
+           "-l", "INFO", "--without-gossip", "--without-mingle"]
     proc = subprocess.Popen(cmd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
                             start_new_session=True)
     deadline = time.monotonic() + 60
@@ -114,7 +120,7 @@ def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
         if proc.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"the worker did not start; see {log}")
         time.sleep(0.1)
-    print("worker ready (queues control and load)")
+    print(f"worker ready (namespace {env.get('SERVO_NAMESPACE', 'default')})")
     return proc
 
 

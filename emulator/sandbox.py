@@ -44,6 +44,7 @@ from emulator.taskfaults import TaskFaults
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 REGION = "us-east-1"
 SERVICE_NAME = "web"
+NAMESPACE = "sandbox"  # its own namespace (worker.namespace): no real worker takes its steps
 SETTLE_FIRST_TIMEOUT_S = {"fast": 30.0, "aws": 600.0}  # the first deployment, at start
 AB_DURATION_PERIODS = 2  # an ab run spans two metric periods: one whole period lies inside
 
@@ -82,7 +83,8 @@ class Sandbox:
                  endpoint_url: str | None = None, name: str = SERVICE_NAME, desired_count: int = 2,
                  cpu: int = 256, memory: int = 1024, env: Mapping[str, str] | None = None,
                  region: str = REGION, faults: Faults | str | None = None, call_log: Path | None = None,
-                 gates: Sequence[Gate] = (), provision_options: Mapping[str, Any] | None = None):
+                 gates: Sequence[Gate] = (), provision_options: Mapping[str, Any] | None = None,
+                 namespace: str = NAMESPACE):
         self.profile = profile_named(profile) if isinstance(profile, str) else profile
         self.faults = faults if isinstance(faults, Faults) else parse_faults(faults)
         self.call_log_path, self.gates = call_log, list(gates)
@@ -100,6 +102,7 @@ class Sandbox:
         self.task_env = dict(env) if env is not None else {"GOGC": "100"}
         self.region = region
         self.provision_options = dict(provision_options or {})  # e.g. route="tgw", strategy=...
+        self.namespace = namespace
         self.setup: Setup | None = None
         self.controller: ServiceController | None = None
         self.lb: Any = None
@@ -155,7 +158,7 @@ class Sandbox:
                                 tasks=self.controller.running_addresses,
                                 lb_stats=self.lb.stats_and_reset, delay=self.faults.metrics_delay).start()
         self.config_path.parent.mkdir(parents=True, exist_ok=True)
-        raw = sandbox_config(setup, self.lb_url, p)
+        raw = sandbox_config(setup, self.lb_url, p, self.namespace)
         # The config carries its own endpoint, region and the dummy keys (worker/aws_settings.py),
         # so a worker or CLI started with it needs no exported variables.
         raw["aws"] = {"endpoint": self.endpoint_url, "region": self.region, "credentials": "sandbox"}
@@ -236,7 +239,7 @@ def _health_path(elbv2: Any, setup: Setup) -> str:
     return str(group.get("HealthCheckPath") or "/")
 
 
-def sandbox_config(setup: Setup, lb_url: str, profile: Profile) -> dict[str, Any]:
+def sandbox_config(setup: Setup, lb_url: str, profile: Profile, namespace: str = NAMESPACE) -> dict[str, Any]:
     """config.yaml for the sandbox: the service, ab on the load balancer, and CloudWatch
     queries whose period is the feed's, so a short demo run gets data."""
     period = profile.metrics_period
@@ -265,4 +268,5 @@ def sandbox_config(setup: Setup, lb_url: str, profile: Profile) -> dict[str, Any
     # The datum of a whole period is put when the period ends, which is inside the run: a
     # short delay is enough (aws keeps CloudWatch's own minute).
     raw["cloudwatch"] = {"duration": duration, "delay": 3 if period < 60 else 60, "metrics": metrics}
+    raw["namespace"] = namespace  # $SERVO_NAMESPACE still wins, as for any config
     return raw

@@ -11,6 +11,7 @@ records, and sends the stage tasks by name: it never imports boto3 or runs ab.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,10 +21,14 @@ from celery import Celery, chain
 from celery.canvas import Signature
 
 from worker import constants as C
+from worker import namespace
 from worker.config import Config, load_config
 from worker.errors import ConfigError, RecordLost
+from worker.expiry import DEFAULT_EXPIRES_S, check_expires, why_expired
+from worker.namespace import Keys
 from worker.records import TERMINAL, RecordStore
 from worker.steps import shadow_name, validate_control, validate_step
+from worker.target import for_producer, pinned_accounts
 
 WAIT_POLL_S = 0.5  # wait() looks at the records at least this often, and on every change notice
 BENCH_TIME_MARGIN_S = 120  # benchmark hard time limit beyond warmup + duration + timeouts
@@ -36,9 +41,11 @@ class StepSpec:
     component: str
     settings: Mapping[str, Any]
     control: Mapping[str, Any] = field(default_factory=dict)
+    expires: float | None = None  # seconds it may wait for a worker (default worker.expiry's hour)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"component": self.component, "settings": dict(self.settings), "control": dict(self.control)}
+        out = {"component": self.component, "settings": dict(self.settings), "control": dict(self.control)}
+        return out if self.expires is None else {**out, "expires": self.expires}
 
 
 class StepHandle:
@@ -91,7 +98,9 @@ class Producer:
         from worker.app import redis_url as default_url
 
         url = redis_url or default_url()
-        return cls(load_config(path), RecordStore.from_url(url), make_app(url))
+        config = load_config(path)
+        keys = Keys(namespace.resolve(config_ns=config.namespace))
+        return cls(config, RecordStore.from_url(url, keys), make_app(url, keys))
 
     def validate(self, specs: Sequence[StepSpec]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """Every step's target and control, or ConfigError naming every bad field."""
@@ -102,6 +111,8 @@ class Producer:
                 target = validate_step(self.config, spec.component, spec.settings).to_dict()
                 control = validate_control(spec.control, self.config.ab)
                 self._check_bench_time(control)
+                if spec.expires is not None and (bad := check_expires(spec.expires, "step.expires")):
+                    raise ConfigError(bad)
                 out.append((target, control))
             except ConfigError as exc:
                 problems += [p.replace("step.", f"steps[{i}].", 1) if len(specs) > 1 else p
@@ -146,9 +157,10 @@ class Producer:
                 f"CloudWatch metrics will be missing; run at least {period} s"]
 
     def submit(self, component: str, settings: Mapping[str, Any],
-               control: Mapping[str, Any] | None = None) -> StepHandle:
-        """Validate one step, record it, and enqueue its chain."""
-        sweep = self.submit_sweep([StepSpec(component, settings, control or {})], sweep=False)
+               control: Mapping[str, Any] | None = None, expires: float | None = None) -> StepHandle:
+        """Validate one step, record it, and enqueue its chain. `expires`: seconds it may
+        wait for a worker before it ends `expired` (default an hour)."""
+        sweep = self.submit_sweep([StepSpec(component, settings, control or {}, expires)], sweep=False)
         return sweep.steps[0]
 
     def submit_sweep(self, specs: Sequence[StepSpec], *, name: str | None = None,
@@ -160,8 +172,10 @@ class Producer:
         if sweep:
             from worker.records import new_id
             sweep_id = new_id()
+        pinned = pinned_accounts(self.store)
         records = [self.store.create_step(spec.component, spec.settings, target, control,
-                                          sweep_id=sweep_id, index=i if sweep else None)
+                                          sweep_id=sweep_id, index=i if sweep else None,
+                                          extra=self._identity(spec, pinned))
                    for i, (spec, (target, control)) in enumerate(zip(specs, checked, strict=True))]
         ids = [r["id"] for r in records]
         if sweep_id:
@@ -174,6 +188,12 @@ class Producer:
             raise
         return SweepHandle(self, sweep_id or ids[0], ids)
 
+    def _identity(self, spec: StepSpec, pinned: Mapping[str, str]) -> dict[str, Any]:
+        """Where the step may run and how long it may wait (worker.target, worker.expiry)."""
+        where = for_producer(self.config.component(spec.component), os.environ, pinned, self.config.aws)
+        return {"service_target": where.to_dict(), "namespace": self.store.keys.namespace,
+                "expires": float(spec.expires or DEFAULT_EXPIRES_S)}
+
     def _signatures(self, record: Mapping[str, Any]) -> list[Signature]:
         step_id = record["id"]
         bench_limit = self.bench_limit(record["control"])
@@ -182,9 +202,10 @@ class Producer:
             return self.app.signature(name, kwargs={"step_id": step_id}, immutable=True).set(
                 task_id=f"{step_id}.{stage}", shadow=shadow_name(record, stage), **options)
 
-        return [sig(C.TASK_ADJUST, "adjust", queue=C.QUEUE_CONTROL),
-                sig(C.TASK_POLL, "poll", queue=C.QUEUE_CONTROL),
-                sig(C.TASK_BENCHMARK, "benchmark", queue=C.QUEUE_LOAD,
+        keys = self.store.keys  # the queues of the records' namespace, whatever the app routes to
+        return [sig(C.TASK_ADJUST, "adjust", queue=keys.control),
+                sig(C.TASK_POLL, "poll", queue=keys.control),
+                sig(C.TASK_BENCHMARK, "benchmark", queue=keys.load,
                     time_limit=bench_limit, soft_time_limit=bench_limit - 30)]
 
     def replay(self, sweep_id: str) -> SweepHandle:
@@ -192,7 +213,7 @@ class Producer:
         stored = self.store.sweep(sweep_id)
         if stored is None:
             raise ConfigError([f"sweep: no sweep {sweep_id!r} in Redis"])
-        specs = [StepSpec(s["component"], s["settings"], s.get("control") or {})
+        specs = [StepSpec(s["component"], s["settings"], s.get("control") or {}, s.get("expires"))
                  for s in stored.get("source") or []]
         return self.submit_sweep(specs, name=f"replay of {sweep_id}")
 
@@ -207,10 +228,12 @@ class Producer:
         periodic look as well, so a missed notice only delays, never hangs."""
         deadline = None if timeout is None else time.monotonic() + timeout
         pubsub = self.store.r.pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(C.KEY_EVENTS)
+        pubsub.subscribe(self.store.keys.events)
         try:
             while True:
                 records = self.store.many(step_ids)
+                if self._expire_overdue(records):
+                    records = self.store.many(step_ids)
                 if len(records) < len(step_ids):
                     found = {r["id"] for r in records}
                     lost = [i for i in step_ids if i not in found]
@@ -225,12 +248,33 @@ class Producer:
         finally:
             pubsub.close()
 
+    def _expire_overdue(self, records: Sequence[dict[str, Any]]) -> bool:
+        """End the steps no worker started in time (worker.expiry), so a wait with no worker
+        running ends too. Only a sweep's first waiting step can be overdue: the clocks of
+        the later ones have not started. True when one was ended."""
+        ended, seen = False, set()
+        for rec in records:
+            sweep = rec.get("sweep_id") or rec["id"]
+            if rec["status"] != "queued" or sweep in seen:
+                continue
+            seen.add(sweep)
+            if why := why_expired(self.store, rec):
+                self.store.update(rec["id"], lambda r, why=why: _expire_if_queued(r, why))  # type: ignore[misc]
+                ended = True
+        return ended
+
     def results(self, sweep_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         if sweep_id:
             if self.store.sweep(sweep_id) is None:
                 raise ConfigError([f"sweep: no sweep {sweep_id!r} in Redis"])
             return self.store.sweep_steps(sweep_id)
         return self.store.recent_steps(limit)
+
+
+def _expire_if_queued(record: dict[str, Any], why: str) -> None:
+    if record["status"] == "queued":  # a worker that started it meanwhile wins
+        record.update(status="expired", reason="expired", message=why, finished_at=time.time())
+        record["progress"] = {"percent": 100, "stage": "expired", "message": why}
 
 
 def _cancel_if_queued(record: dict[str, Any]) -> None:

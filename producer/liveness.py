@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from worker import constants as C
+from worker.namespace import Keys
 from worker.records import TERMINAL
 
 CHECK_EVERY_S = 2.0  # how often --wait asks while a step waits
@@ -53,7 +53,8 @@ def unserved(records: Iterable[Mapping[str, Any]], served: set[str],
 
 
 def start_command(config_path: str | None) -> str:
-    """The command that starts a worker for this config, serving both queues."""
+    """The command that starts a worker for this config (and so its namespace), serving
+    both queues."""
     return "servo-fargate worker" + (f" --config {config_path}" if config_path else "")
 
 
@@ -82,5 +83,6 @@ def timeout_message(records: Sequence[Mapping[str, Any]], timeout: float,
     return f"after {timeout:g} s: " + "; ".join(parts)
 
 
-def queue_names() -> dict[str, str]:
-    return {"control": C.QUEUE_CONTROL, "load": C.QUEUE_LOAD}
+def queue_names(keys: Keys) -> dict[str, str]:
+    """The real names of the two queues in the records' namespace (worker/namespace.py)."""
+    return {"control": keys.control, "load": keys.load}

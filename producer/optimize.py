@@ -53,8 +53,8 @@ from producer.cost import cost_per_hour
 from producer.costfirst import CostFirst
 from producer.pruning import Measured
 from producer.space import SearchSpace, build_space, settings_key
-from worker import constants as C
 from worker.errors import ConfigError
+from worker.namespace import process_keys
 from worker.params import DEFAULT_UNIT, Param, Role
 
 ASKS_PER_STEP = 20  # proposals answered without a step are cheap, but never endless
@@ -73,6 +73,7 @@ class Options:
     sampler: str = "auto"  # cost-first for cost alone, else tpe
     seed: int | None = None
     control: Mapping[str, Any] = field(default_factory=dict)  # load overrides for every step
+    expires_s: float | None = None  # how long each step may wait for a worker (worker.expiry)
 
     def __post_init__(self) -> None:
         problems = []
@@ -89,12 +90,12 @@ class Options:
             raise ConfigError(problems)
 
 
-def storage(redis_url: str, prefix: str = C.KEY_OPTUNA) -> JournalStorage:
+def storage(redis_url: str, prefix: str | None = None) -> JournalStorage:
     """Optuna's journal storage on the project's Redis, under the project's key prefix (a
     bench gives each run its own prefix: a journal is replayed whole when it is opened)."""
     with warnings.catch_warnings():  # "experimental" since 3.1, and what we want
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        return JournalStorage(JournalRedisBackend(redis_url, prefix=prefix))
+        return JournalStorage(JournalRedisBackend(redis_url, prefix=prefix or process_keys().optuna))
 
 
 def default_study_name(component: str, goal: obj.Goal) -> str:
@@ -107,7 +108,7 @@ class Optimizer:
     def __init__(self, producer: Producer, component: str, goal: obj.Goal, *, redis_url: str,
                  study_name: str | None = None, baseline: Mapping[str, Any] | None = None,
                  options: Options | None = None,
-                 on_trial: Callable[[FrozenTrial], None] | None = None, storage_prefix: str = C.KEY_OPTUNA):
+                 on_trial: Callable[[FrozenTrial], None] | None = None, storage_prefix: str | None = None):
         self.producer, self.goal, self.options = producer, goal, options or Options()
         self.comp = producer.config.component(component)
         current = {("mem" if k == "memory" else k): v for k, v in (baseline or {}).items()}
@@ -171,7 +172,8 @@ class Optimizer:
             study.enqueue_trial(params, user_attrs={"baseline": True, "why": {
                 "kind": "baseline", "text": "the service's current settings, measured first"}})
             return
-        record = self.producer.submit(self.comp.name, settings, self.options.control).wait(self._wait_s())
+        record = self.producer.submit(self.comp.name, settings, self.options.control,
+                                      self.options.expires_s).wait(self._wait_s())
         result = obj.outcome([record], self.hourly(settings))
         study.set_user_attr("baseline", {"settings": dict(settings), "step_ids": [record["id"]],
                                          "outcome": result.to_dict(), "outside_space": True})
@@ -220,7 +222,8 @@ class Optimizer:
         prior = self.producer.wait(prior_ids, self._wait_s()) if prior_ids else []
         records = self.producer.wait(step_ids, self._wait_s()) if step_ids else []
         while len(records) < self.options.repeat and all(r["status"] == "succeeded" for r in records):
-            handle = self.producer.submit(self.comp.name, settings, self.options.control)
+            handle = self.producer.submit(self.comp.name, settings, self.options.control,
+                                          self.options.expires_s)
             step_ids.append(handle.id)
             trial.set_user_attr("step_ids", step_ids)  # before the wait: a crash resumes from here
             records.append(handle.wait(self._wait_s()))

@@ -69,6 +69,8 @@ def register(sub: Any) -> None:
                    help="sampler seed, for a reproducible search")
     p.add_argument("--control", metavar="key=value", action="append", default=[],
                    help="load overrides for every step: duration, warmup, concurrency")
+    p.add_argument("--expires", type=float, metavar="S",
+                   help="seconds each step may wait for a worker before it ends expired (default 3600)")
     p.add_argument("--baseline", metavar="key=value", action="append", default=[],
                    help="the current settings (default: read from AWS)")
     p.add_argument("--no-baseline", action="store_true", help="run no baseline trial")
@@ -92,7 +94,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
     goal = goal_of(args)
     options = Options(trials=args.trials, timeout_s=args.timeout, repeat=args.repeat, sampler=args.sampler,
-                      seed=args.seed, control=parse_pairs(args.control, "--control"))
+                      seed=args.seed, control=parse_pairs(args.control, "--control"), expires_s=args.expires)
     if args.no_baseline and args.baseline:
         raise ConfigError(["--baseline: give the current settings or --no-baseline, not both"])
     producer = cli_producer(args.config)

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from typing import Any
 
 import yaml
@@ -39,12 +40,14 @@ def register(sub: Any) -> None:
     p.add_argument("--control", metavar="key=value", action="append", default=[],
                    help="load overrides: duration, warmup, concurrency (with --json, its control: "
                         "the original ab driver's load message)")
+    _expires(p)
     _common(p, wait=True)
     p.set_defaults(handler=cmd_step)
 
     p = sub.add_parser("sweep", help="run a sweep file (YAML or CSV) of steps or a grid, in order",
                        epilog="example: servo-fargate sweep sweeps/cpu-gogc.yaml --wait")
     p.add_argument("file")
+    _expires(p)
     _common(p, wait=True)
     p.set_defaults(handler=cmd_sweep)
 
@@ -73,6 +76,12 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_cancel)
 
 
+def _expires(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--expires", type=float, metavar="S",
+                   help="seconds a step may wait for a worker before it ends expired (default 3600; "
+                        "in a sweep each step's clock starts when the one before it ended)")
+
+
 def _common(p: argparse.ArgumentParser, *, wait: bool = False,
             formats: tuple[str, ...] = ("table", "json")) -> None:
     if wait:
@@ -99,16 +108,17 @@ def cmd_step(args: argparse.Namespace) -> int:
         # The original servo's adjust input carries its `control` beside `application`.
         if not control and isinstance(state, dict) and isinstance(state.get("control"), dict):
             control = state["control"]
-        specs = [StepSpec(name, settings, control) for name, settings in components_from_state(state).items()]
+        specs = [StepSpec(name, settings, control, args.expires)
+                 for name, settings in components_from_state(state).items()]
         if args.component or args.settings:
             raise ConfigError(["--json: give the settings either as key=value or as --json, not both"])
     else:
         if not args.component:
             raise ConfigError(["component: name the component to step (or use --json)"])
-        specs = [StepSpec(args.component, parse_pairs(args.settings, "settings"), control)]
+        specs = [StepSpec(args.component, parse_pairs(args.settings, "settings"), control, args.expires)]
     _warn(producer, specs)
     if len(specs) == 1:
-        handle = producer.submit(specs[0].component, specs[0].settings, specs[0].control)
+        handle = producer.submit(specs[0].component, specs[0].settings, specs[0].control, specs[0].expires)
         ids = [handle.id]
     else:
         ids = producer.submit_sweep(specs, name="adjust input").step_ids
@@ -119,7 +129,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from producer.sweeps import load_sweep
 
     producer = _producer(args)
-    specs = load_sweep(args.file, producer.config)
+    specs = [spec if args.expires is None or spec.expires is not None else replace(spec, expires=args.expires)
+             for spec in load_sweep(args.file, producer.config)]
     _warn(producer, specs)
     sweep = producer.submit_sweep(specs, name=args.file)
     print(f"sweep {sweep.id}: {len(sweep.step_ids)} steps", file=sys.stderr)
@@ -163,7 +174,7 @@ def watch(producer: Producer, ids: list[str], timeout: float | None,
     queue the steps wait in (producer/liveness.py), and says so with the command to start one."""
     view = LiveView(ids) if sys.stderr.isatty() else PlainView()
     deadline = None if timeout is None else time.monotonic() + timeout
-    queues = liveness.queue_names()
+    queues = liveness.queue_names(producer.store.keys)
     missing: dict[str, list[str]] = {}
     said, last, quiet_since, next_check = "", None, time.monotonic(), 0.0
     try:

@@ -2,9 +2,11 @@
 
 YAML forms:
     component: web            # default component for every step
+    expires: 1800             # seconds a step may wait for a worker (each step's clock starts
+                              # when the one before it ended; default 3600)
     steps:                    # a list of settings, in order ...
       - {cpu: 0.5, mem: 1}
-      - {cpu: 1, mem: 2, GOGC: 50, control: {duration: 60}}
+      - {cpu: 1, mem: 2, GOGC: 50, control: {duration: 60}, expires: 600}
     grid:                     # ... or a grid: every combination, last key varying fastest
       cpu: [0.5, 1]
       GOGC: [50, 100, 200]
@@ -23,6 +25,7 @@ from typing import Any
 from producer.api import StepSpec
 from worker.config import Config
 from worker.errors import ConfigError
+from worker.expiry import check_expires
 from worker.inputs import load_yaml, read_text
 from worker.numbers import parse_number
 from worker.problems import type_name
@@ -57,16 +60,19 @@ def parse_sweep(raw: Any, config: Config) -> list[StepSpec]:
         raw = {"steps": raw}
     if not isinstance(raw, Mapping):
         raise ConfigError(["sweep: must be a mapping with steps: or grid:, or a list of steps"])
-    unknown = [k for k in raw if k not in ("component", "steps", "grid", "control")]
+    unknown = [k for k in raw if k not in ("component", "steps", "grid", "control", "expires")]
     if unknown:
-        raise ConfigError([f"sweep.{short(k)}: unknown key (allowed: component, steps, grid, control)"
-                           for k in unknown[:MAX_LISTED]])
+        raise ConfigError([f"sweep.{short(k)}: unknown key (allowed: component, steps, grid, control, "
+                           "expires)" for k in unknown[:MAX_LISTED]])
     if ("steps" in raw) == ("grid" in raw):
         raise ConfigError(["sweep: needs exactly one of steps: or grid:"])
     control = _mapping(raw.get("control"), "sweep.control")
+    expires = raw.get("expires")
+    if expires is not None and (bad := check_expires(expires, "sweep.expires")):
+        raise ConfigError(bad)
     if "grid" in raw:
         component = default_component(config, raw.get("component"), "sweep.component")
-        return [StepSpec(component, settings, control) for settings in expand_grid(raw["grid"])]
+        return [StepSpec(component, settings, control, expires) for settings in expand_grid(raw["grid"])]
     steps = raw["steps"]
     if not isinstance(steps, list):
         raise ConfigError(["sweep.steps: must be a list of settings mappings"])
@@ -80,7 +86,10 @@ def parse_sweep(raw: Any, config: Config) -> list[StepSpec]:
         component = default_component(config, settings.pop("component", raw.get("component")),
                                       f"sweep.steps[{i}].component")
         step_control = {**control, **_mapping(settings.pop("control", None), f"sweep.steps[{i}].control")}
-        out.append(StepSpec(component, settings, step_control))
+        step_expires = settings.pop("expires", expires)
+        if step_expires is not None and (bad := check_expires(step_expires, f"sweep.steps[{i}].expires")):
+            raise ConfigError(bad)
+        out.append(StepSpec(component, settings, step_control, step_expires))
     return out
 
 

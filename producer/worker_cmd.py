@@ -16,7 +16,9 @@ from typing import Any
 
 from producer.cliargs import number
 from worker import constants as C
+from worker import namespace
 from worker.config import config_path, load_config
+from worker.errors import ConfigError
 
 DEFAULT_CONCURRENCY = 4
 FLOWER_PORT = 5555
@@ -33,6 +35,8 @@ def register(sub: Any) -> None:
     p.add_argument("--queues", "-Q", default=None,
                    help="control (adjust, poll: any host with AWS access), load (benchmark: a host "
                         "next to the load balancer); default both (worker/app.py declares them)")
+    p.add_argument("--namespace", metavar="NS", default=None,
+                   help="the namespace to serve (default: $SERVO_NAMESPACE, else the config's namespace:)")
     p.add_argument("celery_args", nargs=argparse.REMAINDER, help="after --: passed to celery worker")
     p.set_defaults(handler=cmd_worker)
 
@@ -69,16 +73,25 @@ def _rest(extra: Sequence[str]) -> list[str]:
 
 
 def child_env(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
-    """The environment Celery starts with: the config, checked first, as $SERVO_CONFIG."""
+    """The environment Celery starts with: the config, checked first, as $SERVO_CONFIG, and
+    the namespace it serves as $SERVO_NAMESPACE (worker/namespace.py: the flag, else the
+    environment's, else the config's), so the queues and keys are the producer's."""
     path = os.path.abspath(config_path(args.config, environ))
-    load_config(path)  # a bad config is exit 2 here, not a worker that refuses every step
-    return {**environ, C.ENV_CONFIG: path}
+    config = load_config(path)  # a bad config is exit 2 here, not a worker that refuses every step
+    chosen = getattr(args, "namespace", None)
+    try:
+        ns = namespace.resolve({**environ, **({namespace.ENV_NAMESPACE: chosen} if chosen else {})},
+                               config.namespace)
+    except ValueError as exc:
+        raise ConfigError([str(exc)]) from None
+    return {**environ, C.ENV_CONFIG: path, namespace.ENV_NAMESPACE: ns}
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
     env = child_env(args)
     argv = worker_argv(args)
-    print(f"worker: {' '.join(argv[1:])} (config {env[C.ENV_CONFIG]})", file=sys.stderr, flush=True)
+    print(f"worker: {' '.join(argv[1:])} (config {env[C.ENV_CONFIG]}, namespace "
+          f"{env[namespace.ENV_NAMESPACE]})", file=sys.stderr, flush=True)
     os.execve(sys.executable, argv, env)  # noqa: S606 - an argument list, no shell
     return 0  # not reached
 

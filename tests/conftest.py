@@ -22,6 +22,10 @@ os.environ.update(
 # before worker.app is imported anywhere, since the Celery app reads it once.
 TEST_REDIS_URL = os.environ.get("SERVO_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 os.environ["SERVO_REDIS_URL"] = TEST_REDIS_URL
+# ... and their own namespace (worker.namespace), so no real worker sharing that Redis can
+# pick up a test's step, nor a test a real one. Worker subprocesses inherit it.
+TEST_NAMESPACE = os.environ.get("SERVO_TEST_NAMESPACE", "tests")
+os.environ["SERVO_NAMESPACE"] = TEST_NAMESPACE
 for _var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AB_TEST_URL", "AB_HEADERS", "FARGATE_CLUSTER",
              "SERVO_CONFIG"):
     os.environ.pop(_var, None)

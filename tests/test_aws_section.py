@@ -68,3 +68,14 @@ def test_a_config_with_its_own_endpoint_needs_no_exported_variables(clients: Any
     result = run("describe", "web", "--config", str(path), "--format", "json")
     assert result.code == 0, result
     assert '"cpu"' in result.out
+
+
+def test_a_step_is_recorded_for_the_endpoint_and_region_the_config_names() -> None:
+    from worker.aws_settings import AwsSettings
+    from worker.target import for_producer
+
+    comp = parse_config(CONFIG).component("web")
+    environ = {"AWS_ENDPOINT_URL": "http://127.0.0.1:9999", "AWS_DEFAULT_REGION": "us-west-2"}
+    target = for_producer(comp, environ, None, AwsSettings(endpoint="http://127.0.0.1:5000", region="eu-west-1"))
+    assert (target.endpoint, target.region) == ("http://127.0.0.1:5000", "eu-west-1")  # the config wins
+    assert for_producer(comp, environ).endpoint == "http://127.0.0.1:9999"

@@ -23,6 +23,7 @@ from producer.cli import main
 from producer.objectives import Goal
 from producer.optimize import Optimizer, Options, steps_run
 from tests.support.sandbox_stack import LOAD, SLO_P95_MS, sandbox_stack
+from worker.namespace import process_keys
 
 pytestmark = pytest.mark.slow
 GRID_OPTIMUM_COST = 0.0370275  # $/hour: 3 x (0.25 vCPU x 0.04048 + 0.5 GB x 0.004445)
@@ -60,7 +61,7 @@ def test_optimize_finds_the_cheapest_configuration_meeting_the_slo_within_30_tri
     assert first["baseline"] and first["settings"] == {"cpu": 0.25, "mem": 1, "replicas": 2, "GOGC": 100}
     rejected = [t for t in summary["trials"] if (t["outcome"] or {}).get("status") == "rejected"]
     assert all(t["constraints"]["started"] > 0 for t in rejected)  # told infeasible, not dropped
-    assert len(redis_db.keys("servo:step:*")) == summary["steps_run"]  # the rerun ran no step
+    assert len(redis_db.keys(process_keys().step("*"))) == summary["steps_run"]  # the rerun ran no step
     assert (report / "report.html").read_text().count("data:image/png;base64,") == 2
     assert len(json.loads((report / "steps.json").read_text())["steps"]) == summary["steps_run"]
 
@@ -88,5 +89,5 @@ def test_a_crashed_optimize_resumes_the_running_trials_step_without_losing_it(
     assert trials[0].state in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.FAIL)
     assert trials[0].user_attrs["outcome"]["status"] == producer.store.require(step.id)["status"]
     assert steps_run(resumed) == 2
-    assert len(redis_db.keys("servo:step:*")) == 2
+    assert len(redis_db.keys(process_keys().step("*"))) == 2
     assert studies.summarize(resumed)["steps_run"] == 2

@@ -20,6 +20,7 @@ from tests.support.http_servers import Server, serve
 from tests.support.workers import Worker
 from worker.aws import Clients
 from worker.config import load_config
+from worker.namespace import process_keys
 from worker.records import RecordStore
 
 pytestmark = pytest.mark.slow
@@ -103,14 +104,15 @@ def test_three_step_sweep_runs_in_order(stack: Any) -> None:
 def test_invalid_step_enqueues_nothing(stack: Any, redis_db: Any) -> None:
     from worker.errors import ConfigError
 
-    before = {q: redis_db.llen(q) for q in ("control", "load")}
+    queues = process_keys().queues
+    before = {q: redis_db.llen(q) for q in queues}
     with pytest.raises(ConfigError, match=r"LD_PRELOAD: is not declared"):
         stack.producer.submit("web", {"cpu": 0.5, "LD_PRELOAD": "/tmp/evil.so"})
     from producer.api import StepSpec
     with pytest.raises(ConfigError, match=r"steps\[1\]\.web\.settings\.cpu: 0\.75"):
         stack.producer.submit_sweep([StepSpec("web", {"GOGC": 60}), StepSpec("web", {"cpu": 0.75})])
-    assert {q: redis_db.llen(q) for q in ("control", "load")} == before
-    assert redis_db.zcard("servo:steps") == 0
+    assert {q: redis_db.llen(q) for q in queues} == before
+    assert redis_db.zcard(process_keys().steps) == 0
 
 
 def test_two_producers_on_one_service_are_serialized(stack: Any) -> None:
@@ -259,7 +261,7 @@ def test_cli_bad_step_exits_2_and_enqueues_nothing(stack: Any, redis_db: Any) ->
     assert done.returncode == 2
     assert "step.web.settings.cpu: 0.75 is not one of the allowed values" in done.stderr
     assert "LD_PRELOAD: is not declared" in done.stderr
-    assert redis_db.llen("control") == 0 and redis_db.zcard("servo:steps") == 0
+    assert redis_db.llen(process_keys().control) == 0 and redis_db.zcard(process_keys().steps) == 0
     assert "Traceback" not in done.stderr
 
 

@@ -17,6 +17,7 @@ from emulator.sandbox import Sandbox
 from tests.support.ungated import ungated_config
 from worker.aws import Clients
 from worker.config import load_config
+from worker.namespace import process_keys
 from worker.preflight import run_checks
 
 pytestmark = pytest.mark.slow
@@ -89,7 +90,7 @@ def test_a_preflight_pass_is_shared_through_redis_so_a_new_process_does_not_chec
     monkeypatch.setattr(tasks, "_runtime", None)  # this process's own runtime, for this config
     monkeypatch.setattr(tasks, "_passed", {})
     assert tasks.blocked("web") is None  # checked against the sandbox: passes
-    [key] = redis_db.keys("servo:preflight:web:*")
+    [key] = redis_db.keys(process_keys().preflight("web", "*"))
     assert 0 < redis_db.ttl(key) <= tasks.PREFLIGHT_TTL_S
 
     setup = sandbox.setup
@@ -101,7 +102,7 @@ def test_a_preflight_pass_is_shared_through_redis_so_a_new_process_does_not_chec
     tasks._passed.clear()
     why = tasks.blocked("web")
     assert why is not None and "service" in why
-    assert redis_db.keys("servo:preflight:web:*") == []  # a failure is never shared
+    assert redis_db.keys(process_keys().preflight("web", "*")) == []  # a failure is never shared
 
 
 def _check(box: Sandbox) -> tuple[int, dict[str, Any]]:

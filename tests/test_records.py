@@ -94,8 +94,8 @@ def test_the_poll_cap_stays_short_for_a_few_services_and_grows_to_share_the_desc
     web = CONFIG.component("web")
     assert pipeline.poll_cap(store.r, web) == 0.4  # one service settling
     now = time.time()
-    store.r.zadd(C.KEY_SETTLING, {f"other/svc-{i}": now for i in range(59)})
-    store.r.zadd(C.KEY_SETTLING, {f"other/gone-{i}": now - 60 for i in range(100)})  # settled long ago
+    store.r.zadd(store.keys.settling, {f"other/svc-{i}": now for i in range(59)})
+    store.r.zadd(store.keys.settling, {f"other/gone-{i}": now - 60 for i in range(100)})  # settled long ago
     assert pipeline.poll_cap(store.r, web) == pytest.approx(60 / 50)  # 60 services share 50 calls/s
     monkeypatch.setenv(C.ENV_DESCRIBE_RATE, "120")
     assert pipeline.poll_cap(store.r, web) == pytest.approx(0.5)
@@ -108,6 +108,6 @@ def test_waiting_on_a_step_whose_record_is_gone_says_so_at_once(store: RecordSto
     from worker.errors import RecordLost
 
     step_id = new_step(store)
-    store.r.delete(C.KEY_STEP.format(id=step_id))  # a flushed database
+    store.r.delete(store.keys.step(step_id))  # a flushed database
     with pytest.raises(RecordLost, match=f"no step record {step_id} in Redis"):
         Producer(CONFIG, store).wait([step_id], timeout=30)

@@ -9,6 +9,7 @@ from typing import Any
 
 from producer import liveness
 from tests.support.cli_run import run, write_config
+from worker.namespace import process_keys
 
 QUEUES = {"control": "control", "load": "load"}
 
@@ -19,7 +20,7 @@ def test_a_wait_without_a_worker_says_so_within_seconds(tmp_path: Path, redis_db
     result = run("step", "web", "GOGC=90", "--wait", "--timeout", "6", "--config", cfg)
     assert result.code == 1, result
     notice = next(line for line in result.err.splitlines() if "no live worker" in line)
-    assert "queue control" in notice and f"servo-fargate worker --config {cfg}" in notice
+    assert f"queue {process_keys().control} " in notice and f"servo-fargate worker --config {cfg}" in notice
     assert "never picked up by a worker" in result.err and "still running" not in result.err
     assert result.seconds < 6 + 3  # the timeout, plus one look at the workers
     assert time.monotonic() - started < 10

@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import TEST_REDIS_URL
 from tests.support.workers import Worker
+from worker.namespace import process_keys
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +27,7 @@ def test_celery_dash_a_worker_serves_both_queues(tmp_path: Path, redis_db: objec
                     command=[sys.executable, "-m", "celery", "-A", "worker", "worker"])
     try:
         worker.wait_ready()
-        assert served_queues(worker.name) == {"control", "load"}
+        assert served_queues(worker.name) == set(process_keys().queues)  # the namespace's control and load
     finally:
         worker.stop()
 
@@ -39,7 +40,7 @@ def test_a_queued_stage_carries_its_component_and_settings_as_its_shown_name(tmp
     from tests.support.cli_run import write_config
 
     Producer.from_config(write_config(tmp_path)).submit("web", {"cpu": 0.5, "GOGC": 90})
-    [raw] = redis_db.lrange("control", 0, -1)  # type: ignore[attr-defined]
+    [raw] = redis_db.lrange(process_keys().control, 0, -1)  # type: ignore[attr-defined]
     headers = json.loads(raw)["headers"]
     assert headers["task"] == "servo.adjust"  # what runs
     assert headers["shadow"] == "web cpu=0.5 GOGC=90: adjust"  # what Flower and the log show
@@ -54,8 +55,8 @@ def test_servo_fargate_worker_starts_celery_on_both_queues_with_the_config(tmp_p
                     command=[sys.executable, "-m", "producer.cli", "worker", "--config", cfg, "--"])
     try:
         worker.wait_ready()
-        assert served_queues(worker.name) == {"control", "load"}
-        assert f"(config {cfg})" in worker.log()
+        assert served_queues(worker.name) == set(process_keys().queues)  # the namespace's control and load
+        assert f"(config {cfg}, namespace {process_keys().namespace})" in worker.log()
     finally:
         worker.stop()
 

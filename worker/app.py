@@ -13,6 +13,7 @@ from celery import Celery
 from kombu import Queue
 
 from worker import constants as C
+from worker.namespace import Keys, process_keys
 from worker.numbers import env_number
 
 MAX_ENV_SECONDS = 7 * 86_400  # a visibility timeout or restore interval beyond a week is a typo
@@ -38,9 +39,11 @@ def transport_options() -> dict[str, int]:
     }
 
 
-def make_app(url: str | None = None) -> Celery:
-    """The app on `url` (default: $SERVO_REDIS_URL), for broker and results alike."""
+def make_app(url: str | None = None, keys: Keys | None = None) -> Celery:
+    """The app on `url` (default: $SERVO_REDIS_URL), for broker and results alike, routing
+    to the queues of `keys`' namespace (default: this process's, worker.namespace)."""
     url = url or redis_url()
+    control, load = (keys or process_keys()).queues
     app = Celery("servo", broker=url, backend=url, include=["worker.tasks"])
     transport = transport_options()
     app.conf.update(
@@ -53,14 +56,12 @@ def make_app(url: str | None = None) -> Celery:
         broker_transport_options=transport, result_backend_transport_options=transport,
         broker_connection_retry_on_startup=True,
         task_routes={
-            C.TASK_ADJUST: {"queue": C.QUEUE_CONTROL}, C.TASK_POLL: {"queue": C.QUEUE_CONTROL},
-            C.TASK_METRICS: {"queue": C.QUEUE_CONTROL}, C.TASK_FINISH: {"queue": C.QUEUE_CONTROL},
-            C.TASK_BENCHMARK: {"queue": C.QUEUE_LOAD},
+            C.TASK_ADJUST: {"queue": control}, C.TASK_POLL: {"queue": control},
+            C.TASK_METRICS: {"queue": control}, C.TASK_FINISH: {"queue": control},
+            C.TASK_BENCHMARK: {"queue": load},
         },
-        task_default_queue=C.QUEUE_CONTROL,
-        # A worker started without -Q serves both queues, so a benchmark never waits on a
-        # worker that only listens to `control` (`-Q` still picks one for split hosts).
-        task_queues=[Queue(C.QUEUE_CONTROL), Queue(C.QUEUE_LOAD)],
+        # A worker started without -Q consumes its namespace's two queues.
+        task_default_queue=control, task_queues=(Queue(control), Queue(load)),
         task_track_started=True, worker_send_task_events=True, task_send_sent_event=True,
         worker_hijack_root_logger=False,
         result_extended=True,

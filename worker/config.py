@@ -18,12 +18,13 @@ from worker import constants as C
 from worker import inputs
 from worker.aws_settings import AwsSettings, parse_aws
 from worker.errors import ConfigError
+from worker.namespace import problem as namespace_problem
 from worker.params import Param, env_name_problem, parse_param
 from worker.pricing import Pricing, parse_pricing
 from worker.problems import Problems, type_name
 from worker.safetext import ecs_name_problem, name_problem, short, text_problem, url_problem
 
-TOP_KEYS = ("fargate", "ab", "cloudwatch", "pricing", "aws")
+TOP_KEYS = ("fargate", "ab", "cloudwatch", "pricing", "namespace", "aws")
 COMPONENT_KEYS = (
     "service_name", "cluster", "container", "timeout_service_desired_count",
     "rollback_timeout", "max_task_failures", "settings", "environment",
@@ -106,6 +107,7 @@ class Config:
     cloudwatch: CloudWatchConfig | None = None
     path: str | None = None
     pricing: Pricing = field(default_factory=Pricing)  # only the optimizer and reports weigh prices
+    namespace: str | None = None  # the config's namespace: $SERVO_NAMESPACE wins (worker.namespace)
     aws: AwsSettings = field(default_factory=AwsSettings)  # endpoint and region of its AWS clients
 
     def component(self, name: str) -> Component:
@@ -139,9 +141,13 @@ def parse_config(raw: Any, environ: Mapping[str, str] = os.environ, path: str | 
     ab = _ab(top.get("ab"), environ, problems)
     cloudwatch = _cloudwatch(top["cloudwatch"], problems) if "cloudwatch" in top else None
     pricing = parse_pricing(top.get("pricing"), problems)
+    ns = top.get("namespace")
+    if ns is not None and (why := namespace_problem(ns)):
+        problems.add("namespace", why)
     aws = parse_aws(top.get("aws"), problems)
     problems.raise_if_any()
-    return Config(components=components, ab=ab, cloudwatch=cloudwatch, path=path, pricing=pricing, aws=aws)
+    return Config(components=components, ab=ab, cloudwatch=cloudwatch, path=path, pricing=pricing,
+                  namespace=ns, aws=aws)
 
 
 def _components(raw: Any, environ: Mapping[str, str], problems: Problems) -> dict[str, Component]:

@@ -50,6 +50,12 @@ KEY_SETTLING = KEY_PREFIX + "settling"  # zset: "cluster/service" by its last lo
 KEY_PREFLIGHT = KEY_PREFIX + "preflight:{component}:{digest}"  # a recent pass of the critical checks
 KEY_EVENTS = KEY_PREFIX + "events"  # pub/sub channel: step ids whose record changed
 KEY_OPTUNA = KEY_PREFIX + "optuna:"  # prefix of the optimizer's Optuna journal (studies)
+KEY_WORKERS = KEY_PREFIX + "workers"  # set: worker instances that ever heartbeat (worker.recovery)
+KEY_HEARTBEAT = KEY_PREFIX + "worker:{instance}"  # a live worker instance, with a short TTL
+KEY_HELD = KEY_PREFIX + "held:{instance}"  # set: broker delivery tags a worker instance took
+KEY_ACCOUNTS = KEY_PREFIX + "accounts"  # hash: AWS endpoint -> the account its workers use
+KEY_CURSOR = KEY_PREFIX + "cursor:{id}"  # hash: the step's current and next message token
+# Every key above is a template: worker.namespace.Keys puts it in a namespace.
 
 ENV_LOAD_HOST = "SERVO_LOAD_HOST"  # names the load host (default: the hostname)
 ENV_VISIBILITY_TIMEOUT = "SERVO_VISIBILITY_TIMEOUT"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import redis
 
 from worker import constants as C
+from worker.namespace import Keys, process_keys
 
 # Renew only if we own it; release only if we own it (a lapsed lease may belong to another).
 _RENEW = """
@@ -26,8 +27,8 @@ return 0
 """
 
 
-def lease_key(cluster: str, service: str) -> str:
-    return C.KEY_LEASE.format(cluster=cluster, service=service)
+def lease_key(cluster: str, service: str, keys: Keys | None = None) -> str:
+    return (keys or process_keys()).lease(cluster, service)
 
 
 def acquire(r: redis.Redis, key: str, owner: str, ttl: float = C.LEASE_TTL_S) -> bool:

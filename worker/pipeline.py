@@ -17,10 +17,11 @@ from functools import cached_property
 from typing import Any
 
 from worker import constants as C
-from worker import fargate, lease, logs
+from worker import expiry, fargate, lease, logs, target
 from worker.aws import Clients
 from worker.config import Component, Config, load_config
 from worker.errors import AdjustmentRejected, ConfigError
+from worker.namespace import Keys, process_keys
 from worker.numbers import env_number
 from worker.records import TERMINAL, RecordStore
 from worker.stability import Expectation, Observation, Watcher, judge
@@ -62,7 +63,7 @@ class Runtime:
         return self.config.component(record["component"])
 
     def lease_key(self, comp: Component) -> str:
-        return lease.lease_key(comp.cluster, comp.service_name)
+        return lease.lease_key(comp.cluster, comp.service_name, self.store.keys)
 
 
 def end(rt: Runtime, step_id: str, status: str, *, reason: str | None = None,
@@ -78,7 +79,7 @@ def end(rt: Runtime, step_id: str, status: str, *, reason: str | None = None,
     return record
 
 
-def poll_cap(r: Any, comp: Component) -> float:
+def poll_cap(r: Any, comp: Component, keys: Keys | None = None) -> float:
     """Longest wait between two looks at a settling service: $SERVO_POLL_CAP when set; else
     0.4 s while few services settle, and longer as more do, so that all of them together
     (on every worker) make at most $SERVO_DESCRIBE_RATE (default 50) DescribeServices a
@@ -87,11 +88,12 @@ def poll_cap(r: Any, comp: Component) -> float:
     if fixed:
         return fixed
     now = time.time()
+    key = (keys or process_keys()).settling
     pipe = r.pipeline()
-    pipe.zadd(C.KEY_SETTLING, {f"{comp.cluster}/{comp.service_name}": now})
-    pipe.zremrangebyscore(C.KEY_SETTLING, "-inf", now - C.SETTLING_WINDOW_S)
-    pipe.zcard(C.KEY_SETTLING)
-    pipe.expire(C.KEY_SETTLING, 60)
+    pipe.zadd(key, {f"{comp.cluster}/{comp.service_name}": now})
+    pipe.zremrangebyscore(key, "-inf", now - C.SETTLING_WINDOW_S)
+    pipe.zcard(key)
+    pipe.expire(key, 60)
     settling = int(pipe.execute()[2])
     rate = env_number(C.ENV_DESCRIBE_RATE, C.DEFAULT_DESCRIBE_RATE, minimum=0, strict_min=True,
                       maximum=10_000)
@@ -107,6 +109,12 @@ def cancelled(rt: Runtime, step_id: str) -> bool:
 def run_adjust(rt: Runtime, step_id: str, progress: Progress, blocked: Callable[[str], str | None]) -> None:
     rec = rt.store.require(step_id)
     if rec["status"] in TERMINAL or rec["status"] == "settling":
+        return
+    if why := expiry.why_expired(rt.store, rec):  # queued too long: never runs
+        end(rt, step_id, "expired", reason="expired", message=why)
+        return
+    if why := target.check(rt, rec):  # meant for another account, endpoint, service or config
+        end(rt, step_id, "rejected", reason="wrong-target", message=why)
         return
     comp = rt.component(rec)
     if rec["applied"]:  # a redelivery after the change was recorded: only move on
@@ -279,7 +287,7 @@ def run_benchmark(rt: Runtime, step_id: str, progress: Progress, is_cancelled: C
     if not cfg.url:
         end(rt, step_id, "failed", reason="no-load-url", message="ab.url is not set (config or $AB_TEST_URL)")
         return None
-    host_key = load_host_key()
+    host_key = load_host_key(rt.store.keys)
     if not lease.acquire(rt.store.r, host_key, step_id):  # one load per host: two would distort both
         progress("measuring", 0, f"waiting for step {lease.holder(rt.store.r, host_key)} to finish "
                                  "its benchmark on this host")
@@ -290,8 +298,8 @@ def run_benchmark(rt: Runtime, step_id: str, progress: Progress, is_cancelled: C
         lease.release(rt.store.r, host_key, step_id)
 
 
-def load_host_key() -> str:
-    return C.KEY_LOAD_HOST.format(host=os.environ.get(C.ENV_LOAD_HOST) or socket.gethostname())
+def load_host_key(keys: Keys | None = None) -> str:
+    return (keys or process_keys()).load_host(os.environ.get(C.ENV_LOAD_HOST) or socket.gethostname())
 
 
 def _benchmark(rt: Runtime, step_id: str, rec: dict[str, Any], cfg: Any, progress: Progress,
@@ -301,7 +309,7 @@ def _benchmark(rt: Runtime, step_id: str, rec: dict[str, Any], cfg: Any, progres
     from worker.measurement import build_measurement
 
     key = rt.lease_key(rt.component(rec))
-    host_key = load_host_key()
+    host_key = load_host_key(rt.store.keys)
     rt.store.stage(step_id, "measure", "start")
 
     def on_progress(phase: str, elapsed: float, planned: float) -> None:

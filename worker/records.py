@@ -16,10 +16,11 @@ from typing import Any
 import redis
 
 from worker import constants as C
+from worker.namespace import Keys, process_keys
 
 STATUSES = ("queued", "adjusting", "settling", "measuring",
-            "succeeded", "failed", "rejected", "cancelled")
-TERMINAL = frozenset({"succeeded", "failed", "rejected", "cancelled"})
+            "succeeded", "failed", "rejected", "cancelled", "expired")
+TERMINAL = frozenset({"succeeded", "failed", "rejected", "cancelled", "expired"})
 STAGES = ("adjust", "settle", "measure")
 
 
@@ -34,18 +35,20 @@ def now() -> float:
 class RecordStore:
     """Read and write step and sweep records in one Redis database."""
 
-    def __init__(self, client: redis.Redis) -> None:
+    def __init__(self, client: redis.Redis, keys: Keys | None = None) -> None:
         self.r = client
+        self.keys = keys or process_keys()  # this process's namespace unless told otherwise
 
     @classmethod
-    def from_url(cls, url: str) -> RecordStore:
+    def from_url(cls, url: str, keys: Keys | None = None) -> RecordStore:
         return cls(redis.Redis.from_url(url, decode_responses=True, socket_timeout=10,
-                                        health_check_interval=30))
+                                        health_check_interval=30), keys)
 
     # -- creation ------------------------------------------------------------------------
     def create_step(self, component: str, settings: Mapping[str, Any], target: Mapping[str, Any],
                     control: Mapping[str, Any], *, sweep_id: str | None = None, index: int | None = None,
-                    step_id: str | None = None) -> dict[str, Any]:
+                    step_id: str | None = None, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """A queued step; `extra` adds fields (the service target, expires: producer.api)."""
         record: dict[str, Any] = {
             "id": step_id or new_id(), "component": component, "sweep_id": sweep_id, "index": index,
             "settings": dict(settings), "target": dict(target), "control": dict(control),
@@ -53,11 +56,11 @@ class RecordStore:
             "created_at": now(), "updated_at": now(),
             "stages": {}, "previous": None, "applied": None, "rollback": None,
             "progress": {"percent": 0, "stage": "queued", "message": "waiting for a worker"},
-            "measurement": None, "task_ids": {},
+            "measurement": None, "task_ids": {}, **(extra or {}),
         }
         pipe = self.r.pipeline()
-        pipe.set(C.KEY_STEP.format(id=record["id"]), json.dumps(record), ex=C.RECORD_TTL_S)
-        pipe.zadd(C.KEY_STEPS, {record["id"]: record["created_at"]})
+        pipe.set(self.keys.step(record["id"]), json.dumps(record), ex=C.RECORD_TTL_S)
+        pipe.zadd(self.keys.steps, {record["id"]: record["created_at"]})
         pipe.execute()
         return record
 
@@ -66,17 +69,17 @@ class RecordStore:
         sweep = {"id": sweep_id or new_id(), "name": name, "created_at": now(), "source": source}
         ids = list(step_ids)
         pipe = self.r.pipeline()
-        pipe.set(C.KEY_SWEEP.format(id=sweep["id"]), json.dumps(sweep), ex=C.RECORD_TTL_S)
+        pipe.set(self.keys.sweep(sweep["id"]), json.dumps(sweep), ex=C.RECORD_TTL_S)
         if ids:
-            pipe.rpush(C.KEY_SWEEP_STEPS.format(id=sweep["id"]), *ids)
-            pipe.expire(C.KEY_SWEEP_STEPS.format(id=sweep["id"]), C.RECORD_TTL_S)
-        pipe.zadd(C.KEY_SWEEPS, {sweep["id"]: sweep["created_at"]})
+            pipe.rpush(self.keys.sweep_steps(sweep["id"]), *ids)
+            pipe.expire(self.keys.sweep_steps(sweep["id"]), C.RECORD_TTL_S)
+        pipe.zadd(self.keys.sweeps, {sweep["id"]: sweep["created_at"]})
         pipe.execute()
         return sweep
 
     # -- reading -------------------------------------------------------------------------
     def get(self, step_id: str) -> dict[str, Any] | None:
-        raw = self.r.get(C.KEY_STEP.format(id=step_id))
+        raw = self.r.get(self.keys.step(step_id))
         return json.loads(raw) if raw else None
 
     def require(self, step_id: str) -> dict[str, Any]:
@@ -89,33 +92,33 @@ class RecordStore:
         ids = list(step_ids)
         if not ids:
             return []
-        raws = self.r.mget([C.KEY_STEP.format(id=i) for i in ids])
+        raws = self.r.mget([self.keys.step(i) for i in ids])
         return [json.loads(raw) for raw in raws if raw]
 
     def sweep(self, sweep_id: str) -> dict[str, Any] | None:
-        raw = self.r.get(C.KEY_SWEEP.format(id=sweep_id))
+        raw = self.r.get(self.keys.sweep(sweep_id))
         if not raw:
             return None
         sweep: dict[str, Any] = json.loads(raw)
-        sweep["step_ids"] = self.r.lrange(C.KEY_SWEEP_STEPS.format(id=sweep_id), 0, -1)
+        sweep["step_ids"] = self.r.lrange(self.keys.sweep_steps(sweep_id), 0, -1)
         return sweep
 
     def sweep_steps(self, sweep_id: str) -> list[dict[str, Any]]:
-        return self.many(map(str, self.r.lrange(C.KEY_SWEEP_STEPS.format(id=sweep_id), 0, -1)))
+        return self.many(map(str, self.r.lrange(self.keys.sweep_steps(sweep_id), 0, -1)))
 
     def recent_steps(self, limit: int = 100) -> list[dict[str, Any]]:
-        ids = self.r.zrevrange(C.KEY_STEPS, 0, limit - 1)
+        ids = self.r.zrevrange(self.keys.steps, 0, limit - 1)
         return list(reversed(self.many(map(str, ids))))
 
     def latest_sweep_id(self) -> str | None:
-        ids = self.r.zrevrange(C.KEY_SWEEPS, 0, 0)
+        ids = self.r.zrevrange(self.keys.sweeps, 0, 0)
         return str(ids[0]) if ids else None
 
     # -- updates -------------------------------------------------------------------------
     def update(self, step_id: str, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
         """Apply `change` to the record atomically (optimistic, retried on conflict).
         A terminal record is never changed again."""
-        key = C.KEY_STEP.format(id=step_id)
+        key = self.keys.step(step_id)
         while True:
             with self.r.pipeline() as pipe:
                 try:
@@ -131,7 +134,7 @@ class RecordStore:
                     record["updated_at"] = now()
                     pipe.multi()
                     pipe.set(key, json.dumps(record), keepttl=True)
-                    pipe.publish(C.KEY_EVENTS, step_id)
+                    pipe.publish(self.keys.events, step_id)
                     pipe.execute()
                     return record
                 except redis.WatchError:
@@ -163,8 +166,8 @@ class RecordStore:
 
     # -- cancel --------------------------------------------------------------------------
     def request_cancel(self, step_id: str) -> None:
-        self.r.set(C.KEY_CANCEL.format(id=step_id), "1", ex=C.RECORD_TTL_S)
-        self.r.publish(C.KEY_EVENTS, step_id)
+        self.r.set(self.keys.cancel(step_id), "1", ex=C.RECORD_TTL_S)
+        self.r.publish(self.keys.events, step_id)
 
     def cancel_requested(self, step_id: str) -> bool:
-        return bool(self.r.exists(C.KEY_CANCEL.format(id=step_id)))
+        return bool(self.r.exists(self.keys.cancel(step_id)))

@@ -18,12 +18,12 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import structlog
-from celery import signals
+from celery import current_task, signals
 from celery.contrib.abortable import AbortableTask
-from celery.exceptions import MaxRetriesExceededError
+from celery.exceptions import Ignore, MaxRetriesExceededError
 
 from worker import constants as C
-from worker import logs, pipeline
+from worker import logs, pipeline, recovery
 from worker.app import app
 from worker.errors import AdjustmentFailed, MeasurementFailed
 from worker.progress import advance
@@ -78,7 +78,7 @@ def _pass_key(rt: pipeline.Runtime, component: str) -> str:
     region it was checked against, hashed (a worker with other settings checks for itself)."""
     basis = json.dumps([dataclasses.asdict(rt.config.component(component)), rt.clients.ecs.meta.endpoint_url,
                         rt.clients.ecs.meta.region_name], sort_keys=True, default=str)
-    return C.KEY_PREFLIGHT.format(component=component, digest=hashlib.sha256(basis.encode()).hexdigest()[:16])
+    return rt.store.keys.preflight(component, hashlib.sha256(basis.encode()).hexdigest()[:16])
 
 
 class StepTask(AbortableTask):
@@ -145,8 +145,18 @@ def step_errors(task: StepTask, step_id: str, stage: str, memo: dict[str, Any] |
             pipeline.end(runtime(), step_id, "failed", reason="error", message=f"{stage}: {exc}")
 
 
+def current_message(task: StepTask, step_id: str) -> None:
+    """Drop a stale copy of the step's message (worker.recovery): Ignore ends the task
+    without running the chain's next link."""
+    rt, token = runtime(), getattr(task.request, recovery.MESSAGE_HEADER, None)
+    if not recovery.admit(rt.store.r, rt.store.keys, step_id, token):
+        log.warning("stage.stale-copy", step_id=step_id, task=task.name, retries=task.request.retries)
+        raise Ignore()
+
+
 @app.task(bind=True, base=StepTask, name=C.TASK_ADJUST, max_retries=None, soft_time_limit=300, time_limit=360)
 def adjust(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) -> str:
+    current_message(self, step_id)
     with step_errors(self, step_id, "adjust", memo):
         pipeline.run_adjust(runtime(), step_id, self.progress(step_id), blocked)
     return step_id
@@ -154,6 +164,7 @@ def adjust(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) -> 
 
 @app.task(bind=True, base=StepTask, name=C.TASK_POLL, max_retries=None, soft_time_limit=60, time_limit=90)
 def poll_stability(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) -> str:
+    current_message(self, step_id)
     self.is_cancelled(step_id)()  # turns a Flower abort into the step's cancel flag
     with step_errors(self, step_id, "settle", memo):
         pipeline.run_poll(runtime(), step_id, memo or {}, self.progress(step_id))
@@ -162,6 +173,7 @@ def poll_stability(self: StepTask, step_id: str, memo: dict[str, Any] | None = N
 
 @app.task(bind=True, base=StepTask, name=C.TASK_BENCHMARK, max_retries=None)
 def benchmark(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) -> str:
+    current_message(self, step_id)
     with step_errors(self, step_id, "measure", memo):
         ready_at = pipeline.run_benchmark(runtime(), step_id, self.progress(step_id),
                                           self.is_cancelled(step_id))
@@ -176,6 +188,7 @@ def benchmark(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) 
 @app.task(bind=True, base=StepTask, name=C.TASK_METRICS, max_retries=None, soft_time_limit=120,
           time_limit=150)
 def collect_metrics(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) -> str:
+    current_message(self, step_id)
     ready_at = float((memo or {}).get("ready_at", 0))
     with step_errors(self, step_id, "metrics", memo):
         try:
@@ -205,11 +218,37 @@ def _bind(task_id: str = "", task: Any = None, kwargs: dict[str, Any] | None = N
         record = runtime().store.get(step_id)
         if record:
             structlog.contextvars.bind_contextvars(component=record["component"])
+            worker = getattr(getattr(task, "request", None), "hostname", None) or "unknown"
+            recovery.note_run(runtime().store, record, getattr(task, "name", "").rsplit(".", 1)[-1], worker)
 
 
 @signals.task_postrun.connect
 def _unbind(**_: Any) -> None:
     structlog.contextvars.clear_contextvars()
+
+
+# Fast recovery (worker.recovery): heartbeats and reclaims in the main process, on every
+# broker connection; the tag of every message taken is noted before it can run.
+app.steps["consumer"].add(recovery.RecoveryStep)
+recovery.patch_kombu_restore()
+
+
+@signals.task_received.connect
+def _took(request: Any = None, **_: Any) -> None:
+    recovery.on_task_received(request)
+
+
+@signals.before_task_publish.connect
+def _stamp(headers: dict[str, Any] | None = None, body: Any = None, **_: Any) -> None:
+    """Every stage message a worker's task sends becomes its step's next one (worker.recovery).
+    Only from inside a task: a producer that imported this module publishes to its own
+    Redis and namespace, not necessarily this process's runtime's."""
+    if current_task is None or not current_task.request.id:
+        return
+    kwargs = body[1] if isinstance(body, list | tuple) and len(body) > 1 else None
+    step_id = kwargs.get("step_id") if isinstance(kwargs, dict) else None
+    if headers is not None and step_id and str(headers.get("task", "")).startswith("servo."):
+        recovery.on_publish(runtime().store.r, runtime().store.keys, headers, step_id)
 
 
 @signals.worker_ready.connect

@@ -10,6 +10,7 @@ test can compare records with what the service really runs (`sandbox.service_sta
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -64,6 +65,9 @@ def stack(workdir: Path, redis_url: str, endpoint_url: str | None = None, *, fau
                  call_log=call_log) as box:
         if rewrite is not None:
             rewrite(box.config_path)
+        # The producer's steps are for this sandbox's public endpoint (worker.target).
+        before = os.environ.get("AWS_ENDPOINT_URL")
+        os.environ["AWS_ENDPOINT_URL"] = box.endpoint_url
         worker = Worker(name, {**box.env, "SERVO_REDIS_URL": redis_url}, workdir)
         try:
             worker.wait_ready()
@@ -71,6 +75,10 @@ def stack(workdir: Path, redis_url: str, endpoint_url: str | None = None, *, fau
             yield Stack(box, worker, producer)
         finally:
             worker.stop()
+            if before is None:
+                os.environ.pop("AWS_ENDPOINT_URL", None)
+            else:
+                os.environ["AWS_ENDPOINT_URL"] = before
 
 
 @contextmanager

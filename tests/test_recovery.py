@@ -1,0 +1,92 @@
+"""A worker SIGKILLed mid-step: its step resumes within 30 s at the default settings (no
+shortened visibility timeout), once. Real sandbox, real Redis, real Celery workers."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from producer.api import StepSpec
+from tests.conftest import TEST_REDIS_URL
+from tests.support.recovery_stack import LOAD, holder, moved_since, sandbox_fleet, wait_for
+from worker import recovery
+from worker.aws import Clients
+
+pytestmark = pytest.mark.slow
+
+RECOVERY_LIMIT_S = 30.0
+
+
+def test_a_killed_workers_step_resumes_within_30_s_once(aws_endpoint: str, redis_db: Any, clients: Clients,
+                                                        tmp_path: Path) -> None:
+    with sandbox_fleet(tmp_path, TEST_REDIS_URL, aws_endpoint) as (box, fleet, producer):
+        keys = producer.store.keys
+        specs = [StepSpec("web", {"GOGC": g}, LOAD) for g in (110, 120, 130)]
+        sweep = producer.submit_sweep(specs)
+
+        def kill_holder(step_id: str, restart: bool) -> tuple[str, float]:
+            """Kill the worker holding the step's task; the seconds until the step moved again."""
+            wait_for(lambda: producer.store.require(step_id)["status"] in ("settling", "measuring"), 60)
+            victim = wait_for(lambda: holder(redis_db, keys, step_id), 10, every=0.01)
+            fleet.workers[fleet.by_node(victim)].kill()  # SIGKILL to the whole process group
+            killed_at = time.time()
+            if restart:  # as a supervisor would: the node's old instance is reclaimed at its start
+                fleet.start(fleet.by_node(victim)).wait_ready()
+            # else the other worker reclaims it once the victim's heartbeat lapses (15 s)
+            record = wait_for(lambda: (r := producer.store.require(step_id)) and moved_since(r, killed_at)
+                              and r, 60)
+            return victim, float(record["updated_at"]) - killed_at
+
+        restarted = kill_holder(sweep.step_ids[0], restart=True)
+        silent = kill_holder(sweep.step_ids[1], restart=False)
+        fleet.start(fleet.by_node(silent[0])).wait_ready()
+        records = sweep.wait(timeout=180)
+        assert fleet.exited() == [], "a worker exited"
+
+    assert restarted[1] <= RECOVERY_LIMIT_S and silent[1] <= RECOVERY_LIMIT_S, (restarted, silent)
+    assert [r["status"] for r in records] == ["succeeded"] * 3, [(r["status"], r["message"]) for r in records]
+    assert redis_db.zcard(keys.steps) == 3  # no duplicate record
+    for record, (victim, _) in zip(records, (restarted, silent), strict=False):
+        assert [c["from"] for c in record["reclaims"]] == [victim], record["reclaims"]
+    revisions = clients.ecs.list_task_definitions(familyPrefix="web")["taskDefinitionArns"]
+    assert len(revisions) == 1 + len(specs)  # no extra revision
+    deployments = {t.deployment_id for t in box.controller.tasks}
+    assert len(deployments) == 1 + len(specs)  # no step deployed twice
+    stages = [run["stage"] for run in records[1]["runs"]]
+    assert stages[:1] == ["adjust"] and "benchmark" in stages
+
+
+def test_a_stale_copy_of_a_stage_message_is_dropped_without_running_the_chain_on(
+        aws_endpoint: str, redis_db: Any, clients: Clients, tmp_path: Path) -> None:
+    """What a worker killed after sending its poll's retry but before acking its own leaves:
+    an older copy of the step's message, reclaimed while the step has moved on."""
+    with sandbox_fleet(tmp_path, TEST_REDIS_URL, aws_endpoint, names=("w1",)) as (box, fleet, producer):
+        keys = producer.store.keys
+        specs = [StepSpec("web", {"GOGC": g}, LOAD) for g in (140, 150)]
+        sweep = producer.submit_sweep(specs)
+        first = sweep.step_ids[0]
+        wait_for(lambda: producer.store.require(first)["status"] == "settling", 60)
+        old = wait_for(lambda: stage_message(redis_db, first, "servo.poll_stability"), 10, every=0.01)
+        token = json.loads(old)["headers"]["servo_message"]
+        wait_for(lambda: redis_db.hget(keys.cursor(first), "current") not in (None, token), 10, every=0.01)
+        redis_db.rpush(keys.control, old)  # the stale copy, back at the head of the queue
+        records = sweep.wait(timeout=120)
+        dropped = wait_for(lambda: "stage.stale-copy" in fleet.workers["w1"].log(), 10)
+    assert dropped
+    assert [r["status"] for r in records] == ["succeeded", "succeeded"], [r["message"] for r in records]
+    assert len(clients.ecs.list_task_definitions(familyPrefix="web")["taskDefinitionArns"]) == 3
+    assert len({t.deployment_id for t in box.controller.tasks}) == 3  # the next adjust ran once
+    assert redis_db.zcard(keys.steps) == 2
+
+
+def stage_message(r: Any, step_id: str, task: str) -> str | None:
+    """A copy of the step's `task` message a worker holds now (kombu's unacked hash)."""
+    for payload in r.hvals(recovery.UNACKED):
+        message = json.loads(payload)[0]
+        if message["headers"].get("id", "").startswith(step_id) and message["headers"]["task"] == task:
+            return json.dumps(message)
+    return None
