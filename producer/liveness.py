@@ -2,9 +2,10 @@
 so a step no worker will take says so within seconds instead of "waiting for a worker"
 forever, and a timeout tells "never picked up" from "still running".
 
-Workers answer Celery's `active_queues` broadcast with the queues they consume, which
-is exactly the question (a worker started with `-Q control` serves no benchmark). The
-pure parts (which queue a step needs, what to say) are beside the one broadcast.
+The workers' heartbeats in Redis (worker/recovery.py) say whether any worker of the
+namespace lives; when one does, Celery's `active_queues` broadcast says which queues they
+consume, which is exactly the question (a worker started with `-Q control` serves no
+benchmark). The pure parts (which queue a step needs, what to say) are beside them.
 """
 
 from __future__ import annotations
@@ -13,16 +14,37 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from worker.namespace import Keys
-from worker.records import TERMINAL
+from worker.records import TERMINAL, RecordStore
 
 CHECK_EVERY_S = 2.0  # how often --wait asks while a step waits
 INSPECT_TIMEOUT_S = 1.0  # how long it waits for the workers' answers
 
 
-def served_queues(app: Any, timeout: float = INSPECT_TIMEOUT_S) -> set[str]:
-    """The queues that live workers consume now (empty when none answers)."""
+def live_instances(store: RecordStore) -> list[str]:
+    """The namespace's worker instances whose Redis heartbeat is alive (worker/recovery.py)."""
+    instances = [str(i) for i in store.r.hkeys(store.keys.workers)]
+    if not instances:
+        return []
+    pipe = store.r.pipeline()
+    for instance in instances:
+        pipe.exists(store.keys.heartbeat(instance))
+    return [i for i, alive in zip(instances, pipe.execute(), strict=True) if alive]
+
+
+def served_queues(app: Any, store: RecordStore, timeout: float = INSPECT_TIMEOUT_S) -> set[str]:
+    """The queues that live workers consume now. No live heartbeat in the namespace means
+    none, at the cost of one Redis read; else the workers say which queues they consume
+    (a worker started with `-Q control` serves no benchmark)."""
+    if not live_instances(store):
+        return set()
     replies = app.control.inspect(timeout=timeout).active_queues() or {}
     return {str(q["name"]) for queues in replies.values() for q in queues or []}
+
+
+def waiting_without_worker(app: Any, store: RecordStore,
+                           records: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """Queue -> the steps waiting in it while no live worker of the namespace consumes it."""
+    return unserved(records, served_queues(app, store), queue_names(store.keys))
 
 
 def needed_queue(record: Mapping[str, Any], queues: Mapping[str, str]) -> str | None:

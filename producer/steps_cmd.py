@@ -174,7 +174,6 @@ def watch(producer: Producer, ids: list[str], timeout: float | None,
     queue the steps wait in (producer/liveness.py), and says so with the command to start one."""
     view = LiveView(ids) if sys.stderr.isatty() else PlainView()
     deadline = None if timeout is None else time.monotonic() + timeout
-    queues = liveness.queue_names(producer.store.keys)
     missing: dict[str, list[str]] = {}
     said, last, quiet_since, next_check = "", None, time.monotonic(), 0.0
     try:
@@ -191,14 +190,14 @@ def watch(producer: Producer, ids: list[str], timeout: float | None,
                     view.note("a worker took the steps up; they go on")
                     said = ""
             elif now - quiet_since >= liveness.CHECK_EVERY_S and now >= next_check:
-                missing = liveness.unserved(records, liveness.served_queues(producer.app), queues)
+                missing = liveness.waiting_without_worker(producer.app, producer.store, records)
                 line = liveness.advice(missing, config_path) if missing else ""
                 if line and line != said:  # said once, and again only when it changes
                     view.note(line)
                 said, next_check = line, time.monotonic() + liveness.CHECK_EVERY_S
             if deadline is not None and time.monotonic() > deadline:
                 if not missing:  # ask once more: "never picked up" needs to know why
-                    missing = liveness.unserved(records, liveness.served_queues(producer.app), queues)
+                    missing = liveness.waiting_without_worker(producer.app, producer.store, records)
                 raise TimeoutError(liveness.timeout_message(records, timeout or 0, missing, config_path))
             time.sleep(REFRESH_S)
     finally:
