@@ -345,3 +345,16 @@ def test_every_worker_log_line_is_json_bound_to_the_step(stack: Any) -> None:
     step_lines = [p for p in parsed if p.get("step_id") == handle.id]
     assert {p["task_name"] for p in step_lines} >= {"servo.adjust", "servo.poll_stability", "servo.benchmark"}
     assert all(p["component"] == "web" and p["task_id"].startswith(handle.id) for p in step_lines)
+
+
+def test_wait_names_the_benchmark_queue_no_worker_serves(stack: Any) -> None:
+    """A worker started with -Q control settles the step; the benchmark then waits in the
+    load queue no worker serves, and --wait says so instead of waiting in silence."""
+    from worker.namespace import process_keys
+
+    keys = process_keys()
+    stack.worker(queues=keys.control)
+    done = run_cli(stack, "step", "web", "GOGC=90", "--wait", "--timeout", "25")
+    assert done.returncode == 1, done.stderr
+    assert f"no live worker serves queue {keys.load} " in done.stderr
+    assert "still running" in done.stderr and "never picked up" not in done.stderr
