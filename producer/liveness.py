@@ -84,8 +84,8 @@ def advice(missing: Mapping[str, Sequence[str]], config_path: str | None) -> str
     """One line: which queue no worker serves, for which steps, and what to run."""
     parts = [f"{queue} ({len(ids)} step{'s' if len(ids) != 1 else ''}: {', '.join(ids[:3])}"
              f"{' ...' if len(ids) > 3 else ''})" for queue, ids in missing.items()]
-    return (f"no live worker serves queue {'; '.join(parts)}; start one: {start_command(config_path)} "
-            f"(or celery -A worker worker); the steps wait for it")
+    return (f"no live worker serves queue {'; '.join(parts)}; start one: {start_command(config_path)}; "
+            "the steps wait for it")
 
 
 def timeout_message(records: Sequence[Mapping[str, Any]], timeout: float,
