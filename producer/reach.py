@@ -42,7 +42,8 @@ class Reach:
 
 
 def probe_aws(region: str | None = None, settings: AwsSettings | None = None) -> Reach:
-    """One ListClusters call with a short timeout and no retry: can AWS be reached at all?
+    """One GetCallerIdentity call with a short timeout and no retry: can AWS be reached at all,
+    with these credentials? It needs no IAM permission, so a least-privilege role passes it.
     On the config's `aws:` endpoint and region (`settings`) when it names them."""
     import boto3
     from botocore.config import Config as BotoConfig
@@ -65,8 +66,8 @@ def probe_aws(region: str | None = None, settings: AwsSettings | None = None) ->
                         retries={"mode": "standard", "total_max_attempts": 1})
     try:
         session = boto3.session.Session(**{"region_name": region, **settings.session_kwargs()})
-        client: Any = session.client("ecs", config=config, **settings.client_kwargs())
-        client.list_clusters(maxResults=1)
+        client: Any = session.client("sts", config=config, **settings.client_kwargs())
+        client.get_caller_identity()
     except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError) as exc:
         return Reach(False, EXIT_UNREACHABLE, f"cannot reach AWS at {endpoint}: {type(exc).__name__}",
                      "check the network and proxy, AWS_REGION, and AWS_ENDPOINT_URL if set")

@@ -159,11 +159,25 @@ def _after_submit(producer: Producer, ids: list[str], args: argparse.Namespace) 
         return EXIT_OK
     records = watch(producer, ids, args.timeout, args.config)
     results.show(records, args.format)
+    for record in records:
+        _warn_rollback_failed(record)
     if any(r.get("reason") == "no-credentials" for r in records):  # AWS cannot be reached: exit 3
         print(clip_line(f"error: the worker found no AWS credentials; {CREDENTIALS_REMEDY}", 400),
               file=sys.stderr)
         return EXIT_UNREACHABLE
     return EXIT_OK if all(r["status"] == "succeeded" for r in records) else EXIT_STEP_FAILED
+
+
+def _warn_rollback_failed(record: dict[str, Any]) -> bool:
+    """Say on stderr that a step left its service on neither its pre-step state nor its
+    result, and what the service runs; True when it did."""
+    if record.get("reason") != "rollback-failed":
+        return False
+    runs = record.get("runs") or {}
+    now = runs.get("error") or f"{runs.get('task_definition')} x {runs.get('desired_count')}"
+    print(f"step {record['id']}: {record['message']}; the service runs {now}: check it before the next step",
+          file=sys.stderr)
+    return True
 
 
 def watch(producer: Producer, ids: list[str], timeout: float | None,
@@ -313,7 +327,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     else:
         # YAML escapes control characters itself
         print(yaml.safe_dump(iso_times(record), sort_keys=False, width=110))
-    return EXIT_OK
+    return EXIT_STEP_FAILED if _warn_rollback_failed(record) else EXIT_OK
 
 
 TIME_KEYS = ("created_at", "updated_at", "finished_at", "start", "end", "window", "started_at")

@@ -52,6 +52,11 @@ def aws_endpoint(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """A clean moto for this test, with AWS_ENDPOINT_URL pointing at it."""
     req = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
     urllib.request.urlopen(req, timeout=10).close()
+    from worker import fargate
+
+    # A reset moto hands out the same revision ARNs again, which AWS never does: forget
+    # what this process learned about revisions.
+    fargate.forget_revisions()
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
     return moto_server
 

@@ -97,6 +97,27 @@ def test_adjust_back_reuses_the_earlier_revision(clients: Clients) -> None:
     assert len(revisions(clients, setup.family)) == 2
 
 
+def test_an_adjust_retried_after_a_throttled_call_describes_no_revision_twice(clients: Clients) -> None:
+    """Under throttling, a retried adjust must make progress: the revisions its scan
+    already compared are not described again (a revision never changes)."""
+    from tests.support.aws_answers import AwsAnswers
+    from worker.errors import AwsTransient
+
+    setup = provision(clients, cpu=256, memory=512)
+    for gogc in (60, 70, 80):
+        fargate.adjust(clients.ecs, *step(setup, {"GOGC": gogc}))
+    fargate.forget_revisions()  # a fresh worker process
+    answers = AwsAnswers().attach(clients.ecs)
+    answers.fail("RegisterTaskDefinition", "ThrottlingException", "Rate exceeded", times=1)
+    comp, target = step(setup, {"GOGC": 90})
+    with pytest.raises(AwsTransient, match="RegisterTaskDefinition: ThrottlingException"):
+        fargate.adjust(clients.ecs, comp, target)
+    first = answers.calls["DescribeTaskDefinition"]
+    result = fargate.adjust(clients.ecs, comp, target)
+    assert result.registered and answers.calls["DescribeTaskDefinition"] - first == 1  # the service's own
+    assert first == 1 + 4  # the service's revision, then each of the 4 revisions once
+
+
 def test_replicas_only_updates_the_count_without_a_revision(clients: Clients) -> None:
     setup = provision(clients)
     comp, target = step(setup, {"replicas": 3})
@@ -222,3 +243,4 @@ def test_adjust_reports_the_size_it_left_the_service_at(clients: Clients) -> Non
     result = fargate.adjust(clients.ecs, comp, target)
     assert (result.cpu, result.memory, result.desired_count) == (512, 2048, 2)
     assert fargate.AdjustResult.from_dict(result.to_dict()) == result
+

@@ -358,3 +358,23 @@ def test_wait_names_the_benchmark_queue_no_worker_serves(stack: Any) -> None:
     assert done.returncode == 1, done.stderr
     assert f"no live worker serves queue {keys.load} " in done.stderr
     assert "still running" in done.stderr and "never picked up" not in done.stderr
+
+
+def test_a_failed_rollback_makes_the_cli_exit_1_saying_what_the_service_runs(stack: Any, clients: Clients) -> None:
+    import json
+
+    raw = yaml.safe_load(stack.path.read_text())
+    raw["fargate"]["web"].update(timeout_service_desired_count=1, rollback_timeout=1)
+    stack.path.write_text(yaml.safe_dump(raw))
+    stack.driver.plan_for = lambda td, n: Plan(outcome="stuck")  # the rollback never settles either
+    stack.worker()
+    done = run_cli(stack, "step", "web", "GOGC=200", "--wait", "--format", "json")
+    assert done.returncode == 1, done.stderr
+    [record] = json.loads(done.stdout)
+    assert (record["status"], record["reason"]) == ("failed", "rollback-failed")
+    svc = clients.ecs.describe_services(cluster=stack.setup.cluster, services=["web"])["services"][0]
+    assert record["runs"] == {"task_definition": svc["taskDefinition"], "desired_count": svc["desiredCount"]}
+    assert f"the service runs {svc['taskDefinition']} x 1" in done.stderr
+    assert "rollback failed: not stable after 1 s" in done.stderr
+    shown = run_cli(stack, "show", record["id"])
+    assert shown.returncode == 1 and "rollback failed: not stable after 1 s" in shown.stderr

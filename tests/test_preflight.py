@@ -364,3 +364,17 @@ def test_16_vcpu_on_platform_1_3_fails(clients: Clients, tmp_path: Path) -> None
     fine = check_all(clients, tmp_path, provision(clients, name="api", platform_version="1.4.0"),
                      only=["taskdef.platform-version"], cpu_values=(0.25, 16))
     assert verdict(fine, "taskdef.platform-version") == "pass"
+
+
+def test_a_throttled_check_is_unverified_and_refuses_no_step(clients: Clients, tmp_path: Path) -> None:
+    """Throttling says nothing about the setup: a critical check that met it must not block
+    the component."""
+    from tests.support.aws_answers import AwsAnswers
+
+    setup = provision(clients)
+    config = load_config(str(write_config(tmp_path, setup)))
+    AwsAnswers().attach(clients.ecs).fail("DescribeClusters", "ThrottlingException", "Rate exceeded")
+    [result] = run_checks(config, clients, only=["cluster"])
+    assert (result.id, result.verdict) == ("cluster.exists", "unverified")
+    assert "DescribeClusters failed (ThrottlingException: Rate exceeded)" in result.finding
+    assert critical_failures(config, clients) == {}

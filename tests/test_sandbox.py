@@ -21,18 +21,20 @@ import pytest
 from emulator.calllog import read_calls
 from emulator.profiles import FAST
 from emulator.sandbox import Sandbox
-from worker import cloudwatch, fargate, stability
+from tests.conftest import TEST_REDIS_URL
+from tests.support import inline
+from worker import cloudwatch
 from worker.abrun import run_ab
 from worker.aws import Clients
 from worker.config import Config, load_config
-from worker.errors import AdjustmentRejected
-from worker.steps import validate_step
+from worker.pipeline import Runtime
+from worker.records import RecordStore
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def sandbox(aws_endpoint: str, tmp_path: Path) -> Iterator[Sandbox]:
+def sandbox(aws_endpoint: str, tmp_path: Path, redis_db: Any) -> Iterator[Sandbox]:
     """A fast-profile sandbox on the test's clean in-process moto."""
     box = Sandbox(FAST, endpoint_url=aws_endpoint, config_out=tmp_path / "config.yaml")
     with box:
@@ -44,13 +46,14 @@ def config_of(box: Sandbox) -> Config:
     return load_config(str(box.config_path), environ={})
 
 
-def step(clients: Clients, box: Sandbox, settings: dict[str, Any], **comp_overrides: Any) -> stability.Observation:
-    """adjust + settle, as the pipeline's first two stages do."""
+def step(clients: Clients, box: Sandbox, settings: dict[str, Any], **comp_overrides: Any) -> dict[str, Any]:
+    """adjust + settle, through the stages the worker's tasks run; the step record after."""
     config = config_of(box)
     comp = replace(config.component(box.name), **comp_overrides)
-    since = time.time()
-    result = fargate.adjust(clients.ecs, comp, validate_step(config, box.name, settings))
-    return stability.settle(clients, comp, result, since=since)
+    config = replace(config, components={**config.components, box.name: comp})
+    rt = Runtime(store=RecordStore.from_url(TEST_REDIS_URL), config=config)
+    rt.clients = clients  # type: ignore[misc]
+    return inline.run(rt, config, box.name, settings)
 
 
 def service(clients: Clients, box: Sandbox) -> dict[str, Any]:
@@ -78,13 +81,12 @@ def children_of(pid: int) -> set[int]:
 
 def test_memory_below_the_working_set_fails_start_with_the_oom_reason_and_rolls_back(sandbox, clients) -> None:
     before = service(clients, sandbox)["taskDefinition"]
-    with pytest.raises(AdjustmentRejected) as caught:
-        step(clients, sandbox, {"mem": 0.5, "GOGC": 200})  # working set 560 MiB > 512 MiB
-    err = caught.value
-    assert err.reason == "start-failed"
-    assert "Essential container in task exited" in err.message
-    assert "exit code 137: OutOfMemoryError: Container killed due to memory usage" in err.message
-    assert err.rollback is not None and err.rollback["ok"], err.rollback
+    record = step(clients, sandbox, {"mem": 0.5, "GOGC": 200})  # working set 560 MiB > 512 MiB
+    assert (record["status"], record["reason"]) == ("rejected", "start-failed"), record
+    assert "Essential container in task exited" in record["message"]
+    assert "exit code 137: OutOfMemoryError: Container killed due to memory usage" in record["message"]
+    assert record["rollback"]["ok"], record["rollback"]
+    assert record["runs"] == {"task_definition": before, "desired_count": 2}
     svc = service(clients, sandbox)
     assert svc["taskDefinition"] == before
     assert [(d["taskDefinition"], d["rolloutState"], d["runningCount"]) for d in svc["deployments"]] == [
@@ -93,10 +95,9 @@ def test_memory_below_the_working_set_fails_start_with_the_oom_reason_and_rolls_
 
 def test_the_circuit_breaker_fails_the_deployment_and_ecs_rolls_back(sandbox, clients) -> None:
     before = service(clients, sandbox)["taskDefinition"]
-    with pytest.raises(AdjustmentRejected) as caught:  # the worker tolerates task failures here
-        step(clients, sandbox, {"mem": 0.5, "GOGC": 200}, max_task_failures=100)
-    assert caught.value.reason == "unstable"
-    assert "circuit breaker" in caught.value.message
+    record = step(clients, sandbox, {"mem": 0.5, "GOGC": 200}, max_task_failures=100)  # tolerated here
+    assert (record["status"], record["reason"]) == ("rejected", "unstable"), record
+    assert "circuit breaker" in record["message"]
     svc = service(clients, sandbox)
     assert svc["taskDefinition"] == before and len(svc["deployments"]) == 1
     messages = [e["message"] for e in svc["events"]]
@@ -116,10 +117,10 @@ def test_a_rolling_update_under_load_sends_no_request_to_unready_or_draining_tas
     time.sleep(0.5)
     old_pids = list(sandbox.pids)
     started = time.monotonic()
-    obs = step(clients, sandbox, {"GOGC": 150})
+    record = step(clients, sandbox, {"GOGC": 150})
     settle_s = time.monotonic() - started
     ab.join()
-    assert obs.state == "stable"
+    assert record["status"] == "measuring", record
     assert settle_s < 8, f"a fast-profile deployment took {settle_s:.1f} s"
     assert all(gone(pid) for pid in old_pids)  # every old task drained and stopped, under load
     result = runs[0].result
@@ -130,7 +131,7 @@ def test_a_rolling_update_under_load_sends_no_request_to_unready_or_draining_tas
 def test_more_cpu_lowers_p95_latency_under_the_same_load(sandbox, clients) -> None:
     ab_cfg = replace(config_of(sandbox).ab, duration=3, warmup=0.5, concurrency=12)
     small = run_ab(ab_cfg).result
-    assert step(clients, sandbox, {"cpu": 1, "mem": 2}).state == "stable"
+    assert step(clients, sandbox, {"cpu": 1, "mem": 2})["status"] == "measuring"
     large = run_ab(ab_cfg).result
     assert small.errors == large.errors == 0
     assert large.percentile(95) < small.percentile(95)
@@ -152,7 +153,8 @@ def test_cloudwatch_receives_ecs_and_alb_metrics_for_the_config_queries(aws_endp
     assert 0 < metrics["memory"].mean <= 100
 
 
-def test_stopping_the_sandbox_leaves_none_of_its_processes_running(aws_endpoint, tmp_path, clients) -> None:
+def test_stopping_the_sandbox_leaves_none_of_its_processes_running(aws_endpoint, tmp_path, clients,
+                                                                   redis_db) -> None:
     box = Sandbox(FAST, endpoint_url=aws_endpoint, config_out=tmp_path / "config.yaml").start()
     try:
         step(clients, box, {"replicas": 3})

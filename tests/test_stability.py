@@ -1,23 +1,32 @@
-"""Deployment stability, every branch, through moto plus the rollout state driver."""
+"""Settling and rolling back on the production path: the adjust and poll stages the Celery
+tasks run (tests/support/inline.py), against moto with the rollout state driver, and AWS
+error answers at the HTTP layer (tests/support/aws_answers.py). The pure judging of one
+look (stability.evaluate) is tested at the end."""
 
 from __future__ import annotations
 
-import dataclasses
-import re
+import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from emulator.moto_ecs import MotoEcs
 from emulator.rollout import Plan, RolloutDriver
+from tests.conftest import TEST_REDIS_URL
+from tests.support import inline
+from tests.support.aws_answers import AwsAnswers
 from tests.support.aws_setup import Setup, config_dict, provision
-from worker import fargate, stability
+from worker import lease, stability
 from worker.aws import Clients
-from worker.config import Component, parse_config
-from worker.errors import AdjustmentRejected
-from worker.stability import Expectation, Observation, evaluate
-from worker.steps import validate_step
+from worker.config import parse_config
+from worker.pipeline import Runtime
+from worker.records import RecordStore
+from worker.stability import Expectation, evaluate
+
+THROTTLED = ("ThrottlingException", "Rate exceeded")
 
 
 @pytest.fixture
@@ -25,11 +34,21 @@ def setup(clients: Clients) -> Setup:
     return provision(clients, cpu=256, memory=512, desired_count=2)
 
 
-def component(setup: Setup, **overrides: Any) -> Component:
-    raw = config_dict(setup)
-    raw["fargate"][setup.name].update({"timeout_service_desired_count": 5, "rollback_timeout": 5,
-                                       **overrides})
-    return parse_config(raw, environ={}).components[setup.name]
+@pytest.fixture
+def answers(clients: Clients) -> AwsAnswers:
+    return AwsAnswers().attach(clients.ecs)
+
+
+@pytest.fixture
+def make_rt(clients: Clients, setup: Setup, redis_db: Any) -> Any:
+    def make(**overrides: Any) -> Runtime:
+        raw = config_dict(setup)
+        raw["fargate"][setup.name].update({"timeout_service_desired_count": 5, "rollback_timeout": 5,
+                                           **overrides})
+        rt = Runtime(store=RecordStore.from_url(TEST_REDIS_URL), config=parse_config(raw, environ={}))
+        rt.clients = clients  # type: ignore[misc]  # the test's clients, with their error answers
+        return rt
+    return make
 
 
 @pytest.fixture
@@ -37,8 +56,7 @@ def driver_for(clients: Clients, setup: Setup) -> Iterator[Any]:
     drivers: list[RolloutDriver] = []
 
     def start(plan: Any = None) -> RolloutDriver:
-        plan = plan or Plan()
-        driver = RolloutDriver(clients.elbv2, setup.cluster, setup.service, plan=plan)
+        driver = RolloutDriver(clients.elbv2, setup.cluster, setup.service, plan=plan or Plan())
         drivers.append(driver.__enter__())
         return driver
 
@@ -48,9 +66,9 @@ def driver_for(clients: Clients, setup: Setup) -> Iterator[Any]:
         assert not driver.errors, driver.errors
 
 
-def adjust(clients: Clients, setup: Setup, comp: Component, settings: dict[str, Any]) -> fargate.AdjustResult:
-    config = parse_config(config_dict(setup), environ={})
-    return fargate.adjust(clients.ecs, comp, validate_step(config, setup.name, settings))
+def bad_for_new(setup: Setup, plan: Plan) -> Any:
+    """A plan for every revision but the pre-step one."""
+    return lambda td, n: plan if td != setup.task_definition_arn else Plan()
 
 
 def service(clients: Clients, setup: Setup) -> dict[str, Any]:
@@ -59,144 +77,317 @@ def service(clients: Clients, setup: Setup) -> dict[str, Any]:
     return svc
 
 
-def test_healthy_rollout_is_stable_only_after_old_deployment_drains(clients, setup, driver_for) -> None:
+def runs(clients: Clients, setup: Setup) -> tuple[str, int]:
+    svc = service(clients, setup)
+    return svc["taskDefinition"], int(svc["desiredCount"])
+
+
+def assert_invariant(record: dict[str, Any], clients: Clients, setup: Setup) -> None:
+    """When a step ends, the service runs what the record says it runs: the pre-step
+    revision and count after a rollback, the step's own after success."""
+    said = record["runs"]
+    assert runs(clients, setup) == (said["task_definition"], said["desired_count"]), record
+    if record["status"] in ("rejected", "cancelled") or (record["status"] == "failed" and record["rollback"]
+                                                          and record["rollback"].get("ok")):
+        assert (said["task_definition"], said["desired_count"]) == (setup.task_definition_arn, 2)
+
+
+# -- settling to stable --------------------------------------------------------------------------
+
+def test_healthy_rollout_is_stable_only_after_old_deployment_drains(clients, setup, make_rt,
+                                                                      driver_for) -> None:
     driver = driver_for(Plan(start_delay=0.3, task_interval=0.6, drain_delay=0.5))
-    comp = component(setup)
-    since = time.time()
-    result = adjust(clients, setup, comp, {"cpu": 0.5, "mem": 1, "replicas": 3})
-    seen: list[Observation] = []
-    obs = stability.settle(clients, comp, result, since=since, on_progress=seen.append)
-    assert obs.state == "stable"
-    assert any("old deployment draining" in o.message for o in seen)
-    assert any(re.match(r"new deployment [12]/3 running", o.message) for o in seen)
+    rt = make_rt()
+    messages: list[str] = []
+    step_id = inline.create(rt.store, rt.config, setup.name, {"cpu": 0.5, "mem": 1, "replicas": 3})
+    inline.adjust(rt, step_id)
+    record = inline.settle(rt, step_id, each=lambda r: messages.append(r["progress"]["message"]))
+    assert record["status"] == "measuring", record
+    assert any("old deployment draining" in m for m in messages)
     svc = service(clients, setup)
     assert len(svc["deployments"]) == 1
-    assert (svc["deployments"][0]["taskDefinition"], svc["desiredCount"]) == (result.task_definition, 3)
+    assert (svc["taskDefinition"], svc["desiredCount"]) == (record["applied"]["task_definition"], 3)
+    assert record["runs"] == {"task_definition": record["applied"]["task_definition"], "desired_count": 3}
     assert driver.current.stable_at is not None
 
 
-def test_detection_follows_stability_within_the_poll_cap(clients, setup, driver_for) -> None:
-    driver = driver_for(Plan(start_delay=1.5, task_interval=0.1, drain_delay=0.1))
-    comp = component(setup)
-    result = adjust(clients, setup, comp, {"GOGC": 150})
-    stability.settle(clients, comp, result, since=time.time())
-    lag = time.monotonic() - driver.current.stable_at
-    assert 0 <= lag < 1.5  # cap 1 s between looks, plus one DescribeServices
+def test_scale_only_step_settles_on_the_same_deployment(clients, setup, make_rt, driver_for) -> None:
+    driver_for(Plan(start_delay=0.1))
+    rt = make_rt()
+    record = inline.run(rt, rt.config, setup.name, {"replicas": 4})
+    assert record["status"] == "measuring", record
+    assert service(clients, setup)["deployments"][0]["runningCount"] == 4
 
 
-def test_crashing_tasks_fail_fast_with_the_stopped_reason_and_roll_back(clients, setup, driver_for) -> None:
-    bad: set[str] = set()
-    driver_for(lambda td, n: Plan(outcome="crash") if td in bad else Plan())
-    comp = component(setup, timeout_service_desired_count=60)
-    target_cfg = parse_config(config_dict(setup), environ={})
-    target = validate_step(target_cfg, setup.name, {"cpu": 0.5, "mem": 1})
-    reg = fargate.build_registration(fargate.registration(
-        clients.ecs.describe_task_definition(taskDefinition=setup.task_definition_arn)["taskDefinition"]),
-        comp, target)
-    bad.add(fargate.register(clients.ecs, reg, []))
+def test_a_task_stopped_before_the_step_began_does_not_fail_it(clients, setup, make_rt, driver_for) -> None:
+    """Stopped tasks stay listed for an hour; on a replicas-only step (same deployment) an
+    old one must not count."""
+    driver_for(Plan(start_delay=0.3))
+    ecs = MotoEcs(setup.cluster, setup.service)
+    dep = ecs.primary()["id"]
+    arn, _ = ecs.start_task(setup.task_definition_arn, dep)
+    ecs.stop_task(arn, "Essential container in task exited", 137, "OutOfMemoryError: an hour ago")
+    task = ecs.backend.tasks[setup.cluster][arn]
+    task.stopped_at = datetime.now(UTC) - timedelta(minutes=50)  # type: ignore[attr-defined]
+    record = inline.run(make_rt(), make_rt().config, setup.name, {"replicas": 3})
+    assert record["status"] == "measuring", record
+
+
+def test_a_capacity_shortage_is_waited_out_not_held_against_the_settings(clients, setup, make_rt,
+                                                                          driver_for) -> None:
+    driver = driver_for(bad_for_new(setup, Plan(start_delay=1.5)))
+    ecs = MotoEcs(setup.cluster, setup.service)
+
+    def shortage() -> None:
+        deadline = time.monotonic() + 5
+        while (driver.current is None or not driver.current.deployment_id) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        roll = driver.current
+        assert roll is not None
+        ecs.event(f"(service {setup.service}) was unable to place a task. Reason: Capacity is unavailable "
+                  "at this time. Please try again later or in a different availability zone.")
+        arn, _ = ecs.start_task(roll.task_definition, roll.deployment_id)
+        ecs.stop_task(arn, "Capacity is unavailable at this time. Please try again later.", None)
+
+    thread = threading.Thread(target=shortage)
+    rt = make_rt()
+    step_id = inline.create(rt.store, rt.config, setup.name, {"GOGC": 120})
+    inline.adjust(rt, step_id)
+    thread.start()
+    record = inline.settle(rt, step_id)
+    thread.join()
+    assert record["status"] == "measuring", record
+
+
+# -- failing fast, and rolling back ---------------------------------------------------------------
+
+def test_crashing_tasks_fail_fast_with_the_stopped_reason_and_roll_back(clients, setup, make_rt,
+                                                                        driver_for) -> None:
+    driver_for(bad_for_new(setup, Plan(outcome="crash")))
+    rt = make_rt(timeout_service_desired_count=60)
     started = time.monotonic()
-    result = fargate.adjust(clients.ecs, comp, target)
-    with pytest.raises(AdjustmentRejected) as err:
-        stability.settle(clients, comp, result, since=time.time())
+    record = inline.run(rt, rt.config, setup.name, {"cpu": 0.5, "mem": 1})
     assert time.monotonic() - started < 10  # not the 60 s timeout
-    assert err.value.reason == "start-failed"
-    assert "Essential container in task exited" in err.value.message
-    assert "exit code 137: OutOfMemoryError" in err.value.message
-    rollback = err.value.rollback
-    assert rollback is not None and rollback["ok"] is True
-    assert rollback["task_definition"] == setup.task_definition_arn
-    svc = service(clients, setup)
-    assert (svc["taskDefinition"], svc["desiredCount"]) == (setup.task_definition_arn, 2)
-    assert [d["taskDefinition"] for d in svc["deployments"]] == [setup.task_definition_arn]
+    assert (record["status"], record["reason"]) == ("rejected", "start-failed")
+    assert "Essential container in task exited" in record["message"]
+    assert "exit code 137: OutOfMemoryError" in record["message"]
+    assert record["rollback"]["ok"] is True
+    assert_invariant(record, clients, setup)
+    assert [d["taskDefinition"] for d in service(clients, setup)["deployments"]] == [setup.task_definition_arn]
 
 
-@pytest.mark.parametrize("id_known", [True, False], ids=["id-from-update-service", "id-never-seen"])
-def test_crash_seen_only_after_ecs_rolled_it_back_still_names_the_stopped_tasks(
-        clients, setup, driver_for, id_known) -> None:
+def test_crash_seen_only_after_ecs_rolled_it_back_still_names_the_stopped_tasks(clients, setup, make_rt,
+                                                                                driver_for) -> None:
     """On a slow host the first look can come after the circuit breaker has rolled the
-    deployment back and it has drained away; its stopped tasks still say why. AWS returns
-    the deployment id from UpdateService; moto does not, so both paths are tested."""
-    driver = driver_for(lambda td, n: Plan(outcome="crash") if td != setup.task_definition_arn else Plan())
-    comp = component(setup, timeout_service_desired_count=60)
-    result = adjust(clients, setup, comp, {"GOGC": 60})
+    deployment back and it has drained away; its stopped tasks still say why."""
+    driver = driver_for(bad_for_new(setup, Plan(outcome="crash")))
+    rt = make_rt(timeout_service_desired_count=60)
+    step_id = inline.create(rt.store, rt.config, setup.name, {"GOGC": 60})
+    inline.adjust(rt, step_id)
     deadline = time.monotonic() + 10
     while not (driver.current and driver.current.failed_at) or any(
             d["id"] == driver.current.deployment_id for d in service(clients, setup)["deployments"]):
         assert time.monotonic() < deadline, "the failed deployment never drained"
         time.sleep(0.05)
-    if id_known:
-        result = dataclasses.replace(result, deployment_id=driver.current.deployment_id)
-    with pytest.raises(AdjustmentRejected) as err:
-        stability.settle(clients, comp, result, since=time.time() - 5)
-    assert err.value.reason == "start-failed"
-    assert "exit code 137: OutOfMemoryError" in err.value.message
+    record = inline.settle(rt, step_id)
+    assert (record["status"], record["reason"]) == ("rejected", "start-failed"), record
+    assert "exit code 137: OutOfMemoryError" in record["message"]
+    assert_invariant(record, clients, setup)
 
 
-def test_circuit_breaker_rollback_is_unstable_with_aws_reason(clients, setup, driver_for) -> None:
-    driver_for(lambda td, n: Plan(outcome="circuit-breaker") if td != setup.task_definition_arn else Plan())
-    comp = component(setup, timeout_service_desired_count=60)
-    result = adjust(clients, setup, comp, {"GOGC": 70})
-    with pytest.raises(AdjustmentRejected) as err:
-        stability.settle(clients, comp, result, since=time.time())
-    assert err.value.reason == "unstable"
-    assert "circuit breaker" in err.value.message
-    assert err.value.rollback and err.value.rollback["ok"]
-
-
-def test_unplaceable_task_event_fails_fast(clients, setup, driver_for) -> None:
-    driver_for(lambda td, n: Plan(outcome="unplaceable") if td != setup.task_definition_arn else Plan())
-    comp = component(setup, timeout_service_desired_count=60)
-    result = adjust(clients, setup, comp, {"GOGC": 80})
-    with pytest.raises(AdjustmentRejected, match="unable to place a task") as err:
-        stability.settle(clients, comp, result, since=time.time())
-    assert err.value.reason == "start-failed"
-
-
-def test_stuck_deployment_times_out_and_rolls_back(clients, setup, driver_for) -> None:
-    driver_for(lambda td, n: Plan(outcome="stuck") if td != setup.task_definition_arn else Plan())
-    comp = component(setup, timeout_service_desired_count=1.5)
-    result = adjust(clients, setup, comp, {"GOGC": 90})
+@pytest.mark.parametrize(("outcome", "reason", "said"), [
+    ("circuit-breaker", "unstable", "circuit breaker"),
+    ("unplaceable", "start-failed", "unable to place a task"),
+], ids=["circuit-breaker", "unplaceable-task"])
+def test_what_ecs_already_knows_fails_fast_with_its_reason_and_rolls_back(
+        clients, setup, make_rt, driver_for, outcome: Any, reason: str, said: str) -> None:
+    driver_for(bad_for_new(setup, Plan(outcome=outcome)))
+    rt = make_rt(timeout_service_desired_count=60)
     started = time.monotonic()
-    with pytest.raises(AdjustmentRejected) as err:
-        stability.settle(clients, comp, result, since=time.time())
-    assert err.value.reason == "timeout"
-    assert "not stable after 1.5 s: new deployment 0/2 running, 2 pending" in err.value.message
+    record = inline.run(rt, rt.config, setup.name, {"GOGC": 70})
+    assert time.monotonic() - started < 10  # not the 60 s timeout
+    assert (record["status"], record["reason"]) == ("rejected", reason), record
+    assert said in record["message"]
+    assert record["rollback"]["ok"] is True
+    assert_invariant(record, clients, setup)
+
+
+def test_stuck_deployment_times_out_and_rolls_back(clients, setup, make_rt, driver_for) -> None:
+    driver_for(bad_for_new(setup, Plan(outcome="stuck")))
+    rt = make_rt(timeout_service_desired_count=1.5)
+    started = time.monotonic()
+    record = inline.run(rt, rt.config, setup.name, {"GOGC": 90})
+    assert (record["status"], record["reason"]) == ("rejected", "timeout")
+    assert "not stable after 1.5 s: new deployment 0/2 running, 2 pending" in record["message"]
     assert 1.5 <= time.monotonic() - started < 6
-    assert err.value.rollback and err.value.rollback["ok"]
-    assert service(clients, setup)["taskDefinition"] == setup.task_definition_arn
+    assert record["rollback"]["ok"] is True
+    assert_invariant(record, clients, setup)
 
 
-def test_failed_rollback_is_reported_not_hidden(clients, setup, driver_for) -> None:
+def test_a_rollback_that_cannot_complete_ends_rollback_failed_with_what_the_service_runs(
+        clients, setup, make_rt, driver_for) -> None:
     driver_for(Plan(outcome="stuck"))  # neither the step nor the rollback ever settles
-    comp = component(setup, timeout_service_desired_count=1, rollback_timeout=1)
-    result = adjust(clients, setup, comp, {"GOGC": 90})
-    with pytest.raises(AdjustmentRejected) as err:
-        stability.settle(clients, comp, result, since=time.time())
-    assert err.value.rollback is not None and err.value.rollback["ok"] is False
-    assert "not stable after 1 s" in err.value.rollback["message"]
+    rt = make_rt(timeout_service_desired_count=1, rollback_timeout=1)
+    record = inline.run(rt, rt.config, setup.name, {"GOGC": 90})
+    assert (record["status"], record["reason"]) == ("failed", "rollback-failed"), record
+    assert record["message"].startswith("rollback failed: not stable after 1 s")
+    assert "the step had failed: timeout: not stable after 1 s" in record["message"]
+    assert record["rollback"]["ok"] is False
+    assert record["runs"]["task_definition"] == setup.task_definition_arn  # read from AWS
+    assert_invariant(record, clients, setup)
 
 
-def test_cancel_while_settling_rolls_back(clients, setup, driver_for) -> None:
-    driver_for(lambda td, n: Plan(outcome="stuck") if td != setup.task_definition_arn else Plan())
-    comp = component(setup, timeout_service_desired_count=60)
-    result = adjust(clients, setup, comp, {"GOGC": 110})
-    deadline = time.monotonic() + 0.5
-    with pytest.raises(AdjustmentRejected) as err:
-        stability.settle(clients, comp, result, since=time.time(),
-                         cancelled=lambda: time.monotonic() > deadline)
-    assert err.value.reason == "cancelled"
-    assert err.value.rollback and err.value.rollback["ok"]
+def test_cancel_while_settling_rolls_back(clients, setup, make_rt, driver_for) -> None:
+    driver_for(bad_for_new(setup, Plan(outcome="stuck")))
+    rt = make_rt(timeout_service_desired_count=60)
+    step_id = inline.create(rt.store, rt.config, setup.name, {"GOGC": 110})
+    inline.adjust(rt, step_id)
+    threading.Timer(0.5, rt.store.request_cancel, args=(step_id,)).start()
+    record = inline.settle(rt, step_id)
+    assert (record["status"], record["reason"]) == ("cancelled", "cancelled")
+    assert record["rollback"]["ok"] is True
+    assert_invariant(record, clients, setup)
 
 
-def test_scale_only_step_settles_on_the_same_deployment(clients, setup, driver_for) -> None:
+def test_a_lost_lease_ends_the_step_without_touching_the_new_owners_service(clients, setup, make_rt,
+                                                                           driver_for) -> None:
+    driver_for(bad_for_new(setup, Plan(outcome="stuck")))
+    rt = make_rt(timeout_service_desired_count=60)
+    step_id = inline.create(rt.store, rt.config, setup.name, {"GOGC": 120})
+    applied = inline.adjust(rt, step_id)["applied"]
+    key = rt.lease_key(rt.config.component(setup.name))
+    lease.release(rt.store.r, key, step_id)
+    assert lease.acquire(rt.store.r, key, "other-step")
+    record = inline.settle(rt, step_id)
+    assert (record["status"], record["reason"]) == ("failed", "lease-lost")
+    assert "step other-step took the service" in record["message"]
+    assert record["rollback"] is None
+    assert record["runs"]["task_definition"] == applied["task_definition"] == runs(clients, setup)[0]
+
+
+# -- AWS errors ------------------------------------------------------------------------------------
+
+def test_transient_errors_while_settling_are_looked_through(clients, setup, make_rt, driver_for,
+                                                            answers) -> None:
+    driver_for(Plan(start_delay=1.0))
+    answers.fail("DescribeServices", *THROTTLED, times=4)
+    answers.fail("ListTasks", "ServerException", "Service unavailable", status=500, times=2)
+    rt = make_rt()
+    record = inline.run(rt, rt.config, setup.name, {"GOGC": 130})
+    assert record["status"] == "measuring", record
+    assert answers.rules[0].answered == 4
+
+
+def test_transient_errors_past_the_deadline_roll_back(clients, setup, make_rt, driver_for, answers) -> None:
+    driver_for(bad_for_new(setup, Plan(outcome="stuck")))
+    rt = make_rt(timeout_service_desired_count=1.5, rollback_timeout=10)
+    step_id = inline.create(rt.store, rt.config, setup.name, {"GOGC": 140})
+    inline.adjust(rt, step_id)
+    answers.fail("DescribeServices", *THROTTLED,
+                 when=lambda: not (rt.store.require(step_id).get("rollback") or {}).get("requested"))
+    started = time.monotonic()
+    record = inline.settle(rt, step_id)
+    assert time.monotonic() - started >= 1.5  # never ended before the deadline
+    assert (record["status"], record["reason"]) == ("failed", "aws-transient"), record
+    assert "ThrottlingException" in record["message"]
+    assert record["rollback"]["ok"] is True
+    assert_invariant(record, clients, setup)
+
+
+def test_a_rollback_under_transient_errors_keeps_trying_until_it_completes(clients, setup, make_rt,
+                                                                          driver_for, answers) -> None:
+    driver_for(bad_for_new(setup, Plan(outcome="crash")))
+    rt = make_rt(timeout_service_desired_count=60, rollback_timeout=20)
+    step_id = inline.create(rt.store, rt.config, setup.name, {"GOGC": 150})
+    inline.adjust(rt, step_id)
+    answers.fail("UpdateService", *THROTTLED, times=3)  # the rollback's UpdateService
+    answers.fail("DescribeServices", "ServerException", "Internal error", status=500,
+                 when=lambda: bool((rt.store.require(step_id).get("rollback") or {}).get("requested")), times=3)
+    record = inline.settle(rt, step_id)
+    assert (record["status"], record["reason"]) == ("rejected", "start-failed"), record
+    assert record["rollback"]["ok"] is True
+    assert [r.answered for r in answers.rules] == [3, 3]
+    assert_invariant(record, clients, setup)
+
+
+def test_a_concurrent_revision_conflict_is_retried_not_rejected(clients, setup, make_rt, driver_for,
+                                                                answers) -> None:
     driver_for(Plan(start_delay=0.1))
-    comp = component(setup)
-    result = adjust(clients, setup, comp, {"replicas": 4})
-    assert stability.settle(clients, comp, result, since=time.time()).state == "stable"
-    assert service(clients, setup)["deployments"][0]["runningCount"] == 4
+    answers.fail("RegisterTaskDefinition", "ClientException", "Too many concurrent attempts to create a new "
+                 "revision of the specified family.", times=2)
+    rt = make_rt()
+    record = inline.run(rt, rt.config, setup.name, {"cpu": 0.5, "mem": 1})
+    assert record["status"] == "measuring", record
+    assert answers.calls["RegisterTaskDefinition"] == 3
 
 
-# -- evaluate() is pure: the cases moto cannot produce ------------------------------------
+def test_access_denied_ends_the_step_at_once_naming_the_permission(clients, setup, make_rt, driver_for,
+                                                                   answers) -> None:
+    driver_for(Plan())
+    answers.fail("RegisterTaskDefinition", "AccessDeniedException", "User: arn:aws:sts::123456789012:"
+                 "assumed-role/servo/worker is not authorized to perform: ecs:RegisterTaskDefinition on "
+                 "resource: * because no identity-based policy allows the ecs:RegisterTaskDefinition action")
+    rt = make_rt()
+    started = time.monotonic()
+    record = inline.run(rt, rt.config, setup.name, {"cpu": 0.5, "mem": 1})
+    assert time.monotonic() - started < 3
+    assert (record["status"], record["reason"]) == ("failed", "access-denied"), record
+    assert "RegisterTaskDefinition on task definition family web" in record["message"]
+    assert "grant ecs:RegisterTaskDefinition to the worker's role" in record["message"]
+    assert answers.calls["RegisterTaskDefinition"] == 1  # not retried
+    assert runs(clients, setup) == (setup.task_definition_arn, 2)
+
+
+def test_access_denied_while_settling_rolls_back_or_says_it_could_not(clients, setup, make_rt, driver_for,
+                                                                      answers) -> None:
+    driver_for(bad_for_new(setup, Plan(outcome="stuck")))
+    rt = make_rt(timeout_service_desired_count=60)
+    step_id = inline.create(rt.store, rt.config, setup.name, {"GOGC": 160})
+    inline.adjust(rt, step_id)
+    answers.fail("DescribeServices", "AccessDeniedException", "not allowed", times=1)
+    started = time.monotonic()
+    record = inline.settle(rt, step_id)
+    assert time.monotonic() - started < 5
+    assert (record["status"], record["reason"]) == ("failed", "access-denied"), record
+    assert "grant ecs:DescribeServices" in record["message"]
+    assert record["rollback"]["ok"] is True
+    assert_invariant(record, clients, setup)
+
+
+def test_transient_errors_in_adjust_past_its_deadline_roll_back_what_may_have_changed(
+        clients, setup, make_rt, driver_for, answers) -> None:
+    driver_for(Plan(start_delay=0.1))
+    rt = make_rt(timeout_service_desired_count=1.5)
+    step_id = inline.create(rt.store, rt.config, setup.name, {"GOGC": 170})
+    answers.fail("UpdateService", "ServerException", "Internal error", status=500,
+                 when=lambda: rt.store.require(step_id)["status"] == "adjusting")
+    started = time.monotonic()
+    record = inline.adjust(rt, step_id)
+    assert time.monotonic() - started >= 1.5
+    assert (record["status"], record["rollback"]["reason"]) == ("settling", "aws-transient")
+    record = inline.settle(rt, step_id)
+    assert (record["status"], record["reason"]) == ("failed", "aws-transient"), record
+    assert "UpdateService: ServerException" in record["message"]
+    assert record["rollback"]["ok"] is True
+    assert_invariant(record, clients, setup)
+
+
+def test_a_service_deleted_while_settling_ends_rollback_failed_naming_it(clients, setup, make_rt,
+                                                                       driver_for) -> None:
+    driver = driver_for(bad_for_new(setup, Plan(outcome="stuck")))
+    rt = make_rt(timeout_service_desired_count=60)
+    step_id = inline.create(rt.store, rt.config, setup.name, {"GOGC": 180})
+    inline.adjust(rt, step_id)
+    driver.stop()
+    clients.ecs.delete_service(cluster=setup.cluster, service=setup.service, force=True)
+    record = inline.settle(rt, step_id)
+    assert (record["status"], record["reason"]) == ("failed", "rollback-failed"), record
+    assert "the step had failed: invalid-service: service web in cluster web-cluster" in record["message"]
+    assert record["message"].startswith("rollback failed: service web in cluster web-cluster: not found")
+    assert "could not read the service" in record["runs"]["error"]
+
+
+# -- evaluate() and stopped_tasks' filter are pure: the cases moto cannot produce -----------------
 
 DEP = {"id": "d2", "status": "PRIMARY", "taskDefinition": "td:2", "desiredCount": 2, "runningCount": 2,
        "pendingCount": 0, "rolloutState": "COMPLETED"}
@@ -225,17 +416,44 @@ def test_stable_needs_one_deployment_counts_rollout_and_targets() -> None:
 
 
 def test_old_events_do_not_fail_a_new_step() -> None:
-    from datetime import UTC, datetime
     event = {"createdAt": datetime(2020, 1, 1, tzinfo=UTC), "message": "was unable to place a task"}
     obs = evaluate({"deployments": [DEP], "events": [event]}, Expectation("td:2", 2, "d2", since=time.time()))
     assert obs.state == "settling"
 
 
-def test_judge_turns_settling_past_the_deadline_into_a_timeout_and_nothing_else() -> None:
-    settling = Observation("settling", "new deployment 1/2 running", 40)
-    assert stability.judge(settling, now=9.9, deadline=10, timeout=60) is settling
-    late = stability.judge(settling, now=10, deadline=10, timeout=60)
-    assert (late.state, late.reason, late.message) == (
-        "failed", "timeout", "not stable after 60 s: new deployment 1/2 running")
-    stable = Observation("stable", "stable: 2/2 running on web:2", 100)
-    assert stability.judge(stable, now=99, deadline=10, timeout=60) is stable
+@pytest.mark.parametrize("message", [
+    "(service web) was unable to place a task. Reason: Capacity is unavailable at this time. Please try "
+    "again later or in a different availability zone.",
+    "(service web) was unable to stop or start tasks during a deployment because of the service "
+    "deployment circuit breaker",
+])
+def test_capacity_and_generic_was_unable_to_events_are_not_placement_failures(message: str) -> None:
+    event = {"createdAt": datetime.now(UTC), "message": message}
+    obs = evaluate({"deployments": [{**DEP, "runningCount": 1}], "events": [event]}, EXPECT)
+    assert obs.state == "settling", obs
+
+
+def test_a_real_placement_failure_event_fails_the_step() -> None:
+    event = {"createdAt": datetime.now(UTC), "message": "(service web) was unable to place a task because "
+             "no container instance met all of its requirements."}
+    obs = evaluate({"deployments": [{**DEP, "runningCount": 1}], "events": [event]}, EXPECT)
+    assert (obs.state, obs.reason) == ("failed", "start-failed")
+
+
+def stopped_task(**fields: Any) -> dict[str, Any]:
+    return {"taskArn": "arn:task/t1", "startedBy": "d2", "taskDefinitionArn": "td:2", "lastStatus": "STOPPED",
+            "stoppedReason": "Essential container in task exited", "stoppedAt": datetime.now(UTC),
+            **fields}
+
+
+@pytest.mark.parametrize(("fields", "counted"), [
+    ({}, True),
+    ({"stopCode": "SpotInterruption", "stoppedReason": "Your Spot Task was interrupted."}, False),
+    ({"stoppedReason": "Capacity is unavailable at this time"}, False),
+    ({"stoppedReason": "Scaling activity initiated by (deployment d2)"}, False),
+    ({"stoppedAt": datetime.now(UTC) - timedelta(minutes=30)}, False),
+    ({"startedBy": "d1"}, False),
+])
+def test_only_tasks_of_the_deployment_stopped_since_the_step_for_their_own_reason_count(
+        fields: dict[str, Any], counted: bool) -> None:
+    assert stability._counts(stopped_task(**fields), "d2", None, time.time() - 5) is counted

@@ -1,10 +1,16 @@
 """The project's errors, each saying what the caller should do next.
 
 - `ConfigError`: fix the config or the step; nothing was changed.
-- `AdjustmentFailed`: transient (throttling, AWS 5xx, network); retry the step.
+- `AdjustmentFailed`: transient (throttling, AWS 5xx, network, a concurrent-revision
+  conflict); look again later, up to the step's deadline. `AwsTransient` names the action.
+- `AwsTerminal`: AWS refused in a way retrying will not fix (access denied, expired
+  credentials, not found, invalid parameter); it names the action, the resource and, for
+  access denied, the missing permission. `reason` is one of `FAIL_REASONS`.
 - `AdjustmentRejected`: this configuration cannot run; do not retry it. `reason`
   is one of `REJECT_REASONS`, as in the original servo protocol.
 - `MeasurementFailed`: the benchmark could not produce a trustworthy number.
+
+`worker.aws.classify` is the one map from an AWS error onto these.
 """
 
 from __future__ import annotations
@@ -19,6 +25,22 @@ REJECT_REASONS = (
     "unstable",  # the deployment failed or was rolled back by ECS
     "timeout",  # the deployment did not settle in time
     "cancelled",  # someone asked the step to stop
+)
+
+# Reasons of a step that ends `failed`: not the configuration's fault (README "Step statuses and
+# reasons"); a failed benchmark also ends with one of ab's kinds (worker/abrun.py, AbFailed).
+FAIL_REASONS = (
+    "access-denied",  # AWS refused the worker's credentials or a permission (the message names it)
+    "no-credentials",  # the worker found no AWS credentials at all (the CLI exits 3 with the remedy)
+    "aws-not-found",  # the cluster, service or another resource the step uses is gone
+    "aws-invalid",  # AWS called a request parameter invalid
+    "aws-transient",  # AWS kept failing transiently until the step's deadline; the step was rolled back
+    "rollback-failed",  # a rollback could not complete; the record says what the service runs
+    "lease-lost",  # another step took the service while this step's worker was down
+    "no-load-url",  # ab.url is not set
+    "measurement",  # the benchmark produced no usable number
+    "enqueue",  # the producer could not enqueue the step
+    "error",  # a bug: the message has the exception
 )
 
 
@@ -51,6 +73,35 @@ class AdjustmentFailed(ServoError):
     """A transient failure while changing the service; the step may be retried."""
 
     retryable = True
+
+
+class AwsTransient(AdjustmentFailed):
+    """AWS answered an action with a transient error (throttling, 5xx, a concurrent-revision
+    conflict): the same call may succeed a moment later."""
+
+    def __init__(self, action: str, code: str, message: str):
+        self.action, self.code = action, code
+        super().__init__(f"{action}: {code}: {message}")
+
+
+class AwsTerminal(ServoError):
+    """AWS refused an action in a way no retry fixes: fix the permission, credentials or
+    resource it names, then run the step again."""
+
+    def __init__(self, reason: str, action: str, code: str, message: str, *, resource: str | None = None,
+                 permission: str | None = None):
+        if reason not in FAIL_REASONS:
+            raise ValueError(f"unknown failure reason {reason!r}")
+        self.reason, self.action, self.code = reason, action, code
+        self.resource, self.permission = resource, permission
+        self.message = message
+        where = f" on {resource}" if resource else ""
+        need = f"; grant {permission} to the worker's role" if permission else ""
+        super().__init__(f"{action}{where}: {code}: {message}{need}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "reason": self.reason, "action": self.action, "code": self.code,
+                "resource": self.resource, "permission": self.permission}
 
 
 class AdjustmentRejected(ServoError):

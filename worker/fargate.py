@@ -29,6 +29,7 @@ READ_ONLY_KEYS = (
 REUSE_SCAN_LIMIT = 50  # newest ACTIVE revisions of the family compared before registering
 _reuse_cache: OrderedDict[str, str] = OrderedDict()  # fingerprint -> ARN, this process only
 _REUSE_CACHE_SIZE = 512
+_seen: OrderedDict[str, str] = OrderedDict()  # revision ARN -> its fingerprint, this process only
 
 
 @dataclass(frozen=True)
@@ -74,13 +75,13 @@ def read_state(ecs: Any, comp: Component) -> ServiceState:
     """Describe the component's service and the task definition it runs (with tags)."""
     service = describe_service(ecs, comp)
     td_fields.watch(ecs)  # warns when the revision has fields this botocore would drop
-    with aws_errors("DescribeTaskDefinition"):
+    with aws_errors("DescribeTaskDefinition", f"task definition {service['taskDefinition']}"):
         resp = ecs.describe_task_definition(taskDefinition=service["taskDefinition"], include=["TAGS"])
     return ServiceState(service, resp["taskDefinition"], list(resp.get("tags") or []))
 
 
 def describe_service(ecs: Any, comp: Component) -> Mapping[str, Any]:
-    with aws_errors("DescribeServices"):
+    with aws_errors("DescribeServices", service_resource(comp)):
         resp = ecs.describe_services(cluster=comp.cluster, services=[comp.service_name])
     services = [s for s in resp.get("services", []) if s.get("status") != "INACTIVE"]
     if not services:
@@ -88,6 +89,11 @@ def describe_service(ecs: Any, comp: Component) -> Mapping[str, Any]:
         raise AdjustmentRejected("invalid-service", f"service {comp.service_name} in cluster "
                                  f"{comp.cluster}: {failure}")
     return services[0]
+
+
+def service_resource(comp: Component) -> str:
+    """How errors name the component's service."""
+    return f"service {comp.service_name} in cluster {comp.cluster}"
 
 
 def describe(ecs: Any, comp: Component) -> dict[str, Any]:
@@ -146,7 +152,7 @@ def rollback(ecs: Any, comp: Component, snapshot: Snapshot) -> str | None:
 
 
 def update_service(ecs: Any, comp: Component, arn: str, desired: int) -> Mapping[str, Any]:
-    with aws_errors("UpdateService"):
+    with aws_errors("UpdateService", service_resource(comp)):
         resp = ecs.update_service(cluster=comp.cluster, service=comp.service_name,
                                   taskDefinition=arn, desiredCount=desired)
     service: Mapping[str, Any] = resp["service"]
@@ -204,20 +210,39 @@ def find_revision(ecs: Any, wanted: Mapping[str, Any]) -> str | None:
     except AdjustmentRejected:  # deleted since we saw it: fall back to the AWS listing
         pass
     family = wanted["family"]
-    with aws_errors("ListTaskDefinitions"):
+    with aws_errors("ListTaskDefinitions", f"task definition family {family}"):
         pages = ecs.get_paginator("list_task_definitions").paginate(
             familyPrefix=family, status="ACTIVE", sort="DESC",
             PaginationConfig={"MaxItems": REUSE_SCAN_LIMIT},
         )
         arns = [arn for page in pages for arn in page["taskDefinitionArns"]]
-    for arn in arns:
-        if arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] == family and _active_match(ecs, arn, fp):
+    for arn in arns:  # listed ACTIVE just now: only the content is left to compare
+        if arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] == family and _fingerprint_of(ecs, arn) == fp:
+            _remember(fp, arn)
             return arn
     return None
 
 
+def forget_revisions() -> None:
+    """Drop what this process remembers about revisions (tests: after moto was reset)."""
+    _reuse_cache.clear()
+    _seen.clear()
+
+
+def _fingerprint_of(ecs: Any, arn: str) -> str:
+    """A revision's fingerprint, described once per process: a revision never changes, so a
+    scan retried after a throttled call describes only what it has not seen yet."""
+    if arn not in _seen:
+        with aws_errors("DescribeTaskDefinition", f"task definition {arn}"):
+            td = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
+        _seen[arn] = fingerprint(registration(td))
+        while len(_seen) > _REUSE_CACHE_SIZE:
+            _seen.popitem(last=False)
+    return _seen[arn]
+
+
 def _active_match(ecs: Any, arn: str, fp: str) -> bool:
-    with aws_errors("DescribeTaskDefinition"):
+    with aws_errors("DescribeTaskDefinition", f"task definition {arn}"):
         td = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
     ok = td.get("status") == "ACTIVE" and fingerprint(registration(td)) == fp
     if ok:
@@ -229,7 +254,7 @@ def register(ecs: Any, reg: Mapping[str, Any], tags: list[dict[str, str]]) -> st
     kwargs = dict(reg)
     if tags:
         kwargs["tags"] = tags
-    with aws_errors("RegisterTaskDefinition"):
+    with aws_errors("RegisterTaskDefinition", f"task definition family {reg.get('family')}"):
         arn = str(ecs.register_task_definition(**kwargs)["taskDefinition"]["taskDefinitionArn"])
     _remember(fingerprint(reg), arn)
     return arn

@@ -3,7 +3,8 @@
 Each stage reads the step record, does its part, and writes the record: Celery tasks
 (worker.tasks) only call these. Every stage is safe to run twice: a terminal record is
 left alone, adjust reuses the snapshot it stored before changing anything, and the poll
-keeps its phase (settling or rolling back) in the record, not only in the retry message.
+keeps its phase (settling or rolling back) in the record, not only in the retry message
+(the poll stage is `worker.poll`; its decisions are `worker.settle`'s).
 """
 
 from __future__ import annotations
@@ -17,14 +18,13 @@ from functools import cached_property
 from typing import Any
 
 from worker import constants as C
-from worker import expiry, fargate, lease, logs, target
+from worker import expiry, fargate, lease, logs, settle, target
 from worker.aws import Clients
 from worker.config import Component, Config, load_config
-from worker.errors import AdjustmentRejected, ConfigError
+from worker.errors import AdjustmentFailed, AdjustmentRejected, AwsTerminal, ConfigError
 from worker.namespace import Keys, process_keys
 from worker.numbers import env_number
 from worker.records import TERMINAL, RecordStore
-from worker.stability import Expectation, Observation, Watcher, judge
 from worker.steps import Target
 
 log = logs.get("servo.pipeline")
@@ -162,108 +162,41 @@ def _applied(rt: Runtime, step_id: str, applied: dict[str, Any]) -> None:
     rt.store.update(step_id, change)
 
 
-# -- poll ---------------------------------------------------------------------------------
-
-def run_poll(rt: Runtime, step_id: str, memo: dict[str, Any], progress: Progress) -> None:
-    """One look at the service. Raises Retry to look again; returns when settled or ended."""
-    rec = rt.store.require(step_id)
-    if rec["status"] in TERMINAL:
-        return
-    if rec["status"] != "settling":
-        return  # already past settling (a redelivered poll after the step moved on)
-    comp = rt.component(rec)
-    if not lease.acquire(rt.store.r, rt.lease_key(comp), step_id):  # renews, or takes back a lapsed one
-        holder = lease.holder(rt.store.r, rt.lease_key(comp))
-        end(rt, step_id, "failed", reason="lease-lost", message=f"step {holder} took service "
-            f"{comp.service_name} while this step's worker was down; this step did not finish")
-        return
-    rollback = rec.get("rollback")
-    if rollback is None and cancelled(rt, step_id):
-        if _start_rollback(rt, step_id, comp, rec, "cancelled", "cancelled while settling"):
-            raise Retry(C.DEFAULT_POLL_FIRST_S)
-        return
-    applied = rec["applied"]
-    if rollback is None:
-        expect = Expectation(applied["task_definition"], applied["desired_count"],
-                             applied["deployment_id"], rec["stages"]["settle"]["start"])
-        deadline = rec["stages"]["settle"]["start"] + comp.settle_timeout
-    else:
-        prev = rec["previous"]
-        expect = Expectation(prev["task_definition"], prev["desired_count"], rollback.get("deployment_id"),
-                             rollback["started_at"])
-        deadline = rollback["started_at"] + comp.rollback_timeout
-    phase = "settle" if rollback is None else "rollback"
-    same_phase = memo.get("phase") == phase  # a rollback must not inherit the step's dead tasks
-    watcher = Watcher(rt.clients, comp, expect, memo.get("watch") if same_phase else None)
-    obs = watcher.poll()
-    if expect.deployment_id is None and watcher.expect.deployment_id:  # remember what we watch
-        _remember_deployment(rt, step_id, rollback, watcher.expect.deployment_id)
-    interval = C.DEFAULT_POLL_FIRST_S
-    if same_phase:
-        interval = min(float(memo.get("interval", interval)) * 2, poll_cap(rt.store.r, comp))
-    next_memo = {"phase": phase, "watch": watcher.memo(), "interval": interval}
-    timeout = comp.settle_timeout if rollback is None else comp.rollback_timeout
-    obs = judge(obs, now=time.time(), deadline=deadline, timeout=timeout)
-    if rollback is None:
-        done = _settle_verdict(rt, step_id, comp, rec, obs, progress)
-    else:
-        done = _rollback_verdict(rt, step_id, rec, obs, progress)
-    if not done:
-        raise Retry(interval, next_memo)
-
-
-def _remember_deployment(rt: Runtime, step_id: str, rollback: dict[str, Any] | None, dep_id: str) -> None:
-    def change(rec: dict[str, Any]) -> None:
-        if rollback is None:
-            rec["applied"]["deployment_id"] = dep_id
-        else:
-            rec["rollback"]["deployment_id"] = dep_id
-    rt.store.update(step_id, change)
-
-
-def _settle_verdict(rt: Runtime, step_id: str, comp: Component, rec: dict[str, Any], obs: Observation,
-                    progress: Progress) -> bool:
-    """Act on a judged look while settling; True when the poll has its answer."""
-    if obs.state == "stable":
-        rt.store.stage(step_id, "settle", "end", status="measuring")
-        progress("measuring", 0, obs.message)  # measuring starts (worker/progress.py)
-        return True
-    if obs.state == "failed":
-        return not _start_rollback(rt, step_id, comp, rec, obs.reason or "unstable", obs.message)
-    progress("settling", 10 + int(obs.percent * 0.9), obs.message)
-    return False
-
-
-def _start_rollback(rt: Runtime, step_id: str, comp: Component, rec: dict[str, Any],
-                    reason: str, message: str) -> bool:
-    """Record why first (a redelivery must not forget it), then put the old revision back.
-    False when the rollback could not even be asked for (the step is then ended)."""
-    prev = rec["previous"]
-    rollback = {"reason": reason, "message": message, "started_at": time.time(),
-                "task_definition": prev["task_definition"], "desired_count": prev["desired_count"]}
-    rt.store.set_fields(step_id, rollback=rollback)
-    log.warning("step.rollback", step_id=step_id, reason=reason, message=message)
+def adjust_stage(rt: Runtime, step_id: str, memo: dict[str, Any], progress: Progress,
+                 blocked: Callable[[str], str | None]) -> None:
+    """The adjust task's body: run_adjust, with AWS's errors handled as worker.aws classifies them."""
     try:
-        dep = fargate.rollback(rt.clients.ecs, comp, fargate.Snapshot(**prev))
-    except Exception as exc:  # the step's own failure must still be recorded
-        log.error("step.rollback-failed", step_id=step_id, error=str(exc))
-        end(rt, step_id, "cancelled" if reason == "cancelled" else "rejected", reason=reason,
-            message=message, rollback={**rollback, "ok": False, "message": f"rollback failed: {exc}"})
-        return False
-    rt.store.set_fields(step_id, rollback={**rollback, "deployment_id": dep})
-    return True
+        run_adjust(rt, step_id, progress, blocked)
+    except AdjustmentFailed as exc:
+        adjust_failed(rt, step_id, exc, memo)
+    except AwsTerminal as exc:  # adjust changes nothing before its last call: nothing to undo
+        log.error("step.terminal", step_id=step_id, error=str(exc))
+        end(rt, step_id, "failed", reason=exc.reason, message=f"adjust: {exc}")
 
 
-def _rollback_verdict(rt: Runtime, step_id: str, rec: dict[str, Any], obs: Observation,
-                      progress: Progress) -> bool:
-    rollback = rec["rollback"]
-    if obs.state == "settling":
-        progress("settling", 50, f"rolling back: {obs.message}")
-        return False
-    report = {**rollback, "ok": obs.state == "stable", "message": obs.message}
-    status = "cancelled" if rollback["reason"] == "cancelled" else "rejected"
-    end(rt, step_id, status, reason=rollback["reason"], message=rollback["message"], rollback=report)
-    return True
+def adjust_failed(rt: Runtime, step_id: str, exc: AdjustmentFailed, memo: dict[str, Any]) -> None:
+    """A transient AWS error in adjust: run it again after a backoff until the step's
+    settle deadline (counted from adjust's start); past it, roll back when a pre-step
+    snapshot exists (the UpdateService that failed may still have been applied), else end."""
+    rec = rt.store.require(step_id)
+    comp = rt.component(rec)
+    began = float((rec["stages"].get("adjust") or {}).get("start") or rec["created_at"])
+    errors = int(memo.get("errors", 0))
+    if time.time() < began + comp.settle_timeout:
+        log.warning("adjust.transient", step_id=step_id, error=str(exc), attempt=errors + 1)
+        raise Retry(min(settle.TRANSIENT_FIRST_S * 2 ** min(errors, 10), settle.TRANSIENT_CAP_S),
+                    {"errors": errors + 1})
+    message = f"AWS kept failing until the {comp.settle_timeout:g} s deadline: {exc}"
+    if rec["previous"] is None:  # nothing was read, so nothing was changed
+        end(rt, step_id, "failed", reason="aws-transient", message=message)
+        return
+    now = time.time()
+
+    def change(r: dict[str, Any]) -> None:  # the poll asks ECS for the pre-step state
+        r["stages"].setdefault("settle", {}).setdefault("start", now)
+        r.update(status="settling", rollback={"reason": "aws-transient", "message": message,
+                                              "started_at": now, "requested": False, **r["previous"]})
+    rt.store.update(step_id, change)
 
 
 # -- benchmark ----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ same worker, restarted), and a worker whose broker connection dropped (a Redis r
 reclaims its own previous instance once it is connected again: Celery has dropped those
 messages by then (worker.app cancels long tasks on connection loss).
 
-The record keeps who ran each stage (`runs`) and each reclaim (`reclaims`).
+The record keeps who ran each stage (`ran_by`) and each reclaim (`reclaims`).
 """
 
 from __future__ import annotations
@@ -112,15 +112,16 @@ def dead(workers: dict[str, str], alive: dict[str, bool], me: str, retired: set[
 
 
 def note_run(store: RecordStore, record: dict[str, Any], stage: str, worker: str) -> None:
-    """Add `worker` to the record's runs when it is not the last one that ran `stage`
+    """Add `worker` to the record's `ran_by` when it is not the last one that ran `stage`
     (a poll retried a hundred times on one worker is one entry)."""
-    runs = record.get("runs") or []
+    runs = record.get("ran_by") or []
     last = next((run for run in reversed(runs) if run["stage"] == stage), None)
     if last is not None and last["worker"] == worker:
         return
 
     def change(rec: dict[str, Any]) -> None:
-        rec["runs"] = [*(rec.get("runs") or []), {"stage": stage, "worker": worker, "at": now()}][-RUNS_KEPT:]
+        ran_by = [*(rec.get("ran_by") or []), {"stage": stage, "worker": worker, "at": now()}]
+        rec["ran_by"] = ran_by[-RUNS_KEPT:]
     store.update(record["id"], change)
 
 

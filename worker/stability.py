@@ -6,28 +6,30 @@ group of the service has at least `desired` healthy targets and none draining.
 
 It fails fast when AWS already knows the answer: the rollout FAILED (circuit breaker),
 our deployment was replaced, tasks of our deployment stopped, or ECS says it cannot place
-a task. On rejection `settle` rolls the service back to what it ran before the step.
+a task. Capacity shortages and Spot interruptions are not held against the settings: ECS
+tries again, and so do we. What to do about a look is `worker.settle`'s decision.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
-from worker import constants as C
 from worker import fargate
 from worker.aws import Clients, aws_errors
 from worker.config import Component
-from worker.errors import AdjustmentRejected
 
 State = Literal["settling", "stable", "failed"]
 STOPPED_CHECK_EVERY_S = 5.0  # also look for stopped tasks when ECS's failedTasks lags
-PLACEMENT_FAILURE = re.compile(r"unable to place a task|was unable to|failed to launch", re.I)
+PLACEMENT_FAILURE = re.compile(r"unable to place a task|failed to launch", re.I)
+# Fargate's own shortages: ECS retries the placement, and it says nothing about the settings.
+CAPACITY = re.compile(r"capacity is unavailable|insufficient capacity|spot interruption", re.I)
 NORMAL_STOPS = ("Scaling activity initiated by", "Service scaled in", "Task stopped by user")
+TRANSIENT_STOP_CODES = ("SpotInterruption",)  # the task was taken back, not killed by its settings
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,8 @@ def evaluate(service: Mapping[str, Any], expect: Expectation, *, stopped: Sequen
     """Judge one look at the service (pure). `targets` is None when not yet read."""
     deployments = list(service.get("deployments") or [])
     ours = find_ours(deployments, expect)
-    if placement := _placement_failure(service, expect.since):
+    placement = _placement_failure(service, expect.since)
+    if placement and not (ours and _counts_done(ours, deployments, expect)):  # done: the event is stale
         return Observation("failed", placement, reason="start-failed")
     if len(stopped) >= max_task_failures:
         text = "; ".join(t.describe() for t in stopped[:3])
@@ -107,9 +110,7 @@ def evaluate(service: Mapping[str, Any], expect: Expectation, *, stopped: Sequen
     if others:
         message += f", old deployment draining {old_running}"
     percent = int(80 * min(running, expect.desired_count) / max(expect.desired_count, 1))
-    counts_done = (desired == expect.desired_count and running == desired and pending == 0
-                   and not others and ours.get("rolloutState", "COMPLETED") == "COMPLETED")
-    if not counts_done:
+    if not _counts_done(ours, deployments, expect):
         return Observation("settling", message, percent)
     if targets is None:
         return Observation("settling", message + ", checking targets", 90)
@@ -120,6 +121,14 @@ def evaluate(service: Mapping[str, Any], expect: Expectation, *, stopped: Sequen
                                f"{expect.desired_count} healthy, {counts.draining} draining", 90)
     return Observation("stable", f"stable: {running}/{desired} running on "
                        f"{expect.task_definition.rsplit('/', 1)[-1]}", 100)
+
+
+def _counts_done(ours: Mapping[str, Any], deployments: Sequence[Mapping[str, Any]],
+                 expect: Expectation) -> bool:
+    """Our deployment alone, with every task it wants running and its rollout COMPLETED."""
+    running, desired = int(ours.get("runningCount", 0)), int(ours.get("desiredCount", 0))
+    return (desired == expect.desired_count and running == desired and not int(ours.get("pendingCount", 0))
+            and len(deployments) == 1 and ours.get("rolloutState", "COMPLETED") == "COMPLETED")
 
 
 def find_ours(deployments: Sequence[Mapping[str, Any]], expect: Expectation) -> Mapping[str, Any] | None:
@@ -147,8 +156,9 @@ def _placement_failure(service: Mapping[str, Any], since: float) -> str | None:
     for event in service.get("events") or []:
         created = event.get("createdAt")
         when = created.timestamp() if isinstance(created, datetime) else 0.0
-        if when >= since - 1 and PLACEMENT_FAILURE.search(event.get("message", "")):
-            return str(event["message"])
+        message = str(event.get("message", ""))
+        if when >= since - 1 and PLACEMENT_FAILURE.search(message) and not CAPACITY.search(message):
+            return message
     return None
 
 
@@ -200,17 +210,19 @@ class Watcher:
         if failed <= self._failed_seen and now - self._last_stopped_check < STOPPED_CHECK_EVERY_S:
             return
         self._failed_seen, self._last_stopped_check = failed, now
-        self._stopped = stopped_tasks(self.clients.ecs, self.comp.cluster, str(ours["id"]))
+        self._stopped = stopped_tasks(self.clients.ecs, self.comp.cluster, self.comp.service_name,
+                                      deployment_id=str(ours["id"]), since=self.expect.since)
         self.calls += 1 + bool(self._stopped)
 
     def _stopped_of_vanished(self) -> list[StoppedTask]:
         self.calls += 1
         if self.expect.deployment_id:
-            return stopped_tasks(self.clients.ecs, self.comp.cluster, self.expect.deployment_id)
+            return stopped_tasks(self.clients.ecs, self.comp.cluster, self.comp.service_name,
+                                 deployment_id=self.expect.deployment_id, since=self.expect.since)
         # Not yet seen (moto, or a look that came late): the task definition's own tasks
         # that stopped since the step began.
-        return stopped_tasks(self.clients.ecs, self.comp.cluster, task_definition=self.expect.task_definition,
-                             since=self.expect.since)
+        return stopped_tasks(self.clients.ecs, self.comp.cluster, self.comp.service_name,
+                             task_definition=self.expect.task_definition, since=self.expect.since)
 
     def _targets(self, service: Mapping[str, Any]) -> dict[str, TargetCounts]:
         out = {}
@@ -218,7 +230,7 @@ class Watcher:
             tg = lb.get("targetGroupArn")
             if not tg:
                 continue
-            with aws_errors("DescribeTargetHealth"):
+            with aws_errors("DescribeTargetHealth", f"target group {tg}"):
                 health = self.clients.elbv2.describe_target_health(TargetGroupArn=tg)
             self.calls += 1
             states = [d["TargetHealth"]["State"] for d in health["TargetHealthDescriptions"]]
@@ -227,34 +239,44 @@ class Watcher:
         return out
 
 
-def stopped_tasks(ecs: Any, cluster: str, deployment_id: str | None = None, *,
+def stopped_tasks(ecs: Any, cluster: str, service: str, *, deployment_id: str | None = None,
                   task_definition: str | None = None, since: float = 0.0) -> list[StoppedTask]:
-    """Tasks that stopped for a reason other than normal scaling: those of one deployment,
-    or those of one task definition (an ARN) that stopped after `since`."""
-    query = {"startedBy": deployment_id} if deployment_id else {"family": _family(task_definition or "")}
-    with aws_errors("ListTasks"):
-        arns = ecs.list_tasks(cluster=cluster, desiredStatus="STOPPED", **query)["taskArns"]
+    """The service's tasks of one deployment, or of one task definition (an ARN), that
+    stopped after `since` for a reason held against the settings: not normal scaling, not
+    a capacity shortage or Spot interruption. Stopped tasks stay listed for an hour, hence
+    `since`. ListTasks takes `startedBy` only as its sole filter, and lists RUNNING tasks
+    unless told otherwise, so it is asked for the service's STOPPED tasks and the
+    deployment (a task's `startedBy`) is matched here."""
+    where = f"stopped tasks of service {service} in cluster {cluster}"
+    with aws_errors("ListTasks", where):
+        arns = ecs.list_tasks(cluster=cluster, serviceName=service, desiredStatus="STOPPED")["taskArns"]
     if not arns:
         return []
-    with aws_errors("DescribeTasks"):
+    with aws_errors("DescribeTasks", where):
         tasks = ecs.describe_tasks(cluster=cluster, tasks=arns[:100])["tasks"]
-    out = []
-    for task in tasks:
-        reason = task.get("stoppedReason") or "no reason given"
-        if reason.startswith(NORMAL_STOPS):
-            continue
-        if task_definition and (task.get("taskDefinitionArn") != task_definition
-                                or _epoch(task.get("stoppedAt")) < since - 1):
-            continue
-        codes = tuple(_container_exit(c) for c in task.get("containers") or []
-                      if c.get("exitCode") not in (None, 0) or c.get("reason"))
-        out.append(StoppedTask(task["taskArn"], reason, codes))
-    return out
+    return [_stopped(t) for t in tasks if _counts(t, deployment_id, task_definition, since)]
 
 
-def _family(task_definition_arn: str) -> str:
-    """`family` from `arn:...:task-definition/family:revision`."""
-    return task_definition_arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
+def _counts(task: Mapping[str, Any], deployment_id: str | None, task_definition: str | None,
+            since: float) -> bool:
+    """A task held against the step: ours, stopped after `since`, for a reason of its own."""
+    if deployment_id and task.get("startedBy") != deployment_id:
+        return False
+    if task_definition and task.get("taskDefinitionArn") != task_definition:
+        return False
+    reason = task.get("stoppedReason") or ""
+    if reason.startswith(NORMAL_STOPS) or CAPACITY.search(reason):
+        return False
+    if task.get("stopCode") in TRANSIENT_STOP_CODES:
+        return False
+    return _epoch(task.get("stoppedAt")) >= since - 1
+
+
+def _stopped(task: Mapping[str, Any]) -> StoppedTask:
+    reason = task.get("stoppedReason") or "no reason given"
+    codes = tuple(_container_exit(c) for c in task.get("containers") or []
+                  if c.get("exitCode") not in (None, 0) or c.get("reason"))
+    return StoppedTask(task["taskArn"], reason, codes)
 
 
 def _epoch(when: Any) -> float:
@@ -264,70 +286,3 @@ def _epoch(when: Any) -> float:
 def _container_exit(container: Mapping[str, Any]) -> str:
     text = f"container {container.get('name')} exit code {container.get('exitCode')}"
     return f"{text}: {container['reason']}" if container.get("reason") else text
-
-
-Progress = Callable[[Observation], None]
-
-
-def judge(obs: Observation, *, now: float, deadline: float, timeout: float) -> Observation:
-    """A look judged against its deadline: the look itself, or, still settling past the
-    deadline, a timeout failure. Both the waiting loop here and the pipeline's retried
-    poll use it, so a timeout reads the same everywhere."""
-    if obs.state == "settling" and now >= deadline:
-        return Observation("failed", f"not stable after {timeout:g} s: {obs.message}", obs.percent,
-                           reason="timeout")
-    return obs
-
-
-def wait_stable(clients: Clients, comp: Component, expect: Expectation, *, timeout: float,
-                on_progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
-                sleep: Callable[[float], None] = time.sleep,
-                first: float = C.DEFAULT_POLL_FIRST_S, cap: float = C.DEFAULT_POLL_CAP_S) -> Observation:
-    """Poll until stable, failed, cancelled or `timeout` seconds; the interval starts at
-    `first` and doubles up to `cap`."""
-    watcher = Watcher(clients, comp, expect)
-    deadline = time.monotonic() + timeout
-    interval = first
-    last = Observation("settling", "not looked yet")
-    while True:
-        sleep(min(interval, max(deadline - time.monotonic(), 0)))
-        if cancelled is not None and cancelled():
-            return Observation("failed", "cancelled while settling", last.percent, reason="cancelled")
-        last = watcher.poll()
-        if on_progress is not None:
-            on_progress(last)
-        judged = judge(last, now=time.monotonic(), deadline=deadline, timeout=timeout)
-        if judged.state != "settling":
-            return judged
-        interval = min(interval * 2, cap)
-
-
-def settle(clients: Clients, comp: Component, result: fargate.AdjustResult, *, since: float,
-           on_progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
-           sleep: Callable[[float], None] = time.sleep) -> Observation:
-    """Wait for the step's deployment; on failure roll back and raise AdjustmentRejected."""
-    expect = Expectation(result.task_definition, result.desired_count, result.deployment_id, since)
-    obs = wait_stable(clients, comp, expect, timeout=comp.settle_timeout, on_progress=on_progress,
-                      cancelled=cancelled, sleep=sleep)
-    if obs.state == "stable":
-        return obs
-    report = roll_back(clients, comp, result.previous, on_progress=on_progress, sleep=sleep)
-    raise AdjustmentRejected(obs.reason or "unstable", obs.message, rollback=report)
-
-
-def roll_back(clients: Clients, comp: Component, snapshot: fargate.Snapshot, *,
-              on_progress: Progress | None = None,
-              sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
-    """Put the service back on `snapshot` and wait (bounded) for that; report both."""
-    since = time.time()
-    report: dict[str, Any] = {"task_definition": snapshot.task_definition,
-                              "desired_count": snapshot.desired_count}
-    try:
-        dep = fargate.rollback(clients.ecs, comp, snapshot)
-    except Exception as exc:  # the step's own failure must still be reported
-        return {**report, "ok": False, "message": f"rollback failed: {exc}"}
-    expect = Expectation(snapshot.task_definition, snapshot.desired_count, dep, since)
-    obs = wait_stable(clients, comp, expect, timeout=comp.rollback_timeout, on_progress=on_progress,
-                      sleep=sleep)
-    return {**report, "ok": obs.state == "stable", "message": obs.message,
-            "at": datetime.now(UTC).isoformat()}

@@ -23,14 +23,16 @@ from celery.contrib.abortable import AbortableTask
 from celery.exceptions import Ignore, MaxRetriesExceededError
 
 from worker import constants as C
-from worker import logs, pipeline, recovery
+from worker import logs, pipeline, poll, recovery
 from worker.app import app
 from worker.errors import AdjustmentFailed, MeasurementFailed
 from worker.progress import advance
 from worker.steps import shadow_name
 
 log = logs.get("servo.tasks")
-AWS_RETRIES = 5  # transient AWS failures (throttling, 5xx) per stage before the step fails
+# Transient failures of the benchmark and metrics stages before the step fails. Adjust and
+# the poll instead retry until the step's deadline (pipeline.adjust_failed, worker.settle).
+AWS_RETRIES = 5
 PROGRESS_EVERY_S = 0.5  # record and Flower updates at most this often, and on every change of stage
 PROGRESS_MEMORY = 4096  # steps whose last progress time a process remembers
 PREFLIGHT_TTL_S = 600  # critical checks are repeated this often, so a fixed setup is noticed
@@ -120,8 +122,8 @@ class StepTask(AbortableTask):
 @contextmanager
 def step_errors(task: StepTask, step_id: str, stage: str, memo: dict[str, Any] | None) -> Iterator[None]:
     """Run a stage: translate Retry into task.retry, end the step on errors that stay.
-    Transient AWS failures are retried with backoff, counted in the memo (the task's own
-    retry count also counts every look of a poll)."""
+    Transient failures that reach here (benchmark, metrics) are retried with backoff,
+    counted in the memo."""
     memo = memo or {}
     retry: tuple[float, dict[str, Any]] | None = None
     try:
@@ -158,7 +160,7 @@ def current_message(task: StepTask, step_id: str) -> None:
 def adjust(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) -> str:
     current_message(self, step_id)
     with step_errors(self, step_id, "adjust", memo):
-        pipeline.run_adjust(runtime(), step_id, self.progress(step_id), blocked)
+        pipeline.adjust_stage(runtime(), step_id, memo or {}, self.progress(step_id), blocked)
     return step_id
 
 
@@ -167,7 +169,7 @@ def poll_stability(self: StepTask, step_id: str, memo: dict[str, Any] | None = N
     current_message(self, step_id)
     self.is_cancelled(step_id)()  # turns a Flower abort into the step's cancel flag
     with step_errors(self, step_id, "settle", memo):
-        pipeline.run_poll(runtime(), step_id, memo or {}, self.progress(step_id))
+        poll.run_poll(runtime(), step_id, memo or {}, self.progress(step_id))
     return step_id
 
 
@@ -243,7 +245,7 @@ def _stamp(headers: dict[str, Any] | None = None, body: Any = None, **_: Any) ->
     """Every stage message a worker's task sends becomes its step's next one (worker.recovery).
     Only from inside a task: a producer that imported this module publishes to its own
     Redis and namespace, not necessarily this process's runtime's."""
-    if current_task is None or not current_task.request.id:
+    if not current_task or not current_task.request.id:  # a proxy: falsy outside a task
         return
     kwargs = body[1] if isinstance(body, list | tuple) and len(body) > 1 else None
     step_id = kwargs.get("step_id") if isinstance(kwargs, dict) else None
