@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: setup system-deps test-deps venv redis lint typecheck test check demo clean
+.PHONY: setup system-deps test-deps venv redis lint typecheck test check demo sandbox sandbox-stop clean
 
 setup: system-deps venv redis
 
@@ -56,6 +56,14 @@ check: lint typecheck test
 FAULTS ?=
 demo: setup
 	$(PY) -m emulator.demo $(if $(FAULTS),--faults $(FAULTS))
+
+# The sandbox in the background for your own steps (README, "Your first step"): it writes
+# ./sandbox-config.yaml, which carries the endpoint; `make sandbox-stop` stops it.
+sandbox: setup
+	$(PY) -m producer.cli sandbox --background
+
+sandbox-stop:
+	$(PY) -m producer.cli sandbox --stop
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -26,6 +26,8 @@ from worker import constants as C
 from worker import logs, pipeline, poll, recovery
 from worker.app import app
 from worker.errors import AdjustmentFailed, MeasurementFailed
+from worker.progress import advance
+from worker.steps import shadow_name
 
 log = logs.get("servo.tasks")
 # Transient failures of the benchmark and metrics stages before the step fails. Adjust and
@@ -99,9 +101,11 @@ class StepTask(AbortableTask):
             self._last_progress.move_to_end(key)
             while len(self._last_progress) > PROGRESS_MEMORY:
                 self._last_progress.popitem(last=False)
-            meta = {"step_id": step_id, "stage": stage, "percent": percent, "message": message}
-            runtime().store.set_fields(step_id, progress={"percent": percent, "stage": stage,
-                                                          "message": message})
+            def change(record: dict[str, Any]) -> None:
+                record["progress"] = advance(record.get("progress"), stage, percent, message)
+
+            shown = runtime().store.update(step_id, change)["progress"]
+            meta = {"step_id": step_id, **shown}  # the whole step's percent, and the stage's message
             self.update_state(state="PROGRESS", meta=meta)
             self.send_event("task-progress", **meta)  # Flower shows PROGRESS only from events
         return report
@@ -178,7 +182,8 @@ def benchmark(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) 
         if ready_at is not None:
             collect_metrics.apply_async(kwargs={"step_id": step_id, "memo": {"ready_at": ready_at}},
                                         countdown=max(ready_at - time.time(), 0),
-                                        task_id=f"{step_id}.metrics")
+                                        task_id=f"{step_id}.metrics",
+                                        shadow=shadow_name(runtime().store.require(step_id), "metrics"))
     return step_id
 
 
