@@ -92,7 +92,7 @@ def _watcher(rt: Runtime, comp: Component, rec: dict[str, Any], memo: dict[str, 
         prev = rec["previous"]
         expect = Expectation(prev["task_definition"], prev["desired_count"], rollback.get("deployment_id"),
                              rollback["started_at"])
-    return Watcher(rt.clients, comp, expect, memo)
+    return Watcher(rt.clients, comp, expect, memo, looks=rt.looks)
 
 
 def _remember_deployment(rt: Runtime, step_id: str, rec: dict[str, Any], watcher: Watcher) -> None:
