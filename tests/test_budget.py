@@ -160,3 +160,13 @@ def test_any_valid_budget_reads_back_as_written(rates: dict[str, float]) -> None
     parsed = parse_budget(text)
     short = {"services": SERVICES, "tasks": TASKS, "elb": ELB}
     assert parsed == {**DEFAULT_RATES, **{short[k]: v for k, v in rates.items()}}
+
+
+def test_the_meter_reports_calls_per_second_per_family_once_a_minute() -> None:
+    from worker.budget import Meter
+
+    meter = Meter(since=1000.0)
+    assert meter.count(SERVICES, 1, now=1010.0) is None
+    assert meter.count(ELB, 30, now=1030.0) is None
+    assert meter.count(SERVICES, 599, now=1060.0) == {ELB: 0.5, SERVICES: 10.0}
+    assert meter.count(SERVICES, 1, now=1061.0) is None  # a new minute began

@@ -110,6 +110,17 @@ def rates_from_env(environ: Mapping[str, str]) -> dict[str, float]:
     return parse_budget(environ.get(C.ENV_API_BUDGET, ""))
 
 
+def describe(rates: Mapping[str, float]) -> tuple[str, list[str]]:
+    """The budget in words, and the families set above AWS's sustained rate (they will be
+    throttled once the account's own users call too)."""
+    from emulator.throttle import RATES
+
+    text = ", ".join(f"{short}={rates[family]:g}/s" for short, family in SHORT_NAMES.items())
+    over = [f"{short} ({rates[family]:g}/s; AWS sustains {RATES[family].rate:g}/s)"
+            for short, family in SHORT_NAMES.items() if rates[family] > RATES[family].rate]
+    return text, over
+
+
 @dataclass
 class Meter:
     """This process's calls per family, logged at info level about once a minute."""
