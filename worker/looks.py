@@ -90,6 +90,14 @@ class SharedLooks:
                                      f"{comp.cluster}: {failure}")
         return found[comp.service_name]
 
+    def forget(self, comp: Component) -> None:
+        """The service settled (or its step ended): later looks no longer name it."""
+        pipe = self.r.pipeline()
+        pipe.zrem(self.keys.wanted(comp.cluster), comp.service_name)
+        pipe.zrem(self.keys.looked(comp.cluster), comp.service_name)
+        pipe.hdel(self.keys.view(comp.cluster), comp.service_name)
+        pipe.execute()
+
     def target_health(self, elbv2: Any, tg: str) -> list[str] | None:
         """The target states of a target group, at most a few seconds old; None: budget short."""
         key = self.keys.target_health(tg)

@@ -114,6 +114,10 @@ def cancelled(rt: Runtime, step_id: str) -> bool:
 
 # -- adjust -------------------------------------------------------------------------------
 
+ADJUST_READS = 2  # DescribeServices: the pre-step snapshot and adjust's own read
+BUDGET_WAIT_S = 0.3
+
+
 def run_adjust(rt: Runtime, step_id: str, progress: Progress, blocked: Callable[[str], str | None]) -> None:
     rec = rt.store.require(step_id)
     if rec["status"] in TERMINAL or rec["status"] == "settling":
@@ -134,6 +138,9 @@ def run_adjust(rt: Runtime, step_id: str, progress: Progress, blocked: Callable[
     if why := blocked(comp.name):
         end(rt, step_id, "rejected", reason="invalid-service", message=f"preflight failed: {why}")
         return
+    if not rt.looks.budget.take(SERVICES, ADJUST_READS):
+        progress("queued", 0, "waiting for the account's API budget (DescribeServices)")
+        raise Retry(BUDGET_WAIT_S)
     key = rt.lease_key(comp)
     if not lease.acquire(rt.store.r, key, step_id):
         holder = lease.holder(rt.store.r, key)
