@@ -136,14 +136,14 @@ class MotoCalls:
         with self._lock:
             return sum(1 for t in self.health_calls if start <= t <= end)
 
-    def throttles(self) -> dict[str, int]:
-        """The calls AWS's published buckets (emulator/throttle.py, full buckets at the start)
-        would have throttled: the recorded stamps replayed through them."""
+    def throttles(self, start: float, end: float) -> dict[str, int]:
+        """The calls between `start` and `end` (monotonic) that AWS's published buckets
+        (emulator/throttle.py, full at `start`) would have throttled: the stamps replayed."""
         from emulator.throttle import RATES, TokenBucket
 
         with self._lock:
-            streams = {"ecs.service-read": list(self.describe_calls),
-                       "elbv2.describe": list(self.health_calls)}
+            streams = {"ecs.service-read": [t for t in self.describe_calls if start <= t <= end],
+                       "elbv2.describe": [t for t in self.health_calls if start <= t <= end]}
         out = {}
         for family, stamps in streams.items():
             stamps.sort()
