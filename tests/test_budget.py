@@ -93,11 +93,12 @@ def test_one_call_names_ten_services_the_asker_and_the_oldest_views(setup: Setup
 def test_when_the_budget_is_short_a_poll_gets_the_newest_view_and_makes_no_call(
         setup: Setup, redis_db: Any) -> None:
     comp = component(setup)
-    rates = {**DEFAULT_RATES, SERVICES: 0.01}  # one call, then one every 100 s
+    rates = {**DEFAULT_RATES, SERVICES: 0.01}  # two calls, then one every 100 s
     first, first_clients = worker(rates, fresh_s=0)
     second, second_clients = worker(rates, fresh_s=0)
     since = time.time() - 1
-    seen = first.service(first_clients.ecs, comp, since)
+    first.service(first_clients.ecs, comp, since)
+    seen = first.service(first_clients.ecs, comp, since)  # the bucket's second token
     with recording() as calls:
         again = second.service(second_clients.ecs, comp, since)
     assert calls == [] and again == seen
@@ -142,6 +143,14 @@ def test_stopped_tasks_wait_for_the_task_budget(redis_db: Any) -> None:
     looks = SharedLooks(Budget(r, Keys(), {**DEFAULT_RATES, TASKS: 2}))
     assert looks.may_list_tasks()  # ListTasks and DescribeTasks: the bucket's two tokens
     assert not looks.may_list_tasks()
+
+
+def test_a_reserve_keeps_tokens_for_the_looks(redis_db: Any) -> None:
+    r = redis.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
+    budget = Budget(r, Keys(), {**DEFAULT_RATES, SERVICES: 0.01})  # burst 2: nothing refills meanwhile
+    assert not budget.take(SERVICES, 1, reserve=1.5)  # an adjust would leave less than the reserve
+    assert budget.take(SERVICES, 1) and budget.take(SERVICES, 1)  # the looks still get both tokens
+    assert not budget.take(SERVICES, 1)
 
 
 def test_the_budget_setting_is_checked_and_names_what_is_wrong() -> None:

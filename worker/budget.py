@@ -37,26 +37,27 @@ MAX_RATE = 1000.0
 BATCH = 10  # DescribeServices names at most 10 services a call
 LOG_EVERY_S = 60.0
 
-# KEYS: bucket [, wanted zset, looked zset]; ARGV: rate, burst, cost [, asker, window s, batch].
-# Returns {1, 0, names...} when the tokens were taken, {0, ms until enough} when not.
+# KEYS: bucket [, wanted zset, looked zset]; ARGV: rate, burst, cost, reserve [, asker, window s,
+# batch]. `reserve` tokens stay for others (looks). Returns {1, 0, names...} when the tokens
+# were taken, {0, ms until enough} when not.
 TAKE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local rate, burst, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local rate, burst, cost, reserve = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = tonumber(b[1]) or burst
 local at = tonumber(b[2]) or now
 tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
 local out = {1, 0}
-if tokens < cost then
-  out = {0, math.ceil((cost - tokens) / rate * 1000)}
+if tokens - cost < reserve then
+  out = {0, math.ceil((cost + reserve - tokens) / rate * 1000)}
 else
   tokens = tokens - cost
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('EXPIRE', KEYS[1], 3600)
 if #KEYS < 3 then return out end
-local me, window, size = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local me, window, size = ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
 redis.call('ZADD', KEYS[2], now, me)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)
 redis.call('EXPIRE', KEYS[2], 3600)
@@ -157,12 +158,15 @@ class Budget:
     rates: Mapping[str, float]
 
     def burst(self, family: str) -> float:
-        # One second's worth: over any window the calls stay near the rate (at least one call).
-        return max(1.0, self.rates[family])
+        # One second's worth: over any window the calls stay near the rate (at least the two
+        # reads an adjust takes at once, or it would wait forever).
+        return max(2.0, self.rates[family])
 
-    def take(self, family: str, cost: int = 1) -> bool:
-        """Take `cost` calls' tokens from the family's bucket; False: spend nothing now."""
-        reply = self.r.eval(TAKE, 1, self.keys.budget(family), self.rates[family], self.burst(family), cost)
+    def take(self, family: str, cost: int = 1, reserve: float = 0.0) -> bool:
+        """Take `cost` calls' tokens from the family's bucket, leaving at least `reserve` of
+        them for others; False: spend nothing now."""
+        reply = self.r.eval(TAKE, 1, self.keys.budget(family), self.rates[family], self.burst(family), cost,
+                            reserve)
         return self._taken(family, cost, reply)
 
     def claim(self, cluster: str, asker: str, *, window: float = C.SETTLING_WINDOW_S,
@@ -170,7 +174,7 @@ class Budget:
         """One DescribeServices' token and the services it covers: the asker first, then the
         settling services of its cluster whose views are oldest. [] when the budget is short."""
         reply = self.r.eval(TAKE, 3, self.keys.budget(SERVICES), self.keys.wanted(cluster),
-                            self.keys.looked(cluster), self.rates[SERVICES], self.burst(SERVICES), 1,
+                            self.keys.looked(cluster), self.rates[SERVICES], self.burst(SERVICES), 1, 0,
                             asker, window, batch)
         return [str(n) for n in reply[2:]] if self._taken(SERVICES, 1, reply) else []
 

@@ -138,7 +138,9 @@ def run_adjust(rt: Runtime, step_id: str, progress: Progress, blocked: Callable[
     if why := blocked(comp.name):
         end(rt, step_id, "rejected", reason="invalid-service", message=f"preflight failed: {why}")
         return
-    if not rt.looks.budget.take(SERVICES, ADJUST_READS):
+    budget, burst = rt.looks.budget, rt.looks.budget.burst(SERVICES)
+    # Half the bucket stays for looks: detecting the changes made goes before making new ones.
+    if not budget.take(SERVICES, ADJUST_READS, reserve=max(0.0, min(burst / 2, burst - ADJUST_READS))):
         progress("queued", 0, "waiting for the account's API budget (DescribeServices)")
         raise Retry(BUDGET_WAIT_S)
     key = rt.lease_key(comp)
