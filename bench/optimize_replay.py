@@ -76,7 +76,8 @@ class ReplayProducer:
         self.config, self.table, self.rng, self.noise = config, table, rng, noise
         self.records: dict[str, dict[str, Any]] = {}
 
-    def submit(self, component: str, settings: Mapping[str, Any], control: Any = None) -> Any:
+    def submit(self, component: str, settings: Mapping[str, Any], control: Any = None,
+               expires: Any = None) -> Any:
         from worker.steps import validate_step
 
         validate_step(self.config, component, dict(settings))  # what the real producer refuses

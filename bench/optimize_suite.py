@@ -51,7 +51,8 @@ class StandIn(ReplayProducer):
         self.config = parse_config(land.config(), environ={})
         self.records: dict[str, dict[str, Any]] = {}
 
-    def submit(self, component: str, settings: Mapping[str, Any], control: Any = None) -> Any:
+    def submit(self, component: str, settings: Mapping[str, Any], control: Any = None,
+               expires: Any = None) -> Any:
         from worker.steps import validate_step
 
         validate_step(self.config, component, dict(settings))  # what the real producer refuses

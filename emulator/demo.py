@@ -93,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         bad = {k: v for k, v in seen["outcomes"].items() if k != "ok"}
         print(f"  {action:<34} {seen['calls']:>4}" + (f"  {json.dumps(bad)}" if bad else ""))
     print(f"call log (JSON lines): {workdir / 'calls.jsonl'} (python -m emulator.calllog PATH)")
+    print(f"your own step, three commands: {cli_path()} sandbox --background; {cli_path()} worker "
+          f"--config sandbox-config.yaml; {cli_path()} step web cpu=0.5 GOGC=90 --wait --config "
+          "sandbox-config.yaml (README, 'Your first step')")
     expected = ["succeeded", "succeeded", "succeeded", "rejected", "succeeded"]
     return 0 if [r["status"] for r in records] == expected else 1
 

@@ -159,6 +159,9 @@ class Sandbox:
                                 lb_stats=self.lb.stats_and_reset, delay=self.faults.metrics_delay).start()
         self.config_path.parent.mkdir(parents=True, exist_ok=True)
         raw = sandbox_config(setup, self.lb_url, p, self.namespace)
+        # The config carries its own endpoint, region and the dummy keys (worker/aws_settings.py),
+        # so a worker or CLI started with it needs no exported variables.
+        raw["aws"] = {"endpoint": self.endpoint_url, "region": self.region, "credentials": "sandbox"}
         self.config_path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
 
     def wait_settled(self, timeout: float) -> None:

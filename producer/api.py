@@ -27,7 +27,7 @@ from worker.errors import ConfigError, RecordLost
 from worker.expiry import DEFAULT_EXPIRES_S, check_expires, why_expired
 from worker.namespace import Keys
 from worker.records import TERMINAL, RecordStore
-from worker.steps import validate_control, validate_step
+from worker.steps import shadow_name, validate_control, validate_step
 from worker.target import for_producer, pinned_accounts
 
 WAIT_POLL_S = 0.5  # wait() looks at the records at least this often, and on every change notice
@@ -138,6 +138,24 @@ class Producer:
                                f"the broker visibility timeout ({visible} s); shorten the run or raise "
                                "SERVO_VISIBILITY_TIMEOUT for every worker, producer and Flower"])
 
+    def warnings(self, specs: Sequence[StepSpec]) -> list[str]:
+        """What would make these steps' results mislead, without refusing them: a run
+        shorter than a CloudWatch period holds no whole period, so its CloudWatch metrics
+        would be missing (the record then says so). The CLI prints these at submit."""
+        from worker.cloudwatch import period_of
+
+        cw = self.config.cloudwatch
+        if cw is None or not cw.metrics:
+            return []
+        period = period_of(cw.metrics)
+        short = sorted({float(spec.control.get("duration", self.config.ab.duration)) for spec in specs
+                        if float(spec.control.get("duration", self.config.ab.duration)) < period})
+        if not short:
+            return []
+        return [f"control.duration: {', '.join(f'{d:g}' for d in short)} s is shorter than the CloudWatch "
+                f"period ({period} s, cloudwatch.metrics): no whole period lies inside such a run, so its "
+                f"CloudWatch metrics will be missing; run at least {period} s"]
+
     def submit(self, component: str, settings: Mapping[str, Any],
                control: Mapping[str, Any] | None = None, expires: float | None = None) -> StepHandle:
         """Validate one step, record it, and enqueue its chain. `expires`: seconds it may
@@ -172,7 +190,7 @@ class Producer:
 
     def _identity(self, spec: StepSpec, pinned: Mapping[str, str]) -> dict[str, Any]:
         """Where the step may run and how long it may wait (worker.target, worker.expiry)."""
-        where = for_producer(self.config.component(spec.component), os.environ, pinned)
+        where = for_producer(self.config.component(spec.component), os.environ, pinned, self.config.aws)
         return {"service_target": where.to_dict(), "namespace": self.store.keys.namespace,
                 "expires": float(spec.expires or DEFAULT_EXPIRES_S)}
 
@@ -182,7 +200,7 @@ class Producer:
 
         def sig(name: str, stage: str, **options: Any) -> Signature:
             return self.app.signature(name, kwargs={"step_id": step_id}, immutable=True).set(
-                task_id=f"{step_id}.{stage}", **options)
+                task_id=f"{step_id}.{stage}", shadow=shadow_name(record, stage), **options)
 
         keys = self.store.keys  # the queues of the records' namespace, whatever the app routes to
         return [sig(C.TASK_ADJUST, "adjust", queue=keys.control),

@@ -67,12 +67,12 @@ def cmd_check(args: argparse.Namespace, out: TextIO | None = None) -> int:
                           "fix the listed fields (servo-fargate validate prints the same problems)")
         _print([bad], args.format, out)
         return EXIT_BAD_CONFIG
-    reach = probe_aws()  # seconds, not the patient worker clients' retries
+    reach = probe_aws(settings=config.aws)  # seconds, not the patient worker clients' retries
     if not reach.ok:
         _print([CheckResult("aws.reachable", None, "fail", reach.finding, reach.remedy)], args.format, out)
         return reach.exit_code
     try:
-        clients = Clients.from_env()
+        clients = Clients.for_config(config)
     except BotoCoreError as exc:
         bad = CheckResult("config.credentials", None, "fail", f"cannot create AWS clients: {exc}",
                           "set AWS_REGION and credentials (AWS_PROFILE or access keys)")

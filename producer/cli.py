@@ -110,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     optimize_cmd.register(sub)
     from producer import report_cmd
     report_cmd.register(sub)
+    from producer import worker_cmd
+    worker_cmd.register(sub)
     return parser
 
 
@@ -140,11 +142,11 @@ def cmd_describe(args: argparse.Namespace) -> int:
     names = [args.component] if args.component else list(config.components)
     for name in names:
         config.component(name)  # an unknown name is bad input, before any AWS call
-    reach = probe_aws()
+    reach = probe_aws(settings=config.aws)
     if not reach.ok:
         _err(f"error: {reach.finding}; {reach.remedy}")
         return reach.exit_code
-    clients = aws.Clients.from_env()
+    clients = aws.Clients.for_config(config)
     result = {"application": {"components": {
         name: {"settings": fargate.describe(clients.ecs, config.component(name))} for name in names
     }}}

@@ -64,4 +64,4 @@ def scope_from_aws(config: Config) -> tuple[Scope, list[str]]:
     from worker.preflight import resources
     from worker.preflight.model import Cache, Context
 
-    return resources.policy_scope(Context(config, Clients.from_env(max_attempts=3), Cache()))
+    return resources.policy_scope(Context(config, Clients.for_config(config, max_attempts=3), Cache()))

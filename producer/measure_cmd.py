@@ -138,7 +138,7 @@ def _with_cloudwatch(run: Any, config: Config | None) -> Any:
         print(f"waiting {wait:.0f} s for CloudWatch data (cloudwatch.delay)", file=sys.stderr)
         time.sleep(wait)
     window = cloudwatch.query_window(run.started, run.finished, cloudwatch.period_of(cw.metrics))
-    client = aws.Clients.from_env().cloudwatch
+    client = aws.Clients.from_env(settings=config.aws if config else None).cloudwatch
     metrics = cloudwatch.read_metrics(client, cw.metrics, *window)
     if cloudwatch.short(metrics):  # late datapoints: read once more, then report what is there
         again = cloudwatch.reread_at(time.time(), cw.delay, cloudwatch.period_of(cw.metrics)) - time.time()

@@ -122,7 +122,8 @@ def current_settings(producer: Any, component: str) -> dict[str, Any]:
     """The service's settings now, read from AWS (the baseline and the unsearched sizes)."""
     from worker import aws, fargate  # boto3 only when AWS is needed
 
-    described = fargate.describe(aws.Clients.from_env().ecs, producer.config.component(component))
+    clients = aws.Clients.for_config(producer.config)
+    described = fargate.describe(clients.ecs, producer.config.component(component))
     return {key: setting["value"] for key, setting in described.items() if setting.get("value") is not None}
 
 
@@ -135,7 +136,7 @@ def priced(config: Config, component: str) -> Config:
     from worker.errors import AdjustmentFailed, AdjustmentRejected
     from worker.pricing import resolve
 
-    clients = aws.Clients.from_env()
+    clients = aws.Clients.for_config(config)
     try:
         td = fargate.read_state(clients.ecs, config.component(component)).task_definition
     except (AdjustmentFailed, AdjustmentRejected, BotoCoreError) as exc:

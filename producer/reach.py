@@ -14,9 +14,15 @@ from typing import Any
 
 import redis
 
+from worker.aws_settings import AwsSettings
+
 REDIS_CONNECT_TIMEOUT_S = 3  # TCP connect to Redis
 REDIS_ANSWER_TIMEOUT_S = 3  # any one Redis answer (the CLI never issues blocking commands)
 AWS_PROBE_TIMEOUT_S = 3  # connect and first answer of the AWS probe, one attempt
+CREDENTIALS_REMEDY = ("on the local sandbox, use the config it wrote (servo-fargate sandbox --background; "
+                      "its aws: section carries the endpoint and dummy keys); on AWS, give credentials "
+                      "through the boto3 chain: an instance profile, AWS_PROFILE, or AWS_ACCESS_KEY_ID "
+                      "and AWS_SECRET_ACCESS_KEY")
 
 
 def redis_client(url: str) -> redis.Redis:
@@ -35,8 +41,10 @@ class Reach:
     remedy: str = ""
 
 
-def probe_aws(region: str | None = None) -> Reach:
-    """One ListClusters call with a short timeout and no retry: can AWS be reached at all?"""
+def probe_aws(region: str | None = None, settings: AwsSettings | None = None) -> Reach:
+    """One GetCallerIdentity call with a short timeout and no retry: can AWS be reached at all,
+    with these credentials? It needs no IAM permission, so a least-privilege role passes it.
+    On the config's `aws:` endpoint and region (`settings`) when it names them."""
     import boto3
     from botocore.config import Config as BotoConfig
     from botocore.exceptions import (
@@ -50,22 +58,24 @@ def probe_aws(region: str | None = None) -> Reach:
         ReadTimeoutError,
     )
 
-    from producer.exitcodes import EXIT_STEP_FAILED, EXIT_UNREACHABLE
+    from producer.exitcodes import EXIT_UNREACHABLE
 
-    endpoint = os.environ.get("AWS_ENDPOINT_URL") or "the AWS endpoint for the region"
+    settings = settings or AwsSettings()
+    endpoint = settings.endpoint or os.environ.get("AWS_ENDPOINT_URL") or "the AWS endpoint for the region"
     config = BotoConfig(connect_timeout=AWS_PROBE_TIMEOUT_S, read_timeout=AWS_PROBE_TIMEOUT_S,
                         retries={"mode": "standard", "total_max_attempts": 1})
     try:
-        client: Any = boto3.session.Session(region_name=region).client("ecs", config=config)
-        client.list_clusters(maxResults=1)
+        session = boto3.session.Session(**{"region_name": region, **settings.session_kwargs()})
+        client: Any = session.client("sts", config=config, **settings.client_kwargs())
+        client.get_caller_identity()
     except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError) as exc:
         return Reach(False, EXIT_UNREACHABLE, f"cannot reach AWS at {endpoint}: {type(exc).__name__}",
                      "check the network and proxy, AWS_REGION, and AWS_ENDPOINT_URL if set")
     except NoRegionError:
-        return Reach(False, EXIT_STEP_FAILED, "no AWS region is configured", "set AWS_DEFAULT_REGION")
+        return Reach(False, EXIT_UNREACHABLE, "no AWS region is configured",
+                     "set aws.region in the config, or AWS_DEFAULT_REGION")
     except NoCredentialsError:
-        return Reach(False, EXIT_STEP_FAILED, "no AWS credentials found",
-                     "set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+        return Reach(False, EXIT_UNREACHABLE, "no AWS credentials found", CREDENTIALS_REMEDY)
     except (ClientError, BotoCoreError):
         return Reach(True)  # AWS answered; the checks say what is wrong with the answer
     return Reach(True)

@@ -19,12 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from producer import outfiles, results
+from producer.causes import cause
 from producer.cost import target_cost
 from producer.objectives import pareto
 from worker.pricing import Pricing
 
 CSV_COLUMNS = ("id", "trial", "status", "settings", "cost_per_hour", "p95_ms", "req_per_s", "error_rate",
                "feasible", "queued_s", "adjust_s", "settle_s", "measure_s", "reason", "why")
+REPORT_FORMATS = {"cost_per_hour": "{:.4f}", "queued_s": "{:.1f}", "trial": "{:d}"}
 LEFT = ("id", "status", "settings", "reason", "why")  # text columns, aligned left
 STYLE = """body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;font-size:13px}
 td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}td.l,th.l{text-align:left}
@@ -54,7 +56,8 @@ def step_row(record: Mapping[str, Any], cost: float | None, trial: int | None = 
     return {**flat, "trial": trial, "settings_map": dict(record.get("settings") or {}),
             "cost_per_hour": cost, "feasible": feasible, "created_at": record["created_at"],
             "queued_s": None if first is None else round(first - record["created_at"], 3),
-            "stages": stages, "label": f"{label}{flat['settings']}"[:48], "why": None}
+            "stages": stages, "label": f"{label}{flat['settings']}"[:48], "why": None,
+            "cause": cause(record)}
 
 
 def applied_size(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -120,6 +123,7 @@ def render_html(data: ReportData) -> str:
 <h2>Latency versus cost</h2>
 <img alt="p95 latency versus cost per hour for every step" src="{_data_uri(scatter)}">
 <p>Pareto front (cheapest for its latency):</p><ul>{best or "<li>none</li>"}</ul>
+{_not_succeeded(data.rows)}
 <h2>Timeline</h2>
 <img alt="each step's stages over time" src="{_data_uri(timeline)}">
 <h2>Steps</h2>
@@ -129,16 +133,35 @@ def render_html(data: ReportData) -> str:
 """
 
 
+def _not_succeeded(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The steps that did not succeed, each with its settings and cause."""
+    bad = [r for r in rows if r["status"] != "succeeded"]
+    if not bad:
+        return ""
+    items = "".join(f"<li><code>{html.escape(r['settings'])}</code>: {html.escape(r['status'])}, "
+                    f"{html.escape(r.get('cause') or '')}</li>" for r in bad)
+    return f"<p>Steps that did not succeed, by cause:</p><ul>{items}</ul>"
+
+
 def _table(rows: Sequence[Mapping[str, Any]]) -> str:
     head = "".join(f'<th class="{"l" if c in LEFT else ""}">{c}</th>'
                    for c in CSV_COLUMNS)
     body = []
     for row in rows:
         bad = row["status"] != "succeeded" or row["feasible"] is False
+        # the reason by its cause (the CSV keeps the whole message)
         cells = "".join(f'<td class="{"l" if c in LEFT else ""}">'
-                        f"{html.escape(results._cell(row[c]))}</td>" for c in CSV_COLUMNS)
+                        f"{html.escape(_cell(c, row.get('cause') if c == 'reason' else row[c]))}</td>"
+                        for c in CSV_COLUMNS)
         body.append(f'<tr class="{"bad" if bad else ""}">{cells}</tr>')
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+
+
+def _cell(column: str, value: Any) -> str:
+    """results' per-column formats, and the report's own columns."""
+    if column in REPORT_FORMATS and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return REPORT_FORMATS[column].format(value)
+    return results.cell(column, value)
 
 
 def _data_uri(png: bytes) -> str:

@@ -24,9 +24,10 @@ DPI = 100
 
 def latency_vs_cost(rows: Sequence[Mapping[str, Any]], front: Sequence[Mapping[str, Any]],
                     slo_p95_ms: float | None) -> bytes:
-    """p95 against cost per hour for every measured step, the Pareto front, the SLO line;
-    steps that did not start are marked along the top at their cost."""
-    fig, ax = plt.subplots(figsize=(8, 5))
+    """p95 against cost per hour for every measured step, each point labelled with its
+    settings, the Pareto front and the SLO line, on axes fitted to the data (and the SLO);
+    steps that did not start are marked along the top at their cost, with their cause."""
+    fig, ax = plt.subplots(figsize=(9, 5.5))
     measured = [r for r in rows if r["status"] == "succeeded" and r["p95_ms"] is not None
                 and r["cost_per_hour"] is not None]
     meets = [r for r in measured if slo_p95_ms is None or r["p95_ms"] <= slo_p95_ms]
@@ -36,11 +37,18 @@ def latency_vs_cost(rows: Sequence[Mapping[str, Any]], front: Sequence[Mapping[s
     if misses:
         ax.scatter([r["cost_per_hour"] for r in misses], [r["p95_ms"] for r in misses], color="#8c8c8c",
                    label="succeeded, misses SLO", zorder=3)
-    top = max([r["p95_ms"] for r in measured] + [slo_p95_ms or 0] + [1]) * 1.08
+    low, high = y_range([r["p95_ms"] for r in measured], slo_p95_ms)
+    for row in measured:
+        ax.annotate(short_label(row["settings"]), (row["cost_per_hour"], row["p95_ms"]), fontsize=7,
+                    xytext=(4, 4), textcoords="offset points", color="#333333")
     failed = [r for r in rows if r["status"] != "succeeded" and r["cost_per_hour"] is not None]
     if failed:
-        ax.scatter([r["cost_per_hour"] for r in failed], [top] * len(failed), marker="x", color="#c44e52",
-                   label="did not start / failed (plotted at the top)", zorder=3)
+        ax.scatter([r["cost_per_hour"] for r in failed], [high] * len(failed), marker="x", color="#c44e52",
+                   label="did not start / failed (at the top, with the cause)", zorder=3)
+        for row in failed:
+            ax.annotate(short_label(f"{row['settings']}: {row.get('cause') or row['status']}", 90),
+                        (row["cost_per_hour"], high), fontsize=7, xytext=(4, -10), textcoords="offset points",
+                        color="#c44e52")
     if front:
         pts = sorted((r["cost_per_hour"], r["p95_ms"]) for r in front)
         ax.step([p[0] for p in pts], [p[1] for p in pts], where="post", color="#4c72b0", linewidth=1.5,
@@ -50,11 +58,27 @@ def latency_vs_cost(rows: Sequence[Mapping[str, Any]], front: Sequence[Mapping[s
                    label=f"SLO p95 {slo_p95_ms:g} ms")
     ax.set_xlabel("cost ($ per hour)")
     ax.set_ylabel("p95 latency (ms)")
-    ax.set_ylim(bottom=0, top=top * 1.05)
+    ax.set_ylim(bottom=low, top=high + (high - low) * 0.06)
+    ax.margins(x=0.12)  # room for the labels right of the rightmost points
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best", fontsize=8)
     ax.set_title("Latency versus cost, every step")
     return _png(fig)
+
+
+def y_range(values: Sequence[float], slo: float | None) -> tuple[float, float]:
+    """The p95 axis fitted to the measured values and the SLO, with a margin: not from 0,
+    which left most of the plot empty when every step lies between 20 and 30 ms."""
+    shown = [*values, *([slo] if slo is not None else [])]
+    if not shown:
+        return 0.0, 1.0
+    low, high = min(shown), max(shown)
+    pad = max((high - low) * 0.12, high * 0.05, 0.5)
+    return max(low - pad, 0.0), high + pad
+
+
+def short_label(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def timeline(rows: Sequence[Mapping[str, Any]]) -> bytes:

@@ -1,4 +1,10 @@
-"""Step records as a table, CSV or JSON: settings, stage timings, throughput, p95, errors, CPU."""
+"""Step records as a table, CSV or JSON: settings, stage timings, throughput, p95, errors, CPU.
+
+CSV and JSON carry the values as stored (their format is a contract). The table is for
+people: each numeric column has one format, right-aligned, and a failure shows its cause
+(producer/causes.py); on a terminal it is drawn with rich, elsewhere it is plain text that
+stays the same from run to run.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,16 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from producer.causes import cause
 from worker.safetext import csv_cell, terminal_safe
 
 COLUMNS = ("id", "component", "status", "settings", "adjust_s", "settle_s", "measure_s",
            "req_per_s", "p95_ms", "errors", "error_rate", "cpu_pct", "reason")
 CPU_NAMES = ("CPUUtilization", "cpu", "cpuutilization", "cPUUtilization")
+# The table's format of each numeric column (a column never mixes `3` with `2.5000`).
+FORMATS = {"adjust_s": "{:.1f}", "settle_s": "{:.1f}", "measure_s": "{:.1f}", "req_per_s": "{:.1f}",
+           "p95_ms": "{:.1f}", "errors": "{:.0f}", "error_rate": "{:.2%}", "cpu_pct": "{:.1f}"}
+MAX_CELL = 60
 
 
 def summarize(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -46,14 +57,26 @@ def summarize(record: Mapping[str, Any]) -> dict[str, Any]:
 def render(records: Sequence[Mapping[str, Any]], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(list(records), indent=2)
-    rows = [summarize(r) for r in records]
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=COLUMNS)
         writer.writeheader()
-        writer.writerows(csv_row(row) for row in rows)
+        writer.writerows(csv_row(summarize(r)) for r in records)
         return out.getvalue()
-    return table(rows)
+    return table(records)
+
+
+def show(records: Sequence[Mapping[str, Any]], fmt: str, stream: Any = None) -> None:
+    """Print records in `fmt` to `stream` (stdout): a rich table when it is a terminal."""
+    import sys
+
+    stream = stream or sys.stdout
+    if fmt == "table" and records and stream.isatty():
+        from rich.console import Console
+
+        Console(file=stream).print(rich_table(records))
+    else:
+        print(render(records, fmt), file=stream)
 
 
 def csv_row(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -61,22 +84,51 @@ def csv_row(row: Mapping[str, Any]) -> dict[str, Any]:
     return {key: csv_cell(value) for key, value in row.items()}
 
 
-def table(rows: Sequence[Mapping[str, Any]]) -> str:
-    if not rows:
+def table_cells(records: Sequence[Mapping[str, Any]]) -> list[list[str]]:
+    """The table's cells, one list per step in COLUMNS order: formatted per column, the
+    reason by its cause, control characters escaped."""
+    rows = []
+    for record in records:
+        row = summarize(record)
+        row["reason"] = cause(record)
+        rows.append([cell(column, row[column]) for column in COLUMNS])
+    return rows
+
+
+def table(records: Sequence[Mapping[str, Any]]) -> str:
+    """Plain text: stable, for pipes and logs."""
+    if not records:
         return "(no steps)"
-    cells = [[_cell(row[c]) for c in COLUMNS] for row in rows]
+    cells = table_cells(records)
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(COLUMNS)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(COLUMNS, widths, strict=True)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    return "\n".join(lines)
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v.rjust(w) if c in FORMATS else v.ljust(w)
+                         for c, v, w in zip(COLUMNS, values, widths, strict=True)).rstrip()
+
+    return "\n".join([line(COLUMNS), *(line(r) for r in cells)])
 
 
-def _cell(value: Any) -> str:
+def rich_table(records: Sequence[Mapping[str, Any]]) -> Any:
+    """The same cells as a rich Table, for a terminal."""
+    from rich.table import Table
+    from rich.text import Text
+
+    out = Table(box=None, header_style="bold", pad_edge=False)
+    for column in COLUMNS:
+        out.add_column(column, justify="right" if column in FORMATS else "left",
+                       no_wrap=column != "reason", overflow="fold")
+    for row in table_cells(records):
+        status = row[COLUMNS.index("status")]
+        style = "green" if status == "succeeded" else "red" if status in ("failed", "rejected") else ""
+        out.add_row(*(Text(v) for v in row), style=style)  # Text: no markup is read from a value
+    return out
+
+
+def cell(column: str, value: Any) -> str:
     if value is None:
         return "-"
-    if isinstance(value, float):
-        if (value.is_integer() and abs(value) >= 1) or value == 0:
-            return str(int(value))
-        return f"{value:.4f}" if abs(value) < 1 else f"{value:.1f}"
+    if column in FORMATS and isinstance(value, (int, float)):
+        return FORMATS[column].format(value)
     text = terminal_safe(str(value))  # names and settings came from a user: no escapes reach the terminal
-    return text if len(text) <= 60 else text[:57] + "..."
+    return text if len(text) <= MAX_CELL else text[:MAX_CELL - 3] + "..."

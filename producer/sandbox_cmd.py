@@ -17,6 +17,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from producer import sandbox_background as background
 from producer.cliargs import number
 from producer.exitcodes import EXIT_BAD_INPUT
 
@@ -36,9 +37,11 @@ examples:
 fault kinds (comma list, each once): throttle[=FACTOR], errors=SHARE, capacity=SHARE,
 spot=SHARE, metrics-delay=SECONDS, customer=SHARE, seed=N (see emulator/README.md)
 
-In another shell, after the export lines:
-  servo-fargate describe web
-  servo-fargate measure
+The config it writes carries the endpoint, region and dummy keys (its aws: section), so
+no export is needed:
+  servo-fargate sandbox --background           # returns when ready; --stop stops it
+  servo-fargate worker --config sandbox-config.yaml
+  servo-fargate step web cpu=0.5 GOGC=90 --wait --config sandbox-config.yaml
 
 exit codes: 0 stopped by SIGINT/SIGTERM, 1 the sandbox could not start, 2 a bad --faults spec
 """
@@ -59,6 +62,10 @@ def register(sub: Any) -> None:
                    help="make the AWS endpoint hostile, e.g. throttle,errors=0.2,seed=7 (kinds below)")
     p.add_argument("--call-log", metavar="PATH", type=Path, default=None,
                    help="append every AWS call the endpoint answered to PATH as JSON lines")
+    p.add_argument("--background", action="store_true",
+                   help="start it detached, return once it is ready (log and pid file beside the config)")
+    p.add_argument("--stop", action="store_true",
+                   help="stop the sandbox that --background started for --config-out")
     p.set_defaults(handler=cmd_sandbox)
 
 
@@ -68,6 +75,25 @@ def export_lines(env: dict[str, str]) -> list[str]:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
+    if args.stop:
+        return background.stop(Path(args.config_out))
+    if args.background:
+        return background.start(Path(args.config_out), foreground_argv(args))
+    return run_foreground(args)
+
+
+def foreground_argv(args: argparse.Namespace) -> list[str]:
+    """This command without --background: what the detached process runs."""
+    argv = [sys.executable, "-m", "producer.cli", "sandbox", "--profile", args.profile,
+            "--config-out", str(Path(args.config_out).resolve()), "--replicas", str(args.replicas)]
+    if args.faults:
+        argv += ["--faults", args.faults]
+    if args.call_log:
+        argv += ["--call-log", str(args.call_log.resolve())]
+    return argv
+
+
+def run_foreground(args: argparse.Namespace) -> int:
     from emulator.faults import FaultSpecError, parse_faults
     from emulator.sandbox import Sandbox, SandboxError
 
@@ -91,8 +117,9 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
             print(f"sandbox: {exc}", file=sys.stderr)
             return EXIT_FAILED
         print("\n".join(export_lines(box.env)), flush=True)
-        print(f"# sandbox ({args.profile}) ready: load balancer {box.lb_url}, config {box.config_path}; "
-              "Ctrl-C stops it", file=sys.stderr, flush=True)
+        print(f"# sandbox ({args.profile}) ready: load balancer {box.lb_url}, config {box.config_path} "
+              "(it names the endpoint: no export needed with --config); Ctrl-C stops it",
+              file=sys.stderr, flush=True)
         if faults.active:
             print(f"# faults: {faults} (repeat the run with --faults {faults})", file=sys.stderr, flush=True)
         while not stop.wait(0.5):

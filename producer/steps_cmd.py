@@ -11,11 +11,11 @@ from typing import Any
 
 import yaml
 
-from producer import results
+from producer import liveness, results
 from producer.api import Producer, StepSpec
 from producer.cliargs import ident, number, parse_pairs
-from producer.exitcodes import EXIT_OK, EXIT_STEP_FAILED
-from producer.reach import cli_producer
+from producer.exitcodes import EXIT_OK, EXIT_STEP_FAILED, EXIT_UNREACHABLE
+from producer.reach import CREDENTIALS_REMEDY, cli_producer
 from worker.errors import ConfigError
 from worker.inputs import load_json, read_text
 from worker.records import TERMINAL
@@ -57,7 +57,9 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_replay)
 
     p = sub.add_parser("results", help="list step results (a sweep's, or the latest steps)")
-    p.add_argument("sweep_id", nargs="?", type=ident, help="a sweep id; 'latest' for the newest sweep")
+    p.add_argument("sweep_id", nargs="?", type=ident,
+                   help="a sweep id; 'latest' for the newest step, or its whole sweep (default: the "
+                        "recent steps, newest first)")
     p.add_argument("--limit", type=number(minimum=1, maximum=MAX_LIMIT, integer=True), default=100,
                    help=f"how many recent steps without a sweep id (1..{MAX_LIMIT})")
     _common(p, formats=("table", "csv", "json"))
@@ -114,6 +116,7 @@ def cmd_step(args: argparse.Namespace) -> int:
         if not args.component:
             raise ConfigError(["component: name the component to step (or use --json)"])
         specs = [StepSpec(args.component, parse_pairs(args.settings, "settings"), control, args.expires)]
+    _warn(producer, specs)
     if len(specs) == 1:
         handle = producer.submit(specs[0].component, specs[0].settings, specs[0].control, specs[0].expires)
         ids = [handle.id]
@@ -128,9 +131,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     producer = _producer(args)
     specs = [spec if args.expires is None or spec.expires is not None else replace(spec, expires=args.expires)
              for spec in load_sweep(args.file, producer.config)]
+    _warn(producer, specs)
     sweep = producer.submit_sweep(specs, name=args.file)
     print(f"sweep {sweep.id}: {len(sweep.step_ids)} steps", file=sys.stderr)
     return _after_submit(producer, sweep.step_ids, args)
+
+
+def _warn(producer: Producer, specs: list[StepSpec]) -> None:
+    for line in producer.warnings(specs):
+        print(clip_line(f"warning: {line}", 400), file=sys.stderr)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -143,13 +152,19 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def _after_submit(producer: Producer, ids: list[str], args: argparse.Namespace) -> int:
     if not args.wait:
         records = producer.store.many(ids)
-        print(json.dumps(records[0] if len(records) == 1 else records, indent=2)
-              if args.format == "json" else results.render(records, args.format))
+        if args.format == "json":
+            print(json.dumps(records[0] if len(records) == 1 else records, indent=2))
+        else:
+            results.show(records, args.format)
         return EXIT_OK
-    records = watch(producer, ids, args.timeout)
-    print(results.render(records, args.format))
+    records = watch(producer, ids, args.timeout, args.config)
+    results.show(records, args.format)
     for record in records:
         _warn_rollback_failed(record)
+    if any(r.get("reason") == "no-credentials" for r in records):  # AWS cannot be reached: exit 3
+        print(clip_line(f"error: the worker found no AWS credentials; {CREDENTIALS_REMEDY}", 400),
+              file=sys.stderr)
+        return EXIT_UNREACHABLE
     return EXIT_OK if all(r["status"] == "succeeded" for r in records) else EXIT_STEP_FAILED
 
 
@@ -165,35 +180,115 @@ def _warn_rollback_failed(record: dict[str, Any]) -> bool:
     return True
 
 
-def watch(producer: Producer, ids: list[str], timeout: float | None) -> list[dict[str, Any]]:
-    """Wait for the steps, drawing one progress bar per step on stderr."""
-    tty = sys.stderr.isatty()
+def watch(producer: Producer, ids: list[str], timeout: float | None,
+          config_path: str | None = None) -> list[dict[str, Any]]:
+    """Wait for the steps, showing each step's progress on stderr: one live line per step on
+    a terminal (rich), else one plain line per step whenever its status or message changes.
+    When no record has changed for a few seconds, it asks whether a live worker serves the
+    queue the steps wait in (producer/liveness.py), and says so with the command to start one."""
+    view = LiveView(ids) if sys.stderr.isatty() else PlainView()
     deadline = None if timeout is None else time.monotonic() + timeout
-    shown: dict[str, str] = {}
-    drawn = 0
-    while True:
-        records = producer.store.many(ids)
-        lines = [bar(r) for r in records]
-        if tty:
-            sys.stderr.write(("\x1b[F" * drawn) + "".join(f"\x1b[2K{line}\n" for line in lines))
-            drawn = len(lines)
-        else:
-            for record, line in zip(records, lines, strict=True):
-                key = f"{record['status']}|{(record.get('progress') or {}).get('message')}"
-                if shown.get(record["id"]) != key:
-                    shown[record["id"]] = key
-                    sys.stderr.write(line + "\n")
+    missing: dict[str, list[str]] = {}
+    said, last, quiet_since, next_check = "", None, time.monotonic(), 0.0
+    try:
+        while True:
+            records = producer.store.many(ids)
+            view.draw(records)
+            if all(r["status"] in TERMINAL for r in records):
+                return records
+            now = time.monotonic()
+            changed = [(r["status"], r.get("updated_at")) for r in records]
+            if changed != last:  # a worker is at work: nothing to ask
+                last, quiet_since, missing = changed, now, {}
+                if said:
+                    view.note("a worker took the steps up; they go on")
+                    said = ""
+            elif now - quiet_since >= liveness.CHECK_EVERY_S and now >= next_check:
+                missing = liveness.waiting_without_worker(producer.app, producer.store, records)
+                line = liveness.advice(missing, config_path) if missing else ""
+                if line and line != said:  # said once, and again only when it changes
+                    view.note(line)
+                said, next_check = line, time.monotonic() + liveness.CHECK_EVERY_S
+            if deadline is not None and time.monotonic() > deadline:
+                if not missing:  # ask once more: "never picked up" needs to know why
+                    missing = liveness.waiting_without_worker(producer.app, producer.store, records)
+                raise TimeoutError(liveness.timeout_message(records, timeout or 0, missing, config_path))
+            time.sleep(REFRESH_S)
+    finally:
+        view.close()
+
+
+class PlainView:
+    """Stable text for logs and pipes: a step's line when its status or message changes."""
+
+    def __init__(self) -> None:
+        self.shown: dict[str, str] = {}
+        self.percent: dict[str, int] = {}
+
+    def draw(self, records: list[dict[str, Any]]) -> None:
+        for record in records:
+            key = f"{record['status']}|{(record.get('progress') or {}).get('message')}"
+            if self.shown.get(record["id"]) != key:
+                self.shown[record["id"]] = key
+                sys.stderr.write(bar(record, self.percent) + "\n")
         sys.stderr.flush()
-        if all(r["status"] in TERMINAL for r in records):
-            return records
-        if deadline is not None and time.monotonic() > deadline:
-            raise TimeoutError(f"steps still running after {timeout:g} s (they go on; see `results`)")
-        time.sleep(REFRESH_S)
+
+    def note(self, line: str) -> None:
+        sys.stderr.write(clip_line(line, 400) + "\n")
+
+    def close(self) -> None:
+        pass
 
 
-def bar(record: dict[str, Any]) -> str:
+class LiveView:
+    """rich's live display: one line per step, redrawn in place."""
+
+    def __init__(self, ids: list[str]) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn
+
+        def text(template: str) -> TextColumn:  # values came from users and AWS: no markup read
+            return TextColumn(template, markup=False)
+
+        self.progress = Progress(text("{task.fields[name]}"), BarColumn(bar_width=BAR_WIDTH),
+                                 text("{task.percentage:>3.0f}%"), text("{task.fields[status]}"),
+                                 text("{task.fields[message]}"),
+                                 console=Console(file=sys.stderr), auto_refresh=False)
+        self.tasks = {step_id: self.progress.add_task("", total=100, name=step_id, status="", message="")
+                      for step_id in ids}
+        self.percent: dict[str, int] = {}
+        self.progress.start()
+
+    def draw(self, records: list[dict[str, Any]]) -> None:
+        for record in records:
+            percent = shown_percent(record, self.percent)
+            settings = " ".join(f"{k}={v}" for k, v in record["settings"].items())
+            message = (record.get("progress") or {}).get("message") or ""
+            self.progress.update(self.tasks[record["id"]], completed=percent,
+                                 name=clip_line(f"{record['id']} {settings}", 60),
+                                 status=f"{record['status']:<10}", message=clip_line(message, 80))
+        self.progress.refresh()
+
+    def note(self, line: str) -> None:
+        from rich.text import Text
+
+        self.progress.console.print(Text(clip_line(line, 400), style="yellow"))
+
+    def close(self) -> None:
+        self.progress.stop()
+
+
+def shown_percent(record: dict[str, Any], shown: dict[str, int]) -> int:
+    """The step's percent as displayed: never below what was shown before (worker/progress.py
+    keeps the record's own percent monotonic; this holds for records of older workers too)."""
+    percent = max(shown.get(record["id"], 0), int((record.get("progress") or {}).get("percent") or 0))
+    shown[record["id"]] = percent
+    return percent
+
+
+def bar(record: dict[str, Any], shown: dict[str, int] | None = None) -> str:
+    percent = shown_percent(record, {} if shown is None else shown)
     progress = record.get("progress") or {}
-    percent = int(progress.get("percent") or 0)
     filled = BAR_WIDTH * percent // 100
     settings = " ".join(f"{k}={v}" for k, v in record["settings"].items())
     return clip_line(f"{record['id']} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {percent:3d}% "
@@ -202,9 +297,24 @@ def bar(record: dict[str, Any]) -> str:
 
 def cmd_results(args: argparse.Namespace) -> int:
     producer = _producer(args)
-    sweep_id = producer.store.latest_sweep_id() if args.sweep_id == "latest" else args.sweep_id
-    print(results.render(producer.results(sweep_id, args.limit), args.format))
+    if args.sweep_id == "latest":
+        records = latest(producer)
+    elif args.sweep_id:
+        records = producer.results(args.sweep_id)
+    else:
+        records = list(reversed(producer.results(None, args.limit)))  # newest first
+    results.show(records, args.format)
     return EXIT_OK
+
+
+def latest(producer: Producer) -> list[dict[str, Any]]:
+    """The newest step, or the whole sweep it belongs to (a sweep's steps are created
+    together, so its last step is as new as the sweep)."""
+    newest = producer.results(None, 1)
+    if not newest:
+        return []
+    sweep_id = newest[0].get("sweep_id")
+    return producer.results(sweep_id) if sweep_id else newest
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -215,8 +325,29 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(record, indent=2))
     else:
-        print(yaml.safe_dump(record, sort_keys=False, width=110))
+        # YAML escapes control characters itself
+        print(yaml.safe_dump(iso_times(record), sort_keys=False, width=110))
     return EXIT_STEP_FAILED if _warn_rollback_failed(record) else EXIT_OK
+
+
+TIME_KEYS = ("created_at", "updated_at", "finished_at", "start", "end", "window", "started_at")
+
+
+def iso_times(value: Any, key: str = "") -> Any:
+    """The record with its epoch times as ISO 8601 UTC (`2026-11-30T07:01:02.345Z`), for people."""
+    if isinstance(value, dict):
+        return {k: iso_times(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [iso_times(v, key) for v in value]
+    if key in TIME_KEYS and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return iso_time(value)
+    return value
+
+
+def iso_time(epoch: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:

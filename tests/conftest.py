@@ -20,7 +20,19 @@ os.environ.update(
 )
 # Tests use their own Redis database (never the default 0 a running instance may use), set
 # before worker.app is imported anywhere, since the Celery app reads it once.
-TEST_REDIS_URL = os.environ.get("SERVO_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+# Under pytest-xdist each test process takes the database below the previous one's (13,
+# 12, 11, ...): the tests flush their database, so two processes must never share one.
+
+
+def _test_redis_url(base: str, xdist_worker: str) -> str:
+    if not xdist_worker.startswith("gw"):
+        return base
+    head, _, db = base.rpartition("/")
+    return f"{head}/{int(db or 0) - int(xdist_worker[2:])}"
+
+
+TEST_REDIS_URL = _test_redis_url(os.environ.get("SERVO_TEST_REDIS_URL", "redis://127.0.0.1:6379/13"),
+                                 os.environ.get("PYTEST_XDIST_WORKER", ""))
 os.environ["SERVO_REDIS_URL"] = TEST_REDIS_URL
 # ... and their own namespace (worker.namespace), so no real worker sharing that Redis can
 # pick up a test's step, nor a test a real one. Worker subprocesses inherit it.

@@ -71,6 +71,7 @@ def test_a_metric_without_datapoints_is_missing_with_a_note(clients: Any, minute
     cpu, mem = cw.read_metrics(clients.cloudwatch, queries, *window)
     assert cpu.mean == 10.0
     assert mem.mean is None and mem.series == () and "no datapoints" in (mem.note or "")
+    assert "namespace, name and dimensions" in (mem.note or "")  # the record says why
     shown = cloudwatch_metrics([cpu, mem])["mem"].to_dict()
     assert shown["value"] is None and "no datapoints" in shown["note"]
 

@@ -107,7 +107,7 @@ BAD_CONFIGS = [
     ("cloudwatch", {"metrics": [{"Id": "a", "MetricStat": {"Metric": {"Namespace": "N", "MetricName": "M"},
                                                            "Period": 45, "Stat": "Average"}}]},
      "cloudwatch.metrics[0].MetricStat.Period: 45 is not a CloudWatch period"),
-    ("surprise", 1, "config.surprise: unknown key (allowed: fargate, ab, cloudwatch, pricing, namespace)"),
+    ("surprise", 1, "config.surprise: unknown key (allowed: fargate, ab, cloudwatch, pricing, namespace, aws)"),
 ]
 
 

@@ -66,6 +66,7 @@ def test_the_printed_policy_runs_check_and_steps_and_one_action_less_is_named(
     from producer.api import Producer
     from producer.check_cmd import cmd_check
     from producer.iam_cmd import cmd_iam_policy
+    from tests.support.ungated import ungated_config
     from tests.support.workers import Worker
     from worker.config import load_config
     from worker.records import RecordStore
@@ -73,7 +74,8 @@ def test_the_printed_policy_runs_check_and_steps_and_one_action_less_is_named(
     gate = PolicyGate({"Statement": []})  # nothing is allowed until the policy is loaded
     with Sandbox(FAST, endpoint_url=aws_endpoint, config_out=tmp_path / "config.yaml", gates=[gate]) as box:
         out = io.StringIO()  # the admin prints the policy with their own rights (moto, ungated)
-        cmd_iam_policy(argparse.Namespace(config=str(box.config_path), part="all", offline=False), out=out)
+        admin = ungated_config(box.config_path, aws_endpoint, tmp_path / "admin.yaml")
+        cmd_iam_policy(argparse.Namespace(config=admin, part="all", offline=False), out=out)
         printed = json.loads(out.getvalue())
         gate.load(printed)
         monkeypatch.setenv("AWS_ENDPOINT_URL", box.endpoint_url)  # everything below goes through IAM

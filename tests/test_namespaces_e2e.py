@@ -122,7 +122,7 @@ def test_two_namespaces_on_one_redis_never_run_each_others_steps(
     for ns, node in (("team-a", "a@test"), ("team-b", "b@test")):
         records = done[ns]
         assert [r["status"] for r in records] == ["succeeded"] * STEPS_EACH, [r["message"] for r in records]
-        ran_by = {run["worker"] for r in records for run in r["runs"]}
+        ran_by = {run["worker"] for r in records for run in r["ran_by"]}
         assert ran_by == {node}, (ns, ran_by)  # not one stage by the other namespace's worker
         assert all(r["namespace"] == ns for r in records)
         assert redis_db.zcard(Keys(ns).steps) == STEPS_EACH + (ns == "team-a")

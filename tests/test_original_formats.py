@@ -89,10 +89,14 @@ def test_the_original_config_and_adjust_message_run_a_step_on_the_sandbox(
         comp = original["fargate"]["co-http"]
         comp.update(service_name=box.name, cluster=box.setup.cluster)  # point it at the sandbox
         comp["settings"]["replicas"]["max"] = 4
-        original.update(ab=sandbox["ab"], cloudwatch=sandbox["cloudwatch"])
+        # ... and at its endpoint, for the producer here as for the worker (target identity)
+        original.update(ab=sandbox["ab"], cloudwatch=sandbox["cloudwatch"], aws=sandbox["aws"])
         path = tmp_path / "config.yaml"
         path.write_text(yaml.safe_dump(original))
         env = {**box.env, "SERVO_CONFIG": str(path), "SERVO_REDIS_URL": os.environ["SERVO_REDIS_URL"]}
+        # The step is submitted for the endpoint the worker uses (the fixture's monkeypatch
+        # restores the variable).
+        os.environ["AWS_ENDPOINT_URL"] = box.endpoint_url
         worker = Worker("original", env, tmp_path)
         try:
             worker.wait_ready()

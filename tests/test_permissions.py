@@ -76,9 +76,9 @@ def test_the_recorder_names_calls_by_their_iam_action(aws_endpoint: str) -> None
     with recording() as calls:
         clients = Clients.from_env(max_attempts=1)
         clients.elbv2.describe_target_groups()
-        clients.ecs.list_clusters()
-    assert calls == ["elasticloadbalancing:DescribeTargetGroups", "ecs:ListClusters"]
-    assert unlisted(calls) == ["ecs:ListClusters"]
+        clients.ecs.list_account_settings()  # an action the code never calls
+    assert calls == ["elasticloadbalancing:DescribeTargetGroups", "ecs:ListAccountSettings"]
+    assert unlisted(calls) == ["ecs:ListAccountSettings"]
 
 
 SCOPE = Scope(region="eu-west-1", account="123456789012", services=(("prod", "web"), ("prod", "api")),

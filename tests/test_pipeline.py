@@ -234,6 +234,9 @@ def test_cli_step_sweep_results_show(stack: Any, tmp_path: Path) -> None:
     [record] = json.loads(done.stdout)
     assert record["status"] == "succeeded" and record["settings"] == {"GOGC": 90}
     assert "[" in done.stderr and "succeeded" in done.stderr  # the progress lines
+    import re
+    percents = [int(m) for m in re.findall(r"\] +(\d+)%", done.stderr)]
+    assert len(percents) >= 3 and percents == sorted(percents) and percents[-1] == 100, done.stderr
 
     original = json.dumps({"application": {"components": {"web": {"settings": {"GOGC": {"value": 100}}}}}})
     done = run_cli(stack, "step", "--json", "-", "--wait", stdin=original)
@@ -318,7 +321,7 @@ def test_flower_lists_the_step_tasks_with_progress(stack: Any, tmp_path: Path) -
             time.sleep(0.1)
         assert "PROGRESS" in seen, seen
         info = get(f"/api/task/info/{handle.id}.poll")
-        assert info["state"] in ("RETRY", "SUCCESS") and info["name"] == "servo.poll_stability"
+        assert info["state"] in ("RETRY", "SUCCESS") and info["name"] == "web GOGC=80: poll"  # the shadow name
         assert handle.wait(timeout=60)["status"] == "succeeded"
         tasks = get("/api/tasks")
         assert {f"{handle.id}.adjust", f"{handle.id}.poll", f"{handle.id}.benchmark"} <= set(tasks)
@@ -342,6 +345,19 @@ def test_every_worker_log_line_is_json_bound_to_the_step(stack: Any) -> None:
     step_lines = [p for p in parsed if p.get("step_id") == handle.id]
     assert {p["task_name"] for p in step_lines} >= {"servo.adjust", "servo.poll_stability", "servo.benchmark"}
     assert all(p["component"] == "web" and p["task_id"].startswith(handle.id) for p in step_lines)
+
+
+def test_wait_names_the_benchmark_queue_no_worker_serves(stack: Any) -> None:
+    """A worker started with -Q control settles the step; the benchmark then waits in the
+    load queue no worker serves, and --wait says so instead of waiting in silence."""
+    from worker.namespace import process_keys
+
+    keys = process_keys()
+    stack.worker(queues=keys.control)
+    done = run_cli(stack, "step", "web", "GOGC=90", "--wait", "--timeout", "25")
+    assert done.returncode == 1, done.stderr
+    assert f"no live worker serves queue {keys.load} " in done.stderr
+    assert "still running" in done.stderr and "never picked up" not in done.stderr
 
 
 def test_a_failed_rollback_makes_the_cli_exit_1_saying_what_the_service_runs(stack: Any, clients: Clients) -> None:

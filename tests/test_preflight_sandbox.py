@@ -14,6 +14,7 @@ import yaml
 
 from emulator.profiles import FAST
 from emulator.sandbox import Sandbox
+from tests.support.ungated import ungated_config
 from worker.aws import Clients
 from worker.config import load_config
 from worker.namespace import process_keys
@@ -132,8 +133,9 @@ def test_check_passes_on_a_sandbox_behind_a_transit_gateway_with_a_scoped_policy
     options = {"route": "tgw", "assign_public_ip": False}
     with Sandbox(FAST, endpoint_url=aws_endpoint, config_out=tmp_path / "config.yaml",
                  provision_options=options, gates=[gate]) as box:
-        printed = io.StringIO()
-        cmd_iam_policy(argparse.Namespace(config=str(box.config_path), part="all", offline=False), out=printed)
+        printed = io.StringIO()  # the admin prints the policy with their own rights (moto, ungated)
+        admin = ungated_config(box.config_path, aws_endpoint, tmp_path / "admin.yaml")
+        cmd_iam_policy(argparse.Namespace(config=admin, part="all", offline=False), out=printed)
         gate.load(json.loads(printed.getvalue()))
         config = load_config(str(box.config_path), environ={})
         run_ab(replace(config.ab, duration=2, warmup=0, concurrency=2))

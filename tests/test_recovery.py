@@ -56,7 +56,7 @@ def test_a_killed_workers_step_resumes_within_30_s_once(aws_endpoint: str, redis
     assert len(revisions) == 1 + len(specs)  # no extra revision
     deployments = {t.deployment_id for t in box.controller.tasks}
     assert len(deployments) == 1 + len(specs)  # no step deployed twice
-    stages = [run["stage"] for run in records[1]["runs"]]
+    stages = [run["stage"] for run in records[1]["ran_by"]]
     assert stages[:1] == ["adjust"] and "benchmark" in stages
 
 

@@ -35,6 +35,10 @@ STEPS = [  # settings, target (native units), p95 ms, status
 ]
 
 
+OOM = ("task 1f2e stopped: Essential container in task exited (container web exit code 137: "
+       "OutOfMemoryError: Container killed due to memory usage)")
+
+
 def make_sweep(store: RecordStore) -> str:
     """Records as the pipeline leaves them: stage times, a measurement, a final status."""
     ids, t0 = [], time.time()
@@ -53,7 +57,8 @@ def make_sweep(store: RecordStore) -> str:
                                                   "requests throughput": {"value": 400.0},
                                                   "error rate": {"value": 0.0}}}
         store.update(step_id, change)
-        store.finish(step_id, status, reason=None if p95 else "start-failed")
+        store.finish(step_id, status, reason=None if p95 else "start-failed",
+                     message=None if p95 else OOM)
         ids.append(step_id)
     store.create_sweep(ids, name="report test", sweep_id="sweep1")
     return "sweep1"
@@ -110,9 +115,19 @@ def test_the_report_loads_in_headless_chromium_images_render_and_nothing_is_fetc
     assert widths, dom[-2000:]
     assert [int(w) > 0 for w in widths.group(1).split(",")] == [True, True]  # both PNGs decoded
     assert dom.count("<tr") == len(STEPS) + 1
+    assert "cpu=0.25 mem=0.5 replicas=4</code>: rejected, start-failed: OutOfMemoryError, exit 137" in dom
     assert page_requests(tmp_path / "netlog.json") == []
     # The same check sees a page that does fetch something, so an empty list means something.
     leaky = tmp_path / "leaky.html"
     leaky.write_text('<!DOCTYPE html><img src="http://127.0.0.1:9/x.png">')
     chromium(leaky, tmp_path / "profile2", tmp_path / "netlog2.json")
     assert page_requests(tmp_path / "netlog2.json") == ["http://127.0.0.1:9/x.png"]
+
+
+def test_the_latency_axis_is_fitted_to_the_data_and_the_slo() -> None:
+    from producer.report_charts import y_range
+
+    low, high = y_range([36.0, 38.0, 40.0, 55.0], 45.0)
+    assert 30 < low < 36 and 55 < high < 60  # not from 0: the points fill the plot
+    low, high = y_range([20.0, 22.0], 80.0)
+    assert low < 20 and high > 80  # the SLO line is always inside

@@ -12,13 +12,17 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import boto3
 from botocore.config import Config as BotoConfig
-from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
+from worker.aws_settings import AwsSettings
 from worker.errors import AdjustmentFailed, AdjustmentRejected, AwsTerminal, AwsTransient
+
+if TYPE_CHECKING:
+    from worker.config import Config
 
 # botocore's own attempts per call (the first included): few, since the stage loops retry too.
 DEFAULT_MAX_ATTEMPTS = 3
@@ -65,16 +69,29 @@ class Clients:
     cloudwatch: Any
     session: Any
 
+    endpoint: str | None = None  # the config's aws.endpoint, for further clients
+
     @classmethod
-    def from_env(cls, region: str | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Clients:
-        session = boto3.session.Session(region_name=region)
+    def from_env(cls, region: str | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+                 settings: AwsSettings | None = None) -> Clients:
+        """Clients on the boto3 chain, or on the endpoint and region a config's `aws:`
+        section names (`settings`, which wins over the environment)."""
+        settings = settings or AwsSettings()
+        session = boto3.session.Session(**{"region_name": region, **settings.session_kwargs()})
         config = BotoConfig(retries={"mode": "standard", "total_max_attempts": max_attempts},
                             connect_timeout=5, read_timeout=30)
-        make: Callable[[str], Any] = lambda name: session.client(name, config=config)  # noqa: E731
-        return cls(ecs=make("ecs"), elbv2=make("elbv2"), cloudwatch=make("cloudwatch"), session=session)
+        extra = settings.client_kwargs()
+        make: Callable[[str], Any] = lambda name: session.client(name, config=config, **extra)  # noqa: E731
+        return cls(ecs=make("ecs"), elbv2=make("elbv2"), cloudwatch=make("cloudwatch"), session=session,
+                   endpoint=settings.endpoint)
+
+    @classmethod
+    def for_config(cls, config: Config, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Clients:
+        return cls.from_env(max_attempts=max_attempts, settings=config.aws)
 
     def client(self, name: str) -> Any:
-        return self.session.client(name, config=self.ecs.meta.config)
+        extra = {"endpoint_url": self.endpoint} if self.endpoint else {}
+        return self.session.client(name, config=self.ecs.meta.config, **extra)
 
 
 def error_code(exc: ClientError) -> str:
@@ -125,6 +142,11 @@ def aws_errors(action: str, resource: str | None = None) -> Iterator[None]:
             raise AwsTerminal(reason, action, code, message, resource=resource, permission=need) from exc
         where = f" on {resource}" if resource else ""
         raise AdjustmentRejected(reason, f"{action}{where}: {code or status}: {message}") from exc
+    except NoCredentialsError as exc:  # no retry brings credentials: end the step, say what to do
+        raise AwsTerminal("no-credentials", action, "NoCredentials",
+                          f"no AWS credentials found ({exc}); give the worker credentials through the "
+                          "boto3 chain, or on the local sandbox start it with the config the sandbox "
+                          "wrote") from exc
     except EndpointConnectionError as exc:
         failed = AdjustmentFailed(f"{action}: cannot reach AWS ({exc})")
         failed.unreachable = True  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -145,6 +145,23 @@ def read_metrics(
             for q in queries if q.get("ReturnData", True) is not False]
 
 
+# Why a metric can be missing, for the record (a run shorter than a period is refused at submit).
+MISSING_WHY = ("CloudWatch returned none for this query in the run's window; check the metric's namespace, "
+               "name and dimensions against the service, or raise cloudwatch.delay if its data comes later "
+               "(it was read once more before it was left out)")
+
+
+def explain_short_run(metrics: Sequence[CloudWatchMetric], run_s: float,
+                      period: int) -> list[CloudWatchMetric]:
+    """Missing metrics of a run shorter than the period say that this is why."""
+    if run_s >= period:
+        return list(metrics)
+    why = (f"the run ({run_s:.0f} s) was shorter than the CloudWatch period ({period} s), so no whole "
+           f"period lay inside it; run at least {period} s")
+    return [replace(m, note=f"{(m.note or '').split(': ', 1)[0]}: {why}") if m.mean is None else m
+            for m in metrics]
+
+
 def _metric(query: Mapping[str, Any], label: str, series: list[tuple[int, float]],
             messages: list[str], window: str, bounds: tuple[int, int]) -> CloudWatchMetric:
     unit = str(query.get("MetricStat", {}).get("Unit", ""))
@@ -155,7 +172,7 @@ def _metric(query: Mapping[str, Any], label: str, series: list[tuple[int, float]
         series = shape.fill_zeros(series, *bounds, period)
     if not series:
         extra = f" ({'; '.join(m for m in messages if m)})" if any(messages) else ""
-        return CloudWatchMetric(query["Id"], label, unit, None, note=f"no datapoints in {window}{extra}",
-                                expected=expected, aggregate=how)
+        return CloudWatchMetric(query["Id"], label, unit, None, note=f"no datapoints in {window}{extra}: "
+                                f"{MISSING_WHY}", expected=expected, aggregate=how)
     mean = sum(v for _, v in series) / len(series)
     return CloudWatchMetric(query["Id"], label, unit, mean, tuple(series), expected=expected, aggregate=how)

@@ -1,8 +1,9 @@
 """`config.yaml` loaded once into frozen, typed objects, every value validated.
 
 The format is a superset of the original servo-fargate driver's: `fargate:` components,
-plus `ab:` and `cloudwatch:` sections. Environment variables override deployment-specific
-values: `FARGATE_CLUSTER` (default cluster), `AB_TEST_URL`, `AB_HEADERS`.
+plus `ab:`, `cloudwatch:`, `pricing:` and `aws:` (worker/aws_settings.py) sections.
+Environment variables override deployment-specific values: `FARGATE_CLUSTER` (default
+cluster), `AB_TEST_URL`, `AB_HEADERS`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from worker import constants as C
 from worker import inputs
+from worker.aws_settings import AwsSettings, parse_aws
 from worker.errors import ConfigError
 from worker.namespace import problem as namespace_problem
 from worker.params import Param, env_name_problem, parse_param
@@ -22,7 +24,7 @@ from worker.pricing import Pricing, parse_pricing
 from worker.problems import Problems, type_name
 from worker.safetext import ecs_name_problem, name_problem, short, text_problem, url_problem
 
-TOP_KEYS = ("fargate", "ab", "cloudwatch", "pricing", "namespace")
+TOP_KEYS = ("fargate", "ab", "cloudwatch", "pricing", "namespace", "aws")
 COMPONENT_KEYS = (
     "service_name", "cluster", "container", "timeout_service_desired_count",
     "rollback_timeout", "max_task_failures", "settings", "environment",
@@ -106,6 +108,7 @@ class Config:
     path: str | None = None
     pricing: Pricing = field(default_factory=Pricing)  # only the optimizer and reports weigh prices
     namespace: str | None = None  # the config's namespace: $SERVO_NAMESPACE wins (worker.namespace)
+    aws: AwsSettings = field(default_factory=AwsSettings)  # endpoint and region of its AWS clients
 
     def component(self, name: str) -> Component:
         try:
@@ -141,9 +144,10 @@ def parse_config(raw: Any, environ: Mapping[str, str] = os.environ, path: str | 
     ns = top.get("namespace")
     if ns is not None and (why := namespace_problem(ns)):
         problems.add("namespace", why)
+    aws = parse_aws(top.get("aws"), problems)
     problems.raise_if_any()
     return Config(components=components, ab=ab, cloudwatch=cloudwatch, path=path, pricing=pricing,
-                  namespace=ns)
+                  namespace=ns, aws=aws)
 
 
 def _components(raw: Any, environ: Mapping[str, str], problems: Problems) -> dict[str, Component]:

@@ -31,6 +31,7 @@ REJECT_REASONS = (
 # reasons"); a failed benchmark also ends with one of ab's kinds (worker/abrun.py, AbFailed).
 FAIL_REASONS = (
     "access-denied",  # AWS refused the worker's credentials or a permission (the message names it)
+    "no-credentials",  # the worker found no AWS credentials at all (the CLI exits 3 with the remedy)
     "aws-not-found",  # the cluster, service or another resource the step uses is gone
     "aws-invalid",  # AWS called a request parameter invalid
     "aws-transient",  # AWS kept failing transiently until the step's deadline; the step was rolled back

@@ -60,7 +60,8 @@ PERMISSIONS: tuple[Permission, ...] = (
     # worker/cloudwatch.py
     _p("cloudwatch:GetMetricData", "worker,cli", "*", "read the run's CloudWatch metrics"),
     # worker/preflight/: read-only looks at the setup
-    _p("sts:GetCallerIdentity", "preflight", "none", "name the account (needs no permission)"),
+    _p("sts:GetCallerIdentity", "worker,preflight,cli", "none",
+       "name the account; the CLI's reachability probe (needs no permission)"),
     _p("ecs:DescribeClusters", "preflight,cli", "cluster", "cluster.exists; iam-policy reads the services"),
     _p("elasticloadbalancing:DescribeTargetGroups", "preflight", "*", "lb.target-type"),
     _p("elasticloadbalancing:DescribeTargetGroupAttributes", "preflight", "*", "lb.deregistration-delay"),

@@ -59,7 +59,7 @@ class Runtime:
 
     @cached_property
     def clients(self) -> Clients:
-        return Clients.from_env()
+        return Clients.for_config(self.config)  # the config's aws: section, else the boto3 chain
 
     @cached_property
     def looks(self) -> SharedLooks:
@@ -298,7 +298,7 @@ def _benchmark(rt: Runtime, step_id: str, rec: dict[str, Any], cfg: Any, progres
 
 
 def run_metrics(rt: Runtime, step_id: str, ready_at: float) -> None:
-    from worker.cloudwatch import period_of, query_window, read_metrics, reread_at, short
+    from worker.cloudwatch import explain_short_run, period_of, query_window, read_metrics, reread_at, short
     from worker.measurement import Measurement, cloudwatch_annotations, cloudwatch_metrics
 
     rec = rt.store.require(step_id)
@@ -310,7 +310,8 @@ def run_metrics(rt: Runtime, step_id: str, ready_at: float) -> None:
     assert cw is not None
     started, finished = rec["window"]
     window = query_window(started, finished, period_of(cw.metrics))
-    metrics = read_metrics(rt.clients.cloudwatch, cw.metrics, *window)
+    metrics = explain_short_run(read_metrics(rt.clients.cloudwatch, cw.metrics, *window), finished - started,
+                                period_of(cw.metrics))
     again = reread_at(ready_at, cw.delay, period_of(cw.metrics))
     if short(metrics) and time.time() < again:
         raise Retry(again - time.time())  # late datapoints: read once more, then report partial

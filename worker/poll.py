@@ -120,7 +120,7 @@ def _act(rt: Runtime, step_id: str, comp: Component, view: View, action: Action,
         rec = rt.store.require(step_id)
         runs = {k: rec["applied"][k] for k in ("task_definition", "desired_count")}
         rt.store.stage(step_id, "settle", "end", status="measuring", runs=runs)
-        progress("measuring", 100, action.message)
+        progress("measuring", 0, action.message)  # measuring starts (worker/progress.py)
         return
     if isinstance(action, RollBack):
         _roll_back(rt, step_id, comp, view, action, memo, progress)

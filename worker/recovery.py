@@ -16,7 +16,7 @@ same worker, restarted), and a worker whose broker connection dropped (a Redis r
 reclaims its own previous instance once it is connected again: Celery has dropped those
 messages by then (worker.app cancels long tasks on connection loss).
 
-The record keeps who ran each stage (`runs`) and each reclaim (`reclaims`).
+The record keeps who ran each stage (`ran_by`) and each reclaim (`reclaims`).
 """
 
 from __future__ import annotations
@@ -112,15 +112,16 @@ def dead(workers: dict[str, str], alive: dict[str, bool], me: str, retired: set[
 
 
 def note_run(store: RecordStore, record: dict[str, Any], stage: str, worker: str) -> None:
-    """Add `worker` to the record's runs when it is not the last one that ran `stage`
+    """Add `worker` to the record's `ran_by` when it is not the last one that ran `stage`
     (a poll retried a hundred times on one worker is one entry)."""
-    runs = record.get("runs") or []
+    runs = record.get("ran_by") or []
     last = next((run for run in reversed(runs) if run["stage"] == stage), None)
     if last is not None and last["worker"] == worker:
         return
 
     def change(rec: dict[str, Any]) -> None:
-        rec["runs"] = [*(rec.get("runs") or []), {"stage": stage, "worker": worker, "at": now()}][-RUNS_KEPT:]
+        ran_by = [*(rec.get("ran_by") or []), {"stage": stage, "worker": worker, "at": now()}]
+        rec["ran_by"] = ran_by[-RUNS_KEPT:]
     store.update(record["id"], change)
 
 
@@ -294,8 +295,24 @@ def patch_kombu_restore() -> None:
             return None
         return original(self, client)
 
+    # The same cleared connection ends the worker a second way: a task that was running when
+    # the connection dropped finishes after the reconnect and acks (or rejects) through its
+    # old, closed channel. Its message is in the `unacked` hash, which this worker reclaims
+    # once connected (RecoveryStep.start), and the step's message token drops the reclaimed
+    # copy if the step has moved on: so a late settlement on a closed channel is skipped.
+    def settle_on(method: Any) -> Any:
+        def settle(self: Any, delivery_tag: Any, *args: Any, **kwargs: Any) -> Any:
+            if getattr(getattr(self.channel, "connection", None), "client", None) is None:
+                log.warning("recovery.late-ack-skipped", delivery_tag=str(delivery_tag))
+                self._delivered.pop(delivery_tag, None)
+                return None
+            return method(self, delivery_tag, *args, **kwargs)
+        return settle
+
     restore_unacked.servo_patched = True  # type: ignore[attr-defined]
     kombu_redis.QoS.restore_unacked = restore_unacked  # type: ignore[method-assign]
+    kombu_redis.QoS.ack = settle_on(kombu_redis.QoS.ack)  # type: ignore[method-assign]
+    kombu_redis.QoS.reject = settle_on(kombu_redis.QoS.reject)  # type: ignore[method-assign]
 
 
 # -- one live message per step -----------------------------------------------------------

@@ -173,3 +173,15 @@ def _legacy_target(load: Mapping[str, Any], ab: AbConfig | None, problems: Probl
             problems.add(f"control.load.{key}", "credentials never travel in a step (steps are stored in "
                          "Redis): name the environment variables holding them in ab.auth.username_env "
                          "and ab.auth.password_env")
+
+
+SHADOW_MAX = 120  # characters of a stage task's shown name
+
+
+def shadow_name(record: Mapping[str, Any], stage: str) -> str:
+    """The name Flower and the worker's log show for a stage task (Celery's `shadow`):
+    `web cpu=0.5 GOGC=90: adjust` instead of `servo.adjust`."""
+    from worker.safetext import clip_line
+
+    settings = " ".join(f"{k}={v}" for k, v in (record.get("settings") or {}).items())
+    return clip_line(f"{record['component']} {settings}: {stage}", SHADOW_MAX)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from worker import logs
+from worker.aws_settings import AwsSettings
 from worker.config import Component
 from worker.errors import ConfigError
 
@@ -104,12 +105,15 @@ def service_arn(region: str | None, account: str | None, cluster: str, service: 
 
 
 def for_producer(comp: Component, environ: Mapping[str, str],
-                 pinned: Mapping[str, str] | None = None) -> ServiceTarget:
+                 pinned: Mapping[str, str] | None = None, aws: AwsSettings | None = None) -> ServiceTarget:
     """The target a producer validates a step for, from its config and environment only.
-    `pinned`: the namespace's endpoint -> account hash (the producer reads it from Redis)."""
+    `pinned`: the namespace's endpoint -> account hash (the producer reads it from Redis).
+    `aws`: the config's aws: section, whose endpoint and region win (worker/aws_settings.py)."""
+    aws = aws or AwsSettings()
     region, account, cluster = parse_arn(comp.cluster)
-    endpoint = normalize_endpoint(environ.get("AWS_ENDPOINT_URL_ECS") or environ.get("AWS_ENDPOINT_URL"))
-    region = region or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or None
+    endpoint = normalize_endpoint(aws.endpoint or environ.get("AWS_ENDPOINT_URL_ECS")
+                                  or environ.get("AWS_ENDPOINT_URL"))
+    region = region or aws.region or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or None
     account = account or environ.get("AWS_ACCOUNT_ID") or (pinned or {}).get(endpoint_field(endpoint)) or None
     return ServiceTarget(cluster=cluster, service=comp.service_name, config_digest=config_digest(comp),
                          endpoint=endpoint, region=region, account=account,

@@ -26,6 +26,8 @@ from worker import constants as C
 from worker import logs, pipeline, poll, recovery
 from worker.app import app
 from worker.errors import AdjustmentFailed, MeasurementFailed
+from worker.progress import advance
+from worker.steps import shadow_name
 
 log = logs.get("servo.tasks")
 # Transient failures of the benchmark and metrics stages before the step fails. Adjust and
@@ -99,9 +101,11 @@ class StepTask(AbortableTask):
             self._last_progress.move_to_end(key)
             while len(self._last_progress) > PROGRESS_MEMORY:
                 self._last_progress.popitem(last=False)
-            meta = {"step_id": step_id, "stage": stage, "percent": percent, "message": message}
-            runtime().store.set_fields(step_id, progress={"percent": percent, "stage": stage,
-                                                          "message": message})
+            def change(record: dict[str, Any]) -> None:
+                record["progress"] = advance(record.get("progress"), stage, percent, message)
+
+            shown = runtime().store.update(step_id, change)["progress"]
+            meta = {"step_id": step_id, **shown}  # the whole step's percent, and the stage's message
             self.update_state(state="PROGRESS", meta=meta)
             self.send_event("task-progress", **meta)  # Flower shows PROGRESS only from events
         return report
@@ -178,7 +182,8 @@ def benchmark(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) 
         if ready_at is not None:
             collect_metrics.apply_async(kwargs={"step_id": step_id, "memo": {"ready_at": ready_at}},
                                         countdown=max(ready_at - time.time(), 0),
-                                        task_id=f"{step_id}.metrics")
+                                        task_id=f"{step_id}.metrics",
+                                        shadow=shadow_name(runtime().store.require(step_id), "metrics"))
     return step_id
 
 
@@ -240,7 +245,7 @@ def _stamp(headers: dict[str, Any] | None = None, body: Any = None, **_: Any) ->
     """Every stage message a worker's task sends becomes its step's next one (worker.recovery).
     Only from inside a task: a producer that imported this module publishes to its own
     Redis and namespace, not necessarily this process's runtime's."""
-    if current_task is None or not current_task.request.id:
+    if not current_task or not current_task.request.id:  # a proxy: falsy outside a task
         return
     kwargs = body[1] if isinstance(body, list | tuple) and len(body) > 1 else None
     step_id = kwargs.get("step_id") if isinstance(kwargs, dict) else None

@@ -87,8 +87,10 @@ def sandbox_fleet(workdir: Path, redis_url: str, endpoint_url: str | None = None
 
     with Sandbox("fast", endpoint_url=endpoint_url, config_out=workdir / "config.yaml") as box:
         optimize_config(box.config_path)
-        if endpoint_url is None:  # the producer's steps are for this sandbox (worker.target)
-            os.environ["AWS_ENDPOINT_URL"] = box.endpoint_url
+        # The producer's steps are for this sandbox's public endpoint, the one its workers use
+        # (worker.target compares them).
+        before = os.environ.get("AWS_ENDPOINT_URL")
+        os.environ["AWS_ENDPOINT_URL"] = box.endpoint_url
         env = {**box.env, "SERVO_REDIS_URL": redis_url, **(extra_env or {})}
         fleet = Fleet(env, workdir, names)
         try:
@@ -96,6 +98,10 @@ def sandbox_fleet(workdir: Path, redis_url: str, endpoint_url: str | None = None
             yield box, fleet, producer
         finally:
             fleet.stop()
+            if before is None:
+                os.environ.pop("AWS_ENDPOINT_URL", None)
+            else:
+                os.environ["AWS_ENDPOINT_URL"] = before
 
 
 def wait_for(probe: Any, timeout: float, every: float = 0.05) -> Any:

@@ -19,15 +19,19 @@ class Worker:
     """`celery -A worker.app worker` in a subprocess with its own log file."""
 
     def __init__(self, name: str, env: Mapping[str, str], log_dir: Path, *,
-                 queues: str | None = None, concurrency: int = 2, pool: str = "prefork"):
+                 queues: str | None = None, concurrency: int = 2, pool: str = "prefork",
+                 command: list[str] | None = None, inherit_env: bool = True):
         self.name = f"{name}@test"
         self.log_path = log_dir / f"{name}.log"
         self._log: IO[Any] = self.log_path.open("w")
-        # Without -Q a worker consumes the two queues of its namespace (worker.app).
-        cmd = [sys.executable, "-m", "celery", "-A", "worker.app", "-q", "worker", "-n", self.name,
-               *(["-Q", queues] if queues else []), "-c", str(concurrency), "-P", pool, "-l", "INFO",
-               "--without-gossip", "--without-mingle", "-E"]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=self._log,
+        # `command` replaces the start of the command line (e.g. `celery -A worker worker`);
+        # queues=None leaves -Q out: the worker consumes its namespace's two queues (worker.app);
+        # inherit_env=False: `env` is the whole environment (no test AWS keys).
+        cmd = [*(command or [sys.executable, "-m", "celery", "-A", "worker.app", "-q", "worker"]),
+               "-n", self.name, *(["-Q", queues] if queues else []), "-c", str(concurrency), "-P", pool,
+               "-l", "INFO", "--without-gossip", "--without-mingle", "-E"]
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**(os.environ if inherit_env else {}), **env},
+                                     stdout=self._log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_ready(self, timeout: float = 30) -> None:

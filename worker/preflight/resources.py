@@ -22,7 +22,9 @@ FAST = BotoConfig(retries={"mode": "standard", "max_attempts": 2}, connect_timeo
 
 
 def client(ctx: Context, name: str) -> Any:
-    return ctx.cached("client", name, fetch=lambda: ctx.clients.session.client(name, config=FAST)
+    # the config's aws.endpoint, when it names one, serves IAM and STS as well
+    endpoint = {"endpoint_url": ctx.clients.endpoint} if ctx.clients.endpoint else {}
+    return ctx.cached("client", name, fetch=lambda: ctx.clients.session.client(name, config=FAST, **endpoint)
                       if name in ("iam", "sts") else ctx.clients.client(name))
 
 

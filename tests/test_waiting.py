@@ -1,0 +1,55 @@
+"""`--wait` with no worker says so within seconds, with the command that starts one, and a
+timeout tells steps never picked up from steps still running."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from producer import liveness
+from tests.support.cli_run import run, write_config
+from worker.namespace import process_keys
+
+QUEUES = {"control": "control", "load": "load"}
+
+
+def test_a_wait_without_a_worker_says_so_within_seconds(tmp_path: Path, redis_db: Any) -> None:
+    cfg = write_config(tmp_path)
+    started = time.monotonic()
+    result = run("step", "web", "GOGC=90", "--wait", "--timeout", "6", "--config", cfg)
+    assert result.code == 1, result
+    notice = next(line for line in result.err.splitlines() if "no live worker" in line)
+    assert f"queue {process_keys().control} " in notice and f"servo-fargate worker --config {cfg}" in notice
+    assert "never picked up by a worker" in result.err and "still running" not in result.err
+    assert result.seconds < 6 + 3  # the timeout, plus one look at the workers
+    assert time.monotonic() - started < 10
+
+
+def test_each_stage_waits_in_its_queue() -> None:
+    assert liveness.needed_queue({"status": "queued"}, QUEUES) == "control"
+    assert liveness.needed_queue({"status": "settling"}, QUEUES) == "control"
+    assert liveness.needed_queue({"status": "measuring", "measurement": None}, QUEUES) == "load"
+    assert liveness.needed_queue({"status": "measuring", "measurement": {"metrics": {}}}, QUEUES) == "control"
+    assert liveness.needed_queue({"status": "succeeded"}, QUEUES) is None
+
+
+def test_a_benchmark_no_worker_serves_is_named_even_when_control_is_served() -> None:
+    records = [{"id": "a", "status": "measuring", "measurement": None}, {"id": "b", "status": "queued"}]
+    assert liveness.unserved(records, {"control"}, QUEUES) == {"load": ["a"]}
+    assert liveness.unserved(records, {"control", "load"}, QUEUES) == {}
+
+
+def test_the_timeout_tells_never_picked_up_from_still_running() -> None:
+    records = [{"id": "a", "status": "settling", "stages": {"adjust": {"start": 1.0}}},
+               {"id": "b", "status": "queued", "stages": {}}]
+    text = liveness.timeout_message(records, 30, {}, None)
+    assert "never picked up by a worker: b (workers are busy with earlier steps)" in text
+    assert "still running (they go on; see `results`): a" in text
+
+
+def test_a_timeout_before_the_first_look_still_says_why_nothing_started(tmp_path: Path, redis_db: Any) -> None:
+    result = run("step", "web", "GOGC=90", "--wait", "--timeout", "0.5", "--config", write_config(tmp_path))
+    assert result.code == 1, result
+    assert "never picked up by a worker" in result.err
+    assert "no live worker serves their queue; start one: servo-fargate worker --config" in result.err
