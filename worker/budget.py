@@ -2,7 +2,7 @@
 family, taken from by one Lua script.
 
 AWS throttles reads per account and region, shared with the console and every CI deploy
-(emulator/throttle.py has the published buckets). By default the workers together spend at
+(AWS_SUSTAINED below has the published rates). By default the workers together spend at
 most half of the sustained rates; `$SERVO_API_BUDGET` ("services=10,tasks=10,elb=5") sets
 other rates. An empty bucket is not an error: the caller uses the view it has and looks
 again later, so detection slows down and is never throttled.
@@ -31,8 +31,11 @@ log = logs.get("servo.budget")
 
 SERVICES, TASKS, ELB = "ecs.service-read", "ecs.task-read", "elbv2.describe"  # emulator/throttle.py
 SHORT_NAMES = {"services": SERVICES, "tasks": TASKS, "elb": ELB}
-# Half of AWS's published sustained rates (../shared/REFERENCE.md §6, emulator/throttle.py).
-DEFAULT_RATES: dict[str, float] = {SERVICES: 10.0, TASKS: 10.0, ELB: 5.0}
+# AWS's published sustained rates per account and region for these families (the ECS and
+# ELB API throttling pages; the sandbox enforces the same in emulator/throttle.py, which the
+# worker never imports), and the default: half of each.
+AWS_SUSTAINED: dict[str, float] = {SERVICES: 20.0, TASKS: 20.0, ELB: 10.0}
+DEFAULT_RATES: dict[str, float] = {family: rate / 2 for family, rate in AWS_SUSTAINED.items()}
 MAX_RATE = 1000.0
 BATCH = 10  # DescribeServices names at most 10 services a call
 LOG_EVERY_S = 60.0
@@ -114,11 +117,9 @@ def rates_from_env(environ: Mapping[str, str]) -> dict[str, float]:
 def describe(rates: Mapping[str, float]) -> tuple[str, list[str]]:
     """The budget in words, and the families set above AWS's sustained rate (they will be
     throttled once the account's own users call too)."""
-    from emulator.throttle import RATES
-
     text = ", ".join(f"{short}={rates[family]:g}/s" for short, family in SHORT_NAMES.items())
-    over = [f"{short} ({rates[family]:g}/s; AWS sustains {RATES[family].rate:g}/s)"
-            for short, family in SHORT_NAMES.items() if rates[family] > RATES[family].rate]
+    over = [f"{short} ({rates[family]:g}/s; AWS sustains {AWS_SUSTAINED[family]:g}/s)"
+            for short, family in SHORT_NAMES.items() if rates[family] > AWS_SUSTAINED[family]]
     return text, over
 
 
