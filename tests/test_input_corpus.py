@@ -62,6 +62,8 @@ CONFIG_TEXTS = {
     "5000-digit int": ("fargate: {web: {service_name: w, max_task_failures: " + "9" * 5000 + "}}\n",
                        "fargate.web.max_task_failures: must be a whole number, got '99999"),
     "escape in a name": ('fargate: {web: {service_name: "web\\e[31m"}}\n', "fargate.web.service_name"),
+    # found by the fuzz test: a \U escape past Unicode's range made PyYAML's scanner raise
+    "escape past unicode": ('fargate: {web: {service_name: "\\U01200001"}}\n', "not valid YAML"),
     "newline in the url": ('fargate: {web: {service_name: w}}\nab: {url: "http://a/\\nb"}\n', "ab.url"),
     "formula as a component": ("fargate: {'=HYPERLINK(\"http://x\")': {service_name: w}}\n",
                                "fargate: component '=HYPERLINK"),

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import redis
 import yaml
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import TEST_REDIS_URL
@@ -201,6 +201,7 @@ def test_any_adjust_message_is_enqueued_or_exit_2(cfg: str, fuzz_dir: Path, db: 
 
 @FUZZ
 @given(sweep=sweep_files())
+@example(sweep=("sweep.csv", "GOGC,MODE\r\n90,1e100\r\n"))  # found by this test: a crash, not exit 2
 def test_any_sweep_file_is_enqueued_or_exit_2(cfg: str, fuzz_dir: Path, db: redis.Redis,
                                               sweep: tuple[str, str]) -> None:
     name, text = sweep

@@ -191,6 +191,8 @@ def load_yaml(text: str, what: str) -> Any:
         raise ConfigError([f"{what}: not valid YAML{where}: {problem}"]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([f"{what}: not valid YAML ({str(exc)[:120]})".replace("\n", " ")]) from None
+    except ValueError as exc:  # PyYAML's scanner: "\U01200001" escapes past chr()'s range
+        raise ConfigError([f"{what}: not valid YAML ({str(exc)[:120]})"]) from None
 
 
 # -- JSON ---------------------------------------------------------------------------------

@@ -96,7 +96,10 @@ class Param:
             return None, f"must be a string or a number, got {value!r}"
         if isinstance(value, float) and not math.isfinite(value):
             return None, f"must be a finite number, got {value!r}"
-        text = value if isinstance(value, str) else sizes.format_decimal(value)
+        try:
+            text = value if isinstance(value, str) else sizes.format_decimal(value)
+        except (ArithmeticError, ValueError):  # 1e100 has no plain decimal form within the limits
+            return None, f"{safetext.short(str(value))} is not a value this setting can hold"
         if safetext.text_problem(text):
             return None, ("must not contain NUL, newline or other control characters, "
                           f"got {safetext.short(text)}")
