@@ -65,6 +65,7 @@ class MotoCalls:
         self.updates: dict[str, list[float]] = defaultdict(list)
         self.describes: dict[str, list[float]] = defaultdict(list)  # per service named in a call
         self.describe_calls: list[float] = []  # per call (one call may name up to 10 services)
+        self.health_calls: list[float] = []  # DescribeTargetHealth, per call
         self._lock = threading.Lock()
         self._undo: list[Callable[[], None]] = []
 
@@ -95,6 +96,25 @@ class MotoCalls:
         def undo() -> None:
             Backend.update_service, Backend.describe_services = original_update, original_describe
         self._undo.append(undo)
+        self._install_elb()
+
+    def _install_elb(self) -> None:
+        from moto.elbv2 import models
+
+        Backend: Any = models.ELBv2Backend
+        original = Backend.describe_target_health
+        calls = self
+
+        def describe_target_health(backend: Any, *args: Any, **kwargs: Any) -> Any:
+            with calls._lock:
+                calls.health_calls.append(time.monotonic())
+            return original(backend, *args, **kwargs)
+
+        Backend.describe_target_health = describe_target_health
+
+        def undo() -> None:
+            Backend.describe_target_health = original
+        self._undo.append(undo)
 
     def uninstall(self) -> None:
         while self._undo:
@@ -111,6 +131,26 @@ class MotoCalls:
     def calls_between(self, start: float, end: float) -> int:
         with self._lock:
             return sum(1 for t in self.describe_calls if start <= t <= end)
+
+    def health_between(self, start: float, end: float) -> int:
+        with self._lock:
+            return sum(1 for t in self.health_calls if start <= t <= end)
+
+    def throttles(self, start: float, end: float) -> dict[str, int]:
+        """The calls between `start` and `end` (monotonic) that AWS's published buckets
+        (emulator/throttle.py, full at `start`) would have throttled: the stamps replayed."""
+        from emulator.throttle import RATES, TokenBucket
+
+        with self._lock:
+            streams = {"ecs.service-read": [t for t in self.describe_calls if start <= t <= end],
+                       "elbv2.describe": [t for t in self.health_calls if start <= t <= end]}
+        out = {}
+        for family, stamps in streams.items():
+            stamps.sort()
+            spec = RATES[family]
+            bucket = TokenBucket(spec.burst, spec.rate, stamps[0] if stamps else 0.0)
+            out[family] = sum(1 for t in stamps if not bucket.take(t))
+        return out
 
     def describe_times(self, key: str, start: float, end: float) -> list[float]:
         with self._lock:

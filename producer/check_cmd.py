@@ -79,8 +79,30 @@ def cmd_check(args: argparse.Namespace, out: TextIO | None = None) -> int:
         _print([bad], args.format, out)
         return EXIT_FAILED
     results = preflight.run_checks(config, clients, only=only)
+    if not only:  # the budget is no preflight check: --only names those
+        results = [budget_check(), *results]
     _print(results, args.format, out)
     return preflight.exit_code(results)
+
+
+def budget_check() -> Any:
+    """The AWS API budget every worker shares (worker/budget.py), as a check result."""
+    import os
+
+    from worker import budget
+    from worker.preflight.model import CheckResult
+
+    remedy = f"set ${budget.C.ENV_API_BUDGET} like services=10,tasks=10,elb=5 (calls a second, all workers)"
+    try:
+        rates = budget.rates_from_env(os.environ)
+    except ConfigError as exc:
+        return CheckResult("api.budget", None, "fail", "; ".join(exc.problems), remedy)
+    text, over = budget.describe(rates)
+    if over:
+        return CheckResult("api.budget", None, "warn", f"API budget in use: {text}; above AWS's sustained "
+                           f"rate: {', '.join(over)}", remedy)
+    return CheckResult("api.budget", None, "pass", f"API budget in use, all workers together: {text}",
+                       remedy)
 
 
 def _print(results: Sequence[Any], fmt: str, out: TextIO) -> None:

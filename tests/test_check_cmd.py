@@ -36,13 +36,32 @@ def test_check_json_gives_id_verdict_finding_and_remedy_and_exits_1_on_a_failure
     code = main(["check", "--config", str(config), "--format", "json"])
     report = json.loads(capsys.readouterr().out)
     assert code == 1
-    assert {c["id"] for c in report["checks"]} == set(CHECK_IDS)
+    assert {c["id"] for c in report["checks"]} == {*CHECK_IDS, "api.budget"}
     by_id = {c["id"]: c for c in report["checks"]}
     assert by_id["lb.target-type"]["verdict"] == "fail"
     assert by_id["lb.target-type"]["remedy"]
     assert by_id["lb.deregistration-delay"]["verdict"] == "warn"
     assert set(by_id["lb.target-type"]) == {"id", "component", "verdict", "finding", "remedy"}
     assert report["summary"]["fail"] >= 2  # lb.target-type and loadpath.reachable
+
+
+def test_check_shows_the_api_budget_in_use_and_warns_above_aws_sustained_rate(
+        clients: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    config = str(write_config(tmp_path, provision(clients)))
+    monkeypatch.delenv("SERVO_API_BUDGET", raising=False)
+    main(["check", "--config", config, "--format", "json"])
+    by_id = {c["id"]: c for c in json.loads(capsys.readouterr().out)["checks"]}
+    assert by_id["api.budget"]["verdict"] == "pass"
+    assert "services=10/s, tasks=10/s, elb=5/s" in by_id["api.budget"]["finding"]
+    monkeypatch.setenv("SERVO_API_BUDGET", "elb=25")
+    main(["check", "--config", config, "--format", "json"])
+    by_id = {c["id"]: c for c in json.loads(capsys.readouterr().out)["checks"]}
+    assert by_id["api.budget"]["verdict"] == "warn" and "elb (25/s; AWS sustains 10/s)" in by_id[
+        "api.budget"]["finding"]
+    monkeypatch.setenv("SERVO_API_BUDGET", "elb=lots")
+    main(["check", "--config", config, "--format", "json"])
+    by_id = {c["id"]: c for c in json.loads(capsys.readouterr().out)["checks"]}
+    assert by_id["api.budget"]["verdict"] == "fail" and "SERVO_API_BUDGET elb" in by_id["api.budget"]["finding"]
 
 
 def test_check_only_runs_the_named_checks_and_areas(

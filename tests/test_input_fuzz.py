@@ -168,6 +168,7 @@ def check(result: Run, db: redis.Redis) -> None:
 
 @FUZZ
 @given(text=configs())
+@example(text="fargate:\n  web:\n    service_name: web\n    settings:\n      cpu: [1.0e+28]\n")  # found here
 def test_any_config_validates_or_is_exit_2(fuzz_dir: Path, db: redis.Redis, text: str) -> None:
     path = fuzz_dir / "fuzzed.yaml"
     path.write_text(text, encoding="utf-8")

@@ -87,16 +87,20 @@ def test_a_redelivered_benchmark_after_the_run_only_reschedules_cloudwatch(store
     assert store.require(step)["status"] == "measuring"
 
 
-def test_the_poll_cap_stays_short_for_a_few_services_and_grows_to_share_the_describe_rate(
+def test_the_poll_cap_stays_short_for_a_few_services_and_grows_to_share_the_api_budget(
         store: RecordStore, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(C.ENV_POLL_CAP, raising=False)
     monkeypatch.delenv(C.ENV_DESCRIBE_RATE, raising=False)
+    monkeypatch.delenv(C.ENV_API_BUDGET, raising=False)
     web = CONFIG.component("web")
     assert pipeline.poll_cap(store.r, web) == 0.4  # one service settling
     now = time.time()
     store.r.zadd(store.keys.settling, {f"other/svc-{i}": now for i in range(59)})
     store.r.zadd(store.keys.settling, {f"other/gone-{i}": now - 60 for i in range(100)})  # settled long ago
-    assert pipeline.poll_cap(store.r, web) == pytest.approx(60 / 50)  # 60 services share 50 calls/s
+    # 60 services share the budget's 10 DescribeServices a second, 10 services each
+    assert pipeline.poll_cap(store.r, web) == pytest.approx(60 / 100)
+    monkeypatch.setenv(C.ENV_API_BUDGET, "services=3")
+    assert pipeline.poll_cap(store.r, web) == pytest.approx(60 / 30)
     monkeypatch.setenv(C.ENV_DESCRIBE_RATE, "120")
     assert pipeline.poll_cap(store.r, web) == pytest.approx(0.5)
     monkeypatch.setenv(C.ENV_POLL_CAP, "2")

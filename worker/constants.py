@@ -15,9 +15,9 @@ DEFAULT_SETTLE_TIMEOUT_S = 1200  # the original's default for timeout_service_de
 DEFAULT_ROLLBACK_TIMEOUT_S = 600  # a rollback is waited for, but never forever
 DEFAULT_POLL_FIRST_S = 0.1  # first look right after update_service
 DEFAULT_POLL_CAP_S = 0.4  # longest wait between looks while few services settle
-DEFAULT_DESCRIBE_RATE = 50.0  # DescribeServices a second that all settling services share
-ENV_DESCRIBE_RATE = "SERVO_DESCRIBE_RATE"  # more services settling: longer waits, same rate
+ENV_DESCRIBE_RATE = "SERVO_DESCRIBE_RATE"  # services looked at a second (default: from the API budget)
 ENV_POLL_CAP = "SERVO_POLL_CAP"  # a fixed cap instead (bench/README.md)
+ENV_API_BUDGET = "SERVO_API_BUDGET"  # calls a second per API family, all workers together
 SETTLING_WINDOW_S = 5.0  # a service counts as settling while it was looked at this recently
 DEFAULT_MAX_TASK_FAILURES = 1  # a task of the new deployment that dies fails the step
 
@@ -55,6 +55,11 @@ KEY_HEARTBEAT = KEY_PREFIX + "worker:{instance}"  # a live worker instance, with
 KEY_HELD = KEY_PREFIX + "held:{instance}"  # set: broker delivery tags a worker instance took
 KEY_ACCOUNTS = KEY_PREFIX + "accounts"  # hash: AWS endpoint -> the account its workers use
 KEY_CURSOR = KEY_PREFIX + "cursor:{id}"  # hash: the step's current and next message token
+KEY_VIEW = KEY_PREFIX + "view:{cluster}"  # hash: service -> its newest DescribeServices view (worker.looks)
+KEY_WANTED = KEY_PREFIX + "wanted:{cluster}"  # zset: service -> when a poll last wanted a view of it
+KEY_LOOKED = KEY_PREFIX + "looked:{cluster}"  # zset: service -> when a look at it was last claimed
+KEY_TG_HEALTH = KEY_PREFIX + "tghealth:{arn}"  # JSON target counts of a target group, a few seconds
+KEY_BUDGET = KEY_PREFIX + "budget:{family}"  # hash: one API family's token bucket (worker.budget)
 # Every key above is a template: worker.namespace.Keys puts it in a namespace.
 
 ENV_LOAD_HOST = "SERVO_LOAD_HOST"  # names the load host (default: the hostname)

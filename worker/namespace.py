@@ -136,6 +136,21 @@ class Keys:
     def settling(self) -> str:
         return self._key(C.KEY_SETTLING)
 
+    def view(self, cluster: str) -> str:
+        return self._key(C.KEY_VIEW, cluster=cluster)
+
+    def wanted(self, cluster: str) -> str:
+        return self._key(C.KEY_WANTED, cluster=cluster)
+
+    def looked(self, cluster: str) -> str:
+        return self._key(C.KEY_LOOKED, cluster=cluster)
+
+    def target_health(self, arn: str) -> str:
+        return self._key(C.KEY_TG_HEALTH, arn=arn)
+
+    def budget(self, family: str) -> str:
+        return self._key(C.KEY_BUDGET, family=family)
+
     def preflight(self, component: str, digest: str) -> str:
         return self._key(C.KEY_PREFLIGHT, component=component, digest=digest)
 

@@ -20,8 +20,10 @@ from typing import Any
 from worker import constants as C
 from worker import expiry, fargate, lease, logs, settle, target
 from worker.aws import Clients
+from worker.budget import BATCH, SERVICES, Budget, rates_from_env
 from worker.config import Component, Config, load_config
 from worker.errors import AdjustmentFailed, AdjustmentRejected, AwsTerminal, ConfigError
+from worker.looks import SharedLooks
 from worker.namespace import Keys, process_keys
 from worker.numbers import env_number
 from worker.records import TERMINAL, RecordStore
@@ -59,6 +61,11 @@ class Runtime:
     def clients(self) -> Clients:
         return Clients.for_config(self.config)  # the config's aws: section, else the boto3 chain
 
+    @cached_property
+    def looks(self) -> SharedLooks:
+        """The views and API budget every worker of the namespace shares (worker/looks.py)."""
+        return SharedLooks(Budget(self.store.r, self.store.keys, rates_from_env(os.environ)))
+
     def component(self, record: dict[str, Any]) -> Component:
         return self.config.component(record["component"])
 
@@ -81,9 +88,10 @@ def end(rt: Runtime, step_id: str, status: str, *, reason: str | None = None,
 
 def poll_cap(r: Any, comp: Component, keys: Keys | None = None) -> float:
     """Longest wait between two looks at a settling service: $SERVO_POLL_CAP when set; else
-    0.4 s while few services settle, and longer as more do, so that all of them together
-    (on every worker) make at most $SERVO_DESCRIBE_RATE (default 50) DescribeServices a
-    second: 0.4 s up to 20 services, 1 s at 50."""
+    0.4 s while few services settle, and longer as more do: as long as the API budget's
+    DescribeServices (10 services each) take to look at all of them once, or, with
+    $SERVO_DESCRIBE_RATE set, that many services a second. Polls between are free: they read
+    the shared view (worker/looks.py). 0.4 s up to 40 services, 2 s at 200."""
     fixed = env_number(C.ENV_POLL_CAP, 0, minimum=0, maximum=3600)
     if fixed:
         return fixed
@@ -95,8 +103,8 @@ def poll_cap(r: Any, comp: Component, keys: Keys | None = None) -> float:
     pipe.zcard(key)
     pipe.expire(key, 60)
     settling = int(pipe.execute()[2])
-    rate = env_number(C.ENV_DESCRIBE_RATE, C.DEFAULT_DESCRIBE_RATE, minimum=0, strict_min=True,
-                      maximum=10_000)
+    rate = env_number(C.ENV_DESCRIBE_RATE, 0, minimum=0, maximum=10_000) \
+        or rates_from_env(os.environ)[SERVICES] * BATCH
     return max(C.DEFAULT_POLL_CAP_S, settling / rate)
 
 
@@ -105,6 +113,10 @@ def cancelled(rt: Runtime, step_id: str) -> bool:
 
 
 # -- adjust -------------------------------------------------------------------------------
+
+ADJUST_READS = 2  # DescribeServices: the pre-step snapshot and adjust's own read
+BUDGET_WAIT_S = 0.3
+
 
 def run_adjust(rt: Runtime, step_id: str, progress: Progress, blocked: Callable[[str], str | None]) -> None:
     rec = rt.store.require(step_id)
@@ -126,6 +138,11 @@ def run_adjust(rt: Runtime, step_id: str, progress: Progress, blocked: Callable[
     if why := blocked(comp.name):
         end(rt, step_id, "rejected", reason="invalid-service", message=f"preflight failed: {why}")
         return
+    budget, burst = rt.looks.budget, rt.looks.budget.burst(SERVICES)
+    # Half the bucket stays for looks: detecting the changes made goes before making new ones.
+    if not budget.take(SERVICES, ADJUST_READS, reserve=max(0.0, min(burst / 2, burst - ADJUST_READS))):
+        progress("queued", 0, "waiting for the account's API budget (DescribeServices)")
+        raise Retry(BUDGET_WAIT_S)
     key = rt.lease_key(comp)
     if not lease.acquire(rt.store.r, key, step_id):
         holder = lease.holder(rt.store.r, key)

@@ -92,7 +92,7 @@ def _watcher(rt: Runtime, comp: Component, rec: dict[str, Any], memo: dict[str, 
         prev = rec["previous"]
         expect = Expectation(prev["task_definition"], prev["desired_count"], rollback.get("deployment_id"),
                              rollback["started_at"])
-    return Watcher(rt.clients, comp, expect, memo)
+    return Watcher(rt.clients, comp, expect, memo, looks=rt.looks)
 
 
 def _remember_deployment(rt: Runtime, step_id: str, rec: dict[str, Any], watcher: Watcher) -> None:
@@ -115,6 +115,7 @@ def _act(rt: Runtime, step_id: str, comp: Component, view: View, action: Action,
         interval = view.interval if action.transient else action.after
         errors = view.errors + 1 if action.transient else 0
         raise Retry(action.after, {**memo, "interval": interval, "errors": errors})
+    rt.looks.forget(comp)  # no more looks at it: a batch names only services still settling
     if isinstance(action, Stable):
         rec = rt.store.require(step_id)
         runs = {k: rec["applied"][k] for k in ("task_definition", "desired_count")}

@@ -76,10 +76,9 @@ def to_units(value: object, per_unit: int) -> int | None:
 
 def format_decimal(value: Decimal | float | int) -> str:
     """Shortest exact text for a number: 0.25, 1, 90 (never '90.0')."""
-    d = Decimal(str(value))
-    if d == d.to_integral_value():
-        return str(d.quantize(Decimal(1)))
-    return format(d.normalize(), "f")
+    # normalize() drops trailing zeros ('90.0' -> '9E+1') and "f" writes it out ('90'); a
+    # quantize to whole units would raise past 28 digits (a fuzzed 1e28 in a value list).
+    return format(Decimal(str(value)).normalize(), "f")
 
 
 def format_vcpu(cpu_units: int) -> str:

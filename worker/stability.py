@@ -22,9 +22,11 @@ from typing import Any, Literal
 from worker import fargate
 from worker.aws import Clients, aws_errors
 from worker.config import Component
+from worker.looks import SharedLooks
 
 State = Literal["settling", "stable", "failed"]
-STOPPED_CHECK_EVERY_S = 5.0  # also look for stopped tasks when ECS's failedTasks lags
+# Events that say tasks are failing: stopped tasks are listed only after one (or fewer running).
+FAILURE_EVENT = re.compile(r"fail|stopped|unhealthy|essential container", re.I)
 PLACEMENT_FAILURE = re.compile(r"unable to place a task|failed to launch", re.I)
 # Fargate's own shortages: ECS retries the placement, and it says nothing about the settings.
 CAPACITY = re.compile(r"capacity is unavailable|insufficient capacity|spot interruption", re.I)
@@ -163,34 +165,37 @@ def _placement_failure(service: Mapping[str, Any], since: float) -> str | None:
 
 
 class Watcher:
-    """Looks at one service as often as asked, with as few AWS calls as it can:
-    DescribeServices every time; target health only once the counts are done; stopped
-    tasks only when ECS counts a failed task (or every few seconds as a fallback)."""
+    """Looks at one service as often as asked, with as few AWS calls as it can: the
+    service's view (shared by every worker when `looks` is given: worker/looks.py); target
+    health only once the counts are done; stopped tasks only when ECS counts a failed task,
+    the running count falls, or a new event points at a failure."""
 
     def __init__(self, clients: Clients, comp: Component, expect: Expectation,
-                 memo: Mapping[str, Any] | None = None):
-        self.clients, self.comp, self.expect = clients, comp, expect
+                 memo: Mapping[str, Any] | None = None, looks: SharedLooks | None = None):
+        self.clients, self.comp, self.expect, self.looks = clients, comp, expect, looks
         memo = memo or {}
         self._failed_seen = int(memo.get("failed_seen", 0))
+        self._running_seen = int(memo.get("running_seen", 0))
+        self._event_seen = float(memo.get("event_seen", 0.0))
         self._stopped = [StoppedTask(t["arn"], t["reason"], tuple(t["exit_codes"]))
                          for t in memo.get("stopped", [])]
-        self._last_stopped_check = float(memo.get("stopped_checked_at", 0.0))
         self.calls = 0  # AWS calls made, for benchmarks
 
     def memo(self) -> dict[str, Any]:
         """What the next look needs to remember, as JSON (a retried task carries it)."""
-        return {"failed_seen": self._failed_seen, "stopped_checked_at": self._last_stopped_check,
-                "stopped": [asdict(t) for t in self._stopped]}
+        return {"failed_seen": self._failed_seen, "running_seen": self._running_seen,
+                "event_seen": self._event_seen, "stopped": [asdict(t) for t in self._stopped]}
 
     def poll(self) -> Observation:
-        service = fargate.describe_service(self.clients.ecs, self.comp)
-        self.calls += 1
+        service = self._service()
+        if service is None:
+            return Observation("settling", "waiting for a look: the account's API budget is spent for now")
         ours = find_ours(service.get("deployments") or [], self.expect)
         if ours is not None and self.expect.deployment_id is None:
             self.expect = Expectation(self.expect.task_definition, self.expect.desired_count,
                                       str(ours["id"]), self.expect.since)
         if ours is not None:
-            self._check_stopped(ours)
+            self._check_stopped(service, ours)
         obs = evaluate(service, self.expect, stopped=self._stopped,
                        max_task_failures=self.comp.max_task_failures)
         if obs.state == "failed" and ours is None and not self._stopped:
@@ -200,16 +205,32 @@ class Watcher:
             obs = evaluate(service, self.expect, stopped=self._stopped,
                            max_task_failures=self.comp.max_task_failures)
         if obs.state == "settling" and obs.percent == 90 and obs.message.endswith("checking targets"):
-            obs = evaluate(service, self.expect, stopped=self._stopped, targets=self._targets(service),
-                           max_task_failures=self.comp.max_task_failures)
+            targets = self._targets(service)
+            if targets is not None:
+                obs = evaluate(service, self.expect, stopped=self._stopped, targets=targets,
+                               max_task_failures=self.comp.max_task_failures)
         return obs
 
-    def _check_stopped(self, ours: Mapping[str, Any]) -> None:
-        failed = int(ours.get("failedTasks") or 0)
-        now = time.time()
-        if failed <= self._failed_seen and now - self._last_stopped_check < STOPPED_CHECK_EVERY_S:
+    def _service(self) -> Mapping[str, Any] | None:
+        if self.looks is None:
+            self.calls += 1
+            return fargate.describe_service(self.clients.ecs, self.comp)
+        before = self.looks.calls
+        try:
+            return self.looks.service(self.clients.ecs, self.comp, self.expect.since)
+        finally:
+            self.calls += self.looks.calls - before
+
+    def _check_stopped(self, service: Mapping[str, Any], ours: Mapping[str, Any]) -> None:
+        failed, running = int(ours.get("failedTasks") or 0), int(ours.get("runningCount") or 0)
+        event = _newest_failure_event(service, max(self.expect.since - 1, self._event_seen))
+        if failed <= self._failed_seen and running >= self._running_seen and event is None:
+            self._running_seen = running
             return
-        self._failed_seen, self._last_stopped_check = failed, now
+        if self.looks is not None and not self.looks.may_list_tasks():
+            return  # the budget is short: the next look asks again
+        self._failed_seen, self._running_seen = failed, running
+        self._event_seen = event if event is not None else self._event_seen
         self._stopped = stopped_tasks(self.clients.ecs, self.comp.cluster, self.comp.service_name,
                                       deployment_id=str(ours["id"]), since=self.expect.since)
         self.calls += 1 + bool(self._stopped)
@@ -224,19 +245,41 @@ class Watcher:
         return stopped_tasks(self.clients.ecs, self.comp.cluster, self.comp.service_name,
                              task_definition=self.expect.task_definition, since=self.expect.since)
 
-    def _targets(self, service: Mapping[str, Any]) -> dict[str, TargetCounts]:
+    def _targets(self, service: Mapping[str, Any]) -> dict[str, TargetCounts] | None:
+        """Counts per target group; None while the budget cannot pay for one of them."""
         out = {}
         for lb in service.get("loadBalancers") or []:
             tg = lb.get("targetGroupArn")
             if not tg:
                 continue
-            with aws_errors("DescribeTargetHealth", f"target group {tg}"):
-                health = self.clients.elbv2.describe_target_health(TargetGroupArn=tg)
-            self.calls += 1
-            states = [d["TargetHealth"]["State"] for d in health["TargetHealthDescriptions"]]
+            states = self._target_states(tg)
+            if states is None:
+                return None
             out[tg] = TargetCounts(healthy=states.count("healthy"), draining=states.count("draining"),
                                    other=len(states) - states.count("healthy") - states.count("draining"))
         return out
+
+    def _target_states(self, tg: str) -> list[str] | None:
+        if self.looks is not None:
+            before = self.looks.calls
+            states = self.looks.target_health(self.clients.elbv2, tg)
+            self.calls += self.looks.calls - before
+            return states
+        with aws_errors("DescribeTargetHealth", f"target group {tg}"):
+            health = self.clients.elbv2.describe_target_health(TargetGroupArn=tg)
+        self.calls += 1
+        return [d["TargetHealth"]["State"] for d in health["TargetHealthDescriptions"]]
+
+
+def _newest_failure_event(service: Mapping[str, Any], after: float) -> float | None:
+    """When the newest event after `after` that points at a failure was made, if any."""
+    newest = None
+    for event in service.get("events") or []:
+        created = event.get("createdAt")
+        when = created.timestamp() if isinstance(created, datetime) else 0.0
+        if when > after and FAILURE_EVENT.search(str(event.get("message", ""))):
+            newest = max(newest or 0.0, when)
+    return newest
 
 
 def stopped_tasks(ecs: Any, cluster: str, service: str, *, deployment_id: str | None = None,

@@ -1,0 +1,181 @@
+"""The shared looks and the account-wide API budget (worker/looks.py, worker/budget.py),
+against moto in server mode and the real Redis database: two workers are two SharedLooks
+with their own boto3 clients and Redis connections, and the calls that reach AWS are
+counted where they leave botocore (tests/support/aws_calls.py)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+import redis
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.conftest import TEST_REDIS_URL
+from tests.support.aws_calls import recording
+from tests.support.aws_setup import Setup, config_dict, provision
+from worker.aws import Clients
+from worker.budget import DEFAULT_RATES, ELB, SERVICES, TASKS, Budget, parse_budget
+from worker.config import Component, parse_config
+from worker.errors import ConfigError
+from worker.looks import SharedLooks
+from worker.namespace import Keys
+
+EXTRA = 11  # more services in the cluster than one DescribeServices names
+
+
+@pytest.fixture
+def setup(clients: Clients) -> Setup:
+    made = provision(clients, cpu=256, memory=512, desired_count=1)
+    for i in range(EXTRA):
+        clients.ecs.create_service(cluster=made.cluster, serviceName=f"svc-{i}",
+                                   taskDefinition=made.task_definition_arn, desiredCount=0,
+                                   launchType="FARGATE")
+    return made
+
+
+def component(setup: Setup, service: str | None = None) -> Component:
+    comp = parse_config(config_dict(setup), environ={}).component(setup.name)
+    if service is None:
+        return comp
+    from dataclasses import replace
+    return replace(comp, service_name=service)
+
+
+def worker(rates: dict[str, float] | None = None, fresh_s: float = 0.25) -> tuple[SharedLooks, Clients]:
+    """What one worker process has: its own Redis connection, budget and AWS clients."""
+    r = redis.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
+    return SharedLooks(Budget(r, Keys(), rates or DEFAULT_RATES), fresh_s=fresh_s), Clients.from_env(max_attempts=1)
+
+
+def test_two_workers_share_one_view_and_the_second_makes_no_call(setup: Setup, redis_db: Any) -> None:
+    comp = component(setup)
+    since = time.time() - 1
+    with recording() as calls:
+        first, first_clients = worker()
+        second, second_clients = worker()
+        seen = first.service(first_clients.ecs, comp, since)
+        made = list(calls)
+        again = second.service(second_clients.ecs, comp, since)
+    assert made == ["ecs:DescribeServices"] and first.calls == 1
+    assert calls == made and second.calls == 0  # the second worker read the view from Redis
+    assert again is not None and again["serviceName"] == seen["serviceName"] == setup.service
+    assert again["deployments"][0]["createdAt"] == seen["deployments"][0]["createdAt"]  # datetimes survive
+
+
+def test_a_view_from_before_the_step_is_not_used(setup: Setup, redis_db: Any) -> None:
+    comp = component(setup)
+    looks, clients = worker()
+    looks.service(clients.ecs, comp, time.time() - 1)
+    looks.service(clients.ecs, comp, time.time() + 1)  # the step began after that view
+    assert looks.calls == 2
+
+
+def test_one_call_names_ten_services_the_asker_and_the_oldest_views(setup: Setup, redis_db: Any) -> None:
+    looks, clients = worker({**DEFAULT_RATES, SERVICES: 1000})
+    keys, now = Keys(), time.time()
+    names = [f"svc-{i}" for i in range(EXTRA)]
+    redis_db.zadd(keys.wanted(setup.cluster), {n: now for n in [*names, setup.service]})
+    # svc-10 was never looked at; svc-0 longest ago, svc-9 and then web most recently.
+    redis_db.zadd(keys.looked(setup.cluster), {f"svc-{i}": now - 100 + i for i in range(10)})
+    redis_db.zadd(keys.looked(setup.cluster), {setup.service: now})
+    claimed = looks.budget.claim(setup.cluster, "svc-5")
+    assert claimed == ["svc-5", "svc-10", "svc-0", "svc-1", "svc-2", "svc-3", "svc-4", "svc-6", "svc-7",
+                       "svc-8"]
+    looks.service(clients.ecs, component(setup), now - 1)  # the asker's own look stores ten views
+    assert redis_db.hlen(keys.view(setup.cluster)) == 10
+    assert looks.calls == 1
+
+
+def test_when_the_budget_is_short_a_poll_gets_the_newest_view_and_makes_no_call(
+        setup: Setup, redis_db: Any) -> None:
+    comp = component(setup)
+    rates = {**DEFAULT_RATES, SERVICES: 0.01}  # two calls, then one every 100 s
+    first, first_clients = worker(rates, fresh_s=0)
+    second, second_clients = worker(rates, fresh_s=0)
+    since = time.time() - 1
+    first.service(first_clients.ecs, comp, since)
+    seen = first.service(first_clients.ecs, comp, since)  # the bucket's second token
+    with recording() as calls:
+        again = second.service(second_clients.ecs, comp, since)
+    assert calls == [] and again == seen
+    assert second.service(second_clients.ecs, comp, time.time() + 1) is None  # nothing newer to judge
+
+
+def test_the_budget_holds_across_two_workers(setup: Setup, redis_db: Any) -> None:
+    rate, window = 4.0, 1.5
+    rates = {**DEFAULT_RATES, SERVICES: rate}
+    since = time.time() - 1
+    stop = time.time() + window
+    with recording() as calls:
+        workers = [worker(rates, fresh_s=0) for _ in range(2)]
+
+        def poll(looks: SharedLooks, clients: Clients, service: str) -> None:
+            comp = component(setup, service)
+            while time.time() < stop:
+                looks.service(clients.ecs, comp, since)
+
+        threads = [threading.Thread(target=poll, args=(*w, f"svc-{i}")) for i, w in enumerate(workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    described = calls.count("ecs:DescribeServices")
+    assert described == sum(looks.calls for looks, _ in workers)
+    assert 1 <= described <= rate * window + rate  # the sustained rate plus one second's burst
+    assert all(looks.calls for looks, _ in workers)  # both got their turn
+
+
+def test_target_health_is_read_once_for_a_few_seconds(setup: Setup, redis_db: Any, clients: Clients) -> None:
+    tg = clients.ecs.describe_services(cluster=setup.cluster, services=[setup.service])["services"][0][
+        "loadBalancers"][0]["targetGroupArn"]
+    first, first_clients = worker()
+    second, second_clients = worker()
+    assert first.target_health(first_clients.elbv2, tg) == second.target_health(second_clients.elbv2, tg)
+    assert (first.calls, second.calls) == (1, 0)
+
+
+def test_stopped_tasks_wait_for_the_task_budget(redis_db: Any) -> None:
+    r = redis.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
+    looks = SharedLooks(Budget(r, Keys(), {**DEFAULT_RATES, TASKS: 2}))
+    assert looks.may_list_tasks()  # ListTasks and DescribeTasks: the bucket's two tokens
+    assert not looks.may_list_tasks()
+
+
+def test_a_reserve_keeps_tokens_for_the_looks(redis_db: Any) -> None:
+    r = redis.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
+    budget = Budget(r, Keys(), {**DEFAULT_RATES, SERVICES: 0.01})  # burst 2: nothing refills meanwhile
+    assert not budget.take(SERVICES, 1, reserve=1.5)  # an adjust would leave less than the reserve
+    assert budget.take(SERVICES, 1) and budget.take(SERVICES, 1)  # the looks still get both tokens
+    assert not budget.take(SERVICES, 1)
+
+
+def test_the_budget_setting_is_checked_and_names_what_is_wrong() -> None:
+    assert parse_budget("") == DEFAULT_RATES
+    assert parse_budget("services=20, elb=2.5") == {SERVICES: 20.0, TASKS: 10.0, ELB: 2.5}
+    for bad, says in (("services=0", "services"), ("elb=many", "elb"), ("disks=3", "disks"),
+                      ("services", "NAME=CALLS_PER_SECOND"), ("tasks=1e9", "tasks")):
+        with pytest.raises(ConfigError, match=says):
+            parse_budget(bad)
+
+
+@given(st.dictionaries(st.sampled_from(["services", "tasks", "elb"]),
+                       st.floats(min_value=0.001, max_value=1000, allow_nan=False)))
+def test_any_valid_budget_reads_back_as_written(rates: dict[str, float]) -> None:
+    text = ",".join(f"{k}={v!r}" for k, v in rates.items())
+    parsed = parse_budget(text)
+    short = {"services": SERVICES, "tasks": TASKS, "elb": ELB}
+    assert parsed == {**DEFAULT_RATES, **{short[k]: v for k, v in rates.items()}}
+
+
+def test_the_meter_reports_calls_per_second_per_family_once_a_minute() -> None:
+    from worker.budget import Meter
+
+    meter = Meter(since=1000.0)
+    assert meter.count(SERVICES, 1, now=1010.0) is None
+    assert meter.count(ELB, 30, now=1030.0) is None
+    assert meter.count(SERVICES, 599, now=1060.0) == {ELB: 0.5, SERVICES: 10.0}
+    assert meter.count(SERVICES, 1, now=1061.0) is None  # a new minute began

@@ -1,0 +1,186 @@
+"""The account's AWS API budget, shared by every worker: one Redis token bucket per API
+family, taken from by one Lua script.
+
+AWS throttles reads per account and region, shared with the console and every CI deploy
+(AWS_SUSTAINED below has the published rates). By default the workers together spend at
+most half of the sustained rates; `$SERVO_API_BUDGET` ("services=10,tasks=10,elb=5") sets
+other rates. An empty bucket is not an error: the caller uses the view it has and looks
+again later, so detection slows down and is never throttled.
+
+The same script also claims the services one DescribeServices covers (worker/looks.py): the
+asker and the settling services of its cluster whose views are oldest, so that when the
+budget is short every service still gets its turn.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from worker import constants as C
+from worker import logs
+from worker.errors import ConfigError
+from worker.namespace import Keys
+from worker.numbers import check_number, number_problem, parse_number
+
+log = logs.get("servo.budget")
+
+SERVICES, TASKS, ELB = "ecs.service-read", "ecs.task-read", "elbv2.describe"  # emulator/throttle.py
+SHORT_NAMES = {"services": SERVICES, "tasks": TASKS, "elb": ELB}
+# AWS's published sustained rates per account and region for these families (the ECS and
+# ELB API throttling pages; the sandbox enforces the same in emulator/throttle.py, which the
+# worker never imports), and the default: half of each.
+AWS_SUSTAINED: dict[str, float] = {SERVICES: 20.0, TASKS: 20.0, ELB: 10.0}
+DEFAULT_RATES: dict[str, float] = {family: rate / 2 for family, rate in AWS_SUSTAINED.items()}
+MAX_RATE = 1000.0
+BATCH = 10  # DescribeServices names at most 10 services a call
+LOG_EVERY_S = 60.0
+
+# KEYS: bucket [, wanted zset, looked zset]; ARGV: rate, burst, cost, reserve [, asker, window s,
+# batch]. `reserve` tokens stay for others (looks). Returns {1, 0, names...} when the tokens
+# were taken, {0, ms until enough} when not.
+TAKE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local rate, burst, cost, reserve = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(b[1]) or burst
+local at = tonumber(b[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+local out = {1, 0}
+if tokens - cost < reserve then
+  out = {0, math.ceil((cost + reserve - tokens) / rate * 1000)}
+else
+  tokens = tokens - cost
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('EXPIRE', KEYS[1], 3600)
+if #KEYS < 3 then return out end
+local me, window, size = ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
+redis.call('ZADD', KEYS[2], now, me)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)
+redis.call('EXPIRE', KEYS[2], 3600)
+if out[1] == 0 then return out end
+local rows = {}
+for _, name in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  if name ~= me then
+    rows[#rows + 1] = {name, tonumber(redis.call('ZSCORE', KEYS[3], name)) or 0}
+  end
+end
+table.sort(rows, function(x, y) return x[2] < y[2] end)
+out[#out + 1] = me
+redis.call('ZADD', KEYS[3], now, me)
+for i = 1, math.min(size - 1, #rows) do
+  out[#out + 1] = rows[i][1]
+  redis.call('ZADD', KEYS[3], now, rows[i][1])
+end
+redis.call('EXPIRE', KEYS[3], 3600)
+return out
+"""
+
+
+def parse_budget(text: str) -> dict[str, float]:
+    """`services=10,tasks=10,elb=5` (any of them; full family names too) over the defaults."""
+    rates = dict(DEFAULT_RATES)
+    problems = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        name, sep, raw = part.partition("=")
+        family = SHORT_NAMES.get(name.strip(), name.strip())
+        if not sep or family not in DEFAULT_RATES:
+            problems.append(f"${C.ENV_API_BUDGET}: {part!r} is not NAME=CALLS_PER_SECOND with NAME one of "
+                            f"{', '.join(SHORT_NAMES)}")
+            continue
+        parsed = parse_number(raw.strip())
+        if parsed is None:
+            problems.append(f"${C.ENV_API_BUDGET} {name.strip()}: {number_problem(raw.strip())}")
+            continue
+        value, problem = check_number(parsed, minimum=0, strict_min=True, maximum=MAX_RATE)
+        if problem or value is None:
+            problems.append(f"${C.ENV_API_BUDGET} {name.strip()}: {problem}")
+            continue
+        rates[family] = float(value)
+    if problems:
+        raise ConfigError(problems)
+    return rates
+
+
+def rates_from_env(environ: Mapping[str, str]) -> dict[str, float]:
+    return parse_budget(environ.get(C.ENV_API_BUDGET, ""))
+
+
+def describe(rates: Mapping[str, float]) -> tuple[str, list[str]]:
+    """The budget in words, and the families set above AWS's sustained rate (they will be
+    throttled once the account's own users call too)."""
+    text = ", ".join(f"{short}={rates[family]:g}/s" for short, family in SHORT_NAMES.items())
+    over = [f"{short} ({rates[family]:g}/s; AWS sustains {AWS_SUSTAINED[family]:g}/s)"
+            for short, family in SHORT_NAMES.items() if rates[family] > AWS_SUSTAINED[family]]
+    return text, over
+
+
+@dataclass
+class Meter:
+    """This process's calls per family, logged at info level about once a minute."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    since: float = field(default_factory=time.time)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self, family: str, calls: int, now: float | None = None) -> dict[str, float] | None:
+        """Count; returns the per-second rates when a minute has passed (and they were logged)."""
+        now = time.time() if now is None else now
+        with self.lock:
+            self.counts[family] += calls
+            span = now - self.since
+            if span < LOG_EVERY_S:
+                return None
+            rates = {f: round(n / span, 2) for f, n in sorted(self.counts.items())}
+            self.counts.clear()
+            self.since = now
+        log.info("api.calls_per_second", **{f.replace(".", "_").replace("-", "_"): v
+                                            for f, v in rates.items()})
+        return rates
+
+
+METER = Meter()
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Takes tokens from the account's buckets for this namespace's workers."""
+
+    r: Any
+    keys: Keys
+    rates: Mapping[str, float]
+
+    def burst(self, family: str) -> float:
+        # One second's worth: over any window the calls stay near the rate (at least the two
+        # reads an adjust takes at once, or it would wait forever).
+        return max(2.0, self.rates[family])
+
+    def take(self, family: str, cost: int = 1, reserve: float = 0.0) -> bool:
+        """Take `cost` calls' tokens from the family's bucket, leaving at least `reserve` of
+        them for others; False: spend nothing now."""
+        reply = self.r.eval(TAKE, 1, self.keys.budget(family), self.rates[family], self.burst(family), cost,
+                            reserve)
+        return self._taken(family, cost, reply)
+
+    def claim(self, cluster: str, asker: str, *, window: float = C.SETTLING_WINDOW_S,
+              batch: int = BATCH) -> list[str]:
+        """One DescribeServices' token and the services it covers: the asker first, then the
+        settling services of its cluster whose views are oldest. [] when the budget is short."""
+        reply = self.r.eval(TAKE, 3, self.keys.budget(SERVICES), self.keys.wanted(cluster),
+                            self.keys.looked(cluster), self.rates[SERVICES], self.burst(SERVICES), 1, 0,
+                            asker, window, batch)
+        return [str(n) for n in reply[2:]] if self._taken(SERVICES, 1, reply) else []
+
+    def _taken(self, family: str, cost: int, reply: list[Any]) -> bool:
+        if int(reply[0]) != 1:
+            return False
+        METER.count(family, cost)
+        return True

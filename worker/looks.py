@@ -1,0 +1,121 @@
+"""Looks at settling services shared by every poll on every worker.
+
+The newest DescribeServices view of each service is kept in Redis (one hash per cluster,
+with the time the call was made); a poll that finds a view younger than `fresh_s` makes no
+call. Otherwise it claims one call from the budget (worker/budget.py), which names up to 10
+services of the cluster (itself and the oldest views), and stores every view it gets. With
+the budget spent it gets the newest view there is (detection slows, nothing is throttled),
+or None when there is none since the step began. Target health is kept per target group
+for a few seconds. The settle decision never sees any of this: it gets the service.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from worker.aws import aws_errors
+from worker.budget import ELB, TASKS, Budget
+from worker.config import Component
+from worker.errors import AdjustmentRejected
+from worker.fargate import service_resource
+
+FRESH_S = 0.25  # a view this young answers a poll without a call
+TARGETS_FRESH_S = 3.0  # health checks run every 5-30 s: a few seconds' old counts are news enough
+VIEW_TTL_S = 600
+
+
+def dumps(value: Any) -> str:
+    """JSON with datetimes (boto's createdAt and the like) kept as epoch seconds."""
+    return json.dumps(value, default=lambda d: {"$epoch": d.timestamp()} if isinstance(d, datetime)
+                      else str(d))
+
+
+def loads(text: str) -> Any:
+    return json.loads(text, object_hook=lambda o: datetime.fromtimestamp(o["$epoch"], UTC)
+                      if set(o) == {"$epoch"} else o)
+
+
+@dataclass(frozen=True)
+class View:
+    at: float  # epoch seconds when the call that saw it was made
+    service: Mapping[str, Any]
+
+
+class SharedLooks:
+    """A worker's door to the shared views and the budget (one per process is enough)."""
+
+    def __init__(self, budget: Budget, fresh_s: float = FRESH_S):
+        self.budget, self.r, self.keys, self.fresh_s = budget, budget.r, budget.keys, fresh_s
+        self.calls = 0  # AWS calls this object made, for tests and benches
+
+    def view(self, comp: Component) -> View | None:
+        raw = self.r.hget(self.keys.view(comp.cluster), comp.service_name)
+        if not raw:
+            return None
+        data = loads(raw)
+        return View(float(data["at"]), data["service"])
+
+    def service(self, ecs: Any, comp: Component, since: float) -> Mapping[str, Any] | None:
+        """The service as newly seen as the budget allows; None: no view since `since` yet."""
+        have = self.view(comp)
+        if have is not None and have.at < since:
+            have = None  # from before the step: it would judge the wrong deployment
+        if have is not None and time.time() - have.at <= self.fresh_s:
+            self.budget.r.zadd(self.keys.wanted(comp.cluster), {comp.service_name: time.time()})
+            return have.service
+        names = self.budget.claim(comp.cluster, comp.service_name)
+        if not names:
+            return have.service if have else None
+        return self._describe(ecs, comp, names)
+
+    def _describe(self, ecs: Any, comp: Component, names: Sequence[str]) -> Mapping[str, Any]:
+        at = time.time()
+        with aws_errors("DescribeServices", service_resource(comp)):
+            resp = ecs.describe_services(cluster=comp.cluster, services=list(names))
+        self.calls += 1
+        found = {s["serviceName"]: s for s in resp.get("services", []) if s.get("status") != "INACTIVE"}
+        if found:
+            key = self.keys.view(comp.cluster)
+            self.r.hset(key, mapping={n: dumps({"at": at, "service": s}) for n, s in found.items()})
+            self.r.expire(key, VIEW_TTL_S)
+        if comp.service_name not in found:
+            failure = "; ".join(f.get("reason", "") for f in resp.get("failures", [])
+                                if str(f.get("arn", "")).endswith(comp.service_name)) or "not found"
+            raise AdjustmentRejected("invalid-service", f"service {comp.service_name} in cluster "
+                                     f"{comp.cluster}: {failure}")
+        return found[comp.service_name]
+
+    def forget(self, comp: Component) -> None:
+        """The service settled (or its step ended): later looks no longer name it."""
+        pipe = self.r.pipeline()
+        pipe.zrem(self.keys.wanted(comp.cluster), comp.service_name)
+        pipe.zrem(self.keys.looked(comp.cluster), comp.service_name)
+        pipe.hdel(self.keys.view(comp.cluster), comp.service_name)
+        pipe.execute()
+
+    def target_health(self, elbv2: Any, tg: str) -> list[str] | None:
+        """The target states of a target group, at most a few seconds old; None: budget short."""
+        key = self.keys.target_health(tg)
+        raw = self.r.get(key)
+        if raw:
+            return list(json.loads(raw))
+        if not self.budget.take(ELB):
+            return None
+        with aws_errors("DescribeTargetHealth", f"target group {tg}"):
+            health = elbv2.describe_target_health(TargetGroupArn=tg)
+        self.calls += 1
+        states = [d["TargetHealth"]["State"] for d in health["TargetHealthDescriptions"]]
+        self.r.set(key, json.dumps(states), px=int(TARGETS_FRESH_S * 1000))
+        return states
+
+    def may_list_tasks(self) -> bool:
+        """Tokens for ListTasks and DescribeTasks, or wait for them."""
+        if self.budget.take(TASKS, 2):
+            self.calls += 2
+            return True
+        return False
