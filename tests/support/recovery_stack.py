@@ -4,7 +4,6 @@ the running step: used by tests/test_recovery.py and bench/recovery.py."""
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,7 +12,7 @@ from typing import Any
 
 import redis
 
-from tests.support.sandbox_stack import optimize_config
+from tests.support.sandbox_stack import optimize_config, submitting_to
 from tests.support.workers import Worker
 from worker import recovery
 from worker.namespace import Keys
@@ -87,21 +86,15 @@ def sandbox_fleet(workdir: Path, redis_url: str, endpoint_url: str | None = None
 
     with Sandbox("fast", endpoint_url=endpoint_url, config_out=workdir / "config.yaml") as box:
         optimize_config(box.config_path)
-        # The producer's steps are for this sandbox's public endpoint, the one its workers use
-        # (worker.target compares them).
-        before = os.environ.get("AWS_ENDPOINT_URL")
-        os.environ["AWS_ENDPOINT_URL"] = box.endpoint_url
-        env = {**box.env, "SERVO_REDIS_URL": redis_url, **(extra_env or {})}
-        fleet = Fleet(env, workdir, names)
-        try:
-            producer = Producer(load_config(str(box.config_path), environ={}), RecordStore.from_url(redis_url))
-            yield box, fleet, producer
-        finally:
-            fleet.stop()
-            if before is None:
-                os.environ.pop("AWS_ENDPOINT_URL", None)
-            else:
-                os.environ["AWS_ENDPOINT_URL"] = before
+        with submitting_to(box.endpoint_url):
+            env = {**box.env, "SERVO_REDIS_URL": redis_url, **(extra_env or {})}
+            fleet = Fleet(env, workdir, names)
+            try:
+                producer = Producer(load_config(str(box.config_path), environ={}),
+                                    RecordStore.from_url(redis_url))
+                yield box, fleet, producer
+            finally:
+                fleet.stop()
 
 
 def wait_for(probe: Any, timeout: float, every: float = 0.05) -> Any:

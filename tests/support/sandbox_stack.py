@@ -65,20 +65,30 @@ def stack(workdir: Path, redis_url: str, endpoint_url: str | None = None, *, fau
                  call_log=call_log) as box:
         if rewrite is not None:
             rewrite(box.config_path)
-        # The producer's steps are for this sandbox's public endpoint (worker.target).
-        before = os.environ.get("AWS_ENDPOINT_URL")
-        os.environ["AWS_ENDPOINT_URL"] = box.endpoint_url
-        worker = Worker(name, {**box.env, "SERVO_REDIS_URL": redis_url}, workdir)
-        try:
-            worker.wait_ready()
-            producer = Producer(load_config(str(box.config_path), environ={}), RecordStore.from_url(redis_url))
-            yield Stack(box, worker, producer)
-        finally:
-            worker.stop()
-            if before is None:
-                os.environ.pop("AWS_ENDPOINT_URL", None)
-            else:
-                os.environ["AWS_ENDPOINT_URL"] = before
+        with submitting_to(box.endpoint_url):
+            worker = Worker(name, {**box.env, "SERVO_REDIS_URL": redis_url}, workdir)
+            try:
+                worker.wait_ready()
+                producer = Producer(load_config(str(box.config_path), environ={}),
+                                    RecordStore.from_url(redis_url))
+                yield Stack(box, worker, producer)
+            finally:
+                worker.stop()
+
+
+@contextmanager
+def submitting_to(endpoint_url: str) -> Iterator[None]:
+    """This process's producer submits steps for `endpoint_url` (a sandbox's public endpoint,
+    the one its workers use: worker.target compares the two) until the block ends."""
+    before = os.environ.get("AWS_ENDPOINT_URL")
+    os.environ["AWS_ENDPOINT_URL"] = endpoint_url
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("AWS_ENDPOINT_URL", None)
+        else:
+            os.environ["AWS_ENDPOINT_URL"] = before
 
 
 @contextmanager
