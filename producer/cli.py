@@ -10,9 +10,9 @@ from typing import Any
 
 import redis
 
-from producer.exitcodes import EXIT_BAD_INPUT, EXIT_OK, EXIT_STEP_FAILED, EXIT_UNREACHABLE
+from producer.exitcodes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
 from worker.config import Config, load_config
-from worker.errors import AdjustmentFailed, AdjustmentRejected, ConfigError, ServoError
+from worker.errors import AdjustmentRejected, ConfigError, ServoError, TransientError, Unreachable
 from worker.safetext import clip_line, terminal_safe
 
 MAX_PROBLEMS = 20  # problem lines printed for one bad input; the rest are counted
@@ -44,20 +44,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except AdjustmentRejected as exc:
         _err(f"rejected: {exc}")
-        return EXIT_STEP_FAILED
-    except AdjustmentFailed as exc:
+        return EXIT_FAILED
+    except TransientError as exc:
         _err(f"failed: {exc}")
-        return EXIT_UNREACHABLE if getattr(exc, "unreachable", False) else EXIT_STEP_FAILED
+        return EXIT_UNREACHABLE if isinstance(exc, Unreachable) else EXIT_FAILED
     except ServoError as exc:
         _err(f"error: {exc}")
-        return EXIT_STEP_FAILED
+        return EXIT_FAILED
     except redis.RedisError as exc:
         _err(f"error: cannot reach Redis at {_redis_where()} ({exc}); start it, or point "
              "SERVO_REDIS_URL at one that answers")
         return EXIT_UNREACHABLE
     except TimeoutError as exc:
         _err(f"timeout: {exc}")
-        return EXIT_STEP_FAILED
+        return EXIT_FAILED
 
 
 def _err(*lines: str) -> None:

@@ -53,9 +53,9 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_measure(args: argparse.Namespace) -> int:
-    from producer import cli
+    from producer.exitcodes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
     from worker.abrun import AbFailed, run_ab
-    from worker.errors import MeasurementFailed
+    from worker.errors import MeasurementFailed, Unreachable
 
     config = _config(args.config)
     ab = _overrides(config.ab if config else _ab_without_config(), args)
@@ -66,11 +66,11 @@ def cmd_measure(args: argparse.Namespace) -> int:
         measurement = _with_cloudwatch(run, config if _wants_cloudwatch(args, config) else None)
     except AbFailed as exc:
         print(f"failed: {exc}", file=sys.stderr)
-        return {"bad-url": cli.EXIT_BAD_INPUT}.get(
-            exc.kind, cli.EXIT_UNREACHABLE if exc.unreachable else cli.EXIT_STEP_FAILED)
+        return {"bad-url": EXIT_BAD_INPUT}.get(
+            exc.kind, EXIT_UNREACHABLE if exc.unreachable else EXIT_FAILED)
     except MeasurementFailed as exc:
         print(f"failed: {exc}", file=sys.stderr)
-        return cli.EXIT_UNREACHABLE if getattr(exc, "unreachable", False) else cli.EXIT_STEP_FAILED
+        return EXIT_UNREACHABLE if isinstance(exc, Unreachable) else EXIT_FAILED
     finally:
         signal.signal(signal.SIGINT, previous)
     if args.format == "json":
@@ -79,8 +79,8 @@ def cmd_measure(args: argparse.Namespace) -> int:
         _print_table(measurement.to_dict())
     if run.cancelled:
         print("cancelled: the numbers cover only the requests made before Ctrl-C", file=sys.stderr)
-        return cli.EXIT_STEP_FAILED
-    return cli.EXIT_OK
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def _wants_cloudwatch(args: argparse.Namespace, config: Config | None) -> bool:

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from producer.cliargs import ident, number
+from producer.exitcodes import EXIT_OK
 from worker.errors import ConfigError
 from worker.safetext import terminal_safe
 
-EXIT_OK = 0
 MAX_SLO_MS = 3_600_000  # an SLO line beyond an hour is a typo
 
 

@@ -14,7 +14,7 @@ import yaml
 from producer import liveness, results
 from producer.api import Producer, StepSpec
 from producer.cliargs import ident, number, parse_pairs
-from producer.exitcodes import EXIT_OK, EXIT_STEP_FAILED, EXIT_UNREACHABLE
+from producer.exitcodes import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
 from producer.reach import CREDENTIALS_REMEDY, cli_producer
 from worker.errors import ConfigError
 from worker.inputs import load_json, read_text
@@ -165,7 +165,7 @@ def _after_submit(producer: Producer, ids: list[str], args: argparse.Namespace) 
         print(clip_line(f"error: the worker found no AWS credentials; {CREDENTIALS_REMEDY}", 400),
               file=sys.stderr)
         return EXIT_UNREACHABLE
-    return EXIT_OK if all(r["status"] == "succeeded" for r in records) else EXIT_STEP_FAILED
+    return EXIT_OK if all(r["status"] == "succeeded" for r in records) else EXIT_FAILED
 
 
 def _warn_rollback_failed(record: dict[str, Any]) -> bool:
@@ -327,7 +327,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     else:
         # YAML escapes control characters itself
         print(yaml.safe_dump(iso_times(record), sort_keys=False, width=110))
-    return EXIT_STEP_FAILED if _warn_rollback_failed(record) else EXIT_OK
+    return EXIT_FAILED if _warn_rollback_failed(record) else EXIT_OK
 
 
 TIME_KEYS = ("created_at", "updated_at", "finished_at", "start", "end", "window", "started_at")

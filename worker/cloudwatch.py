@@ -16,7 +16,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 from worker import metric_shape as shape
-from worker.errors import ConfigError, MeasurementFailed
+from worker.errors import CloudWatchUnreachable, ConfigError, MeasurementFailed
 
 DEFAULT_PERIOD_S = 60  # AWS/ECS and AWS/ApplicationELB publish at 1-minute resolution
 
@@ -132,9 +132,7 @@ def read_metrics(
                            for ts, v in zip(res.get("Timestamps", []), res.get("Values", []), strict=False)]
                 messages.setdefault(qid, []).extend(m.get("Value", "") for m in res.get("Messages", []))
     except EndpointConnectionError as exc:
-        failed = MeasurementFailed(f"cannot reach CloudWatch ({exc})")
-        failed.unreachable = True  # type: ignore[attr-defined]
-        raise failed from exc
+        raise CloudWatchUnreachable(f"cannot reach CloudWatch ({exc})") from exc
     except (ClientError, BotoCoreError) as exc:
         raise MeasurementFailed(f"CloudWatch GetMetricData failed: {exc}") from exc
     window = f"{start:%Y-%m-%dT%H:%M:%SZ} .. {end:%Y-%m-%dT%H:%M:%SZ}"

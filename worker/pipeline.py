@@ -22,7 +22,7 @@ from worker import expiry, fargate, lease, logs, settle, target
 from worker.aws import Clients
 from worker.budget import BATCH, SERVICES, Budget, rates_from_env
 from worker.config import Component, Config, load_config
-from worker.errors import AdjustmentFailed, AdjustmentRejected, AwsTerminal, ConfigError
+from worker.errors import AdjustmentRejected, AwsTerminal, ConfigError, TransientError
 from worker.looks import SharedLooks
 from worker.namespace import Keys, process_keys
 from worker.numbers import env_number
@@ -184,14 +184,14 @@ def adjust_stage(rt: Runtime, step_id: str, memo: dict[str, Any], progress: Prog
     """The adjust task's body: run_adjust, with AWS's errors handled as worker.aws classifies them."""
     try:
         run_adjust(rt, step_id, progress, blocked)
-    except AdjustmentFailed as exc:
+    except TransientError as exc:
         adjust_failed(rt, step_id, exc, memo)
     except AwsTerminal as exc:  # adjust changes nothing before its last call: nothing to undo
         log.error("step.terminal", step_id=step_id, error=str(exc))
         end(rt, step_id, "failed", reason=exc.reason, message=f"adjust: {exc}")
 
 
-def adjust_failed(rt: Runtime, step_id: str, exc: AdjustmentFailed, memo: dict[str, Any]) -> None:
+def adjust_failed(rt: Runtime, step_id: str, exc: TransientError, memo: dict[str, Any]) -> None:
     """A transient AWS error in adjust: run it again after a backoff until the step's
     settle deadline (counted from adjust's start); past it, roll back when a pre-step
     snapshot exists (the UpdateService that failed may still have been applied), else end."""

@@ -16,7 +16,7 @@ from typing import Any
 from worker import constants as C
 from worker import fargate, lease, logs
 from worker.config import Component
-from worker.errors import AdjustmentFailed, AdjustmentRejected, AwsTerminal, ServoError
+from worker.errors import AdjustmentRejected, AwsTerminal, ServoError, TransientError
 from worker.pipeline import Progress, Retry, Runtime, cancelled, end, poll_cap
 from worker.settle import (
     Action,
@@ -69,11 +69,11 @@ def observe(watcher: Watcher) -> Seen:
     """One look, with AWS's errors as what they mean for the step."""
     try:
         return Looked(watcher.poll())
-    except (AwsTerminal, AdjustmentRejected, AdjustmentFailed) as exc:
+    except (AwsTerminal, AdjustmentRejected, TransientError) as exc:
         return seen_of(exc)
 
 
-def seen_of(exc: AwsTerminal | AdjustmentRejected | AdjustmentFailed) -> Seen:
+def seen_of(exc: AwsTerminal | AdjustmentRejected | TransientError) -> Seen:
     """An AWS error as what it means for the step (worker.aws.classify made it)."""
     if isinstance(exc, AwsTerminal):
         return Terminal(exc.reason, str(exc))
@@ -144,7 +144,7 @@ def _roll_back(rt: Runtime, step_id: str, comp: Component, view: View, action: R
                     errors=view.errors if view.rollback else 0)
     try:
         dep = fargate.rollback(rt.clients.ecs, comp, fargate.Snapshot(**rec["previous"]))
-    except (AwsTerminal, AdjustmentRejected, AdjustmentFailed) as exc:
+    except (AwsTerminal, AdjustmentRejected, TransientError) as exc:
         then = decide(after, seen_of(exc), time.time())  # look again later, or give up
         _act(rt, step_id, comp, after, then, {"phase": "rollback"}, progress)
         return

@@ -25,7 +25,7 @@ from celery.exceptions import Ignore, MaxRetriesExceededError
 from worker import constants as C
 from worker import logs, pipeline, poll, recovery
 from worker.app import app
-from worker.errors import AdjustmentFailed, MeasurementFailed
+from worker.errors import MeasurementFailed, TransientError
 from worker.progress import advance
 from worker.steps import shadow_name
 
@@ -130,7 +130,7 @@ def step_errors(task: StepTask, step_id: str, stage: str, memo: dict[str, Any] |
         yield
     except pipeline.Retry as wait:
         retry = (wait.countdown, {**wait.memo, "aws_failures": 0})
-    except (AdjustmentFailed, MeasurementFailed) as exc:
+    except (TransientError, MeasurementFailed) as exc:
         failures = int(memo.get("aws_failures", 0)) + 1
         if failures <= AWS_RETRIES:
             retry = (min(2.0 ** failures, 30.0), {**memo, "aws_failures": failures})
