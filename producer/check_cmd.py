@@ -88,9 +88,10 @@ def budget_check() -> Any:
     import os
 
     from worker import budget
+    from worker import constants as C
     from worker.preflight.model import CheckResult
 
-    remedy = f"set ${budget.C.ENV_API_BUDGET} like services=10,tasks=10,elb=5 (calls a second, all workers)"
+    remedy = f"set ${C.ENV_API_BUDGET} like services=10,tasks=10,elb=5 (calls a second, all workers)"
     try:
         rates = budget.rates_from_env(os.environ)
     except ConfigError as exc:

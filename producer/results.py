@@ -39,7 +39,7 @@ def summarize(record: Mapping[str, Any]) -> dict[str, Any]:
     def stage(name: str) -> float | None:
         times = (record.get("stages") or {}).get(name) or {}
         if "start" in times and "end" in times:
-            return round(times["end"] - times["start"], 3)
+            return round(float(times["end"]) - float(times["start"]), 3)
         return None
 
     settings = " ".join(f"{k}={v}" for k, v in (record.get("settings") or {}).items())

@@ -308,7 +308,7 @@ def _number(value: Any) -> Value:
     return int(d) if d == d.to_integral_value() else float(d)
 
 
-def _tidy(value: Any) -> Value:
+def _tidy(value: Value) -> Value:
     """150.0 -> 150, so settings read as the config declares them."""
     if isinstance(value, float) and value.is_integer():
         return int(value)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
-from kombu import Queue
+from kombu.entity import Queue
 
 from worker import constants as C
 from worker.namespace import Keys, process_keys

@@ -83,7 +83,7 @@ def read_state(ecs: Any, comp: Component) -> ServiceState:
 def describe_service(ecs: Any, comp: Component) -> Mapping[str, Any]:
     with aws_errors("DescribeServices", service_resource(comp)):
         resp = ecs.describe_services(cluster=comp.cluster, services=[comp.service_name])
-    services = [s for s in resp.get("services", []) if s.get("status") != "INACTIVE"]
+    services: list[Mapping[str, Any]] = [s for s in resp.get("services", []) if s.get("status") != "INACTIVE"]
     if not services:
         failure = "; ".join(f.get("reason", "") for f in resp.get("failures", [])) or "not found"
         raise AdjustmentRejected("invalid-service", f"service {comp.service_name} in cluster "
@@ -215,7 +215,7 @@ def find_revision(ecs: Any, wanted: Mapping[str, Any]) -> str | None:
             familyPrefix=family, status="ACTIVE", sort="DESC",
             PaginationConfig={"MaxItems": REUSE_SCAN_LIMIT},
         )
-        arns = [arn for page in pages for arn in page["taskDefinitionArns"]]
+        arns: list[str] = [arn for page in pages for arn in page["taskDefinitionArns"]]
     for arn in arns:  # listed ACTIVE just now: only the content is left to compare
         if arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] == family and _fingerprint_of(ecs, arn) == fp:
             _remember(fp, arn)
