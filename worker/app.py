@@ -57,7 +57,7 @@ def make_app(url: str | None = None, keys: Keys | None = None) -> Celery:
         broker_connection_retry_on_startup=True,
         task_routes={
             C.TASK_ADJUST: {"queue": control}, C.TASK_POLL: {"queue": control},
-            C.TASK_METRICS: {"queue": control}, C.TASK_FINISH: {"queue": control},
+            C.TASK_METRICS: {"queue": control},
             C.TASK_BENCHMARK: {"queue": load},
         },
         # A worker started without -Q consumes its namespace's two queues.

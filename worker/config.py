@@ -94,8 +94,12 @@ class AbConfig:
 
 @dataclass(frozen=True)
 class CloudWatchConfig:
-    duration: float = AB_DEFAULT_DURATION_S
-    warmup: float = 0
+    """The metrics are read over the measured ab run's window (after ab's warmup), `delay`
+    seconds after it ends. The original's `cloudwatch.duration` and `warmup` timed its own
+    window to match ab's; they are still accepted (and checked) so its configs load, but the
+    window is ab's: a window of its own could cover minutes without load (README "The
+    original's formats")."""
+
     delay: float = 60  # CloudWatch data arrives a minute or more late
     metrics: tuple[Mapping[str, Any], ...] = ()
 
@@ -319,9 +323,10 @@ def _cloudwatch(raw: Any, problems: Problems) -> CloudWatchConfig | None:
     if spec is None:
         return None
     problems.unknown_keys(spec, "cloudwatch", CW_KEYS)
-    duration = problems.number(spec, "duration", "cloudwatch", default=AB_DEFAULT_DURATION_S, strict_min=True,
-                               maximum=MAX_SECONDS)
-    warmup = problems.number(spec, "warmup", "cloudwatch", default=0, maximum=MAX_SECONDS)
+    # Checked, then ignored: the window is the ab run's (CloudWatchConfig says why).
+    problems.number(spec, "duration", "cloudwatch", default=AB_DEFAULT_DURATION_S, strict_min=True,
+                    maximum=MAX_SECONDS)
+    problems.number(spec, "warmup", "cloudwatch", default=0, maximum=MAX_SECONDS)
     delay = problems.number(spec, "delay", "cloudwatch", default=60, maximum=MAX_SECONDS)
     metrics = spec.get("metrics", [])
     if not isinstance(metrics, list):
@@ -331,10 +336,7 @@ def _cloudwatch(raw: Any, problems: Problems) -> CloudWatchConfig | None:
     seen: set[str] = set()
     for i, query in enumerate(metrics):
         _metric_query(query, f"cloudwatch.metrics[{i}]", seen, problems)
-    return CloudWatchConfig(
-        duration=duration or AB_DEFAULT_DURATION_S, warmup=warmup or 0,
-        delay=60 if delay is None else delay, metrics=tuple(metrics),
-    )
+    return CloudWatchConfig(delay=60 if delay is None else delay, metrics=tuple(metrics))
 
 
 def _metric_query(raw: Any, path: str, seen: set[str], problems: Problems) -> None:

@@ -34,7 +34,6 @@ TASK_ADJUST = "servo.adjust"
 TASK_POLL = "servo.poll_stability"
 TASK_BENCHMARK = "servo.benchmark"
 TASK_METRICS = "servo.collect_metrics"
-TASK_FINISH = "servo.finish_sweep"
 
 # Redis keys (every key the project owns starts with this prefix).
 KEY_PREFIX = "servo:"

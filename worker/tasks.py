@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import structlog
 from celery import current_task, signals
 from celery.contrib.abortable import AbortableTask
-from celery.exceptions import Ignore, MaxRetriesExceededError
+from celery.exceptions import Ignore
 
 from worker import constants as C
 from worker import logs, pipeline, poll, recovery
@@ -136,15 +136,13 @@ def step_errors(task: StepTask, step_id: str, stage: str, memo: dict[str, Any] |
             retry = (min(2.0 ** failures, 30.0), {**memo, "aws_failures": failures})
             log.warning("stage.transient", stage=stage, error=str(exc), attempt=failures)
         else:
-            pipeline.end(runtime(), step_id, "failed", reason="aws", message=f"{stage}: {exc}")
+            reason = "measurement" if isinstance(exc, MeasurementFailed) else "aws-transient"
+            pipeline.end(runtime(), step_id, "failed", reason=reason, message=f"{stage}: {exc}")
     except Exception as exc:  # a bug or an outage must still end the step with a reason
         log.exception("stage.error", stage=stage)
         pipeline.end(runtime(), step_id, "failed", reason="error", message=f"{stage}: {exc!r}")
-    if retry is not None:
-        try:
-            raise task.retry(countdown=retry[0], kwargs={"step_id": step_id, "memo": retry[1]})
-        except MaxRetriesExceededError as exc:  # not expected (max_retries=None): still say so
-            pipeline.end(runtime(), step_id, "failed", reason="error", message=f"{stage}: {exc}")
+    if retry is not None:  # every step task has max_retries=None: retry never gives up by itself
+        raise task.retry(countdown=retry[0], kwargs={"step_id": step_id, "memo": retry[1]})
 
 
 def current_message(task: StepTask, step_id: str) -> None:
