@@ -21,9 +21,6 @@ ENV_API_BUDGET = "SERVO_API_BUDGET"  # calls a second per API family, all worker
 SETTLING_WINDOW_S = 5.0  # a service counts as settling while it was looked at this recently
 DEFAULT_MAX_TASK_FAILURES = 1  # a task of the new deployment that dies fails the step
 
-# Tags the worker puts on task definition revisions it registers.
-TAG_MANAGED_BY = "servo-fargate:managed-by"
-
 # Queues: control (adjust, poll: any host with AWS credentials) and load (benchmark: the
 # host next to apache bench, one benchmark at a time).
 QUEUE_CONTROL = "control"
