@@ -245,37 +245,38 @@ class LiveView:
 
     def __init__(self, ids: list[str]) -> None:
         from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn
+        from rich.progress import BarColumn, TextColumn
+        from rich.progress import Progress as Bars
 
         def text(template: str) -> TextColumn:  # values came from users and AWS: no markup read
             return TextColumn(template, markup=False)
 
-        self.progress = Progress(text("{task.fields[name]}"), BarColumn(bar_width=BAR_WIDTH),
-                                 text("{task.percentage:>3.0f}%"), text("{task.fields[status]}"),
-                                 text("{task.fields[message]}"),
-                                 console=Console(file=sys.stderr), auto_refresh=False)
-        self.tasks = {step_id: self.progress.add_task("", total=100, name=step_id, status="", message="")
+        self.bars = Bars(text("{task.fields[name]}"), BarColumn(bar_width=BAR_WIDTH),
+                         text("{task.percentage:>3.0f}%"), text("{task.fields[status]}"),
+                         text("{task.fields[message]}"),
+                         console=Console(file=sys.stderr), auto_refresh=False)
+        self.tasks = {step_id: self.bars.add_task("", total=100, name=step_id, status="", message="")
                       for step_id in ids}
         self.percent: dict[str, int] = {}
-        self.progress.start()
+        self.bars.start()
 
     def draw(self, records: list[dict[str, Any]]) -> None:
         for record in records:
             percent = shown_percent(record, self.percent)
             settings = " ".join(f"{k}={v}" for k, v in record["settings"].items())
             message = (record.get("progress") or {}).get("message") or ""
-            self.progress.update(self.tasks[record["id"]], completed=percent,
+            self.bars.update(self.tasks[record["id"]], completed=percent,
                                  name=clip_line(f"{record['id']} {settings}", 60),
                                  status=f"{record['status']:<10}", message=clip_line(message, 80))
-        self.progress.refresh()
+        self.bars.refresh()
 
     def note(self, line: str) -> None:
         from rich.text import Text
 
-        self.progress.console.print(Text(clip_line(line, 400), style="yellow"))
+        self.bars.console.print(Text(clip_line(line, 400), style="yellow"))
 
     def close(self) -> None:
-        self.progress.stop()
+        self.bars.stop()
 
 
 def shown_percent(record: dict[str, Any], shown: dict[str, int]) -> int:
