@@ -173,7 +173,7 @@ def build_space(comp: Component, current: Mapping[str, Any] | None = None) -> Se
             others[name] = distribution(param)
     if "cpu" in searched and not cpu:
         raise ConfigError([f"fargate.{comp.name}.settings.cpu: no declared cpu value pairs with a declared "
-                           "memory value (Fargate sizes: shared/REFERENCE.md §2)"])
+                           "memory value (AWS's Fargate task size table)"])
     if not cpu and not memory_alone and not others:
         raise ConfigError([f"fargate.{comp.name}.settings: nothing to optimize (every setting is pinned "
                            "or undeclared)"])

@@ -1,4 +1,4 @@
-"""The Celery app and its settings for long tasks on the Redis broker (REFERENCE.md §5).
+"""The Celery app and its settings for long tasks on the Redis broker (Celery 5.7, kombu 5.7).
 
 Imported by the worker, the producer and Flower alike, so every client shares the same
 `broker_transport_options` (the shortest visibility timeout of any client would win).

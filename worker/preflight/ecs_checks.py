@@ -148,7 +148,8 @@ def task_size(ctx: Context) -> CheckResult:
     shown = f"{sizes.format_vcpu(cpu)} vCPU / {sizes.format_gib(memory)} GiB"
     if problem := sizes.pair_problem(cpu, memory):
         return ctx.fail(f"task definition {family} is {shown}: {problem}",
-                        "register a revision with a valid Fargate cpu/memory pair (REFERENCE §2)")
+                        "register a revision with a valid Fargate cpu/memory pair "
+                        "(AWS's Fargate task size table)")
     outside = [p for p in (_outside(ctx.comp.settings.get("cpu"), cpu),
                            _outside(ctx.comp.settings.get("memory"), memory)) if p]
     if outside:
