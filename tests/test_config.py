@@ -264,3 +264,15 @@ def test_cloudwatch_duration_and_warmup_are_checked_and_do_not_change_the_window
     with pytest.raises(ConfigError) as err:
         parse_config({**GOOD, "cloudwatch": {"warmup": "soon"}}, environ={})
     assert any(line.startswith("cloudwatch.warmup:") for line in err.value.problems), err.value.problems
+
+
+@pytest.mark.parametrize("setting", ["cpu", "MODE"])
+def test_an_echoed_bad_value_is_escaped_and_shortened(setting: str) -> None:
+    """A value quoted back to a terminal can neither move the cursor nor flood the screen."""
+    config = parse_config(GOOD, environ={})
+    value = "\x1b[2J" + "9" * 500
+    with pytest.raises(ConfigError) as err:
+        validate_step(config, "web", {setting: value})
+    (line,) = err.value.problems
+    assert "\x1b" not in line and "\\x1b[2J" in line, line
+    assert "(504 characters)" in line and len(line) < 200, line
