@@ -16,7 +16,9 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 from worker import metric_shape as shape
-from worker.errors import CloudWatchUnreachable, ConfigError, MeasurementFailed
+from worker.config import check_metric_queries
+from worker.errors import CloudWatchUnreachable, MeasurementFailed
+from worker.problems import Problems
 
 DEFAULT_PERIOD_S = 60  # AWS/ECS and AWS/ApplicationELB publish at 1-minute resolution
 
@@ -48,19 +50,11 @@ def short(metrics: Sequence[CloudWatchMetric]) -> list[str]:
 
 
 def check_queries(queries: Sequence[Mapping[str, Any]]) -> None:
-    """Raise ConfigError unless Ids are unique and each query has one of MetricStat/Expression."""
-    problems, seen = [], set()
-    for i, query in enumerate(queries):
-        qid = query.get("Id")
-        if not isinstance(qid, str) or not qid:
-            problems.append(f"cloudwatch.metrics[{i}].Id: is required")
-        elif qid in seen:
-            problems.append(f"cloudwatch.metrics[{i}].Id: {qid!r} is used twice; Ids must be unique")
-        seen.add(qid)
-        if ("MetricStat" in query) == ("Expression" in query):
-            problems.append(f"cloudwatch.metrics[{i}]: needs exactly one of MetricStat or Expression")
-    if problems:
-        raise ConfigError(problems)
+    """Raise ConfigError unless the queries pass the config's check (queries handed to
+    read_metrics by a caller of the API have not been through load_config)."""
+    problems = Problems()
+    check_metric_queries(queries, problems)
+    problems.raise_if_any()
 
 
 def period_of(queries: Sequence[Mapping[str, Any]]) -> int:

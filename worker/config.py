@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -333,10 +333,16 @@ def _cloudwatch(raw: Any, problems: Problems) -> CloudWatchConfig | None:
         problems.add("cloudwatch.metrics",
                      f"must be a list of MetricDataQuery mappings, got {type_name(metrics)}")
         metrics = []
-    seen: set[str] = set()
-    for i, query in enumerate(metrics):
-        _metric_query(query, f"cloudwatch.metrics[{i}]", seen, problems)
+    check_metric_queries(metrics, problems)
     return CloudWatchConfig(delay=60 if delay is None else delay, metrics=tuple(metrics))
+
+
+def check_metric_queries(queries: Sequence[Any], problems: Problems) -> None:
+    """The one check of `cloudwatch.metrics` (MetricDataQuery dicts): the config's load and
+    worker/cloudwatch.py's read both use it."""
+    seen: set[str] = set()
+    for i, query in enumerate(queries):
+        _metric_query(query, f"cloudwatch.metrics[{i}]", seen, problems)
 
 
 def _metric_query(raw: Any, path: str, seen: set[str], problems: Problems) -> None:
