@@ -137,15 +137,14 @@ def _with_cloudwatch(run: Any, config: Config | None) -> Any:
     if wait > 0:
         print(f"waiting {wait:.0f} s for CloudWatch data (cloudwatch.delay)", file=sys.stderr)
         time.sleep(wait)
-    window = cloudwatch.query_window(run.started, run.finished, cloudwatch.period_of(cw.metrics))
     client = aws.Clients.from_env(settings=config.aws if config else None).cloudwatch
-    metrics = cloudwatch.read_metrics(client, cw.metrics, *window)
+    metrics, window = cloudwatch.read_run(client, cw.metrics, run.started, run.finished)
     if cloudwatch.short(metrics):  # late datapoints: read once more, then report what is there
         again = cloudwatch.reread_at(time.time(), cw.delay, cloudwatch.period_of(cw.metrics)) - time.time()
         print(f"CloudWatch is short of datapoints for {', '.join(cloudwatch.short(metrics))}; "
               f"reading again in {again:.0f} s", file=sys.stderr)
         time.sleep(again)
-        metrics = cloudwatch.read_metrics(client, cw.metrics, *window)
+        metrics, window = cloudwatch.read_run(client, cw.metrics, run.started, run.finished)
     return build_measurement(run, metrics, window)
 
 

@@ -143,6 +143,15 @@ MISSING_WHY = ("CloudWatch returned none for this query in the run's window; che
                "(it was read once more before it was left out)")
 
 
+def read_run(client: Any, queries: Sequence[Mapping[str, Any]], started: float, finished: float,
+             ) -> tuple[list[CloudWatchMetric], tuple[datetime, datetime]]:
+    """The queries read over a run's aligned window, a run too short for a whole period said
+    so; and that window. The benchmark stage and `servo-fargate measure` both read this way."""
+    period = period_of(queries)
+    window = query_window(started, finished, period)
+    return explain_short_run(read_metrics(client, queries, *window), finished - started, period), window
+
+
 def explain_short_run(metrics: Sequence[CloudWatchMetric], run_s: float,
                       period: int) -> list[CloudWatchMetric]:
     """Missing metrics of a run shorter than the period say that this is why."""

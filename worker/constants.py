@@ -32,6 +32,17 @@ TASK_POLL = "servo.poll_stability"
 TASK_BENCHMARK = "servo.benchmark"
 TASK_METRICS = "servo.collect_metrics"
 
+# Names of ab's numbers in a step's measurement, the one definition for the worker that
+# writes them and the producer that reads them. The first five are the original driver's.
+METRIC_THROUGHPUT = "requests throughput"
+METRIC_TIME_TAKEN = "time taken"
+METRIC_ERRORS = "number of errors"
+METRIC_TIME_PER_REQUEST = "time per request"
+METRIC_TIME_PER_REQUEST_ALL = "time per request (across all concurrent requests)"
+METRIC_ERROR_RATE = "error rate"
+METRIC_PERCENTILE = METRIC_TIME_PER_REQUEST + " p{}"  # .format(95): "time per request p95"
+METRIC_P95 = METRIC_PERCENTILE.format(95)
+
 # Redis keys (every key the project owns starts with this prefix).
 KEY_PREFIX = "servo:"
 KEY_STEP = KEY_PREFIX + "step:{id}"  # JSON step record

@@ -304,8 +304,8 @@ def _benchmark(rt: Runtime, step_id: str, rec: dict[str, Any], cfg: Any, progres
 
 
 def run_metrics(rt: Runtime, step_id: str, ready_at: float) -> None:
-    from worker.cloudwatch import explain_short_run, period_of, query_window, read_metrics, reread_at, short
-    from worker.measurement import Measurement, cloudwatch_annotations, cloudwatch_metrics
+    from worker.cloudwatch import period_of, read_run, reread_at, short
+    from worker.measurement import Measurement, with_cloudwatch
 
     rec = rt.store.require(step_id)
     if rec["status"] in TERMINAL:
@@ -315,14 +315,9 @@ def run_metrics(rt: Runtime, step_id: str, ready_at: float) -> None:
     cw = rt.config.cloudwatch
     assert cw is not None
     started, finished = rec["window"]
-    window = query_window(started, finished, period_of(cw.metrics))
-    metrics = explain_short_run(read_metrics(rt.clients.cloudwatch, cw.metrics, *window), finished - started,
-                                period_of(cw.metrics))
+    metrics, window = read_run(rt.clients.cloudwatch, cw.metrics, started, finished)
     again = reread_at(ready_at, cw.delay, period_of(cw.metrics))
     if short(metrics) and time.time() < again:
         raise RunAgain(again - time.time())  # late datapoints: read once more, then report partial
-    base = Measurement.from_dict(rec["measurement"])
-    annotations = {**base.annotations, **cloudwatch_annotations(metrics),
-                   "cloudwatch window": [window[0].isoformat(), window[1].isoformat()]}
-    merged = Measurement(metrics={**base.metrics, **cloudwatch_metrics(metrics)}, annotations=annotations)
+    merged = with_cloudwatch(Measurement.from_dict(rec["measurement"]), metrics, window)
     end(rt, step_id, "succeeded", measurement=merged.to_dict())
