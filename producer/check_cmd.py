@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from producer.cliargs import add_config
 from producer.exitcodes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from worker.config import load_config
 from worker.errors import ConfigError
@@ -32,8 +33,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("check", help="preflight the AWS setup of every component, with remedies",
                        description=__doc__, epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--config", metavar="PATH",
-                   help="config file (default: $SERVO_CONFIG, else ./config.yaml)")
+    add_config(p)
     p.add_argument("--format", choices=("table", "json"), default="table", help="output format")
     p.add_argument("--only", metavar="ID,...", default="",
                    help="run only these checks: ids (lb.target-type) or areas (lb)")

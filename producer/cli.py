@@ -10,6 +10,7 @@ from typing import Any
 
 import redis
 
+from producer.cliargs import add_config
 from producer.exitcodes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
 from worker.config import Config, load_config
 from worker.errors import AdjustmentRejected, ConfigError, ServoError, TransientError, Unreachable
@@ -86,11 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check the config file and print every problem")
-    _config_arg(p)
+    add_config(p)
     p.set_defaults(handler=cmd_validate)
 
     p = sub.add_parser("describe", help="print a component's current settings, read from AWS")
-    _config_arg(p)
+    add_config(p)
     p.add_argument("component", nargs="?", help="component name (default: every component)")
     _format_arg(p)
     p.set_defaults(handler=cmd_describe)
@@ -113,11 +114,6 @@ def build_parser() -> argparse.ArgumentParser:
     from producer import worker_cmd
     worker_cmd.register(sub)
     return parser
-
-
-def _config_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", metavar="PATH",
-                   help="config file (default: $SERVO_CONFIG, else ./config.yaml)")
 
 
 def _format_arg(p: argparse.ArgumentParser, choices: tuple[str, ...] = ("table", "json")) -> None:

@@ -36,8 +36,7 @@ def add_parser(sub: Any) -> None:
     """Register `measure` on the CLI's subparsers."""
     p = sub.add_parser("measure", help="benchmark a URL with apache bench (and CloudWatch if configured)",
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--config", metavar="PATH",
-                   help="config file (default: $SERVO_CONFIG, else ./config.yaml if it exists)")
+    cliargs.add_config(p, optional_default=True)
     p.add_argument("--url", type=cliargs.url, help="target URL (default: $AB_TEST_URL, else ab.url)")
     p.add_argument("--duration", type=cliargs.number(minimum=0, strict_min=True, maximum=MAX_SECONDS),
                    metavar="S", help="measured seconds (default: ab.duration)")

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from producer import objectives as obj
-from producer.cliargs import number, parse_pairs
+from producer.cliargs import add_config, number, parse_pairs
 from producer.exitcodes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from worker.config import Config
 from worker.errors import ConfigError
@@ -41,8 +41,7 @@ def register(sub: Any) -> None:
                                    "has a fair chance; otherwise TPE.",
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("component", help="component name from the config")
-    p.add_argument("--config", metavar="PATH",
-                   help="config file (default: $SERVO_CONFIG, else ./config.yaml)")
+    add_config(p)
     p.add_argument("--study", metavar="NAME",
                    help="study name (default: COMPONENT-OBJECTIVES); resumes if it exists")
     p.add_argument("--objective", default="cost", metavar="NAME[,NAME]",

@@ -13,7 +13,7 @@ import yaml
 
 from producer import liveness, results
 from producer.api import Producer, StepSpec
-from producer.cliargs import ident, number, parse_pairs
+from producer.cliargs import add_config, ident, number, parse_pairs
 from producer.exitcodes import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
 from producer.reach import CREDENTIALS_REMEDY, cli_producer
 from worker.errors import ConfigError
@@ -86,8 +86,7 @@ def _common(p: argparse.ArgumentParser, *, wait: bool = False,
             formats: tuple[str, ...] = ("table", "json")) -> None:
     if wait:
         formats = ("table", "csv", "json")
-    p.add_argument("--config", metavar="PATH",
-                   help="config file (default: $SERVO_CONFIG, else ./config.yaml)")
+    add_config(p)
     p.add_argument("--format", choices=formats, default=formats[0])
     if wait:
         p.add_argument("--wait", action="store_true", help="wait for the end, with a live progress bar")
