@@ -23,7 +23,6 @@ from worker.safetext import clip_line
 from worker.steps import components_from_state
 
 BAR_WIDTH = 24
-REFRESH_S = 0.25
 MAX_LIMIT = 100_000  # `results --limit`
 MAX_WAIT_S = 7 * 86_400  # `--wait --timeout`
 
@@ -189,30 +188,32 @@ def watch(producer: Producer, ids: list[str], timeout: float | None,
     deadline = None if timeout is None else time.monotonic() + timeout
     missing: dict[str, list[str]] = {}
     said, last, quiet_since, next_check = "", None, time.monotonic(), 0.0
-    try:
-        while True:
-            records = producer.store.many(ids)
-            view.draw(records)
-            if all(r["status"] in TERMINAL for r in records):
-                return records
-            now = time.monotonic()
-            changed = [(r["status"], r.get("updated_at")) for r in records]
-            if changed != last:  # a worker is at work: nothing to ask
-                last, quiet_since, missing = changed, now, {}
-                if said:
-                    view.note("a worker took the steps up; they go on")
-                    said = ""
-            elif now - quiet_since >= liveness.CHECK_EVERY_S and now >= next_check:
+
+    def look(records: list[dict[str, Any]]) -> None:
+        nonlocal missing, said, last, quiet_since, next_check
+        view.draw(records)
+        if all(r["status"] in TERMINAL for r in records):
+            return
+        now = time.monotonic()
+        changed = [(r["status"], r.get("updated_at")) for r in records]
+        if changed != last:  # a worker is at work: nothing to ask
+            last, quiet_since, missing = changed, now, {}
+            if said:
+                view.note("a worker took the steps up; they go on")
+                said = ""
+        elif now - quiet_since >= liveness.CHECK_EVERY_S and now >= next_check:
+            missing = liveness.waiting_without_worker(producer.app, producer.store, records)
+            line = liveness.advice(missing, config_path) if missing else ""
+            if line and line != said:  # said once, and again only when it changes
+                view.note(line)
+            said, next_check = line, time.monotonic() + liveness.CHECK_EVERY_S
+        if deadline is not None and time.monotonic() > deadline:
+            if not missing:  # ask once more: "never picked up" needs to know why
                 missing = liveness.waiting_without_worker(producer.app, producer.store, records)
-                line = liveness.advice(missing, config_path) if missing else ""
-                if line and line != said:  # said once, and again only when it changes
-                    view.note(line)
-                said, next_check = line, time.monotonic() + liveness.CHECK_EVERY_S
-            if deadline is not None and time.monotonic() > deadline:
-                if not missing:  # ask once more: "never picked up" needs to know why
-                    missing = liveness.waiting_without_worker(producer.app, producer.store, records)
-                raise TimeoutError(liveness.timeout_message(records, timeout or 0, missing, config_path))
-            time.sleep(REFRESH_S)
+            raise TimeoutError(liveness.timeout_message(records, timeout or 0, missing, config_path))
+
+    try:  # Producer.wait's loop, expiry and lost-record check; this view draws each look
+        return producer.wait(ids, on_look=look)
     finally:
         view.close()
 
