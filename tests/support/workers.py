@@ -1,8 +1,8 @@
 """Real Celery worker processes for end-to-end tests: the emulator's own starter, which the
-demo uses too (emulator/workerproc.py)."""
+demo uses too (emulator/workerproc.py), and the project root it runs them in."""
 
 from __future__ import annotations
 
-from emulator.workerproc import Worker
+from emulator.workerproc import ROOT, Worker
 
-__all__ = ["Worker"]
+__all__ = ["ROOT", "Worker"]
