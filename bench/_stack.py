@@ -257,7 +257,7 @@ class Stack:
         self.producer = Producer(load_config(str(self.config_path)), self.store)
 
     def worker(self, name: str = "w1", **options: Any) -> Any:
-        from tests.support.workers import Worker
+        from emulator.workerproc import Worker
 
         w = Worker(name, self.env, self.dir, **options)
         self.workers.append(w)

@@ -6,7 +6,7 @@ per period carries the tasks' SampleCount/Sum/Minimum/Maximum, as ECS aggregates
 service's tasks. `AWS/ApplicationELB` RequestCount, HTTPCode_Target_5XX_Count and
 HTTPCode_ELB_5XX_Count (Sum) and TargetResponseTime (seconds, SampleCount/Sum) come from
 the local load balancer, dimension LoadBalancer = `app/<name>/<id>`. Published as the ALB
-does (../shared/REFERENCE.md §6, "ALB metrics are sparse"): RequestCount and
+does (AWS's "CloudWatch metrics for your Application Load Balancer"): RequestCount and
 TargetResponseTime only for periods with requests, HTTPCode_* only when nonzero.
 
 Periods are aligned to the clock: the datum for [B - period, B) is put at B with

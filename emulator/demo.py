@@ -17,12 +17,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from emulator.workerproc import Worker
 
 DEMO_STEPS = [  # (settings, what it shows)
     ({"cpu": 0.25, "mem": 1, "GOGC": 100}, "the current settings: nothing registered, nothing deployed"),
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         env = {**os.environ, **sandbox.env}
         os.environ.update(sandbox.env)
         print(f"  AWS endpoint {sandbox.endpoint_url}, load balancer {sandbox.lb_url}")
-        worker = start_worker(env, workdir / "worker.log")
+        worker = start_worker(env, workdir)
         try:
             from worker.app import redis_url
 
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"sweep {sweep.id}: {len(DEMO_STEPS)} steps, one after another\n")
             records = watch(producer, sweep.step_ids, TIMEOUT_S)
         finally:
-            stop_worker(worker)
+            worker.stop()
         calls = summarize(sandbox.calls)
     print("\n" + results.render(records, "table") + "\n")
     for record, (_, why) in zip(records, DEMO_STEPS, strict=True):
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     ns = os.environ["SERVO_NAMESPACE"]
     print(f"records stay in Redis, in namespace {ns}: SERVO_NAMESPACE={ns} {cli_path()} results {sweep.id} "
           "--format csv")
-    print(f"worker log (JSON lines): {workdir / 'worker.log'}")
+    print(f"worker log (JSON lines): {worker.log_path}")
     print(f"AWS calls the worker made: {calls['calls']}, throttled {calls['throttled']}")
     for action, seen in calls["actions"].items():
         bad = {k: v for k, v in seen["outcomes"].items() if k != "ok"}
@@ -109,29 +109,16 @@ def cli_path() -> str:
         return str(script)
 
 
-def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def start_worker(env: dict[str, str], log_dir: Path) -> Worker:
     # No -Q: the worker consumes its namespace's control and load queues (worker.app).
-    cmd = [sys.executable, "-m", "celery", "-A", "worker.app", "-q", "worker", "-n", "demo@%h", "-c", "2",
-           "-l", "INFO", "--without-gossip", "--without-mingle"]
-    proc = subprocess.Popen(cmd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    deadline = time.monotonic() + 60
-    while "ready." not in log.read_text(errors="replace"):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the worker did not start; see {log}")
-        time.sleep(0.1)
+    worker = Worker("demo", env, log_dir, inherit_env=False, host="%h")
+    try:
+        worker.wait_ready(timeout=60)
+    except (RuntimeError, TimeoutError):
+        worker.stop()
+        raise RuntimeError(f"the worker did not start; see {worker.log_path}") from None
     print(f"worker ready (namespace {env.get('SERVO_NAMESPACE', 'default')})")
-    return proc
-
-
-def stop_worker(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
+    return worker
 
 
 if __name__ == "__main__":

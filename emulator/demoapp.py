@@ -82,7 +82,7 @@ class Model:
     @property
     def service_ms(self) -> float:
         """Mean modeled time of one request once it holds a slot (unscaled), ms."""
-        return BASE_MS * (FIXED_SHARE + CPU_SHARE * self.gc_factor / self.vcpu**CPU_EXPONENT)
+        return BASE_MS * (FIXED_SHARE + CPU_SHARE * self.gc_factor / float(self.vcpu**CPU_EXPONENT))
 
     @property
     def working_set_mib(self) -> float:

@@ -11,7 +11,7 @@ Every request on the public endpoint is read (emulator/awswire.py), then, in thi
    (`DescribeServices`), `params` the request's parameters: the JSON body for JSON services,
    the flat query form (`TargetGroupArns.member.1`, ...) for query/ec2 ones. A gate runs on a
    request thread, so it must be thread-safe; it must not call the public endpoint itself.
-   An IAM enforcer (see ../shared/REFERENCE.md §6, "IAM policy simulation") plugs in here:
+   An IAM enforcer (emulator/iam_gate.py) plugs in here:
 
        def deny_describe(service, action, params):
            if (service, action) == ("ecs", "DescribeServices"):

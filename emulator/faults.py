@@ -26,7 +26,6 @@ import random
 import threading
 from dataclasses import dataclass, fields
 
-SHARE_KINDS = ("errors", "capacity", "spot", "customer")
 KINDS = ("throttle", "errors", "capacity", "spot", "metrics-delay", "customer", "seed")
 
 
@@ -61,9 +60,6 @@ class Faults:
                 items.append(f"{kind}={value:g}")
         items.append(f"seed={self.seed}")
         return ",".join(items)
-
-
-NO_FAULTS = Faults()
 
 
 def parse_faults(spec: str | None, *, seed: int | None = None) -> Faults:

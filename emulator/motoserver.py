@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 from typing import Any
 
 
@@ -12,13 +11,12 @@ def start_moto(host: str = "127.0.0.1", port: int = 0) -> tuple[Any, str]:
     from moto.server import ThreadedMotoServer
 
     from emulator import quotas
+    from emulator.taskproc import free_port
 
     quotas.install()  # moto knows no Fargate quotas of its own
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     if port == 0:
-        with socket.socket() as s:
-            s.bind((host, 0))
-            port = s.getsockname()[1]
+        port = free_port(host)
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     return server, f"http://{host}:{port}"

@@ -1,6 +1,6 @@
 """Provision a complete, correct Fargate setup through the AWS API (moto, the sandbox or AWS).
 
-`provision()` builds everything INFRASTRUCTURE.md asks a user to create by hand: a VPC
+`provision()` builds everything the README's "Using it on AWS" asks a user to create by hand: a VPC
 with public subnets and an internet gateway route, an ECS cluster, a Fargate task
 definition, an ALB with a listener and an `ip` target group, an execution role, and a
 FARGATE service behind the target group. Keyword options build the broken variants that

@@ -10,7 +10,8 @@
 `Sandbox.start()` starts moto in server mode in this process (or uses the in-process moto
 at `endpoint_url`) and the public endpoint in front of it (emulator/faultlayer.py: the
 fault spec's throttling and errors, the gates, the call log), provisions the
-infrastructure of INFRASTRUCTURE.md through the AWS APIs (emulator.provision), starts
+infrastructure the README's "Using it on AWS" asks a user to create, through the AWS APIs
+(emulator.provision), starts
 the local load balancer on the listener's port, the controller that runs the service's
 tasks as local processes, and the CloudWatch feed;
 writes a ready config.yaml and waits for the first deployment to settle. `stop()` stops

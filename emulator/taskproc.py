@@ -37,7 +37,9 @@ def loopback_addresses() -> Iterator[str]:
         yield f"127.0.{b}.{c}"
 
 
-def free_port(host: str) -> int:
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on at `host` now (bound, then released): the one helper the
+    emulator, the benches and the tests use."""
     with socket.socket() as s:
         s.bind((host, 0))
         return int(s.getsockname()[1])

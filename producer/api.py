@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -223,9 +223,12 @@ class Producer:
         self.store.request_cancel(step_id)
         self.store.update(step_id, _cancel_if_queued)
 
-    def wait(self, step_ids: Sequence[str], timeout: float | None = None) -> list[dict[str, Any]]:
+    def wait(self, step_ids: Sequence[str], timeout: float | None = None,
+             on_look: Callable[[list[dict[str, Any]]], None] | None = None) -> list[dict[str, Any]]:
         """Block until every step ends. Woken by the records' change notices (pub/sub), with a
-        periodic look as well, so a missed notice only delays, never hangs."""
+        periodic look as well, so a missed notice only delays, never hangs. Raises RecordLost
+        when a record vanishes. `on_look` sees the records after every look (the CLI's live
+        view draws them there); an exception it raises ends the wait."""
         deadline = None if timeout is None else time.monotonic() + timeout
         pubsub = self.store.r.pubsub(ignore_subscribe_messages=True)
         pubsub.subscribe(self.store.keys.events)
@@ -239,6 +242,8 @@ class Producer:
                     lost = [i for i in step_ids if i not in found]
                     raise RecordLost(f"no step record {', '.join(lost)} in Redis: was the database "
                                      "flushed, or Redis restarted without its append-only file?")
+                if on_look is not None:
+                    on_look(records)
                 if all(r["status"] in TERMINAL for r in records):
                     return records
                 if deadline is not None and time.monotonic() >= deadline:

@@ -8,13 +8,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from producer.cliargs import add_config
+from producer.exitcodes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from worker.config import load_config
 from worker.errors import ConfigError
 from worker.safetext import terminal_safe
 
-EXIT_OK = 0
-EXIT_FAILED = 1  # at least one check failed
-EXIT_BAD_CONFIG = 2  # the config (or --only) is invalid
 MAX_PROBLEMS = 20  # config problems listed in the config.valid finding
 
 EPILOG = """\
@@ -34,8 +33,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("check", help="preflight the AWS setup of every component, with remedies",
                        description=__doc__, epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--config", metavar="PATH",
-                   help="config file (default: $SERVO_CONFIG, else ./config.yaml)")
+    add_config(p)
     p.add_argument("--format", choices=("table", "json"), default="table", help="output format")
     p.add_argument("--only", metavar="ID,...", default="",
                    help="run only these checks: ids (lb.target-type) or areas (lb)")
@@ -57,7 +55,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO | None = None) -> int:
         preflight.select(only)
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
-        return EXIT_BAD_CONFIG
+        return EXIT_BAD_INPUT
     try:
         config = load_config(args.config)
     except ConfigError as exc:
@@ -66,7 +64,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO | None = None) -> int:
         bad = CheckResult("config.valid", None, "fail", "; ".join(shown),
                           "fix the listed fields (servo-fargate validate prints the same problems)")
         _print([bad], args.format, out)
-        return EXIT_BAD_CONFIG
+        return EXIT_BAD_INPUT
     reach = probe_aws(settings=config.aws)  # seconds, not the patient worker clients' retries
     if not reach.ok:
         _print([CheckResult("aws.reachable", None, "fail", reach.finding, reach.remedy)], args.format, out)
@@ -82,7 +80,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO | None = None) -> int:
     if not only:  # the budget is no preflight check: --only names those
         results = [budget_check(), *results]
     _print(results, args.format, out)
-    return preflight.exit_code(results)
+    return EXIT_FAILED if any(res.verdict == "fail" for res in results) else EXIT_OK
 
 
 def budget_check() -> Any:
@@ -90,9 +88,10 @@ def budget_check() -> Any:
     import os
 
     from worker import budget
+    from worker import constants as C
     from worker.preflight.model import CheckResult
 
-    remedy = f"set ${budget.C.ENV_API_BUDGET} like services=10,tasks=10,elb=5 (calls a second, all workers)"
+    remedy = f"set ${C.ENV_API_BUDGET} like services=10,tasks=10,elb=5 (calls a second, all workers)"
     try:
         rates = budget.rates_from_env(os.environ)
     except ConfigError as exc:

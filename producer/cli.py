@@ -10,9 +10,10 @@ from typing import Any
 
 import redis
 
-from producer.exitcodes import EXIT_BAD_INPUT, EXIT_OK, EXIT_STEP_FAILED, EXIT_UNREACHABLE
+from producer.cliargs import add_config
+from producer.exitcodes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
 from worker.config import Config, load_config
-from worker.errors import AdjustmentFailed, AdjustmentRejected, ConfigError, ServoError
+from worker.errors import AdjustmentRejected, ConfigError, ServoError, TransientError, Unreachable
 from worker.safetext import clip_line, terminal_safe
 
 MAX_PROBLEMS = 20  # problem lines printed for one bad input; the rest are counted
@@ -44,20 +45,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except AdjustmentRejected as exc:
         _err(f"rejected: {exc}")
-        return EXIT_STEP_FAILED
-    except AdjustmentFailed as exc:
+        return EXIT_FAILED
+    except TransientError as exc:
         _err(f"failed: {exc}")
-        return EXIT_UNREACHABLE if getattr(exc, "unreachable", False) else EXIT_STEP_FAILED
+        return EXIT_UNREACHABLE if isinstance(exc, Unreachable) else EXIT_FAILED
     except ServoError as exc:
         _err(f"error: {exc}")
-        return EXIT_STEP_FAILED
+        return EXIT_FAILED
     except redis.RedisError as exc:
         _err(f"error: cannot reach Redis at {_redis_where()} ({exc}); start it, or point "
              "SERVO_REDIS_URL at one that answers")
         return EXIT_UNREACHABLE
     except TimeoutError as exc:
         _err(f"timeout: {exc}")
-        return EXIT_STEP_FAILED
+        return EXIT_FAILED
 
 
 def _err(*lines: str) -> None:
@@ -86,11 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check the config file and print every problem")
-    _config_arg(p)
+    add_config(p)
     p.set_defaults(handler=cmd_validate)
 
     p = sub.add_parser("describe", help="print a component's current settings, read from AWS")
-    _config_arg(p)
+    add_config(p)
     p.add_argument("component", nargs="?", help="component name (default: every component)")
     _format_arg(p)
     p.set_defaults(handler=cmd_describe)
@@ -113,11 +114,6 @@ def build_parser() -> argparse.ArgumentParser:
     from producer import worker_cmd
     worker_cmd.register(sub)
     return parser
-
-
-def _config_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", metavar="PATH",
-                   help="config file (default: $SERVO_CONFIG, else ./config.yaml)")
 
 
 def _format_arg(p: argparse.ArgumentParser, choices: tuple[str, ...] = ("table", "json")) -> None:

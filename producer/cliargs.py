@@ -14,6 +14,13 @@ from worker.safetext import ID, name_problem, short, url_problem
 MAX_PAIRS = 200  # settings or overrides on one command line
 
 
+def add_config(p: argparse.ArgumentParser, *, optional_default: bool = False) -> None:
+    """The `--config` option every command that reads the config takes, declared once.
+    `optional_default`: the command runs without a config when ./config.yaml is missing."""
+    fallback = "./config.yaml if it exists" if optional_default else "./config.yaml"
+    p.add_argument("--config", metavar="PATH", help=f"config file (default: $SERVO_CONFIG, else {fallback})")
+
+
 def number(*, minimum: float | None = None, maximum: float | None = None, integer: bool = False,
            strict_min: bool = False) -> Callable[[str], float]:
     """An argparse `type=` for a bounded, finite number (`nan`, `1e999`, `-1` refused)."""

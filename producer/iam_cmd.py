@@ -8,6 +8,7 @@ import json
 import sys
 from typing import Any, TextIO
 
+from producer.cliargs import add_config
 from producer.exitcodes import EXIT_OK
 from worker.config import Config, load_config
 from worker.permissions import PARTS, Scope, policy
@@ -30,8 +31,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("iam-policy", help="print the least-privilege IAM policy the config needs",
                        description=__doc__, epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--config", metavar="PATH",
-                   help="config file (default: $SERVO_CONFIG, else ./config.yaml)")
+    add_config(p)
     p.add_argument("--part", choices=("all", *PARTS), default="all",
                    help="the worker's actions, the preflight's, the CLI's, or all (default)")
     p.add_argument("--offline", action="store_true", help="read nothing from AWS")

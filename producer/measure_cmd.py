@@ -36,8 +36,7 @@ def add_parser(sub: Any) -> None:
     """Register `measure` on the CLI's subparsers."""
     p = sub.add_parser("measure", help="benchmark a URL with apache bench (and CloudWatch if configured)",
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--config", metavar="PATH",
-                   help="config file (default: $SERVO_CONFIG, else ./config.yaml if it exists)")
+    cliargs.add_config(p, optional_default=True)
     p.add_argument("--url", type=cliargs.url, help="target URL (default: $AB_TEST_URL, else ab.url)")
     p.add_argument("--duration", type=cliargs.number(minimum=0, strict_min=True, maximum=MAX_SECONDS),
                    metavar="S", help="measured seconds (default: ab.duration)")
@@ -53,9 +52,9 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_measure(args: argparse.Namespace) -> int:
-    from producer import cli
+    from producer.exitcodes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
     from worker.abrun import AbFailed, run_ab
-    from worker.errors import MeasurementFailed
+    from worker.errors import MeasurementFailed, Unreachable
 
     config = _config(args.config)
     ab = _overrides(config.ab if config else _ab_without_config(), args)
@@ -66,11 +65,11 @@ def cmd_measure(args: argparse.Namespace) -> int:
         measurement = _with_cloudwatch(run, config if _wants_cloudwatch(args, config) else None)
     except AbFailed as exc:
         print(f"failed: {exc}", file=sys.stderr)
-        return {"bad-url": cli.EXIT_BAD_INPUT}.get(
-            exc.kind, cli.EXIT_UNREACHABLE if exc.unreachable else cli.EXIT_STEP_FAILED)
+        return {"bad-url": EXIT_BAD_INPUT}.get(
+            exc.kind, EXIT_UNREACHABLE if exc.unreachable else EXIT_FAILED)
     except MeasurementFailed as exc:
         print(f"failed: {exc}", file=sys.stderr)
-        return cli.EXIT_UNREACHABLE if getattr(exc, "unreachable", False) else cli.EXIT_STEP_FAILED
+        return EXIT_UNREACHABLE if isinstance(exc, Unreachable) else EXIT_FAILED
     finally:
         signal.signal(signal.SIGINT, previous)
     if args.format == "json":
@@ -79,8 +78,8 @@ def cmd_measure(args: argparse.Namespace) -> int:
         _print_table(measurement.to_dict())
     if run.cancelled:
         print("cancelled: the numbers cover only the requests made before Ctrl-C", file=sys.stderr)
-        return cli.EXIT_STEP_FAILED
-    return cli.EXIT_OK
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def _wants_cloudwatch(args: argparse.Namespace, config: Config | None) -> bool:
@@ -137,15 +136,14 @@ def _with_cloudwatch(run: Any, config: Config | None) -> Any:
     if wait > 0:
         print(f"waiting {wait:.0f} s for CloudWatch data (cloudwatch.delay)", file=sys.stderr)
         time.sleep(wait)
-    window = cloudwatch.query_window(run.started, run.finished, cloudwatch.period_of(cw.metrics))
     client = aws.Clients.from_env(settings=config.aws if config else None).cloudwatch
-    metrics = cloudwatch.read_metrics(client, cw.metrics, *window)
+    metrics, window = cloudwatch.read_run(client, cw.metrics, run.started, run.finished)
     if cloudwatch.short(metrics):  # late datapoints: read once more, then report what is there
         again = cloudwatch.reread_at(time.time(), cw.delay, cloudwatch.period_of(cw.metrics)) - time.time()
         print(f"CloudWatch is short of datapoints for {', '.join(cloudwatch.short(metrics))}; "
               f"reading again in {again:.0f} s", file=sys.stderr)
         time.sleep(again)
-        metrics = cloudwatch.read_metrics(client, cw.metrics, *window)
+        metrics, window = cloudwatch.read_run(client, cw.metrics, run.started, run.finished)
     return build_measurement(run, metrics, window)
 
 

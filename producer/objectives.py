@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
 from producer.cost import cost_per_million
+from worker import constants as C
+from worker.constants import METRIC_ERROR_RATE, METRIC_THROUGHPUT
 from worker.errors import ConfigError
 
 SAMPLERS = ("auto", "cost-first", "tpe", "random")
@@ -24,9 +26,7 @@ REJECTED_VIOLATION = 1000.0
 # Optuna needs a number for an objective no step could measure; constraint-aware samplers
 # rank infeasible trials by their violation, never by this value.
 UNMEASURED = 1e9
-METRIC_P95 = "time per request p95"
-METRIC_THROUGHPUT = "requests throughput"
-METRIC_ERROR_RATE = "error rate"
+METRIC_P95 = C.METRIC_P95  # the constant itself, under the name producer/verdict.py and studies.py use
 T = TypeVar("T")
 
 

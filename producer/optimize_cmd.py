@@ -9,14 +9,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from producer import objectives as obj
-from producer.cliargs import number, parse_pairs
+from producer.cliargs import add_config, number, parse_pairs
+from producer.exitcodes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from worker.config import Config
 from worker.errors import ConfigError
 
 if TYPE_CHECKING:  # optuna loads only when the verb runs, not for every CLI command
     from optuna.trial import FrozenTrial
-
-EXIT_OK, EXIT_NONE_FEASIBLE, EXIT_INTERRUPTED = 0, 1, 130
 
 EPILOG = """\
 examples:
@@ -42,8 +41,7 @@ def register(sub: Any) -> None:
                                    "has a fair chance; otherwise TPE.",
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("component", help="component name from the config")
-    p.add_argument("--config", metavar="PATH",
-                   help="config file (default: $SERVO_CONFIG, else ./config.yaml)")
+    add_config(p)
     p.add_argument("--study", metavar="NAME",
                    help="study name (default: COMPONENT-OBJECTIVES); resumes if it exists")
     p.add_argument("--objective", default="cost", metavar="NAME[,NAME]",
@@ -115,7 +113,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     summary = studies.summarize(study)
     print(json.dumps(summary, indent=2) if args.format == "json" else studies.render(summary))
     found = summary.get("best") or summary.get("pareto")
-    return EXIT_OK if found else EXIT_NONE_FEASIBLE
+    return EXIT_OK if found else EXIT_FAILED
 
 
 def current_settings(producer: Any, component: str) -> dict[str, Any]:
@@ -133,13 +131,13 @@ def priced(config: Config, component: str) -> Config:
     from botocore.exceptions import BotoCoreError
 
     from worker import aws, fargate
-    from worker.errors import AdjustmentFailed, AdjustmentRejected
+    from worker.errors import AdjustmentRejected, TransientError
     from worker.pricing import resolve
 
     clients = aws.Clients.for_config(config)
     try:
         td = fargate.read_state(clients.ecs, config.component(component)).task_definition
-    except (AdjustmentFailed, AdjustmentRejected, BotoCoreError) as exc:
+    except (TransientError, AdjustmentRejected, BotoCoreError) as exc:
         print(f"warning: prices not matched to the task definition ({exc}); using {config.pricing}",
               file=sys.stderr)
         return config

@@ -1,6 +1,7 @@
 """A self-contained HTML report of a sweep or a study, plus CSV and JSON exports.
 
-    paths = write_report(collect_sweep(producer, sweep_id), Path("report"))
+    steps = producer.store.sweep_steps(sweep_id)
+    paths = write_report(collect_sweep(steps, producer.config.pricing, sweep_id), Path("report"))
 
 `report.html` embeds its pictures as PNG data URIs and holds no script and no link to
 anything: it opens from a file, offline, in any browser.

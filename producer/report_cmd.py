@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from producer.cliargs import ident, number
+from producer.cliargs import add_config, ident, number
+from producer.exitcodes import EXIT_OK
 from worker.errors import ConfigError
 from worker.safetext import terminal_safe
 
-EXIT_OK = 0
 MAX_SLO_MS = 3_600_000  # an SLO line beyond an hour is a typo
 
 
@@ -27,8 +27,7 @@ def register(sub: Any) -> None:
     p.add_argument("--out", metavar="DIR", default="report", help="output directory (default: ./report)")
     p.add_argument("--slo-p95", type=number(minimum=0, strict_min=True, maximum=MAX_SLO_MS), metavar="MS",
                    help="draw this SLO line (a study knows its own)")
-    p.add_argument("--config", metavar="PATH",
-                   help="config file (default: $SERVO_CONFIG, else ./config.yaml)")
+    add_config(p)
     p.set_defaults(handler=cmd_report)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from producer.causes import cause
+from worker import constants as C
 from worker.safetext import csv_cell, terminal_safe
 
 COLUMNS = ("id", "component", "status", "settings", "adjust_s", "settle_s", "measure_s",
@@ -39,16 +40,16 @@ def summarize(record: Mapping[str, Any]) -> dict[str, Any]:
     def stage(name: str) -> float | None:
         times = (record.get("stages") or {}).get(name) or {}
         if "start" in times and "end" in times:
-            return round(times["end"] - times["start"], 3)
+            return round(float(times["end"]) - float(times["start"]), 3)
         return None
 
     settings = " ".join(f"{k}={v}" for k, v in (record.get("settings") or {}).items())
     return {
         "id": record["id"], "component": record["component"], "status": record["status"],
         "settings": settings, "adjust_s": stage("adjust"), "settle_s": stage("settle"),
-        "measure_s": stage("measure"), "req_per_s": metric("requests throughput"),
-        "p95_ms": metric("time per request p95"), "errors": metric("number of errors"),
-        "error_rate": metric("error rate"), "cpu_pct": metric(*CPU_NAMES),
+        "measure_s": stage("measure"), "req_per_s": metric(C.METRIC_THROUGHPUT),
+        "p95_ms": metric(C.METRIC_P95), "errors": metric(C.METRIC_ERRORS),
+        "error_rate": metric(C.METRIC_ERROR_RATE), "cpu_pct": metric(*CPU_NAMES),
         "reason": (f"{record.get('reason')}: {record.get('message')}"
                    if record["status"] != "succeeded" else None),
     }

@@ -15,10 +15,11 @@ import sys
 import time
 from pathlib import Path
 
+from producer.exitcodes import EXIT_FAILED, EXIT_OK
+
 READY_MARK = "ready: load balancer"  # producer/sandbox_cmd.py's line once the service settled
 START_TIMEOUT_S = 120
 STOP_TIMEOUT_S = 30
-EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def paths(config: Path) -> tuple[Path, Path]:

@@ -19,10 +19,8 @@ from typing import Any
 
 from producer import sandbox_background as background
 from producer.cliargs import number
-from producer.exitcodes import EXIT_BAD_INPUT
+from producer.exitcodes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 
-EXIT_OK = 0
-EXIT_FAILED = 1  # the sandbox could not start
 DEFAULT_CONFIG_OUT = "sandbox-config.yaml"
 
 EPILOG = """\

@@ -173,7 +173,7 @@ def build_space(comp: Component, current: Mapping[str, Any] | None = None) -> Se
             others[name] = distribution(param)
     if "cpu" in searched and not cpu:
         raise ConfigError([f"fargate.{comp.name}.settings.cpu: no declared cpu value pairs with a declared "
-                           "memory value (Fargate sizes: shared/REFERENCE.md §2)"])
+                           "memory value (AWS's Fargate task size table)"])
     if not cpu and not memory_alone and not others:
         raise ConfigError([f"fargate.{comp.name}.settings: nothing to optimize (every setting is pinned "
                            "or undeclared)"])
@@ -308,7 +308,7 @@ def _number(value: Any) -> Value:
     return int(d) if d == d.to_integral_value() else float(d)
 
 
-def _tidy(value: Any) -> Value:
+def _tidy(value: Value) -> Value:
     """150.0 -> 150, so settings read as the config declares them."""
     if isinstance(value, float) and value.is_integer():
         return int(value)

@@ -13,8 +13,8 @@ import yaml
 
 from producer import liveness, results
 from producer.api import Producer, StepSpec
-from producer.cliargs import ident, number, parse_pairs
-from producer.exitcodes import EXIT_OK, EXIT_STEP_FAILED, EXIT_UNREACHABLE
+from producer.cliargs import add_config, ident, number, parse_pairs
+from producer.exitcodes import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
 from producer.reach import CREDENTIALS_REMEDY, cli_producer
 from worker.errors import ConfigError
 from worker.inputs import load_json, read_text
@@ -23,7 +23,6 @@ from worker.safetext import clip_line
 from worker.steps import components_from_state
 
 BAR_WIDTH = 24
-REFRESH_S = 0.25
 MAX_LIMIT = 100_000  # `results --limit`
 MAX_WAIT_S = 7 * 86_400  # `--wait --timeout`
 
@@ -86,8 +85,7 @@ def _common(p: argparse.ArgumentParser, *, wait: bool = False,
             formats: tuple[str, ...] = ("table", "json")) -> None:
     if wait:
         formats = ("table", "csv", "json")
-    p.add_argument("--config", metavar="PATH",
-                   help="config file (default: $SERVO_CONFIG, else ./config.yaml)")
+    add_config(p)
     p.add_argument("--format", choices=formats, default=formats[0])
     if wait:
         p.add_argument("--wait", action="store_true", help="wait for the end, with a live progress bar")
@@ -165,7 +163,7 @@ def _after_submit(producer: Producer, ids: list[str], args: argparse.Namespace) 
         print(clip_line(f"error: the worker found no AWS credentials; {CREDENTIALS_REMEDY}", 400),
               file=sys.stderr)
         return EXIT_UNREACHABLE
-    return EXIT_OK if all(r["status"] == "succeeded" for r in records) else EXIT_STEP_FAILED
+    return EXIT_OK if all(r["status"] == "succeeded" for r in records) else EXIT_FAILED
 
 
 def _warn_rollback_failed(record: dict[str, Any]) -> bool:
@@ -190,30 +188,32 @@ def watch(producer: Producer, ids: list[str], timeout: float | None,
     deadline = None if timeout is None else time.monotonic() + timeout
     missing: dict[str, list[str]] = {}
     said, last, quiet_since, next_check = "", None, time.monotonic(), 0.0
-    try:
-        while True:
-            records = producer.store.many(ids)
-            view.draw(records)
-            if all(r["status"] in TERMINAL for r in records):
-                return records
-            now = time.monotonic()
-            changed = [(r["status"], r.get("updated_at")) for r in records]
-            if changed != last:  # a worker is at work: nothing to ask
-                last, quiet_since, missing = changed, now, {}
-                if said:
-                    view.note("a worker took the steps up; they go on")
-                    said = ""
-            elif now - quiet_since >= liveness.CHECK_EVERY_S and now >= next_check:
+
+    def look(records: list[dict[str, Any]]) -> None:
+        nonlocal missing, said, last, quiet_since, next_check
+        view.draw(records)
+        if all(r["status"] in TERMINAL for r in records):
+            return
+        now = time.monotonic()
+        changed = [(r["status"], r.get("updated_at")) for r in records]
+        if changed != last:  # a worker is at work: nothing to ask
+            last, quiet_since, missing = changed, now, {}
+            if said:
+                view.note("a worker took the steps up; they go on")
+                said = ""
+        elif now - quiet_since >= liveness.CHECK_EVERY_S and now >= next_check:
+            missing = liveness.waiting_without_worker(producer.app, producer.store, records)
+            line = liveness.advice(missing, config_path) if missing else ""
+            if line and line != said:  # said once, and again only when it changes
+                view.note(line)
+            said, next_check = line, time.monotonic() + liveness.CHECK_EVERY_S
+        if deadline is not None and time.monotonic() > deadline:
+            if not missing:  # ask once more: "never picked up" needs to know why
                 missing = liveness.waiting_without_worker(producer.app, producer.store, records)
-                line = liveness.advice(missing, config_path) if missing else ""
-                if line and line != said:  # said once, and again only when it changes
-                    view.note(line)
-                said, next_check = line, time.monotonic() + liveness.CHECK_EVERY_S
-            if deadline is not None and time.monotonic() > deadline:
-                if not missing:  # ask once more: "never picked up" needs to know why
-                    missing = liveness.waiting_without_worker(producer.app, producer.store, records)
-                raise TimeoutError(liveness.timeout_message(records, timeout or 0, missing, config_path))
-            time.sleep(REFRESH_S)
+            raise TimeoutError(liveness.timeout_message(records, timeout or 0, missing, config_path))
+
+    try:  # Producer.wait's loop, expiry and lost-record check; this view draws each look
+        return producer.wait(ids, on_look=look)
     finally:
         view.close()
 
@@ -245,37 +245,38 @@ class LiveView:
 
     def __init__(self, ids: list[str]) -> None:
         from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn
+        from rich.progress import BarColumn, TextColumn
+        from rich.progress import Progress as Bars
 
         def text(template: str) -> TextColumn:  # values came from users and AWS: no markup read
             return TextColumn(template, markup=False)
 
-        self.progress = Progress(text("{task.fields[name]}"), BarColumn(bar_width=BAR_WIDTH),
-                                 text("{task.percentage:>3.0f}%"), text("{task.fields[status]}"),
-                                 text("{task.fields[message]}"),
-                                 console=Console(file=sys.stderr), auto_refresh=False)
-        self.tasks = {step_id: self.progress.add_task("", total=100, name=step_id, status="", message="")
+        self.bars = Bars(text("{task.fields[name]}"), BarColumn(bar_width=BAR_WIDTH),
+                         text("{task.percentage:>3.0f}%"), text("{task.fields[status]}"),
+                         text("{task.fields[message]}"),
+                         console=Console(file=sys.stderr), auto_refresh=False)
+        self.tasks = {step_id: self.bars.add_task("", total=100, name=step_id, status="", message="")
                       for step_id in ids}
         self.percent: dict[str, int] = {}
-        self.progress.start()
+        self.bars.start()
 
     def draw(self, records: list[dict[str, Any]]) -> None:
         for record in records:
             percent = shown_percent(record, self.percent)
             settings = " ".join(f"{k}={v}" for k, v in record["settings"].items())
             message = (record.get("progress") or {}).get("message") or ""
-            self.progress.update(self.tasks[record["id"]], completed=percent,
+            self.bars.update(self.tasks[record["id"]], completed=percent,
                                  name=clip_line(f"{record['id']} {settings}", 60),
                                  status=f"{record['status']:<10}", message=clip_line(message, 80))
-        self.progress.refresh()
+        self.bars.refresh()
 
     def note(self, line: str) -> None:
         from rich.text import Text
 
-        self.progress.console.print(Text(clip_line(line, 400), style="yellow"))
+        self.bars.console.print(Text(clip_line(line, 400), style="yellow"))
 
     def close(self) -> None:
-        self.progress.stop()
+        self.bars.stop()
 
 
 def shown_percent(record: dict[str, Any], shown: dict[str, int]) -> int:
@@ -327,7 +328,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     else:
         # YAML escapes control characters itself
         print(yaml.safe_dump(iso_times(record), sort_keys=False, width=110))
-    return EXIT_STEP_FAILED if _warn_rollback_failed(record) else EXIT_OK
+    return EXIT_FAILED if _warn_rollback_failed(record) else EXIT_OK
 
 
 TIME_KEYS = ("created_at", "updated_at", "finished_at", "start", "end", "window", "started_at")

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from producer.cliargs import number
+from producer.cliargs import add_config, number
 from worker import constants as C
 from worker import namespace
 from worker.config import config_path, load_config
@@ -51,8 +51,7 @@ def register(sub: Any) -> None:
 
 
 def _config(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", metavar="PATH",
-                   help="config file (default: $SERVO_CONFIG, else ./config.yaml)")
+    add_config(p)
 
 
 def worker_argv(args: argparse.Namespace) -> list[str]:

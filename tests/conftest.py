@@ -7,7 +7,6 @@ worker talks to real AWS; moto's state is reset between tests.
 from __future__ import annotations
 
 import os
-import socket
 import urllib.request
 from collections.abc import Iterator
 
@@ -41,12 +40,6 @@ os.environ["SERVO_NAMESPACE"] = TEST_NAMESPACE
 for _var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AB_TEST_URL", "AB_HEADERS", "FARGATE_CLUSTER",
              "SERVO_CONFIG"):
     os.environ.pop(_var, None)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

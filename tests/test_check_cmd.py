@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from emulator.taskproc import free_port
 from producer.cli import main
-from tests.conftest import free_port
 from tests.support.aws_setup import provision, write_config
 from tests.support.http_servers import serve
 from worker.preflight import CHECK_IDS

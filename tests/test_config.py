@@ -253,3 +253,26 @@ def test_the_shipped_config_yaml_validates() -> None:
     config = load_config(str(Path(__file__).resolve().parents[1] / "config.yaml"), environ={})
     assert set(config.components) == {"web"}
     assert config.cloudwatch is not None and len(config.cloudwatch.metrics) == 2
+
+
+def test_cloudwatch_duration_and_warmup_are_checked_and_do_not_change_the_window() -> None:
+    """The original's keys load (its configs validate unchanged) but a bad value is named."""
+    plain = parse_config({**GOOD, "cloudwatch": {"delay": 5}}, environ={}).cloudwatch
+    timed = parse_config({**GOOD, "cloudwatch": {"delay": 5, "duration": 180, "warmup": 180}},
+                         environ={}).cloudwatch
+    assert timed == plain  # the window is the ab run's, so nothing of them is kept
+    with pytest.raises(ConfigError) as err:
+        parse_config({**GOOD, "cloudwatch": {"warmup": "soon"}}, environ={})
+    assert any(line.startswith("cloudwatch.warmup:") for line in err.value.problems), err.value.problems
+
+
+@pytest.mark.parametrize("setting", ["cpu", "MODE"])
+def test_an_echoed_bad_value_is_escaped_and_shortened(setting: str) -> None:
+    """A value quoted back to a terminal can neither move the cursor nor flood the screen."""
+    config = parse_config(GOOD, environ={})
+    value = "\x1b[2J" + "9" * 500
+    with pytest.raises(ConfigError) as err:
+        validate_step(config, "web", {setting: value})
+    (line,) = err.value.problems
+    assert "\x1b" not in line and "\\x1b[2J" in line, line
+    assert "(504 characters)" in line and len(line) < 200, line

@@ -244,3 +244,23 @@ def test_adjust_reports_the_size_it_left_the_service_at(clients: Clients) -> Non
     assert (result.cpu, result.memory, result.desired_count) == (512, 2048, 2)
     assert fargate.AdjustResult.from_dict(result.to_dict()) == result
 
+
+
+def strategy(*providers: str) -> dict[str, Any]:
+    return {"capacityProviderStrategy": [{"capacityProvider": p, "weight": 1} for p in providers]}
+
+
+@pytest.mark.parametrize(("service", "fargate_only", "named"), [
+    ({"launchType": "FARGATE"}, True, "FARGATE"),
+    ({"launchType": "EC2"}, False, "EC2"),
+    (strategy("FARGATE", "FARGATE_SPOT"), True, "FARGATE_SPOT"),
+    # ECS places tasks on every provider of a strategy by weight: one EC2 provider means some
+    # tasks run where neither Fargate's sizes nor its prices hold.
+    (strategy("FARGATE", "ec2-asg"), False, "ec2-asg is not Fargate"),
+    ({}, None, "neither a launch type nor a capacity provider strategy"),
+])
+def test_one_rule_says_whether_a_service_runs_on_fargate_alone(
+        service: dict[str, Any], fargate_only: bool | None, named: str) -> None:
+    on, what = fargate.on_fargate(service)
+    assert on is fargate_only and named in what, what
+

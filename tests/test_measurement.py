@@ -12,7 +12,7 @@ from tests.support import http_servers as hs
 from worker.abrun import AbRun, run_ab
 from worker.cloudwatch import CloudWatchMetric
 from worker.config import AbConfig
-from worker.measurement import Measurement, build_measurement
+from worker.measurement import Measurement, build_measurement, with_cloudwatch
 
 ORIGINAL = {
     "requests throughput": "requests/second",
@@ -60,3 +60,12 @@ def test_round_trips_through_json(run: AbRun) -> None:
     assert again == measurement
     assert again.value("requests throughput") == run.result.requests_per_second
     assert again.value("mem") is None and again.value("nonexistent") is None
+
+
+def test_cloudwatch_added_from_the_step_record_reads_as_the_cli_writes_it(run: AbRun) -> None:
+    """The benchmark stage stores ab's part and adds CloudWatch's later (worker/pipeline.py);
+    `measure` builds both at once: one result, one time format."""
+    window = (datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 1, 0, 2, tzinfo=UTC))
+    stored = json.loads(json.dumps(build_measurement(run).to_dict()))
+    later = with_cloudwatch(Measurement.from_dict(stored), cloudwatch(), window)
+    assert later.to_dict() == build_measurement(run, cloudwatch(), window).to_dict()

@@ -266,7 +266,7 @@ def test_cli_bad_step_exits_2_and_enqueues_nothing(stack: Any, redis_db: Any) ->
 
 
 def test_cli_exits_3_when_redis_is_unreachable(stack: Any) -> None:
-    from tests.conftest import free_port
+    from emulator.taskproc import free_port
 
     stack.env["SERVO_REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"
     done = run_cli(stack, "step", "web", "GOGC=90")
@@ -282,7 +282,7 @@ def test_flower_lists_the_step_tasks_with_progress(stack: Any, tmp_path: Path) -
     import urllib.error
     import urllib.request
 
-    from tests.conftest import free_port
+    from emulator.taskproc import free_port
 
     port = free_port()
     log = (tmp_path / "flower.log").open("w")

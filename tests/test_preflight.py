@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import free_port
+from emulator.taskproc import free_port
 from tests.support.aws_setup import Setup, config_dict, provision, write_config
 from tests.support.http_servers import serve
 from worker.aws import Clients

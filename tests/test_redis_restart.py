@@ -21,8 +21,8 @@ import redis
 import yaml
 
 from emulator.rollout import Plan, RolloutDriver
+from emulator.taskproc import free_port
 from producer.api import Producer, StepSpec
-from tests.conftest import free_port
 from tests.support.aws_setup import config_dict, provision
 from tests.support.http_servers import serve
 from tests.support.workers import Worker

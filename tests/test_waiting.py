@@ -3,6 +3,7 @@ timeout tells steps never picked up from steps still running."""
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -53,3 +54,28 @@ def test_a_timeout_before_the_first_look_still_says_why_nothing_started(tmp_path
     assert result.code == 1, result
     assert "never picked up by a worker" in result.err
     assert "no live worker serves their queue; start one: servo-fargate worker --config" in result.err
+
+
+def test_a_wait_whose_records_vanish_fails_and_says_so(tmp_path: Path, redis_db: Any) -> None:
+    """A flushed database (or Redis restarted without its append-only file) must not look like
+    a step that ended well: `step --wait` goes through Producer.wait's lost-record check."""
+    keys = process_keys()
+    gone = threading.Event()
+
+    def flush_once_the_step_is_there() -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not gone.is_set():
+            found = list(redis_db.scan_iter(match=keys.step("*")))
+            if found:
+                redis_db.delete(*found)
+                gone.set()
+            else:
+                gone.wait(0.05)
+
+    flusher = threading.Thread(target=flush_once_the_step_is_there, daemon=True)
+    flusher.start()
+    result = run("step", "web", "GOGC=90", "--wait", "--timeout", "20", "--config", write_config(tmp_path))
+    flusher.join(timeout=5)
+    assert gone.is_set(), "the step record never appeared"
+    assert result.code == 1, result
+    assert "no step record" in result.err and "flushed" in result.err, result.err

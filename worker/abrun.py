@@ -23,8 +23,8 @@ from worker.ab import AbResult, ab_command, merge, normalize_url, parse_ab, reda
 from worker.config import AbConfig
 from worker.errors import MeasurementFailed
 
-Progress = Callable[[str, float, float], None]  # (phase "warmup"|"measure", elapsed s, planned s)
-Cancel = Callable[[], bool]  # e.g. threading.Event().is_set or a Celery task's is_aborted
+ReportAbTime = Callable[[str, float, float], None]  # (phase "warmup"|"measure", elapsed s, planned s)
+CancelCheck = Callable[[], bool]  # e.g. threading.Event().is_set or a Celery task's is_aborted
 
 POLL_INTERVAL_S = 0.1  # how soon a cancel request is noticed; the end of a run is seen at once
 PROGRESS_INTERVAL_S = 1.0
@@ -70,7 +70,7 @@ class AbRun:
 
 
 def run_ab(
-    cfg: AbConfig, *, progress: Progress | None = None, cancel: Cancel | None = None,
+    cfg: AbConfig, *, progress: ReportAbTime | None = None, cancel: CancelCheck | None = None,
     environ: Mapping[str, str] = os.environ,
 ) -> AbRun:
     """Run the warmup (if `cfg.warmup` > 0, numbers discarded), then the measured run.
@@ -114,7 +114,7 @@ class _Proc:
 
 def _run_processes(
     cfg: AbConfig, shares: list[int], duration: float, tmp: str, phase: str, *,
-    progress: Progress | None, cancel: Cancel | None, environ: Mapping[str, str],
+    progress: ReportAbTime | None, cancel: CancelCheck | None, environ: Mapping[str, str],
 ) -> tuple[list[AbResult], float, bool]:
     procs: list[_Proc] = []
     all_done = threading.Event()
@@ -153,7 +153,7 @@ def _run_processes(
 
 def _wait(
     procs: list[_Proc], all_done: threading.Event, *, phase: str, duration: float, timeout: float,
-    begun: float, progress: Progress | None, cancel: Cancel | None,
+    begun: float, progress: ReportAbTime | None, cancel: CancelCheck | None,
 ) -> bool:
     """Wait for every process; True if cancel asked them to stop."""
     cancelled = False

@@ -1,4 +1,4 @@
-"""The Celery app and its settings for long tasks on the Redis broker (REFERENCE.md §5).
+"""The Celery app and its settings for long tasks on the Redis broker (Celery 5.7, kombu 5.7).
 
 Imported by the worker, the producer and Flower alike, so every client shares the same
 `broker_transport_options` (the shortest visibility timeout of any client would win).
@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
-from kombu import Queue
+from kombu.entity import Queue
 
 from worker import constants as C
 from worker.namespace import Keys, process_keys
@@ -57,7 +57,7 @@ def make_app(url: str | None = None, keys: Keys | None = None) -> Celery:
         broker_connection_retry_on_startup=True,
         task_routes={
             C.TASK_ADJUST: {"queue": control}, C.TASK_POLL: {"queue": control},
-            C.TASK_METRICS: {"queue": control}, C.TASK_FINISH: {"queue": control},
+            C.TASK_METRICS: {"queue": control},
             C.TASK_BENCHMARK: {"queue": load},
         },
         # A worker started without -Q consumes its namespace's two queues.

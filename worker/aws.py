@@ -19,7 +19,7 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
 from worker.aws_settings import AwsSettings
-from worker.errors import AdjustmentFailed, AdjustmentRejected, AwsTerminal, AwsTransient
+from worker.errors import AdjustmentRejected, AwsTerminal, AwsTransient, AwsUnreachable, TransientError
 
 if TYPE_CHECKING:
     from worker.config import Config
@@ -148,8 +148,6 @@ def aws_errors(action: str, resource: str | None = None) -> Iterator[None]:
                           "boto3 chain, or on the local sandbox start it with the config the sandbox "
                           "wrote") from exc
     except EndpointConnectionError as exc:
-        failed = AdjustmentFailed(f"{action}: cannot reach AWS ({exc})")
-        failed.unreachable = True  # type: ignore[attr-defined]
-        raise failed from exc
+        raise AwsUnreachable(f"{action}: cannot reach AWS ({exc})") from exc
     except BotoCoreError as exc:  # read timeouts, connection resets: the network, not the request
-        raise AdjustmentFailed(f"{action}: {exc}") from exc
+        raise TransientError(f"{action}: {exc}") from exc

@@ -16,7 +16,9 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 from worker import metric_shape as shape
-from worker.errors import ConfigError, MeasurementFailed
+from worker.config import check_metric_queries
+from worker.errors import CloudWatchUnreachable, MeasurementFailed
+from worker.problems import Problems
 
 DEFAULT_PERIOD_S = 60  # AWS/ECS and AWS/ApplicationELB publish at 1-minute resolution
 
@@ -48,19 +50,11 @@ def short(metrics: Sequence[CloudWatchMetric]) -> list[str]:
 
 
 def check_queries(queries: Sequence[Mapping[str, Any]]) -> None:
-    """Raise ConfigError unless Ids are unique and each query has one of MetricStat/Expression."""
-    problems, seen = [], set()
-    for i, query in enumerate(queries):
-        qid = query.get("Id")
-        if not isinstance(qid, str) or not qid:
-            problems.append(f"cloudwatch.metrics[{i}].Id: is required")
-        elif qid in seen:
-            problems.append(f"cloudwatch.metrics[{i}].Id: {qid!r} is used twice; Ids must be unique")
-        seen.add(qid)
-        if ("MetricStat" in query) == ("Expression" in query):
-            problems.append(f"cloudwatch.metrics[{i}]: needs exactly one of MetricStat or Expression")
-    if problems:
-        raise ConfigError(problems)
+    """Raise ConfigError unless the queries pass the config's check (queries handed to
+    read_metrics by a caller of the API have not been through load_config)."""
+    problems = Problems()
+    check_metric_queries(queries, problems)
+    problems.raise_if_any()
 
 
 def period_of(queries: Sequence[Mapping[str, Any]]) -> int:
@@ -132,9 +126,7 @@ def read_metrics(
                            for ts, v in zip(res.get("Timestamps", []), res.get("Values", []), strict=False)]
                 messages.setdefault(qid, []).extend(m.get("Value", "") for m in res.get("Messages", []))
     except EndpointConnectionError as exc:
-        failed = MeasurementFailed(f"cannot reach CloudWatch ({exc})")
-        failed.unreachable = True  # type: ignore[attr-defined]
-        raise failed from exc
+        raise CloudWatchUnreachable(f"cannot reach CloudWatch ({exc})") from exc
     except (ClientError, BotoCoreError) as exc:
         raise MeasurementFailed(f"CloudWatch GetMetricData failed: {exc}") from exc
     window = f"{start:%Y-%m-%dT%H:%M:%SZ} .. {end:%Y-%m-%dT%H:%M:%SZ}"
@@ -149,6 +141,15 @@ def read_metrics(
 MISSING_WHY = ("CloudWatch returned none for this query in the run's window; check the metric's namespace, "
                "name and dimensions against the service, or raise cloudwatch.delay if its data comes later "
                "(it was read once more before it was left out)")
+
+
+def read_run(client: Any, queries: Sequence[Mapping[str, Any]], started: float, finished: float,
+             ) -> tuple[list[CloudWatchMetric], tuple[datetime, datetime]]:
+    """The queries read over a run's aligned window, a run too short for a whole period said
+    so; and that window. The benchmark stage and `servo-fargate measure` both read this way."""
+    period = period_of(queries)
+    window = query_window(started, finished, period)
+    return explain_short_run(read_metrics(client, queries, *window), finished - started, period), window
 
 
 def explain_short_run(metrics: Sequence[CloudWatchMetric], run_s: float,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,8 +94,12 @@ class AbConfig:
 
 @dataclass(frozen=True)
 class CloudWatchConfig:
-    duration: float = AB_DEFAULT_DURATION_S
-    warmup: float = 0
+    """The metrics are read over the measured ab run's window (after ab's warmup), `delay`
+    seconds after it ends. The original's `cloudwatch.duration` and `warmup` timed its own
+    window to match ab's; they are still accepted (and checked) so its configs load, but the
+    window is ab's: a window of its own could cover minutes without load (README "The
+    original's formats")."""
+
     delay: float = 60  # CloudWatch data arrives a minute or more late
     metrics: tuple[Mapping[str, Any], ...] = ()
 
@@ -319,22 +323,26 @@ def _cloudwatch(raw: Any, problems: Problems) -> CloudWatchConfig | None:
     if spec is None:
         return None
     problems.unknown_keys(spec, "cloudwatch", CW_KEYS)
-    duration = problems.number(spec, "duration", "cloudwatch", default=AB_DEFAULT_DURATION_S, strict_min=True,
-                               maximum=MAX_SECONDS)
-    warmup = problems.number(spec, "warmup", "cloudwatch", default=0, maximum=MAX_SECONDS)
+    # Checked, then ignored: the window is the ab run's (CloudWatchConfig says why).
+    problems.number(spec, "duration", "cloudwatch", default=AB_DEFAULT_DURATION_S, strict_min=True,
+                    maximum=MAX_SECONDS)
+    problems.number(spec, "warmup", "cloudwatch", default=0, maximum=MAX_SECONDS)
     delay = problems.number(spec, "delay", "cloudwatch", default=60, maximum=MAX_SECONDS)
     metrics = spec.get("metrics", [])
     if not isinstance(metrics, list):
         problems.add("cloudwatch.metrics",
                      f"must be a list of MetricDataQuery mappings, got {type_name(metrics)}")
         metrics = []
+    check_metric_queries(metrics, problems)
+    return CloudWatchConfig(delay=60 if delay is None else delay, metrics=tuple(metrics))
+
+
+def check_metric_queries(queries: Sequence[Any], problems: Problems) -> None:
+    """The one check of `cloudwatch.metrics` (MetricDataQuery dicts): the config's load and
+    worker/cloudwatch.py's read both use it."""
     seen: set[str] = set()
-    for i, query in enumerate(metrics):
+    for i, query in enumerate(queries):
         _metric_query(query, f"cloudwatch.metrics[{i}]", seen, problems)
-    return CloudWatchConfig(
-        duration=duration or AB_DEFAULT_DURATION_S, warmup=warmup or 0,
-        delay=60 if delay is None else delay, metrics=tuple(metrics),
-    )
 
 
 def _metric_query(raw: Any, path: str, seen: set[str], problems: Problems) -> None:

@@ -21,9 +21,6 @@ ENV_API_BUDGET = "SERVO_API_BUDGET"  # calls a second per API family, all worker
 SETTLING_WINDOW_S = 5.0  # a service counts as settling while it was looked at this recently
 DEFAULT_MAX_TASK_FAILURES = 1  # a task of the new deployment that dies fails the step
 
-# Tags the worker puts on task definition revisions it registers.
-TAG_MANAGED_BY = "servo-fargate:managed-by"
-
 # Queues: control (adjust, poll: any host with AWS credentials) and load (benchmark: the
 # host next to apache bench, one benchmark at a time).
 QUEUE_CONTROL = "control"
@@ -34,7 +31,17 @@ TASK_ADJUST = "servo.adjust"
 TASK_POLL = "servo.poll_stability"
 TASK_BENCHMARK = "servo.benchmark"
 TASK_METRICS = "servo.collect_metrics"
-TASK_FINISH = "servo.finish_sweep"
+
+# Names of ab's numbers in a step's measurement, the one definition for the worker that
+# writes them and the producer that reads them. The first five are the original driver's.
+METRIC_THROUGHPUT = "requests throughput"
+METRIC_TIME_TAKEN = "time taken"
+METRIC_ERRORS = "number of errors"
+METRIC_TIME_PER_REQUEST = "time per request"
+METRIC_TIME_PER_REQUEST_ALL = "time per request (across all concurrent requests)"
+METRIC_ERROR_RATE = "error rate"
+METRIC_PERCENTILE = METRIC_TIME_PER_REQUEST + " p{}"  # .format(95): "time per request p95"
+METRIC_P95 = METRIC_PERCENTILE.format(95)
 
 # Redis keys (every key the project owns starts with this prefix).
 KEY_PREFIX = "servo:"

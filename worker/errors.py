@@ -1,14 +1,17 @@
 """The project's errors, each saying what the caller should do next.
 
 - `ConfigError`: fix the config or the step; nothing was changed.
-- `AdjustmentFailed`: transient (throttling, AWS 5xx, network, a concurrent-revision
-  conflict); look again later, up to the step's deadline. `AwsTransient` names the action.
+- `TransientError`: any AWS call, read or write, failed transiently (throttling, AWS 5xx,
+  network, a concurrent-revision conflict); look again later, up to the step's deadline.
+  `AwsTransient` names the action; `AwsUnreachable` means the endpoint did not answer at all.
 - `AwsTerminal`: AWS refused in a way retrying will not fix (access denied, expired
   credentials, not found, invalid parameter); it names the action, the resource and, for
   access denied, the missing permission. `reason` is one of `FAIL_REASONS`.
 - `AdjustmentRejected`: this configuration cannot run; do not retry it. `reason`
   is one of `REJECT_REASONS`, as in the original servo protocol.
-- `MeasurementFailed`: the benchmark could not produce a trustworthy number.
+- `MeasurementFailed`: the benchmark could not produce a trustworthy number;
+  `CloudWatchUnreachable` when CloudWatch's endpoint did not answer at all.
+- `Unreachable`: mixed into the errors above whose service did not answer; the CLI exits 3.
 
 `worker.aws.classify` is the one map from an AWS error onto these.
 """
@@ -47,10 +50,10 @@ FAIL_REASONS = (
 class ServoError(Exception):
     """Base of every error servo-fargate raises on purpose."""
 
-    retryable = False
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"error": type(self).__name__, "message": str(self)}
+class Unreachable(ServoError):
+    """The service did not answer at all (no route, refused, DNS): not the request's fault.
+    The CLI exits 3 (EXIT_UNREACHABLE) for every error of this kind."""
 
 
 class ConfigError(ServoError):
@@ -60,22 +63,22 @@ class ConfigError(ServoError):
         self.problems = list(problems)
         super().__init__("; ".join(self.problems))
 
-    def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "problems": self.problems}
-
 
 class RecordLost(ServoError):
     """A step record that was written is gone from Redis (flushed, or restarted without
     its append-only file)."""
 
 
-class AdjustmentFailed(ServoError):
-    """A transient failure while changing the service; the step may be retried."""
+class TransientError(ServoError):
+    """A transient failure of an AWS call, a read as well as a write: the same call may
+    succeed a moment later, so the step looks again until its deadline."""
 
-    retryable = True
+
+class AwsUnreachable(TransientError, Unreachable):
+    """AWS's endpoint did not answer (no route, refused, DNS)."""
 
 
-class AwsTransient(AdjustmentFailed):
+class AwsTransient(TransientError):
     """AWS answered an action with a transient error (throttling, 5xx, a concurrent-revision
     conflict): the same call may succeed a moment later."""
 
@@ -99,10 +102,6 @@ class AwsTerminal(ServoError):
         need = f"; grant {permission} to the worker's role" if permission else ""
         super().__init__(f"{action}{where}: {code}: {message}{need}")
 
-    def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "reason": self.reason, "action": self.action, "code": self.code,
-                "resource": self.resource, "permission": self.permission}
-
 
 class AdjustmentRejected(ServoError):
     """The requested configuration cannot run; retrying the same step will not help."""
@@ -115,12 +114,10 @@ class AdjustmentRejected(ServoError):
         self.rollback = rollback
         super().__init__(f"{reason}: {message}")
 
-    def to_dict(self) -> dict[str, Any]:
-        out = {**super().to_dict(), "reason": self.reason}
-        if self.rollback is not None:
-            out["rollback"] = self.rollback
-        return out
-
 
 class MeasurementFailed(ServoError):
     """The benchmark did not produce a usable result."""
+
+
+class CloudWatchUnreachable(MeasurementFailed, Unreachable):
+    """CloudWatch's endpoint did not answer (no route, refused, DNS)."""

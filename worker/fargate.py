@@ -26,6 +26,7 @@ READ_ONLY_KEYS = (
     "taskDefinitionArn", "revision", "status", "requiresAttributes", "compatibilities",
     "registeredAt", "registeredBy", "deregisteredAt", "deleteRequestedAt",
 )
+FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 REUSE_SCAN_LIMIT = 50  # newest ACTIVE revisions of the family compared before registering
 _reuse_cache: OrderedDict[str, str] = OrderedDict()  # fingerprint -> ARN, this process only
 _REUSE_CACHE_SIZE = 512
@@ -83,7 +84,7 @@ def read_state(ecs: Any, comp: Component) -> ServiceState:
 def describe_service(ecs: Any, comp: Component) -> Mapping[str, Any]:
     with aws_errors("DescribeServices", service_resource(comp)):
         resp = ecs.describe_services(cluster=comp.cluster, services=[comp.service_name])
-    services = [s for s in resp.get("services", []) if s.get("status") != "INACTIVE"]
+    services: list[Mapping[str, Any]] = [s for s in resp.get("services", []) if s.get("status") != "INACTIVE"]
     if not services:
         failure = "; ".join(f.get("reason", "") for f in resp.get("failures", [])) or "not found"
         raise AdjustmentRejected("invalid-service", f"service {comp.service_name} in cluster "
@@ -215,7 +216,7 @@ def find_revision(ecs: Any, wanted: Mapping[str, Any]) -> str | None:
             familyPrefix=family, status="ACTIVE", sort="DESC",
             PaginationConfig={"MaxItems": REUSE_SCAN_LIMIT},
         )
-        arns = [arn for page in pages for arn in page["taskDefinitionArns"]]
+        arns: list[str] = [arn for page in pages for arn in page["taskDefinitionArns"]]
     for arn in arns:  # listed ACTIVE just now: only the content is left to compare
         if arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] == family and _fingerprint_of(ecs, arn) == fp:
             _remember(fp, arn)
@@ -267,30 +268,57 @@ def _remember(fp: str, arn: str) -> None:
         _reuse_cache.popitem(last=False)
 
 
+def on_fargate(service: Mapping[str, Any]) -> tuple[bool | None, str]:
+    """Whether every task of the service runs on Fargate, and what it uses, in words (None:
+    the service reports neither a launch type nor a capacity provider strategy).
+
+    The one rule for adjust and preflight. A strategy that mixes FARGATE or FARGATE_SPOT with
+    an EC2 capacity provider is not Fargate: ECS places tasks on each provider by weight, and
+    on EC2 neither the Fargate task sizes nor the Fargate prices hold."""
+    launch = service.get("launchType")
+    providers = [str(p.get("capacityProvider")) for p in service.get("capacityProviderStrategy") or []]
+    if launch == "FARGATE":
+        return True, "uses launch type FARGATE"
+    if launch:
+        return False, f"uses launch type {launch}, not FARGATE"
+    if not providers:
+        return None, "reports neither a launch type nor a capacity provider strategy"
+    others = [p for p in providers if p not in FARGATE_PROVIDERS]
+    what = f"uses capacity providers {', '.join(providers)}"
+    return not others, what + (f"; {', '.join(others)} is not Fargate" if others else "")
+
+
 def _require_fargate(service: Mapping[str, Any], comp: Component) -> None:
-    providers = {p.get("capacityProvider") for p in service.get("capacityProviderStrategy") or []}
-    if service.get("launchType") == "FARGATE" or providers & {"FARGATE", "FARGATE_SPOT"}:
-        return
-    found = service.get("launchType") or ", ".join(sorted(p for p in providers if p)) or "none"
-    raise AdjustmentRejected("invalid-service", f"service {comp.service_name} does not run on "
-                             f"Fargate (launch type or capacity provider: {found})")
+    fargate, what = on_fargate(service)
+    if not fargate:
+        raise AdjustmentRejected("invalid-service", f"service {comp.service_name} does not run on "
+                                 f"Fargate alone: it {what}")
 
 
-def _container(td: Mapping[str, Any], comp: Component) -> dict[str, Any]:
+def choose_container(td: Mapping[str, Any], comp: Component) -> tuple[dict[str, Any] | None, tuple[str, str]]:
+    """The container whose environment the component tunes: `container:` when set, else the
+    only one. Without one, (None, (finding, remedy)); the one rule for adjust and preflight."""
     containers: list[dict[str, Any]] = td.get("containerDefinitions") or []
-    names = [c.get("name") for c in containers]
+    names = ", ".join(str(c.get("name")) for c in containers)
+    family = f"{td.get('family')}:{td['revision']}" if td.get("revision") else str(td.get("family"))
     if comp.container:
         for c in containers:
             if c.get("name") == comp.container:
-                return c
-        raise AdjustmentRejected("invalid-settings", f"task definition {td.get('family')} has no "
-                                 f"container {comp.container!r} (containers: {', '.join(map(str, names))})")
-    if len(containers) != 1:
-        raise AdjustmentRejected(
-            "invalid-settings", f"task definition {td.get('family')} has {len(containers)} containers "
-            f"({', '.join(map(str, names))}); name the one whose environment to tune with "
-            f"`container:` in fargate.{comp.name}")
-    return containers[0]
+                return c, ("", "")
+        return None, (f"task definition {family} has no container {comp.container!r} (containers: {names})",
+                      f"set fargate.{comp.name}.container to one of: {names}")
+    if len(containers) == 1:
+        return containers[0], ("", "")
+    return None, (f"task definition {family} has {len(containers)} containers ({names}) and "
+                  f"fargate.{comp.name} names none",
+                  f"name the one whose environment to tune with `container:` in fargate.{comp.name}")
+
+
+def _container(td: Mapping[str, Any], comp: Component) -> dict[str, Any]:
+    container, (finding, remedy) = choose_container(td, comp)
+    if container is None:
+        raise AdjustmentRejected("invalid-settings", f"{finding}; {remedy}")
+    return container
 
 
 def _check_container_limits(reg: Mapping[str, Any], cpu: int, memory: int) -> None:

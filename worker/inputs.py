@@ -21,7 +21,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import yaml
@@ -87,15 +87,20 @@ class _Loader(yaml.SafeLoader):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
                 raise yaml.composer.ComposerError(None, None, f"more than {MAX_ALIASES} aliases (*name)",
-                                                  self.peek_event().start_mark)
+                                                  self._next_mark())
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
                 raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels",
-                                                  self.peek_event().start_mark)
+                                                  self._next_mark())
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+    def _next_mark(self) -> Any:
+        """Where the next event starts, for the error (PyYAML leaves peek_event unannotated)."""
+        peek: Callable[[], Any] = self.peek_event
+        return peek().start_mark
 
     def get_single_node(self) -> Node | None:
         node = super().get_single_node()

@@ -78,7 +78,8 @@ class SharedLooks:
         with aws_errors("DescribeServices", service_resource(comp)):
             resp = ecs.describe_services(cluster=comp.cluster, services=list(names))
         self.calls += 1
-        found = {s["serviceName"]: s for s in resp.get("services", []) if s.get("status") != "INACTIVE"}
+        found: dict[str, Mapping[str, Any]] = {
+            s["serviceName"]: s for s in resp.get("services", []) if s.get("status") != "INACTIVE"}
         if found:
             key = self.keys.view(comp.cluster)
             self.r.hset(key, mapping={n: dumps({"at": at, "service": s}) for n, s in found.items()})

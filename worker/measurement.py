@@ -12,16 +12,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from worker import constants as C
 from worker.ab import NAMED_PERCENTILES, AbResult
 from worker.abrun import AbRun
 from worker.cloudwatch import CloudWatchMetric
-
-# The original ab driver's five names, kept verbatim.
-THROUGHPUT = "requests throughput"
-TIME_TAKEN = "time taken"
-ERRORS = "number of errors"
-TIME_PER_REQUEST = "time per request"
-TIME_PER_REQUEST_ALL = "time per request (across all concurrent requests)"
 
 
 @dataclass(frozen=True)
@@ -74,12 +68,12 @@ class Measurement:
 def ab_metrics(result: AbResult) -> dict[str, Metric]:
     """apache bench's numbers under their servo names."""
     out = {
-        THROUGHPUT: Metric(result.requests_per_second, "requests/second"),
-        TIME_TAKEN: Metric(result.time_taken_s, "s"),
-        ERRORS: Metric(result.errors, "count"),
-        TIME_PER_REQUEST: Metric(result.time_per_request_ms, "ms"),
-        TIME_PER_REQUEST_ALL: Metric(result.time_per_request_all_ms, "ms"),
-        "error rate": Metric(result.error_rate, "ratio"),
+        C.METRIC_THROUGHPUT: Metric(result.requests_per_second, "requests/second"),
+        C.METRIC_TIME_TAKEN: Metric(result.time_taken_s, "s"),
+        C.METRIC_ERRORS: Metric(result.errors, "count"),
+        C.METRIC_TIME_PER_REQUEST: Metric(result.time_per_request_ms, "ms"),
+        C.METRIC_TIME_PER_REQUEST_ALL: Metric(result.time_per_request_all_ms, "ms"),
+        C.METRIC_ERROR_RATE: Metric(result.error_rate, "ratio"),
         "complete requests": Metric(result.complete, "count"),
         "non-2xx responses": Metric(result.non_2xx, "count"),
         "connect errors": Metric(result.connect_errors, "count"),
@@ -90,7 +84,7 @@ def ab_metrics(result: AbResult) -> dict[str, Metric]:
         "bytes transferred": Metric(result.bytes_transferred, "bytes"),
     }
     for percent in NAMED_PERCENTILES:
-        out[f"time per request p{percent}"] = Metric(result.percentile(percent), "ms")
+        out[C.METRIC_PERCENTILE.format(percent)] = Metric(result.percentile(percent), "ms")
     out["time per request max"] = Metric(result.percentile(100), "ms")
     return out
 
@@ -128,11 +122,18 @@ def build_measurement(
         "cancelled": run.cancelled,
         "interrupted": run.result.interrupted,
     }
+    return with_cloudwatch(Measurement(metrics=ab_metrics(run.result), annotations=annotations),
+                           cloudwatch, window)
+
+
+def with_cloudwatch(base: Measurement, cloudwatch: Sequence[CloudWatchMetric],
+                    window: tuple[datetime, datetime] | None) -> Measurement:
+    """`base` with CloudWatch's metrics, what they are, and the window they were read over:
+    the one way to add them (the benchmark stage adds them later, from the step record)."""
+    annotations = {**base.annotations, **cloudwatch_annotations(cloudwatch)}
     if window is not None:
         annotations["cloudwatch window"] = [_iso(window[0].timestamp()), _iso(window[1].timestamp())]
-    annotations.update(cloudwatch_annotations(cloudwatch))
-    return Measurement(metrics={**ab_metrics(run.result), **cloudwatch_metrics(cloudwatch)},
-                       annotations=annotations)
+    return Measurement(metrics={**base.metrics, **cloudwatch_metrics(cloudwatch)}, annotations=annotations)
 
 
 def _iso(ts: float) -> str:

@@ -1,4 +1,5 @@
-"""What a CloudWatch query's datapoints mean, as ALB and ECS really publish them (REFERENCE §6):
+"""What a CloudWatch query's datapoints mean, as ALB and ECS really publish them (AWS's "CloudWatch
+metrics for your Application Load Balancer": counts exist only for minutes where they are nonzero):
 which counts are absent when zero, how many datapoints a window should hold, and what the
 value servo-fargate reports for a query is (a mean of per-period statistics, or a sum).
 

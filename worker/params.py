@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from worker import numbers, safetext, sizes
 from worker.problems import Problems
+from worker.safetext import short
 
 Role = Literal["cpu", "memory", "replicas", "env"]
 
@@ -58,7 +59,7 @@ class Param:
             return self._check_env(value)
         number = _decimal(value)
         if number is None:
-            return None, f"{value!r} is not a number"
+            return None, f"{short(value)} is not a number"
         if self.kind == "enum":
             if not any(_decimal(v) == number for v in self.values):
                 return None, f"{_show(value)} is not one of the allowed values ({', '.join(self.values)})"
@@ -93,23 +94,23 @@ class Param:
 
     def _check_env(self, value: Any) -> tuple[str | None, str | None]:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            return None, f"must be a string or a number, got {value!r}"
+            return None, f"must be a string or a number, got {short(value)}"
         if isinstance(value, float) and not math.isfinite(value):
-            return None, f"must be a finite number, got {value!r}"
+            return None, f"must be a finite number, got {short(value)}"
         try:
             text = value if isinstance(value, str) else sizes.format_decimal(value)
         except (ArithmeticError, ValueError):  # 1e100 has no plain decimal form within the limits
-            return None, f"{safetext.short(str(value))} is not a value this setting can hold"
+            return None, f"{short(str(value))} is not a value this setting can hold"
         if safetext.text_problem(text):
             return None, ("must not contain NUL, newline or other control characters, "
-                          f"got {safetext.short(text)}")
+                          f"got {short(text)}")
         if self.kind == "enum":
             if text not in self.values:
-                return None, f"{text!r} is not one of the allowed values ({', '.join(self.values)})"
+                return None, f"{short(text)} is not one of the allowed values ({', '.join(self.values)})"
             return text, None
         number = _decimal(text)
         if number is None:
-            return None, f"{text!r} is not a number"
+            return None, f"{short(text)} is not a number"
         if problem := self._range_problem(number):
             return None, problem
         return sizes.format_decimal(number), None
@@ -147,7 +148,7 @@ def parse_param(raw: Any, path: str, role: Role, problems: Problems) -> Param | 
         return None
     kind = spec.get("type", default_kind)
     if kind not in ("range", "enum"):
-        problems.add(f"{path}.type", f"{kind!r} is not a setting type (allowed: range, enum)")
+        problems.add(f"{path}.type", f"{short(kind)} is not a setting type (allowed: range, enum)")
         return None
     problems.unknown_keys(spec, path, RANGE_KEYS if kind == "range" else ENUM_KEYS)
     unit = _unit(spec, path, role, problems)
@@ -163,12 +164,12 @@ def parse_param(raw: Any, path: str, role: Role, problems: Problems) -> Param | 
 def _unit(spec: Mapping[str, Any], path: str, role: Role, problems: Problems) -> str:
     unit = spec.get("unit", DEFAULT_UNIT[role])
     if not isinstance(unit, str):
-        problems.add(f"{path}.unit", f"must be a string, got {unit!r}")
+        problems.add(f"{path}.unit", f"must be a string, got {short(unit)}")
         return DEFAULT_UNIT[role]
     allowed = UNITS[role]
     if allowed and unit not in allowed:
         shown = ", ".join(u for u in allowed if u)
-        problems.add(f"{path}.unit", f"{unit!r} is not a unit for {role} (allowed: {shown})")
+        problems.add(f"{path}.unit", f"{short(unit)} is not a unit for {role} (allowed: {shown})")
         return DEFAULT_UNIT[role]
     return unit
 
@@ -181,16 +182,17 @@ def _parse_enum(
         scale = UNITS["cpu"][unit]
         values = [sizes.format_decimal(Decimal(u) / scale) for u in sizes.CPU_UNITS]
     if not isinstance(values, list) or not values:
-        problems.add(f"{path}.values", f"must be a non-empty list, got {values!r}")
+        problems.add(f"{path}.values", "must be a non-empty list, got "
+                     + ("an empty list" if values == [] else short(values)))
         return None
     texts: list[str] = []
     probe = Param(name="", role=role, kind="range", unit=unit)
     for i, value in enumerate(values):
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            problems.add(f"{path}.values[{i}]", f"must be a string or a number, got {value!r}")
+            problems.add(f"{path}.values[{i}]", f"must be a string or a number, got {short(value)}")
             continue
         if isinstance(value, float) and not math.isfinite(value):
-            problems.add(f"{path}.values[{i}]", f"must be a finite number, got {value!r}")
+            problems.add(f"{path}.values[{i}]", f"must be a finite number, got {short(value)}")
             continue
         text = value if isinstance(value, str) else sizes.format_decimal(value)
         if role == "env" and (bad := safetext.text_problem(text)):
@@ -202,7 +204,7 @@ def _parse_enum(
                 problems.add(f"{path}.values[{i}]", problem)
                 continue
         if text in texts:
-            problems.add(f"{path}.values[{i}]", f"{text!r} is listed twice")
+            problems.add(f"{path}.values[{i}]", f"{short(text)} is listed twice")
         texts.append(text)
     return Param(name="", role=role, kind="enum", unit=unit, values=tuple(texts))
 
@@ -228,7 +230,7 @@ def _parse_range(
             continue
         number = None if isinstance(raw, bool) else _decimal(raw)
         if number is None:
-            problems.add(f"{path}.{key}", f"must be a number {numbers.DECIMAL_RULE}, got {raw!r}")
+            problems.add(f"{path}.{key}", f"must be a number {numbers.DECIMAL_RULE}, got {short(raw)}")
         bounds[key] = number
     lo, hi, step = bounds["min"], bounds["max"], bounds["step"]
     if lo is None or hi is None:
@@ -272,7 +274,7 @@ def _show(value: Any) -> str:
     if value is None:
         return "?"
     number = _decimal(value)
-    return sizes.format_decimal(number) if number is not None else repr(value)
+    return sizes.format_decimal(number) if number is not None else short(value)
 
 
 def _num(value: Decimal | None) -> int | float | None:

@@ -15,28 +15,32 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from worker import constants as C
 from worker import expiry, fargate, lease, logs, settle, target
 from worker.aws import Clients
 from worker.budget import BATCH, SERVICES, Budget, rates_from_env
 from worker.config import Component, Config, load_config
-from worker.errors import AdjustmentFailed, AdjustmentRejected, AwsTerminal, ConfigError
+from worker.errors import AdjustmentRejected, AwsTerminal, ConfigError, TransientError
 from worker.looks import SharedLooks
 from worker.namespace import Keys, process_keys
 from worker.numbers import env_number
 from worker.records import TERMINAL, RecordStore
 from worker.steps import Target
 
+if TYPE_CHECKING:  # ab's runner loads only where a benchmark runs
+    from worker.abrun import CancelCheck
+
 log = logs.get("servo.pipeline")
 
-Progress = Callable[[str, int, str], None]  # (stage, percent, message)
-Cancelled = Callable[[], bool]
+ReportStage = Callable[[str, int, str], None]  # (stage, percent, message)
 
 
-class Retry(Exception):
-    """The stage is not done: run the task again after `countdown` seconds."""
+class RunAgain(Exception):
+    """The stage is not done yet, which is no failure: it waits for the next look at a
+    settling service, a lease, the API budget or CloudWatch's delay. The task runs again after
+    `countdown` seconds (Celery's retry is only the vehicle: no failure is counted)."""
 
     def __init__(self, countdown: float, memo: dict[str, Any] | None = None):
         super().__init__(f"again in {countdown:.2f} s")
@@ -118,7 +122,8 @@ ADJUST_READS = 2  # DescribeServices: the pre-step snapshot and adjust's own rea
 BUDGET_WAIT_S = 0.3
 
 
-def run_adjust(rt: Runtime, step_id: str, progress: Progress, blocked: Callable[[str], str | None]) -> None:
+def run_adjust(rt: Runtime, step_id: str, progress: ReportStage,
+               blocked: Callable[[str], str | None]) -> None:
     rec = rt.store.require(step_id)
     if rec["status"] in TERMINAL or rec["status"] == "settling":
         return
@@ -142,12 +147,12 @@ def run_adjust(rt: Runtime, step_id: str, progress: Progress, blocked: Callable[
     # Half the bucket stays for looks: detecting the changes made goes before making new ones.
     if not budget.take(SERVICES, ADJUST_READS, reserve=max(0.0, min(burst / 2, burst - ADJUST_READS))):
         progress("queued", 0, "waiting for the account's API budget (DescribeServices)")
-        raise Retry(BUDGET_WAIT_S)
+        raise RunAgain(BUDGET_WAIT_S)
     key = rt.lease_key(comp)
     if not lease.acquire(rt.store.r, key, step_id):
         holder = lease.holder(rt.store.r, key)
         progress("queued", 0, f"waiting for step {holder} to finish with service {comp.service_name}")
-        raise Retry(C.LEASE_WAIT_S)
+        raise RunAgain(C.LEASE_WAIT_S)
     if rt.store.stage(step_id, "adjust", "start", status="adjusting")["status"] != "adjusting":
         lease.release(rt.store.r, key, step_id)  # cancelled while it waited for the lease
         return
@@ -179,19 +184,19 @@ def _applied(rt: Runtime, step_id: str, applied: dict[str, Any]) -> None:
     rt.store.update(step_id, change)
 
 
-def adjust_stage(rt: Runtime, step_id: str, memo: dict[str, Any], progress: Progress,
+def adjust_stage(rt: Runtime, step_id: str, memo: dict[str, Any], progress: ReportStage,
                  blocked: Callable[[str], str | None]) -> None:
     """The adjust task's body: run_adjust, with AWS's errors handled as worker.aws classifies them."""
     try:
         run_adjust(rt, step_id, progress, blocked)
-    except AdjustmentFailed as exc:
+    except TransientError as exc:
         adjust_failed(rt, step_id, exc, memo)
     except AwsTerminal as exc:  # adjust changes nothing before its last call: nothing to undo
         log.error("step.terminal", step_id=step_id, error=str(exc))
         end(rt, step_id, "failed", reason=exc.reason, message=f"adjust: {exc}")
 
 
-def adjust_failed(rt: Runtime, step_id: str, exc: AdjustmentFailed, memo: dict[str, Any]) -> None:
+def adjust_failed(rt: Runtime, step_id: str, exc: TransientError, memo: dict[str, Any]) -> None:
     """A transient AWS error in adjust: run it again after a backoff until the step's
     settle deadline (counted from adjust's start); past it, roll back when a pre-step
     snapshot exists (the UpdateService that failed may still have been applied), else end."""
@@ -201,7 +206,7 @@ def adjust_failed(rt: Runtime, step_id: str, exc: AdjustmentFailed, memo: dict[s
     errors = int(memo.get("errors", 0))
     if time.time() < began + comp.settle_timeout:
         log.warning("adjust.transient", step_id=step_id, error=str(exc), attempt=errors + 1)
-        raise Retry(min(settle.TRANSIENT_FIRST_S * 2 ** min(errors, 10), settle.TRANSIENT_CAP_S),
+        raise RunAgain(min(settle.TRANSIENT_FIRST_S * 2 ** min(errors, 10), settle.TRANSIENT_CAP_S),
                     {"errors": errors + 1})
     message = f"AWS kept failing until the {comp.settle_timeout:g} s deadline: {exc}"
     if rec["previous"] is None:  # nothing was read, so nothing was changed
@@ -226,7 +231,8 @@ def ab_config(rt: Runtime, rec: dict[str, Any]) -> Any:
     return replace(rt.config.ab, **overrides)
 
 
-def run_benchmark(rt: Runtime, step_id: str, progress: Progress, is_cancelled: Cancelled) -> float | None:
+def run_benchmark(rt: Runtime, step_id: str, progress: ReportStage,
+                  cancelled_by: CancelCheck) -> float | None:
     """Run ab; return when CloudWatch should be read (None: the step is finished)."""
     rec = rt.store.require(step_id)
     if rec["status"] != "measuring":
@@ -241,9 +247,9 @@ def run_benchmark(rt: Runtime, step_id: str, progress: Progress, is_cancelled: C
     if not lease.acquire(rt.store.r, host_key, step_id):  # one load per host: two would distort both
         progress("measuring", 0, f"waiting for step {lease.holder(rt.store.r, host_key)} to finish "
                                  "its benchmark on this host")
-        raise Retry(C.LEASE_WAIT_S)
+        raise RunAgain(C.LEASE_WAIT_S)
     try:
-        return _benchmark(rt, step_id, rec, cfg, progress, is_cancelled)
+        return _benchmark(rt, step_id, rec, cfg, progress, cancelled_by)
     finally:
         lease.release(rt.store.r, host_key, step_id)
 
@@ -252,8 +258,8 @@ def load_host_key(keys: Keys | None = None) -> str:
     return (keys or process_keys()).load_host(os.environ.get(C.ENV_LOAD_HOST) or socket.gethostname())
 
 
-def _benchmark(rt: Runtime, step_id: str, rec: dict[str, Any], cfg: Any, progress: Progress,
-               is_cancelled: Cancelled) -> float | None:
+def _benchmark(rt: Runtime, step_id: str, rec: dict[str, Any], cfg: Any, progress: ReportStage,
+               cancelled_by: CancelCheck) -> float | None:
     from worker.abrun import AbFailed, run_ab
     from worker.errors import MeasurementFailed
     from worker.measurement import build_measurement
@@ -271,7 +277,7 @@ def _benchmark(rt: Runtime, step_id: str, rec: dict[str, Any], cfg: Any, progres
                  f"{phase} {elapsed:.0f}/{planned:.0f} s at concurrency {cfg.concurrency}")
 
     try:
-        run = run_ab(cfg, progress=on_progress, cancel=lambda: is_cancelled() or cancelled(rt, step_id))
+        run = run_ab(cfg, progress=on_progress, cancel=lambda: cancelled_by() or cancelled(rt, step_id))
     except AbFailed as exc:
         status = "cancelled" if exc.kind == "cancelled" else "failed"
         end(rt, step_id, status, reason=exc.kind, message=str(exc))
@@ -298,25 +304,20 @@ def _benchmark(rt: Runtime, step_id: str, rec: dict[str, Any], cfg: Any, progres
 
 
 def run_metrics(rt: Runtime, step_id: str, ready_at: float) -> None:
-    from worker.cloudwatch import explain_short_run, period_of, query_window, read_metrics, reread_at, short
-    from worker.measurement import Measurement, cloudwatch_annotations, cloudwatch_metrics
+    from worker.cloudwatch import period_of, read_run, reread_at, short
+    from worker.measurement import Measurement, with_cloudwatch
 
     rec = rt.store.require(step_id)
     if rec["status"] in TERMINAL:
         return
     if time.time() < ready_at:
-        raise Retry(ready_at - time.time())
+        raise RunAgain(ready_at - time.time())
     cw = rt.config.cloudwatch
     assert cw is not None
     started, finished = rec["window"]
-    window = query_window(started, finished, period_of(cw.metrics))
-    metrics = explain_short_run(read_metrics(rt.clients.cloudwatch, cw.metrics, *window), finished - started,
-                                period_of(cw.metrics))
+    metrics, window = read_run(rt.clients.cloudwatch, cw.metrics, started, finished)
     again = reread_at(ready_at, cw.delay, period_of(cw.metrics))
     if short(metrics) and time.time() < again:
-        raise Retry(again - time.time())  # late datapoints: read once more, then report partial
-    base = Measurement.from_dict(rec["measurement"])
-    annotations = {**base.annotations, **cloudwatch_annotations(metrics),
-                   "cloudwatch window": [window[0].isoformat(), window[1].isoformat()]}
-    merged = Measurement(metrics={**base.metrics, **cloudwatch_metrics(metrics)}, annotations=annotations)
+        raise RunAgain(again - time.time())  # late datapoints: read once more, then report partial
+    merged = with_cloudwatch(Measurement.from_dict(rec["measurement"]), metrics, window)
     end(rt, step_id, "succeeded", measurement=merged.to_dict())

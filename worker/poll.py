@@ -16,8 +16,8 @@ from typing import Any
 from worker import constants as C
 from worker import fargate, lease, logs
 from worker.config import Component
-from worker.errors import AdjustmentFailed, AdjustmentRejected, AwsTerminal, ServoError
-from worker.pipeline import Progress, Retry, Runtime, cancelled, end, poll_cap
+from worker.errors import AdjustmentRejected, AwsTerminal, ServoError, TransientError
+from worker.pipeline import ReportStage, RunAgain, Runtime, cancelled, end, poll_cap
 from worker.settle import (
     Action,
     Finish,
@@ -39,8 +39,8 @@ from worker.stability import Expectation, Watcher
 log = logs.get("servo.poll")
 
 
-def run_poll(rt: Runtime, step_id: str, memo: dict[str, Any], progress: Progress) -> None:
-    """One look at the service. Raises Retry to look again; returns when settled or ended."""
+def run_poll(rt: Runtime, step_id: str, memo: dict[str, Any], progress: ReportStage) -> None:
+    """One look at the service. Raises RunAgain to look again; returns when settled or ended."""
     rec = rt.store.require(step_id)
     if rec["status"] != "settling":
         return  # ended, or past settling (a redelivered poll after the step moved on)
@@ -69,11 +69,11 @@ def observe(watcher: Watcher) -> Seen:
     """One look, with AWS's errors as what they mean for the step."""
     try:
         return Looked(watcher.poll())
-    except (AwsTerminal, AdjustmentRejected, AdjustmentFailed) as exc:
+    except (AwsTerminal, AdjustmentRejected, TransientError) as exc:
         return seen_of(exc)
 
 
-def seen_of(exc: AwsTerminal | AdjustmentRejected | AdjustmentFailed) -> Seen:
+def seen_of(exc: AwsTerminal | AdjustmentRejected | TransientError) -> Seen:
     """An AWS error as what it means for the step (worker.aws.classify made it)."""
     if isinstance(exc, AwsTerminal):
         return Terminal(exc.reason, str(exc))
@@ -109,12 +109,12 @@ def _remember_deployment(rt: Runtime, step_id: str, rec: dict[str, Any], watcher
 
 
 def _act(rt: Runtime, step_id: str, comp: Component, view: View, action: Action, memo: dict[str, Any],
-         progress: Progress) -> None:
+         progress: ReportStage) -> None:
     if isinstance(action, LookAgain):
         progress("settling", action.percent, action.message)
         interval = view.interval if action.transient else action.after
         errors = view.errors + 1 if action.transient else 0
-        raise Retry(action.after, {**memo, "interval": interval, "errors": errors})
+        raise RunAgain(action.after, {**memo, "interval": interval, "errors": errors})
     rt.looks.forget(comp)  # no more looks at it: a batch names only services still settling
     if isinstance(action, Stable):
         rec = rt.store.require(step_id)
@@ -129,7 +129,7 @@ def _act(rt: Runtime, step_id: str, comp: Component, view: View, action: Action,
 
 
 def _roll_back(rt: Runtime, step_id: str, comp: Component, view: View, action: RollBack, memo: dict[str, Any],
-               progress: Progress) -> None:
+               progress: ReportStage) -> None:
     """Record why first (a redelivery must not forget it), then ask ECS for the pre-step
     revision and count. An error asking is judged like any look's error."""
     started = view.rollback.started_at if view.rollback else time.time()
@@ -144,12 +144,12 @@ def _roll_back(rt: Runtime, step_id: str, comp: Component, view: View, action: R
                     errors=view.errors if view.rollback else 0)
     try:
         dep = fargate.rollback(rt.clients.ecs, comp, fargate.Snapshot(**rec["previous"]))
-    except (AwsTerminal, AdjustmentRejected, AdjustmentFailed) as exc:
+    except (AwsTerminal, AdjustmentRejected, TransientError) as exc:
         then = decide(after, seen_of(exc), time.time())  # look again later, or give up
         _act(rt, step_id, comp, after, then, {"phase": "rollback"}, progress)
         return
     rt.store.set_fields(step_id, rollback={**rollback, "requested": True, "deployment_id": dep})
-    raise Retry(C.DEFAULT_POLL_FIRST_S, {"phase": "rollback"})
+    raise RunAgain(C.DEFAULT_POLL_FIRST_S, {"phase": "rollback"})
 
 
 def _finish(rt: Runtime, step_id: str, comp: Component, action: Finish) -> None:

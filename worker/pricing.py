@@ -19,7 +19,7 @@ from typing import Any
 from worker.problems import Problems
 
 # $ per vCPU-hour and per GB-hour, Linux, On-Demand. Source: the AWS Fargate pricing page
-# (aws.amazon.com/fargate/pricing), as recalled in shared REFERENCE §2 for us-east-1; the
+# (aws.amazon.com/fargate/pricing), as recalled for us-east-1 (not fetched live); the
 # other regions listed there charge the same. Outside the table, a warning and us-east-1.
 PRICES: Mapping[tuple[str, str], tuple[float, float]] = {
     (region, arch): prices

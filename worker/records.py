@@ -18,10 +18,7 @@ import redis
 from worker import constants as C
 from worker.namespace import Keys, process_keys
 
-STATUSES = ("queued", "adjusting", "settling", "measuring",
-            "succeeded", "failed", "rejected", "cancelled", "expired")
 TERMINAL = frozenset({"succeeded", "failed", "rejected", "cancelled", "expired"})
-STAGES = ("adjust", "settle", "measure")
 
 
 def new_id() -> str:

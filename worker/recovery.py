@@ -27,6 +27,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import redis
@@ -284,7 +285,7 @@ def patch_kombu_restore() -> None:
     instance once it is connected again (RecoveryStep.start)."""
     from kombu.transport import redis as kombu_redis
 
-    original = kombu_redis.QoS.restore_unacked
+    original: Callable[[Any, Any], Any] = kombu_redis.QoS.restore_unacked
     if getattr(original, "servo_patched", False):
         return
 

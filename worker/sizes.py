@@ -1,4 +1,4 @@
-"""Valid Fargate task sizes and exact unit conversion (shared/REFERENCE.md §2)."""
+"""Valid Fargate task sizes (AWS's Linux task size table) and exact unit conversion."""
 
 from __future__ import annotations
 

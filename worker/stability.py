@@ -179,7 +179,6 @@ class Watcher:
         self._event_seen = float(memo.get("event_seen", 0.0))
         self._stopped = [StoppedTask(t["arn"], t["reason"], tuple(t["exit_codes"]))
                          for t in memo.get("stopped", [])]
-        self.calls = 0  # AWS calls made, for benchmarks
 
     def memo(self) -> dict[str, Any]:
         """What the next look needs to remember, as JSON (a retried task carries it)."""
@@ -213,13 +212,8 @@ class Watcher:
 
     def _service(self) -> Mapping[str, Any] | None:
         if self.looks is None:
-            self.calls += 1
             return fargate.describe_service(self.clients.ecs, self.comp)
-        before = self.looks.calls
-        try:
-            return self.looks.service(self.clients.ecs, self.comp, self.expect.since)
-        finally:
-            self.calls += self.looks.calls - before
+        return self.looks.service(self.clients.ecs, self.comp, self.expect.since)
 
     def _check_stopped(self, service: Mapping[str, Any], ours: Mapping[str, Any]) -> None:
         failed, running = int(ours.get("failedTasks") or 0), int(ours.get("runningCount") or 0)
@@ -233,10 +227,8 @@ class Watcher:
         self._event_seen = event if event is not None else self._event_seen
         self._stopped = stopped_tasks(self.clients.ecs, self.comp.cluster, self.comp.service_name,
                                       deployment_id=str(ours["id"]), since=self.expect.since)
-        self.calls += 1 + bool(self._stopped)
 
     def _stopped_of_vanished(self) -> list[StoppedTask]:
-        self.calls += 1
         if self.expect.deployment_id:
             return stopped_tasks(self.clients.ecs, self.comp.cluster, self.comp.service_name,
                                  deployment_id=self.expect.deployment_id, since=self.expect.since)
@@ -261,13 +253,9 @@ class Watcher:
 
     def _target_states(self, tg: str) -> list[str] | None:
         if self.looks is not None:
-            before = self.looks.calls
-            states = self.looks.target_health(self.clients.elbv2, tg)
-            self.calls += self.looks.calls - before
-            return states
+            return self.looks.target_health(self.clients.elbv2, tg)
         with aws_errors("DescribeTargetHealth", f"target group {tg}"):
             health = self.clients.elbv2.describe_target_health(TargetGroupArn=tg)
-        self.calls += 1
         return [d["TargetHealth"]["State"] for d in health["TargetHealthDescriptions"]]
 
 

@@ -20,12 +20,12 @@ from typing import Any, ClassVar
 import structlog
 from celery import current_task, signals
 from celery.contrib.abortable import AbortableTask
-from celery.exceptions import Ignore, MaxRetriesExceededError
+from celery.exceptions import Ignore
 
 from worker import constants as C
 from worker import logs, pipeline, poll, recovery
 from worker.app import app
-from worker.errors import AdjustmentFailed, MeasurementFailed
+from worker.errors import MeasurementFailed, TransientError
 from worker.progress import advance
 from worker.steps import shadow_name
 
@@ -90,7 +90,7 @@ class StepTask(AbortableTask):
     # update hold back another's. Bounded, oldest dropped first.
     _last_progress: ClassVar[OrderedDict[str, tuple[float, str]]] = OrderedDict()
 
-    def progress(self, step_id: str) -> pipeline.Progress:
+    def progress(self, step_id: str) -> pipeline.ReportStage:
         def report(stage: str, percent: int, message: str) -> None:
             now = time.monotonic()
             key = f"{step_id}:{self.name}"  # each task of a step reports its own progress
@@ -110,41 +110,43 @@ class StepTask(AbortableTask):
             self.send_event("task-progress", **meta)  # Flower shows PROGRESS only from events
         return report
 
-    def is_cancelled(self, step_id: str) -> Callable[[], bool]:
-        def check() -> bool:
-            if self.is_aborted():  # Flower's abort: make it stick as the step's cancel flag
-                runtime().store.request_cancel(step_id)
-                return True
-            return pipeline.cancelled(runtime(), step_id)
-        return check
+    def record_abort(self, step_id: str) -> bool:
+        """Make a Flower abort of this task the step's cancel flag, which every later stage
+        and the producer read (the abort itself is seen only by this task). True if aborted."""
+        if self.is_aborted():
+            runtime().store.request_cancel(step_id)
+            return True
+        return False
+
+    def cancel_check(self, step_id: str) -> Callable[[], bool]:
+        """What a long stage asks while it runs: is the step cancelled (a Flower abort counts)?"""
+        return lambda: self.record_abort(step_id) or pipeline.cancelled(runtime(), step_id)
 
 
 @contextmanager
 def step_errors(task: StepTask, step_id: str, stage: str, memo: dict[str, Any] | None) -> Iterator[None]:
-    """Run a stage: translate Retry into task.retry, end the step on errors that stay.
+    """Run a stage: translate RunAgain into task.retry, end the step on errors that stay.
     Transient failures that reach here (benchmark, metrics) are retried with backoff,
     counted in the memo."""
     memo = memo or {}
     retry: tuple[float, dict[str, Any]] | None = None
     try:
         yield
-    except pipeline.Retry as wait:
+    except pipeline.RunAgain as wait:
         retry = (wait.countdown, {**wait.memo, "aws_failures": 0})
-    except (AdjustmentFailed, MeasurementFailed) as exc:
+    except (TransientError, MeasurementFailed) as exc:
         failures = int(memo.get("aws_failures", 0)) + 1
         if failures <= AWS_RETRIES:
             retry = (min(2.0 ** failures, 30.0), {**memo, "aws_failures": failures})
             log.warning("stage.transient", stage=stage, error=str(exc), attempt=failures)
         else:
-            pipeline.end(runtime(), step_id, "failed", reason="aws", message=f"{stage}: {exc}")
+            reason = "measurement" if isinstance(exc, MeasurementFailed) else "aws-transient"
+            pipeline.end(runtime(), step_id, "failed", reason=reason, message=f"{stage}: {exc}")
     except Exception as exc:  # a bug or an outage must still end the step with a reason
         log.exception("stage.error", stage=stage)
         pipeline.end(runtime(), step_id, "failed", reason="error", message=f"{stage}: {exc!r}")
-    if retry is not None:
-        try:
-            raise task.retry(countdown=retry[0], kwargs={"step_id": step_id, "memo": retry[1]})
-        except MaxRetriesExceededError as exc:  # not expected (max_retries=None): still say so
-            pipeline.end(runtime(), step_id, "failed", reason="error", message=f"{stage}: {exc}")
+    if retry is not None:  # every step task has max_retries=None: retry never gives up by itself
+        raise task.retry(countdown=retry[0], kwargs={"step_id": step_id, "memo": retry[1]})
 
 
 def current_message(task: StepTask, step_id: str) -> None:
@@ -167,7 +169,7 @@ def adjust(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) -> 
 @app.task(bind=True, base=StepTask, name=C.TASK_POLL, max_retries=None, soft_time_limit=60, time_limit=90)
 def poll_stability(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) -> str:
     current_message(self, step_id)
-    self.is_cancelled(step_id)()  # turns a Flower abort into the step's cancel flag
+    self.record_abort(step_id)  # run_poll reads the cancel flag and rolls back
     with step_errors(self, step_id, "settle", memo):
         poll.run_poll(runtime(), step_id, memo or {}, self.progress(step_id))
     return step_id
@@ -178,7 +180,7 @@ def benchmark(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) 
     current_message(self, step_id)
     with step_errors(self, step_id, "measure", memo):
         ready_at = pipeline.run_benchmark(runtime(), step_id, self.progress(step_id),
-                                          self.is_cancelled(step_id))
+                                          self.cancel_check(step_id))
         if ready_at is not None:
             collect_metrics.apply_async(kwargs={"step_id": step_id, "memo": {"ready_at": ready_at}},
                                         countdown=max(ready_at - time.time(), 0),
@@ -195,8 +197,8 @@ def collect_metrics(self: StepTask, step_id: str, memo: dict[str, Any] | None = 
     with step_errors(self, step_id, "metrics", memo):
         try:
             pipeline.run_metrics(runtime(), step_id, ready_at)
-        except pipeline.Retry as wait:
-            raise pipeline.Retry(wait.countdown, {"ready_at": ready_at}) from None
+        except pipeline.RunAgain as wait:
+            raise pipeline.RunAgain(wait.countdown, {"ready_at": ready_at}) from None
     return step_id
 
 

@@ -1,5 +1,5 @@
 """Task definition fields the installed botocore does not know, which a describe -> register
-round trip would silently drop (REFERENCE §6: an old botocore parses away what its model
+round trip would silently drop (an old botocore parses away what its model
 lacks, e.g. restartPolicy, versionConsistency, enableFaultInjection).
 
 The raw DescribeTaskDefinition body is compared with botocore's own model before botocore

@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from emulator.taskproc import free_port
+
 Responder = Callable[[int], tuple[int, bytes]]  # request number -> (status, body)
 
 REASONS = {200: "OK", 503: "Service Unavailable"}
@@ -146,6 +148,4 @@ def serve(mode: str = "respond", responder: Responder = ok) -> Iterator[Server]:
 
 def closed_port() -> int:
     """A local port nothing listens on (bound, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_port()

@@ -1,5 +1,5 @@
 """Run a step's adjust and poll stages in this process, through the very functions the
-Celery tasks call (`pipeline.adjust_stage`, `poll.run_poll`): a Retry's countdown is slept
+Celery tasks call (`pipeline.adjust_stage`, `poll.run_poll`): a RunAgain's countdown is slept
 here instead of re-queued by Celery. The real-worker tests (test_pipeline, test_chaos)
 cover the Celery part; these give the settle/rollback paths fast, deterministic tests.
 """
@@ -65,14 +65,14 @@ def _loop(stage: Callable[[dict[str, Any]], None], timeout: float) -> None:
         try:
             stage(memo)
             return
-        except pipeline.Retry as wait:
+        except pipeline.RunAgain as wait:
             memo = wait.memo
             if time.monotonic() > deadline:
                 raise TimeoutError(f"stage still retrying after {timeout:g} s") from None
             time.sleep(wait.countdown)
 
 
-def _progress(rt: pipeline.Runtime, step_id: str) -> pipeline.Progress:
+def _progress(rt: pipeline.Runtime, step_id: str) -> pipeline.ReportStage:
     """Progress into the record, as the tasks write it (unthrottled here)."""
     def report(stage: str, percent: int, message: str) -> None:
         rt.store.set_fields(step_id, progress={"percent": percent, "stage": stage, "message": message})

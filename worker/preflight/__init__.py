@@ -100,11 +100,6 @@ def critical_failures(config: Config, clients: Clients) -> dict[str, list[CheckR
     return out
 
 
-def exit_code(results: Iterable[CheckResult]) -> int:
-    """0 when nothing fails, 1 when a check fails (warn and unverified do not fail)."""
-    return 1 if any(res.verdict == "fail" for res in results) else 0
-
-
 def _run(spec: CheckSpec, ctx: Context) -> CheckResult:
     ctx.check_id = spec.id
     try:

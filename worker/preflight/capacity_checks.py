@@ -14,7 +14,8 @@ from worker.params import Param
 from worker.preflight import resources as r
 from worker.preflight.model import CheckResult, Context, NotVerifiable, check, unverified_when_missing_api
 
-# Why each deployment strategy other than ROLLING defeats a step (REFERENCE §6).
+# Why each deployment strategy other than ROLLING defeats a step: bake times and traffic shifting
+# keep the old deployment serving while the step measures.
 REFUSED_STRATEGIES = {
     "BLUE_GREEN": "keeps the old (blue) deployment serving until the bake time ends, so the load "
                   "test measures the old revision or both",
@@ -24,7 +25,7 @@ REFUSED_STRATEGIES = {
               "test measures mostly the old one",
 }
 FARGATE_VCPU_QUOTA = ("fargate", "L-3032A538")  # Fargate On-Demand vCPU resource count
-BIG_CPU_UNITS = 8192  # 8 and 16 vCPU need platform version 1.4.0 or later (REFERENCE §2)
+BIG_CPU_UNITS = 8192  # 8 and 16 vCPU need platform version 1.4.0 or later (worker/sizes.py)
 OLD_PLATFORMS = ("1.0.0", "1.1.0", "1.2.0", "1.3.0")
 
 

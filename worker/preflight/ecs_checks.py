@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from worker import sizes
+from worker import fargate, sizes
 from worker.params import Param
 from worker.preflight import resources as r
 from worker.preflight.model import (
@@ -15,8 +15,6 @@ from worker.preflight.model import (
     NotVerifiable,
     check,
 )
-
-FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 
 
 @check("config.valid", critical=True, scope="global")
@@ -72,21 +70,14 @@ def service_exists(ctx: Context) -> CheckResult:
 def launch_type(ctx: Context) -> CheckResult:
     svc = r.service(ctx)
     name = svc["serviceName"]
-    launch = svc.get("launchType")
-    providers = [p["capacityProvider"] for p in svc.get("capacityProviderStrategy") or []]
-    remedy = ("recreate the service with launch type FARGATE (or a FARGATE/FARGATE_SPOT capacity "
-              "provider strategy): the launch type cannot be changed on an existing service")
-    if launch == "FARGATE":
-        return ctx.ok(f"service {name} uses launch type FARGATE")
-    if launch:
-        return ctx.fail(f"service {name} uses launch type {launch}, not FARGATE", remedy)
-    if providers:
-        others = [p for p in providers if p not in FARGATE_PROVIDERS]
-        if others:
-            return ctx.fail(f"service {name} uses capacity providers {', '.join(providers)}; "
-                            f"{', '.join(others)} is not Fargate", remedy)
-        return ctx.ok(f"service {name} uses capacity providers {', '.join(providers)}")
-    raise NotVerifiable(f"service {name} reports neither a launch type nor a capacity provider strategy")
+    on, what = fargate.on_fargate(svc)
+    if on is None:
+        raise NotVerifiable(f"service {name} {what}")
+    if on:
+        return ctx.ok(f"service {name} {what}")
+    return ctx.fail(f"service {name} {what}",
+                    "recreate the service with launch type FARGATE (or a strategy of FARGATE/FARGATE_SPOT "
+                    "capacity providers only): the launch type cannot be changed on an existing service")
 
 
 @check("service.deployment-controller", critical=True)
@@ -121,19 +112,14 @@ def circuit_breaker(ctx: Context) -> CheckResult:
 def container(ctx: Context) -> CheckResult:
     comp = ctx.comp
     td = r.task_definition(ctx)
-    names = [c["name"] for c in td.get("containerDefinitions", [])]
+    names = ", ".join(c["name"] for c in td.get("containerDefinitions", []))
     family = f"{td.get('family')}:{td.get('revision')}"
-    if comp.container:
-        if comp.container in names:
-            return ctx.ok(f"task definition {family} has container {comp.container}")
-        return ctx.fail(f"task definition {family} has no container {comp.container} "
-                        f"(containers: {', '.join(names)})",
-                        f"set fargate.{comp.name}.container to one of: {', '.join(names)}")
-    if comp.environment and len(names) != 1:
-        return ctx.fail(f"task definition {family} has {len(names)} containers ({', '.join(names)}) and "
-                        "the config sets environment variables without naming a container",
-                        f"set fargate.{comp.name}.container to the container whose environment to tune")
-    return ctx.ok(f"task definition {family} has container(s) {', '.join(names)}")
+    if not comp.container and not comp.environment:  # nothing to tune inside a container
+        return ctx.ok(f"task definition {family} has container(s) {names}")
+    container, (finding, remedy) = fargate.choose_container(td, comp)
+    if container is None:
+        return ctx.fail(finding, remedy)
+    return ctx.ok(f"task definition {family} has container {container['name']}, whose environment is tuned")
 
 
 @check("taskdef.size", critical=True)
@@ -148,7 +134,8 @@ def task_size(ctx: Context) -> CheckResult:
     shown = f"{sizes.format_vcpu(cpu)} vCPU / {sizes.format_gib(memory)} GiB"
     if problem := sizes.pair_problem(cpu, memory):
         return ctx.fail(f"task definition {family} is {shown}: {problem}",
-                        "register a revision with a valid Fargate cpu/memory pair (REFERENCE §2)")
+                        "register a revision with a valid Fargate cpu/memory pair "
+                        "(AWS's Fargate task size table)")
     outside = [p for p in (_outside(ctx.comp.settings.get("cpu"), cpu),
                            _outside(ctx.comp.settings.get("memory"), memory)) if p]
     if outside:

@@ -1,5 +1,5 @@
 """How a Fargate task's subnet reaches its image registry: pure rules over route targets and
-VPC endpoints (REFERENCE §6, Egress)."""
+VPC endpoints: a NAT gateway or instance, a transit gateway, peering, or ECR/S3/Logs endpoints."""
 
 from __future__ import annotations
 

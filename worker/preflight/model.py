@@ -15,7 +15,6 @@ from worker.config import Component, Config
 
 Verdict = Literal["pass", "warn", "fail", "unverified"]
 VERDICTS: tuple[Verdict, ...] = ("pass", "warn", "fail", "unverified")
-GLOBAL = None  # the `component` of checks about the whole config, not one service
 
 # An endpoint without the API answers 500/501 (moto: NotImplementedError, HTML body).
 NOT_IMPLEMENTED_CODES = {"NotImplemented", "NotImplementedException", "InternalFailure", "InternalError"}
