@@ -75,6 +75,7 @@ class _State:
     best_settings: Settings | None = None
     model: CapacityModel | None = None
     noise: float = verdict.PRIOR_NOISE
+    dof: float = verdict.PRIOR_DOF  # the noise's degrees of freedom
     hunger: dict[str, int] = field(default_factory=dict)
 
 
@@ -120,7 +121,7 @@ class CostFirst:
         for m in tried:
             full = Measured({**self.space.fixed, **m.settings}, m.outcome, m.trial)
             state.latest[settings_key(m.settings)] = full
-        state.noise = verdict.pooled_noise([m.outcome for m in state.latest.values()])
+        state.noise, state.dof = verdict.pooled([m.outcome for m in state.latest.values()])
         points = [(m.settings, m.outcome.p95_ms) for m in state.latest.values()
                   if m.outcome.status == "succeeded" and m.outcome.p95_ms is not None]
         state.model = CapacityModel.fit(self.env, [(s, float(p)) for s, p in points], self.goal.max_p95_ms)
@@ -302,7 +303,7 @@ class CostFirst:
         if state.model is not None and limit is not None and result.p95_ms is not None \
                 and state.model.samples > verdict.MODEL_AFTER and result.p95_ms / limit >= ratio - 1e-9:
             prior = (state.model.log_predict(m.settings) - math.log(limit), state.model.spread)
-        return verdict.chance_met(ratio, 1.0, result.samples, state.noise, prior)
+        return verdict.chance_met(ratio, 1.0, result.samples, state.noise, prior, state.dof)
 
     def _undecided(self, m: Measured, state: _State) -> bool:
         return m.outcome.status == "succeeded" and verdict.MISSED < self._chance(m, state) < verdict.TRUSTED

@@ -173,8 +173,13 @@ def test_a_near_miss_is_repeated_until_ruled_out_and_a_far_one_not_again() -> No
     miss = [Measured(size(0.5, 1, 2, gogc=None), result(52.0), 0)]
     proposal = s.propose(miss)
     assert proposal is not None and proposal.repeat_of == 0 and "missed" in proposal.why["text"]
+    # Two measurements and a noise learnt from that one repeat (Student's t, 2 degrees of
+    # freedom) leave a 4 % miss undecided; a third rules it out.
     twice = [Measured(size(0.5, 1, 2, gogc=None), result(52.0, samples=2, stdev=0.5), 1)]
-    nxt = s.propose(twice)
+    again = s.propose(twice)
+    assert again is not None and again.repeat_of == 1
+    thrice = [Measured(size(0.5, 1, 2, gogc=None), result(52.0, samples=3, stdev=0.5), 2)]
+    nxt = s.propose(thrice)
     assert nxt is None or nxt.repeat_of is None
 
 
