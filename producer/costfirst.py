@@ -18,8 +18,10 @@ knows about services:
   configuration; a result whose chance of meeting the SLO is undecided is repeated (up to
   `repeats` measurements for a pass, the median counts) until it is trusted as the best or
   ruled out.
-- It stops when none is open, or, once a size is trusted to meet the SLO, when no cheaper
-  open size has a fair chance left (`stop`).
+- Once a size is trusted to meet the SLO and no cheaper open size has a fair chance left
+  (`stop`), it confirms the best (repeats it until it is sure, `CONFIRMED`) and then spends
+  the budget left on long shots: the cheaper open sizes with the best chance x saving, far
+  ones included. It stops only when no cheaper size is open and the best is confirmed.
 
 Every proposal carries its reason (`Proposal.why`), shown by `optimize` and the report.
 The state is read from the measurements each time, so a resumed run goes on where it
@@ -43,7 +45,8 @@ from producer.space import SearchSpace, settings_key, value_text
 
 REPEATS = 6  # measurements of an undecided result, at most, before it is given up
 TRIES_PER_SIZE = 4  # configurations (environments) of one size, at most
-STOP = 0.03  # no open size with a better chance than this of meeting the SLO: done
+STOP = 0.03  # below this chance, an open size is tried only after the best is confirmed
+CONFIRMED = 0.99  # the best is confirmed (no more repeats of it) once it meets the SLO with this chance
 COMPASS = (4, 8, 16)  # an environment variable's moves: a quarter, an eighth, a 16th of its range
 NOISE_WIDTH = 2.5  # a miss by more than this many noises (beyond the environment's gain) closes a size
 CLEARLY = 0.01  # a chance this much higher beats the compass order
@@ -72,6 +75,7 @@ class _State:
     best_settings: Settings | None = None
     model: CapacityModel | None = None
     noise: float = verdict.PRIOR_NOISE
+    dof: float = verdict.PRIOR_DOF  # the noise's degrees of freedom
     hunger: dict[str, int] = field(default_factory=dict)
 
 
@@ -117,7 +121,7 @@ class CostFirst:
         for m in tried:
             full = Measured({**self.space.fixed, **m.settings}, m.outcome, m.trial)
             state.latest[settings_key(m.settings)] = full
-        state.noise = verdict.pooled_noise([m.outcome for m in state.latest.values()])
+        state.noise, state.dof = verdict.pooled([m.outcome for m in state.latest.values()])
         points = [(m.settings, m.outcome.p95_ms) for m in state.latest.values()
                   if m.outcome.status == "succeeded" and m.outcome.p95_ms is not None]
         state.model = CapacityModel.fit(self.env, [(s, float(p)) for s, p in points], self.goal.max_p95_ms)
@@ -186,16 +190,32 @@ class CostFirst:
                 continue
             chance, settings = option
             scored.append((chance * (reference - self.cost[key]) / reference, chance, order, settings))
-        if not scored:
-            return None
+        if not scored:  # nothing cheaper is open: the best is the answer, once it is sure
+            return self._confirm(state)
         if state.model is None:  # nothing measured: a size in the middle of the price list
             _, chance, _, settings = scored[len(scored) // 2]
             text = f"nothing measured yet: a size in the middle of the {len(scored)} open sizes by price"
             return Proposal(settings, {"kind": "exploring", "text": text, "open": len(scored)})
         _, chance, _, settings = max(scored, key=lambda s: (s[0], -s[2]))
-        if chance < self.stop and state.best is not None:  # with nothing found yet, keep looking
+        long_shot = Proposal(settings, self._why(state, settings, chance, len(scored), ruled))
+        if chance < self.stop and state.best is not None:  # long shots, once the best is confirmed
+            return self._confirm(state) or long_shot
+        return long_shot
+
+    def _confirm(self, state: _State) -> Proposal | None:
+        """A repeat of the trusted best while it is not yet sure (`CONFIRMED`): a pass trusted at
+        90 % is false one time in ten, and the leftover budget is better spent finding out than
+        on sizes the model gives no chance."""
+        if state.best_settings is None:
             return None
-        return Proposal(settings, self._why(state, settings, chance, len(scored), ruled))
+        m = state.latest[settings_key(self._step_settings(state.best_settings))]
+        chance = self._chance(m, state)
+        if chance >= CONFIRMED or m.outcome.samples >= self.repeats:
+            return None
+        text = (f"confirming the best, trial {m.trial} ({_p95(m.outcome)}): {chance:.0%} chance it meets the "
+                f"SLO; measurement {m.outcome.samples + 1} of at most {self.repeats}")
+        return Proposal(self._step_settings(m.settings), {"kind": "repeat", "text": text, "trial": m.trial},
+                        repeat_of=m.trial)
 
     def _best_option(self, state: _State, size: Settings) -> tuple[float, dict[str, Any]] | None:
         """The size's untried environment with the best chance (the first, in compass order,
@@ -283,7 +303,7 @@ class CostFirst:
         if state.model is not None and limit is not None and result.p95_ms is not None \
                 and state.model.samples > verdict.MODEL_AFTER and result.p95_ms / limit >= ratio - 1e-9:
             prior = (state.model.log_predict(m.settings) - math.log(limit), state.model.spread)
-        return verdict.chance_met(ratio, 1.0, result.samples, state.noise, prior)
+        return verdict.chance_met(ratio, 1.0, result.samples, state.noise, prior, state.dof)
 
     def _undecided(self, m: Measured, state: _State) -> bool:
         return m.outcome.status == "succeeded" and verdict.MISSED < self._chance(m, state) < verdict.TRUSTED

@@ -29,10 +29,16 @@ MIN_NOISE = 0.01
 TRUSTED = 0.9  # a pass is trusted once it meets the SLO with this chance
 MODEL_AFTER = 4  # the model's prediction counts in a verdict once it has more configurations than this
 MISSED = 0.2  # a result is ruled out once it meets the SLO with less than this chance
+T_EXACT_BELOW = 30  # degrees of freedom of the noise from which the normal is close enough to Student's t
 
 
 def pooled_noise(results: Sequence[obj.Outcome]) -> float:
     """The relative p95 noise of one measurement, pooled over the repeated results."""
+    return pooled(results)[0]
+
+
+def pooled(results: Sequence[obj.Outcome]) -> tuple[float, float]:
+    """The pooled noise and its degrees of freedom (the prior's, plus one per repeat)."""
     dof, total = PRIOR_DOF, PRIOR_DOF * PRIOR_NOISE ** 2
     for r in results:
         spread = r.spread.get(obj.METRIC_P95)
@@ -40,7 +46,7 @@ def pooled_noise(results: Sequence[obj.Outcome]) -> float:
             continue
         dof += r.samples - 1
         total += (r.samples - 1) * (spread["stdev"] / r.p95_ms) ** 2
-    return max(MIN_NOISE, math.sqrt(total / dof))
+    return max(MIN_NOISE, math.sqrt(total / dof)), dof
 
 
 def median_se(samples: int) -> float:
@@ -50,16 +56,35 @@ def median_se(samples: int) -> float:
 
 
 def chance_met(p95_ms: float, limit_ms: float, samples: int, noise: float,
-               prior: tuple[float, float] | None = None) -> float:
+               prior: tuple[float, float] | None = None, dof: float | None = None) -> float:
     """The chance that the true p95 is within `limit_ms`, given a median of `samples`, and
     optionally a prior (mean and spread of log(p95 / limit), what a model of the other
-    configurations predicts): the two combined by their precisions."""
+    configurations predicts): the two combined by their precisions. With `dof`, the noise's
+    degrees of freedom, the chance is Student's t rather than normal: a noise learnt from
+    two repeats may well be half the true one, and a pass trusted on it is trusted too soon."""
     mean, var = math.log(p95_ms / limit_ms), (noise * median_se(samples)) ** 2
     if prior is not None:
         weight = var / (var + prior[1] ** 2)
         mean, var = mean + weight * (prior[0] - mean), var * (1 - weight)
     z = -mean / math.sqrt(var)
+    if dof is not None and dof < T_EXACT_BELOW:
+        return student_cdf(z, dof)
     return 0.5 * (1 + math.erf(z / math.sqrt(2)))
+
+
+def student_cdf(t: float, dof: float) -> float:
+    """Student's t distribution function, by Simpson's rule over its density (pure: no scipy)."""
+    x = min(abs(t), 50.0)
+    steps = 200
+    h = x / steps
+    log_norm = math.lgamma((dof + 1) / 2) - math.lgamma(dof / 2) - 0.5 * math.log(dof * math.pi)
+
+    def density(u: float) -> float:
+        return math.exp(log_norm - (dof + 1) / 2 * math.log1p(u * u / dof))
+
+    area = density(0.0) + density(x) + sum((4 if i % 2 else 2) * density(i * h) for i in range(1, steps))
+    half = min(0.5, area * h / 3)
+    return 0.5 + half if t >= 0 else 0.5 - half
 
 
 def samples_to_decide(ratio: float, noise: float, chance: float = TRUSTED) -> int:

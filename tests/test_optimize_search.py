@@ -173,9 +173,29 @@ def test_a_near_miss_is_repeated_until_ruled_out_and_a_far_one_not_again() -> No
     miss = [Measured(size(0.5, 1, 2, gogc=None), result(52.0), 0)]
     proposal = s.propose(miss)
     assert proposal is not None and proposal.repeat_of == 0 and "missed" in proposal.why["text"]
+    # Two measurements and a noise learnt from that one repeat (Student's t, 2 degrees of
+    # freedom) leave a 4 % miss undecided; a third rules it out.
     twice = [Measured(size(0.5, 1, 2, gogc=None), result(52.0, samples=2, stdev=0.5), 1)]
-    nxt = s.propose(twice)
+    again = s.propose(twice)
+    assert again is not None and again.repeat_of == 1
+    thrice = [Measured(size(0.5, 1, 2, gogc=None), result(52.0, samples=3, stdev=0.5), 2)]
+    nxt = s.propose(thrice)
     assert nxt is None or nxt.repeat_of is None
+
+
+def test_with_nothing_cheaper_open_the_best_is_confirmed_before_the_search_ends() -> None:
+    s = search(env=False)
+    cheapest = size(0.25, 0.5, 1, gogc=None)  # nothing in the space is cheaper
+    trusted = [Measured(cheapest, result(46.0, samples=3, stdev=0.5), 2)]  # 8 % room, 3 samples
+    assert s.trusted_best(trusted) == 2
+    proposal = s.propose(trusted)
+    assert proposal is not None and proposal.repeat_of == 2 and "confirming the best" in proposal.why["text"]
+    assert s.propose([Measured(cheapest, result(46.0, samples=6, stdev=0.5), 5)]) is None  # at most 6
+    # Before any repeat the noise is the prior's, worth one degree of freedom (Student's t):
+    # even 40 % room is only 95 % sure, so one more measurement; then it is sure.
+    once = s.propose([Measured(cheapest, result(30.0), 0)])
+    assert once is not None and once.repeat_of == 0
+    assert s.propose([Measured(cheapest, result(30.0, samples=2, stdev=1.0), 1)]) is None
 
 
 # -- whole runs on the stand-in producer ------------------------------------------------------------

@@ -61,3 +61,23 @@ def test_a_model_that_agrees_makes_the_verdict_surer(ratio: float, noise: float,
 def test_a_one_percent_margin_under_ten_percent_noise_cannot_be_confirmed_in_thirty_steps() -> None:
     assert verdict.samples_to_decide(0.99, 0.10, 0.9) > 30
     assert verdict.samples_to_decide(0.90, 0.03, 0.9) == 1
+
+
+@pytest.mark.parametrize(("t", "dof", "cdf"), [(1.886, 2, 0.90), (6.314, 1, 0.95), (2.015, 5, 0.95),
+                                                (-1.476, 5, 0.10), (0.0, 3, 0.5)])
+def test_student_t_matches_its_table(t: float, dof: float, cdf: float) -> None:
+    assert verdict.student_cdf(t, dof) == pytest.approx(cdf, abs=1e-3)
+
+
+@given(st.floats(0.5, 0.999), noises, counts, st.floats(1.0, 20.0))
+def test_a_noise_learnt_from_few_repeats_trusts_a_pass_less_than_a_known_one(ratio: float, noise: float, n: int,
+                                                                              dof: float) -> None:
+    few = verdict.chance_met(ratio, 1.0, n, noise, dof=dof)
+    assert few <= verdict.chance_met(ratio, 1.0, n, noise) + 1e-9
+    assert few <= verdict.chance_met(ratio, 1.0, n, noise, dof=dof + 5) + 1e-9
+
+
+def test_two_measurements_and_a_noise_from_one_repeat_do_not_trust_a_six_percent_margin() -> None:
+    noise, dof = verdict.pooled([repeated(44.0, 2.4, 2)])  # floor-wide-5, seed 19: a false best, before
+    assert verdict.chance_met(0.936, 1.0, 2, noise) >= verdict.TRUSTED
+    assert verdict.chance_met(0.936, 1.0, 2, noise, dof=dof) < verdict.TRUSTED
