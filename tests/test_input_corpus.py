@@ -8,7 +8,6 @@ import copy
 import csv
 import io
 import json
-import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,12 +97,16 @@ def test_non_finite_and_out_of_range_numbers_in_a_config_are_refused(tmp_path: P
     assert path.rsplit(".", 1)[0] in result.err
 
 
-def test_a_binary_config_file_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("data", "said"), [
+    (b"fargate:\x00\x01\x02", "holds NUL bytes; a binary file is not"),
+    (b"fargate:\n  web: caf\xe9\n", "not UTF-8 text (byte 19)"),  # Latin-1, no NUL
+], ids=["nul-bytes", "latin-1"])
+def test_a_binary_config_file_is_refused(tmp_path: Path, data: bytes, said: str) -> None:
     path = tmp_path / "config.yaml"
-    path.write_bytes(os.urandom(64) + b"\x00")
+    path.write_bytes(data)
     result = run("validate", "--config", str(path))
     assert_clean_failure(result)
-    assert "binary file" in result.err or "not UTF-8" in result.err
+    assert said in result.err
 
 
 def test_a_config_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
@@ -305,7 +308,8 @@ def test_a_mute_redis_fails_in_seconds_with_exit_3(mute_port: int, monkeypatch: 
     result = run("results", "--config", write_config(tmp_path))
     assert_clean_failure(result, code=3)
     assert "cannot reach Redis" in result.err and "SERVO_REDIS_URL" in result.err
-    assert result.seconds < 5  # the CLI's 3 s answer timeout, not 10.5 s (bench/input_boundary.py)
+    # one 3 s answer timeout, then no retry (retrying took 10.5 s: bench/input_boundary.py)
+    assert 3 <= result.seconds < 10
 
 
 @pytest.mark.parametrize("command", ["check", "describe"])
@@ -315,7 +319,8 @@ def test_a_mute_aws_endpoint_fails_in_seconds_with_exit_3(mute_port: int, monkey
     result = run(command, "--config", write_config(tmp_path))
     assert result.code == 3, result
     assert "cannot reach AWS" in result.output and "credentials" not in result.output
-    assert result.seconds < 5  # one 3 s probe, not the worker's retries (17.5 s before)
+    # one 3 s probe, not the worker's retries (17.5 s: bench/input_boundary.py)
+    assert 3 <= result.seconds < 10
 
 
 def test_check_with_aws_refusing_connections_is_exit_3(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

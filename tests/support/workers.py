@@ -7,10 +7,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
+
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,14 +36,14 @@ class Worker:
                                      stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_ready(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def ready() -> bool:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"worker exited {self.proc.returncode}:\n{self.log()}")
-            if "ready." in self.log():
-                return
-            time.sleep(0.1)
-        raise TimeoutError(f"worker not ready after {timeout} s:\n{self.log()}")
+            return "ready." in self.log()
+        try:
+            wait_until(ready, timeout, f"worker {self.name} to log 'ready.'", every=0.1)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; its log:\n{self.log()}") from None
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
