@@ -48,7 +48,8 @@ def component(setup: Setup, service: str | None = None) -> Component:
 def worker(rates: dict[str, float] | None = None, fresh_s: float = 0.25) -> tuple[SharedLooks, Clients]:
     """What one worker process has: its own Redis connection, budget and AWS clients."""
     r = redis.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
-    return SharedLooks(Budget(r, Keys(), rates or DEFAULT_RATES), fresh_s=fresh_s), Clients.from_env(max_attempts=1)
+    looks = SharedLooks(Budget(r, Keys(), rates or DEFAULT_RATES), fresh_s=fresh_s)
+    return looks, Clients.from_env(max_attempts=1)
 
 
 def test_two_workers_share_one_view_and_the_second_makes_no_call(setup: Setup, redis_db: Any) -> None:

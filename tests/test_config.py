@@ -64,9 +64,11 @@ BAD_CONFIGS = [
      "(allowed: 0.25, 0.5, 1, 2, 4, 8, 16)"),
     ("fargate.web.settings.cpu.values", [], "fargate.web.settings.cpu.values: must be a non-empty list"),
     ("fargate.web.settings.cpu.values", [1, 1], "fargate.web.settings.cpu.values[1]: '1' is listed twice"),
-    ("fargate.web.settings.cpu.values", [True], "fargate.web.settings.cpu.values[0]: must be a string or a number"),
+    ("fargate.web.settings.cpu.values", [True],
+     "fargate.web.settings.cpu.values[0]: must be a string or a number"),
     ("fargate.web.settings.cpu.type", "list", "fargate.web.settings.cpu.type: 'list' is not a setting type"),
-    ("fargate.web.settings.cpu.unit", "cores", "fargate.web.settings.cpu.unit: 'cores' is not a unit for cpu"),
+    ("fargate.web.settings.cpu.unit", "cores",
+     "fargate.web.settings.cpu.unit: 'cores' is not a unit for cpu"),
     ("fargate.web.settings.cpu", {"type": "range", "min": 0.3, "max": 4},
      "fargate.web.settings.cpu.min: 0.3 is not a Fargate cpu size"),
     ("fargate.web.settings.memory.min", 9, "fargate.web.settings.memory: min 9 is above max 8"),
@@ -83,14 +85,16 @@ BAD_CONFIGS = [
     ("fargate.web.settings.gpu", {"values": [1]}, "fargate.web.settings.gpu: unknown setting"),
     ("fargate.web.settings.mem", {"values": [1]}, "fargate.web.settings: declares both mem and memory"),
     ("fargate.web.environment.GOGC.type", "<del>", "fargate.web.environment.GOGC.type: is required"),
-    ("fargate.web.environment.GOGC.step", "<del>", "fargate.web.environment.GOGC.step: is required for a range"),
+    ("fargate.web.environment.GOGC.step", "<del>",
+     "fargate.web.environment.GOGC.step: is required for a range"),
     ("fargate.web.environment.GOGC.min", "low", "fargate.web.environment.GOGC.min: must be a number"),
     ("fargate.web.environment.GOGC.default", 95,
      "fargate.web.environment.GOGC.default: 95 is not on a step of 10 from 50"),
     ("fargate.web.environment.GOGC.default", 400,
      "fargate.web.environment.GOGC.default: 400 is outside the range 50..300"),
     ("fargate.web.environment.GOGC.values", ["a"], "fargate.web.environment.GOGC.values: unknown key"),
-    ("fargate.web.environment.MODE.values", "fast", "fargate.web.environment.MODE.values: must be a non-empty list"),
+    ("fargate.web.environment.MODE.values", "fast",
+     "fargate.web.environment.MODE.values: must be a non-empty list"),
     ("fargate.web.environment.MODE.default", "slow",
      "fargate.web.environment.MODE.default: 'slow' is not one of the allowed values (fast, safe)"),
     ("fargate.web.environment.1BAD", {"type": "enum", "values": ["a"]},
@@ -100,14 +104,17 @@ BAD_CONFIGS = [
     ("ab", {"concurrency": 0}, "ab.concurrency: must be above 0"),
     ("ab", {"headers": ["no colon"]}, "ab.headers[0]: 'no colon' is not a \"Name: value\" header line"),
     ("ab", {"auth": {"username_env": "U"}}, "ab.auth: needs username_env and password_env"),
-    ("cloudwatch", {"metrics": [{"Id": "Bad"}]}, "cloudwatch.metrics[0].Id: 'Bad' must start with a lowercase"),
+    ("cloudwatch", {"metrics": [{"Id": "Bad"}]},
+     "cloudwatch.metrics[0].Id: 'Bad' must start with a lowercase"),
     ("cloudwatch", {"metrics": [{"Id": "a", "Expression": "1"}, {"Id": "a", "Expression": "2"}]},
      "cloudwatch.metrics[1].Id: 'a' is used by another query"),
-    ("cloudwatch", {"metrics": [{"Id": "a"}]}, "cloudwatch.metrics[0]: needs exactly one of MetricStat or Expression"),
+    ("cloudwatch", {"metrics": [{"Id": "a"}]},
+     "cloudwatch.metrics[0]: needs exactly one of MetricStat or Expression"),
     ("cloudwatch", {"metrics": [{"Id": "a", "MetricStat": {"Metric": {"Namespace": "N", "MetricName": "M"},
                                                            "Period": 45, "Stat": "Average"}}]},
      "cloudwatch.metrics[0].MetricStat.Period: 45 is not a CloudWatch period"),
-    ("surprise", 1, "config.surprise: unknown key (allowed: fargate, ab, cloudwatch, pricing, namespace, aws)"),
+    ("surprise", 1,
+     "config.surprise: unknown key (allowed: fargate, ab, cloudwatch, pricing, namespace, aws)"),
 ]
 
 
@@ -145,7 +152,8 @@ def test_cluster_defaults_to_env_then_default() -> None:
     assert parse_config(GOOD, environ={}).components["web"].cluster == "default"
     env = {"FARGATE_CLUSTER": "prod"}
     assert parse_config(GOOD, environ=env).components["web"].cluster == "prod"
-    assert parse_config(with_changes("fargate.web.cluster", "x"), environ=env).components["web"].cluster == "x"
+    changed = with_changes("fargate.web.cluster", "x")
+    assert parse_config(changed, environ=env).components["web"].cluster == "x"
 
 
 def test_environment_overrides_ab_url_and_headers() -> None:
@@ -184,7 +192,8 @@ BAD_STEPS = [
     ({"replicas": 1.5}, "step.web.settings.replicas: 1.5 is not on a step of 1 from 1"),
     ({"GOGC": 95}, "step.web.settings.GOGC: 95 is not on a step of 10 from 50"),
     ({"GOGC": "90\n"}, "step.web.settings.GOGC: must not contain NUL, newline or other control characters"),
-    ({"MODE": "fast\x00"}, "step.web.settings.MODE: must not contain NUL, newline or other control characters"),
+    ({"MODE": "fast\x00"},
+     "step.web.settings.MODE: must not contain NUL, newline or other control characters"),
     ({"MODE": "turbo"}, "step.web.settings.MODE: 'turbo' is not one of the allowed values (fast, safe)"),
     ({"MODE": ["fast"]}, "step.web.settings.MODE: must be a string or a number"),
     ({}, "step.web.settings: names no setting to change"),

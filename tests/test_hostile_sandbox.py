@@ -49,7 +49,8 @@ def test_every_public_call_fails_while_the_sandbox_itself_provisions_settles_and
                 ecs.describe_services(cluster=box.setup.cluster, services=[box.name])
         assert box.service_state()["runningCount"] == 2
         box.direct_client("ecs").update_service(cluster=box.setup.cluster, service=box.name, desiredCount=3)
-        wait_until(lambda: box.service_state()["runningCount"] == 3, 30, "the controller to place the third task")
+        wait_until(lambda: box.service_state()["runningCount"] == 3, 30,
+                   "the controller to place the third task")
         box.wait_settled(30)
         calls = box.calls
     assert len(calls) == 5  # only the test's public calls: the controller's went to moto directly
@@ -64,7 +65,8 @@ def test_capacity_shortages_write_the_ecs_event_and_the_tasks_are_placed_later(
         svc = box.direct_client("ecs").describe_services(cluster=box.setup.cluster, services=[box.name])[
             "services"][0]
     shortages = [e["message"] for e in svc["events"] if CAPACITY_REASON in e["message"]]
-    assert shortages and shortages[0] == f"(service web) was unable to place a task. Reason: {CAPACITY_REASON}"
+    assert shortages
+    assert shortages[0] == f"(service web) was unable to place a task. Reason: {CAPACITY_REASON}"
     (primary,) = svc["deployments"]
     assert primary["rolloutState"] == "COMPLETED" and primary["runningCount"] == 2
     assert primary["failedTasks"] == 0  # not held against the deployment (no circuit breaker)

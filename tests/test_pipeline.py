@@ -322,7 +322,8 @@ def test_flower_lists_the_step_tasks_with_progress(stack: Any, tmp_path: Path) -
             return "PROGRESS" in seen
         wait_until(benchmark_in_progress, 40, "Flower to show the benchmark in PROGRESS", every=0.1)
         info = get(f"/api/task/info/{handle.id}.poll")
-        assert info["state"] in ("RETRY", "SUCCESS") and info["name"] == "web GOGC=80: poll"  # the shadow name
+        assert info["state"] in ("RETRY", "SUCCESS")
+        assert info["name"] == "web GOGC=80: poll"  # the shadow name
         assert handle.wait(timeout=60)["status"] == "succeeded"
         tasks = get("/api/tasks")
         assert {f"{handle.id}.adjust", f"{handle.id}.poll", f"{handle.id}.benchmark"} <= set(tasks)
@@ -361,7 +362,8 @@ def test_wait_names_the_benchmark_queue_no_worker_serves(stack: Any) -> None:
     assert "still running" in done.stderr and "never picked up" not in done.stderr
 
 
-def test_a_failed_rollback_makes_the_cli_exit_1_saying_what_the_service_runs(stack: Any, clients: Clients) -> None:
+def test_a_failed_rollback_makes_the_cli_exit_1_saying_what_the_service_runs(stack: Any,
+                                                                             clients: Clients) -> None:
     import json
 
     raw = yaml.safe_load(stack.path.read_text())

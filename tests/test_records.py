@@ -79,7 +79,8 @@ def test_cancel_request_is_sticky(store: RecordStore) -> None:
 
 def test_a_redelivered_benchmark_after_the_run_only_reschedules_cloudwatch(store: RecordStore) -> None:
     config = parse_config({"fargate": {"web": {"service_name": "web"}}, "ab": {"url": "http://127.0.0.1:9/"},
-                           "cloudwatch": {"delay": 30, "metrics": [{"Id": "q", "Expression": "1"}]}}, environ={})
+                           "cloudwatch": {"delay": 30, "metrics": [{"Id": "q", "Expression": "1"}]}},
+                          environ={})
     step = new_step(store, status="measuring", window=[1000.0, 1010.0], measurement={"metrics": {}})
     rt = pipeline.Runtime(store=store, config=config)
     ready = pipeline.run_benchmark(rt, step, lambda *a: None, lambda: False)

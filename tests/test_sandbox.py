@@ -90,7 +90,8 @@ def children_of(pid: int) -> set[int]:
     return kids
 
 
-def test_memory_below_the_working_set_fails_start_with_the_oom_reason_and_rolls_back(sandbox, clients) -> None:
+def test_memory_below_the_working_set_fails_start_with_the_oom_reason_and_rolls_back(sandbox,
+                                                                                     clients) -> None:
     before = service(clients, sandbox)["taskDefinition"]
     record = step(clients, sandbox, {"mem": 0.5, "GOGC": 200})  # working set 560 MiB > 512 MiB
     assert (record["status"], record["reason"]) == ("rejected", "start-failed"), record
@@ -145,7 +146,8 @@ def test_more_cpu_lowers_p95_latency_under_the_same_load(sandbox, clients) -> No
     assert large.percentile(95) < small.percentile(95)
 
 
-def test_cloudwatch_receives_ecs_and_alb_metrics_for_the_config_queries(aws_endpoint, tmp_path, clients) -> None:
+def test_cloudwatch_receives_ecs_and_alb_metrics_for_the_config_queries(aws_endpoint, tmp_path,
+                                                                        clients) -> None:
     profile = replace(FAST, metrics_period=1)
     with Sandbox(profile, endpoint_url=aws_endpoint, config_out=tmp_path / "config.yaml") as box:
         run = run_ab(replace(config_of(box).ab, duration=3, warmup=0, concurrency=2))
@@ -196,7 +198,8 @@ def test_the_cli_verb_prints_exports_serves_and_leaves_no_process_after_sigint(t
             assert line, f"the sandbox exited early: {proc.stderr.read() if proc.stderr else ''}"
             name, _, value = line.strip().removeprefix("export ").partition("=")
             exports[name] = value
-        assert {"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"} <= set(exports)
+        assert {"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                "AWS_DEFAULT_REGION"} <= set(exports)
         assert Path(exports["SERVO_CONFIG"]) == config
         lb_url = load_config(str(config), environ={}).ab.url
         assert lb_url and urllib.request.urlopen(lb_url, timeout=5).status == 200

@@ -170,7 +170,8 @@ def test_crashing_tasks_fail_fast_with_the_stopped_reason_and_roll_back(clients,
     assert "exit code 137: OutOfMemoryError" in record["message"]
     assert record["rollback"]["ok"] is True
     assert_invariant(record, clients, setup)
-    assert [d["taskDefinition"] for d in service(clients, setup)["deployments"]] == [setup.task_definition_arn]
+    deployed = [d["taskDefinition"] for d in service(clients, setup)["deployments"]]
+    assert deployed == [setup.task_definition_arn]
 
 
 def test_crash_seen_only_after_ecs_rolled_it_back_still_names_the_stopped_tasks(clients, setup, make_rt,
@@ -299,7 +300,8 @@ def test_a_rollback_under_transient_errors_keeps_trying_until_it_completes(clien
     inline.adjust(rt, step_id)
     answers.fail("UpdateService", *THROTTLED, times=3)  # the rollback's UpdateService
     answers.fail("DescribeServices", "ServerException", "Internal error", status=500,
-                 when=lambda: bool((rt.store.require(step_id).get("rollback") or {}).get("requested")), times=3)
+                 when=lambda: bool((rt.store.require(step_id).get("rollback") or {}).get("requested")),
+                 times=3)
     record = inline.settle(rt, step_id)
     assert (record["status"], record["reason"]) == ("rejected", "start-failed"), record
     assert record["rollback"]["ok"] is True

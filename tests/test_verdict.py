@@ -22,7 +22,8 @@ def repeated(p95: float, stdev: float, samples: int) -> obj.Outcome:
 
 
 def test_with_no_repeats_the_noise_is_the_prior() -> None:
-    assert verdict.pooled_noise([obj.Outcome("succeeded", 1.0, p95_ms=40.0)]) == pytest.approx(verdict.PRIOR_NOISE)
+    alone = [obj.Outcome("succeeded", 1.0, p95_ms=40.0)]
+    assert verdict.pooled_noise(alone) == pytest.approx(verdict.PRIOR_NOISE)
 
 
 def test_many_repeats_overrule_the_prior() -> None:

@@ -49,7 +49,8 @@ def test_the_timeout_tells_never_picked_up_from_still_running() -> None:
     assert "still running (they go on; see `results`): a" in text
 
 
-def test_a_timeout_before_the_first_look_still_says_why_nothing_started(tmp_path: Path, redis_db: Any) -> None:
+def test_a_timeout_before_the_first_look_still_says_why_nothing_started(tmp_path: Path,
+                                                                        redis_db: Any) -> None:
     result = run("step", "web", "GOGC=90", "--wait", "--timeout", "0.5", "--config", write_config(tmp_path))
     assert result.code == 1, result
     assert "never picked up by a worker" in result.err

@@ -76,7 +76,8 @@ class Fleet:
 
 @contextmanager
 def sandbox_fleet(workdir: Path, redis_url: str, endpoint_url: str | None = None,
-                  names: tuple[str, ...] = ("w1", "w2"), extra_env: dict[str, str] | None = None) -> Iterator[Any]:
+                  names: tuple[str, ...] = ("w1", "w2"),
+                  extra_env: dict[str, str] | None = None) -> Iterator[Any]:
     """Yield (sandbox, fleet, producer) on the sandbox's demo service, default recovery settings."""
     from emulator.sandbox import Sandbox
     from producer.api import Producer
