@@ -115,6 +115,38 @@ BAD_CONFIGS = [
      "cloudwatch.metrics[0].MetricStat.Period: 45 is not a CloudWatch period"),
     ("surprise", 1,
      "config.surprise: unknown key (allowed: fargate, ab, cloudwatch, pricing, namespace, aws)"),
+    # the cloudwatch section: every path named down to the query field a user would fix
+    ("cloudwatch", [], "cloudwatch: must be a mapping, got a list"),
+    ("cloudwatch", {"period": 60}, "cloudwatch.period: unknown key"),
+    ("cloudwatch", {"delay": -1}, "cloudwatch.delay: must be at least 0"),
+    ("cloudwatch", {"metrics": {"Id": "a"}},
+     "cloudwatch.metrics: must be a list of MetricDataQuery mappings, got a mapping"),
+    ("cloudwatch", {"metrics": ["cpu"]}, "cloudwatch.metrics[0]: must be a mapping, got a string"),
+    ("cloudwatch", {"metrics": [{"Id": "a", "Expression": "1", "Dimensions": []}]},  # belongs in Metric
+     "cloudwatch.metrics[0].Dimensions: unknown key"),
+    ("cloudwatch", {"metrics": [{"Expression": "1"}]}, "cloudwatch.metrics[0].Id: None must start"),
+    ("cloudwatch", {"metrics": [{"Id": "a", "Expression": " "}]},
+     "cloudwatch.metrics[0].Expression: must be a non-empty metric math expression"),
+    ("cloudwatch", {"metrics": [{"Id": "a", "Expression": "1", "MetricStat": {}}]},
+     "cloudwatch.metrics[0]: needs exactly one of MetricStat or Expression"),
+    ("cloudwatch", {"metrics": [{"Id": "a", "MetricStat": "cpu"}]},
+     "cloudwatch.metrics[0].MetricStat: must be a mapping, got a string"),
+    ("cloudwatch", {"metrics": [{"Id": "a", "MetricStat": {"Metric": {"Namespace": "N", "MetricName": "M"},
+                                                           "Period": 60}}]},
+     "cloudwatch.metrics[0].MetricStat.Stat: is required"),
+    ("cloudwatch", {"metrics": [{"Id": "a", "MetricStat": {"Period": 60, "Stat": "Average"}}]},
+     "cloudwatch.metrics[0].MetricStat.Metric: is required"),
+    ("cloudwatch", {"metrics": [{"Id": "a", "MetricStat": {"Metric": {"Namespace": "N"}, "Period": 60,
+                                                           "Stat": "Average"}}]},
+     "cloudwatch.metrics[0].MetricStat.Metric.MetricName: is required and must be a string"),
+    ("cloudwatch", {"metrics": [{"Id": "a", "MetricStat": {"Metric": {"MetricName": 5}, "Period": 60,
+                                                           "Stat": "Average"}}]},
+     "cloudwatch.metrics[0].MetricStat.Metric.Namespace: is required and must be a string"),
+    *[("cloudwatch", {"metrics": [{"Id": "a", "MetricStat": {"Metric": {"Namespace": "N", "MetricName": "M"},
+                                                             "Period": bad, "Stat": "Average"}}]},
+       f"cloudwatch.metrics[0].MetricStat.Period: {bad!r} is not a CloudWatch period "
+       "(allowed: 1, 5, 10, 30 or a multiple of 60)")
+      for bad in (0, 2, 90, True, "60")],
 ]
 
 
@@ -133,6 +165,22 @@ def test_every_problem_is_reported_not_only_the_first() -> None:
     with pytest.raises(ConfigError) as err:
         parse_config(raw, environ={})
     assert len(err.value.problems) == 3
+
+
+@pytest.mark.parametrize("period", [1, 5, 10, 30, 60, 120, 3600])
+def test_every_period_cloudwatch_accepts_is_accepted(period: int) -> None:
+    query = {"Id": "cpu", "MetricStat": {"Metric": {"Namespace": "AWS/ECS", "MetricName": "CPUUtilization"},
+                                         "Period": period, "Stat": "Average"}}
+    config = parse_config(with_changes("cloudwatch", {"metrics": [query]}), environ={})
+    assert config.cloudwatch is not None and config.cloudwatch.metrics == (query,)
+
+
+def test_a_cloudwatch_section_without_a_delay_waits_60_s_for_the_data() -> None:
+    config = parse_config(with_changes("cloudwatch", {"metrics": []}), environ={})
+    assert config.cloudwatch is not None and config.cloudwatch.delay == 60
+    assert config.cloudwatch.metrics == ()
+    config = parse_config(with_changes("cloudwatch", {"delay": 0}), environ={})
+    assert config.cloudwatch is not None and config.cloudwatch.delay == 0  # 0 is a delay, not "unset"
 
 
 @pytest.mark.parametrize("path", ORIGINALS, ids=[p.name for p in ORIGINALS])
