@@ -139,7 +139,8 @@ def test_an_aborted_run_keeps_its_numbers_and_is_marked() -> None:
 
 
 def test_unknown_keys_are_ignored_and_csv_is_optional() -> None:
-    text = (DATA / "non2xx.txt").read_text().replace("Concurrency Level:", "Brand New Key:  7\nConcurrency Level:")
+    text = (DATA / "non2xx.txt").read_text().replace("Concurrency Level:",
+                                                     "Brand New Key:  7\nConcurrency Level:")
     r = parse_ab(text, None)
     assert r.non_2xx == 300 and r.percentiles_ms == () and r.percentile(50) is None
 

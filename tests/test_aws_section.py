@@ -40,7 +40,8 @@ def with_aws(section: Any) -> dict[str, Any]:
     ({"endpoint": "ftp://x"}, "aws.endpoint:"),
     ({"secret_access_key": "x"}, "aws.secret_access_key"),
 ])
-def test_the_aws_section_refuses_real_credentials_and_dummy_keys_bound_for_aws(section: Any, problem: str) -> None:
+def test_the_aws_section_refuses_real_credentials_and_dummy_keys_bound_for_aws(section: Any,
+                                                                              problem: str) -> None:
     with pytest.raises(ConfigError) as err:
         parse_config(with_aws(section))
     assert any(p.startswith(problem) for p in err.value.problems), err.value.problems
@@ -76,6 +77,7 @@ def test_a_step_is_recorded_for_the_endpoint_and_region_the_config_names() -> No
 
     comp = parse_config(CONFIG).component("web")
     environ = {"AWS_ENDPOINT_URL": "http://127.0.0.1:9999", "AWS_DEFAULT_REGION": "us-west-2"}
-    target = for_producer(comp, environ, None, AwsSettings(endpoint="http://127.0.0.1:5000", region="eu-west-1"))
+    target = for_producer(comp, environ, None,
+                          AwsSettings(endpoint="http://127.0.0.1:5000", region="eu-west-1"))
     assert (target.endpoint, target.region) == ("http://127.0.0.1:5000", "eu-west-1")  # the config wins
     assert for_producer(comp, environ).endpoint == "http://127.0.0.1:9999"

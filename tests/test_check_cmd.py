@@ -46,7 +46,8 @@ def test_check_json_gives_id_verdict_finding_and_remedy_and_exits_1_on_a_failure
 
 
 def test_check_shows_the_api_budget_in_use_and_warns_above_aws_sustained_rate(
-        clients: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        clients: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     config = str(write_config(tmp_path, provision(clients)))
     monkeypatch.delenv("SERVO_API_BUDGET", raising=False)
     main(["check", "--config", config, "--format", "json"])
@@ -61,7 +62,8 @@ def test_check_shows_the_api_budget_in_use_and_warns_above_aws_sustained_rate(
     monkeypatch.setenv("SERVO_API_BUDGET", "elb=lots")
     main(["check", "--config", config, "--format", "json"])
     by_id = {c["id"]: c for c in json.loads(capsys.readouterr().out)["checks"]}
-    assert by_id["api.budget"]["verdict"] == "fail" and "SERVO_API_BUDGET elb" in by_id["api.budget"]["finding"]
+    assert by_id["api.budget"]["verdict"] == "fail"
+    assert "SERVO_API_BUDGET elb" in by_id["api.budget"]["finding"]
 
 
 def test_check_only_runs_the_named_checks_and_areas(

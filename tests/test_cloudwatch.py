@@ -90,7 +90,8 @@ def test_queries_need_unique_ids_and_one_kind_each() -> None:
 
 
 def test_the_window_aligns_to_the_longest_period() -> None:
-    queries = [stat("a", "X"), {**stat("b", "Y"), "MetricStat": {**stat("b", "Y")["MetricStat"], "Period": 300}}]
+    queries = [stat("a", "X"),
+               {**stat("b", "Y"), "MetricStat": {**stat("b", "Y")["MetricStat"], "Period": 300}}]
     assert cw.period_of(queries) == 300
     assert cw.ready_at(100.0, 60) == 160.0
 

@@ -64,9 +64,11 @@ BAD_CONFIGS = [
      "(allowed: 0.25, 0.5, 1, 2, 4, 8, 16)"),
     ("fargate.web.settings.cpu.values", [], "fargate.web.settings.cpu.values: must be a non-empty list"),
     ("fargate.web.settings.cpu.values", [1, 1], "fargate.web.settings.cpu.values[1]: '1' is listed twice"),
-    ("fargate.web.settings.cpu.values", [True], "fargate.web.settings.cpu.values[0]: must be a string or a number"),
+    ("fargate.web.settings.cpu.values", [True],
+     "fargate.web.settings.cpu.values[0]: must be a string or a number"),
     ("fargate.web.settings.cpu.type", "list", "fargate.web.settings.cpu.type: 'list' is not a setting type"),
-    ("fargate.web.settings.cpu.unit", "cores", "fargate.web.settings.cpu.unit: 'cores' is not a unit for cpu"),
+    ("fargate.web.settings.cpu.unit", "cores",
+     "fargate.web.settings.cpu.unit: 'cores' is not a unit for cpu"),
     ("fargate.web.settings.cpu", {"type": "range", "min": 0.3, "max": 4},
      "fargate.web.settings.cpu.min: 0.3 is not a Fargate cpu size"),
     ("fargate.web.settings.memory.min", 9, "fargate.web.settings.memory: min 9 is above max 8"),
@@ -83,14 +85,16 @@ BAD_CONFIGS = [
     ("fargate.web.settings.gpu", {"values": [1]}, "fargate.web.settings.gpu: unknown setting"),
     ("fargate.web.settings.mem", {"values": [1]}, "fargate.web.settings: declares both mem and memory"),
     ("fargate.web.environment.GOGC.type", "<del>", "fargate.web.environment.GOGC.type: is required"),
-    ("fargate.web.environment.GOGC.step", "<del>", "fargate.web.environment.GOGC.step: is required for a range"),
+    ("fargate.web.environment.GOGC.step", "<del>",
+     "fargate.web.environment.GOGC.step: is required for a range"),
     ("fargate.web.environment.GOGC.min", "low", "fargate.web.environment.GOGC.min: must be a number"),
     ("fargate.web.environment.GOGC.default", 95,
      "fargate.web.environment.GOGC.default: 95 is not on a step of 10 from 50"),
     ("fargate.web.environment.GOGC.default", 400,
      "fargate.web.environment.GOGC.default: 400 is outside the range 50..300"),
     ("fargate.web.environment.GOGC.values", ["a"], "fargate.web.environment.GOGC.values: unknown key"),
-    ("fargate.web.environment.MODE.values", "fast", "fargate.web.environment.MODE.values: must be a non-empty list"),
+    ("fargate.web.environment.MODE.values", "fast",
+     "fargate.web.environment.MODE.values: must be a non-empty list"),
     ("fargate.web.environment.MODE.default", "slow",
      "fargate.web.environment.MODE.default: 'slow' is not one of the allowed values (fast, safe)"),
     ("fargate.web.environment.1BAD", {"type": "enum", "values": ["a"]},
@@ -100,14 +104,49 @@ BAD_CONFIGS = [
     ("ab", {"concurrency": 0}, "ab.concurrency: must be above 0"),
     ("ab", {"headers": ["no colon"]}, "ab.headers[0]: 'no colon' is not a \"Name: value\" header line"),
     ("ab", {"auth": {"username_env": "U"}}, "ab.auth: needs username_env and password_env"),
-    ("cloudwatch", {"metrics": [{"Id": "Bad"}]}, "cloudwatch.metrics[0].Id: 'Bad' must start with a lowercase"),
+    ("cloudwatch", {"metrics": [{"Id": "Bad"}]},
+     "cloudwatch.metrics[0].Id: 'Bad' must start with a lowercase"),
     ("cloudwatch", {"metrics": [{"Id": "a", "Expression": "1"}, {"Id": "a", "Expression": "2"}]},
      "cloudwatch.metrics[1].Id: 'a' is used by another query"),
-    ("cloudwatch", {"metrics": [{"Id": "a"}]}, "cloudwatch.metrics[0]: needs exactly one of MetricStat or Expression"),
+    ("cloudwatch", {"metrics": [{"Id": "a"}]},
+     "cloudwatch.metrics[0]: needs exactly one of MetricStat or Expression"),
     ("cloudwatch", {"metrics": [{"Id": "a", "MetricStat": {"Metric": {"Namespace": "N", "MetricName": "M"},
                                                            "Period": 45, "Stat": "Average"}}]},
      "cloudwatch.metrics[0].MetricStat.Period: 45 is not a CloudWatch period"),
-    ("surprise", 1, "config.surprise: unknown key (allowed: fargate, ab, cloudwatch, pricing, namespace, aws)"),
+    ("surprise", 1,
+     "config.surprise: unknown key (allowed: fargate, ab, cloudwatch, pricing, namespace, aws)"),
+    # the cloudwatch section: every path named down to the query field a user would fix
+    ("cloudwatch", [], "cloudwatch: must be a mapping, got a list"),
+    ("cloudwatch", {"period": 60}, "cloudwatch.period: unknown key"),
+    ("cloudwatch", {"delay": -1}, "cloudwatch.delay: must be at least 0"),
+    ("cloudwatch", {"metrics": {"Id": "a"}},
+     "cloudwatch.metrics: must be a list of MetricDataQuery mappings, got a mapping"),
+    ("cloudwatch", {"metrics": ["cpu"]}, "cloudwatch.metrics[0]: must be a mapping, got a string"),
+    ("cloudwatch", {"metrics": [{"Id": "a", "Expression": "1", "Dimensions": []}]},  # belongs in Metric
+     "cloudwatch.metrics[0].Dimensions: unknown key"),
+    ("cloudwatch", {"metrics": [{"Expression": "1"}]}, "cloudwatch.metrics[0].Id: None must start"),
+    ("cloudwatch", {"metrics": [{"Id": "a", "Expression": " "}]},
+     "cloudwatch.metrics[0].Expression: must be a non-empty metric math expression"),
+    ("cloudwatch", {"metrics": [{"Id": "a", "Expression": "1", "MetricStat": {}}]},
+     "cloudwatch.metrics[0]: needs exactly one of MetricStat or Expression"),
+    ("cloudwatch", {"metrics": [{"Id": "a", "MetricStat": "cpu"}]},
+     "cloudwatch.metrics[0].MetricStat: must be a mapping, got a string"),
+    ("cloudwatch", {"metrics": [{"Id": "a", "MetricStat": {"Metric": {"Namespace": "N", "MetricName": "M"},
+                                                           "Period": 60}}]},
+     "cloudwatch.metrics[0].MetricStat.Stat: is required"),
+    ("cloudwatch", {"metrics": [{"Id": "a", "MetricStat": {"Period": 60, "Stat": "Average"}}]},
+     "cloudwatch.metrics[0].MetricStat.Metric: is required"),
+    ("cloudwatch", {"metrics": [{"Id": "a", "MetricStat": {"Metric": {"Namespace": "N"}, "Period": 60,
+                                                           "Stat": "Average"}}]},
+     "cloudwatch.metrics[0].MetricStat.Metric.MetricName: is required and must be a string"),
+    ("cloudwatch", {"metrics": [{"Id": "a", "MetricStat": {"Metric": {"MetricName": 5}, "Period": 60,
+                                                           "Stat": "Average"}}]},
+     "cloudwatch.metrics[0].MetricStat.Metric.Namespace: is required and must be a string"),
+    *[("cloudwatch", {"metrics": [{"Id": "a", "MetricStat": {"Metric": {"Namespace": "N", "MetricName": "M"},
+                                                             "Period": bad, "Stat": "Average"}}]},
+       f"cloudwatch.metrics[0].MetricStat.Period: {bad!r} is not a CloudWatch period "
+       "(allowed: 1, 5, 10, 30 or a multiple of 60)")
+      for bad in (0, 2, 90, True, "60")],
 ]
 
 
@@ -128,6 +167,22 @@ def test_every_problem_is_reported_not_only_the_first() -> None:
     assert len(err.value.problems) == 3
 
 
+@pytest.mark.parametrize("period", [1, 5, 10, 30, 60, 120, 3600])
+def test_every_period_cloudwatch_accepts_is_accepted(period: int) -> None:
+    query = {"Id": "cpu", "MetricStat": {"Metric": {"Namespace": "AWS/ECS", "MetricName": "CPUUtilization"},
+                                         "Period": period, "Stat": "Average"}}
+    config = parse_config(with_changes("cloudwatch", {"metrics": [query]}), environ={})
+    assert config.cloudwatch is not None and config.cloudwatch.metrics == (query,)
+
+
+def test_a_cloudwatch_section_without_a_delay_waits_60_s_for_the_data() -> None:
+    config = parse_config(with_changes("cloudwatch", {"metrics": []}), environ={})
+    assert config.cloudwatch is not None and config.cloudwatch.delay == 60
+    assert config.cloudwatch.metrics == ()
+    config = parse_config(with_changes("cloudwatch", {"delay": 0}), environ={})
+    assert config.cloudwatch is not None and config.cloudwatch.delay == 0  # 0 is a delay, not "unset"
+
+
 @pytest.mark.parametrize("path", ORIGINALS, ids=[p.name for p in ORIGINALS])
 def test_original_driver_configs_validate_unchanged(path: Path) -> None:
     config = load_config(str(path), environ={})
@@ -145,7 +200,8 @@ def test_cluster_defaults_to_env_then_default() -> None:
     assert parse_config(GOOD, environ={}).components["web"].cluster == "default"
     env = {"FARGATE_CLUSTER": "prod"}
     assert parse_config(GOOD, environ=env).components["web"].cluster == "prod"
-    assert parse_config(with_changes("fargate.web.cluster", "x"), environ=env).components["web"].cluster == "x"
+    changed = with_changes("fargate.web.cluster", "x")
+    assert parse_config(changed, environ=env).components["web"].cluster == "x"
 
 
 def test_environment_overrides_ab_url_and_headers() -> None:
@@ -184,7 +240,8 @@ BAD_STEPS = [
     ({"replicas": 1.5}, "step.web.settings.replicas: 1.5 is not on a step of 1 from 1"),
     ({"GOGC": 95}, "step.web.settings.GOGC: 95 is not on a step of 10 from 50"),
     ({"GOGC": "90\n"}, "step.web.settings.GOGC: must not contain NUL, newline or other control characters"),
-    ({"MODE": "fast\x00"}, "step.web.settings.MODE: must not contain NUL, newline or other control characters"),
+    ({"MODE": "fast\x00"},
+     "step.web.settings.MODE: must not contain NUL, newline or other control characters"),
     ({"MODE": "turbo"}, "step.web.settings.MODE: 'turbo' is not one of the allowed values (fast, safe)"),
     ({"MODE": ["fast"]}, "step.web.settings.MODE: must be a string or a number"),
     ({}, "step.web.settings: names no setting to change"),

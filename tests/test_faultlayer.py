@@ -33,7 +33,8 @@ def layer(aws_endpoint: str, tmp_path: Path) -> Iterator[Start]:
         fault_layer = FaultLayer(moto_app(), parse_faults(spec), log=log, gates=gates)
         endpoint = PublicEndpoint(fault_layer).start()
         endpoints.append(endpoint)
-        return fault_layer, lambda name: boto3.client(name, endpoint_url=endpoint.url, region_name="us-east-1",
+        return fault_layer, lambda name: boto3.client(name, endpoint_url=endpoint.url,
+                                                      region_name="us-east-1",
                                                       config=NO_RETRIES)
 
     yield start
@@ -54,7 +55,8 @@ def test_throttling_reaches_boto3_as_each_services_own_error(layer: Start) -> No
     ecs, elbv2, cloudwatch, ec2 = (client(n) for n in ("ecs", "elbv2", "cloudwatch", "ec2"))
     assert code_of(lambda: ecs.describe_services(cluster="c", services=["web"])) == "ThrottlingException"
     assert code_of(elbv2.describe_target_groups) == "Throttling"
-    assert code_of(lambda: cloudwatch.get_metric_data(MetricDataQueries=[], StartTime=0, EndTime=60)) == "Throttling"
+    assert code_of(lambda: cloudwatch.get_metric_data(MetricDataQueries=[], StartTime=0,
+                                                      EndTime=60)) == "Throttling"
     assert code_of(ec2.describe_vpcs) == "RequestLimitExceeded"
     assert code_of(lambda: client("iam").list_roles()) == "ok"  # IAM has no bucket here
 
@@ -69,12 +71,12 @@ def test_a_burst_passes_about_the_bucket_and_the_rest_is_throttled_then_it_refil
     passed = codes.count("ok")
     assert set(codes) == {"ok", "ThrottlingException"}
     assert 50 <= passed <= 50 + 20 * burst_s + 1  # the bucket (50), plus 20/s refilled meanwhile
-    time.sleep(1.0)
+    time.sleep(1.0)  # letting time pass is what is tested: the bucket refills 20 tokens a second
     again_at = time.monotonic()
     refilled = [code_of(lambda: ecs.describe_services(cluster="c", services=["web"])) for _ in range(60)]
     assert 20 <= refilled.count("ok") <= 20 * (time.monotonic() - again_at + 1.0) + 1
-    assert sum(c.outcome == "throttled" for c in fault_layer.log.calls) == codes.count("ThrottlingException") \
-        + refilled.count("ThrottlingException")
+    throttled = codes.count("ThrottlingException") + refilled.count("ThrottlingException")
+    assert sum(c.outcome == "throttled" for c in fault_layer.log.calls) == throttled
 
 
 def test_injected_errors_are_transient_codes_per_protocol_with_the_revision_clash(layer: Start) -> None:
@@ -119,7 +121,8 @@ def test_a_gate_answers_before_moto_with_the_call_and_its_parameters(layer: Star
     def deny_describe_services(service: str, action: str, params: Mapping[str, Any]) -> ApiError | None:
         seen.append((service, action, params))
         if (service, action) == ("ecs", "DescribeServices"):
-            return ApiError("AccessDeniedException", "User is not authorized to perform: ecs:DescribeServices")
+            return ApiError("AccessDeniedException",
+                            "User is not authorized to perform: ecs:DescribeServices")
         return None
 
     fault_layer, client = layer("seed=1", gates=(deny_describe_services,))
@@ -140,12 +143,14 @@ def test_the_call_log_counts_every_call_with_moto_errors_and_names(layer: Start,
     ecs, elbv2 = client("ecs"), client("elbv2")
     for _ in range(7):
         ecs.list_clusters()
-    assert code_of(lambda: ecs.describe_services(cluster="nope", services=["web"])) == "ClusterNotFoundException"
+    assert code_of(lambda: ecs.describe_services(cluster="nope", services=["web"])) == (
+        "ClusterNotFoundException")
     arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/0123456789abcdef"
     assert code_of(lambda: elbv2.describe_target_health(TargetGroupArn=arn)) != "ok"
     calls = fault_layer.log.calls
     assert [c.action for c in calls] == ["ListClusters"] * 7 + ["DescribeServices", "DescribeTargetHealth"]
-    assert calls[7].outcome == "error" and calls[7].code == "ClusterNotFoundException" and calls[7].names == ("web",)
+    assert calls[7].outcome == "error" and calls[7].names == ("web",)
+    assert calls[7].code == "ClusterNotFoundException"
     assert calls[8].names == (arn,) and calls[8].family == "elbv2.describe"
     assert all(c.outcome == "ok" and c.status == 200 and c.latency_ms > 0 for c in calls[:7])
     path = fault_layer.log.path

@@ -105,7 +105,8 @@ def test_families_share_a_bucket_and_the_customer_share_slows_the_refill() -> No
 
 
 @given(gaps=st.lists(st.floats(0.0, 0.2), min_size=1, max_size=300),
-       family=st.sampled_from(["ecs:DescribeServices", "ecs:RegisterTaskDefinition", "elbv2:DescribeTargetHealth"]))
+       family=st.sampled_from(["ecs:DescribeServices", "ecs:RegisterTaskDefinition",
+                               "elbv2:DescribeTargetHealth"]))
 def test_admitted_calls_never_exceed_burst_plus_rate_times_time(gaps: list[float], family: str) -> None:
     clock = FakeClock()
     throttle = Throttle(1.0, clock=clock)
@@ -120,7 +121,8 @@ def test_admitted_calls_never_exceed_burst_plus_rate_times_time(gaps: list[float
 
 # -- the dice ----------------------------------------------------------------------------
 @given(seed=st.integers(0, 2**31), others=st.lists(st.sampled_from(["a", "b", "c"]), max_size=30))
-def test_a_keys_draws_depend_on_seed_and_key_only_not_on_other_keys_draws(seed: int, others: list[str]) -> None:
+def test_a_keys_draws_depend_on_seed_and_key_only_not_on_other_keys_draws(seed: int,
+                                                                          others: list[str]) -> None:
     alone = Dice(seed)
     expected = [alone.hit(0.5, "errors", "ecs", "DescribeServices") for _ in range(len(others))]
     mixed = Dice(seed)
@@ -173,4 +175,5 @@ def test_cbor_error_bodies_are_a_text_map_botocores_rpc_v2_parser_reads() -> Non
         {"status_code": int(status.split()[0]), "headers": dict(headers), "body": body},
         model.operation_model("GetMetricData").output_shape)
     assert parsed["Error"] == {"Code": "Throttling", "Message": "Rate exceeded"}
-    assert error_code_of(b'{"__type": "com.amazonaws.ecs#ServiceNotFoundException"}') == "ServiceNotFoundException"
+    assert error_code_of(b'{"__type": "com.amazonaws.ecs#ServiceNotFoundException"}') == (
+        "ServiceNotFoundException")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,19 +22,10 @@ from emulator.lb import LbStats
 from emulator.profiles import FAST
 from emulator.sandbox import Sandbox
 from emulator.taskfaults import CAPACITY_REASON, SPOT_REASON, SPOT_STOP_CODE
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def wait_for(what: str, check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"not within {timeout:g} s: {what}")
 
 
 def seed_hitting_first(rate: float, key: str) -> int:
@@ -59,7 +49,8 @@ def test_every_public_call_fails_while_the_sandbox_itself_provisions_settles_and
                 ecs.describe_services(cluster=box.setup.cluster, services=[box.name])
         assert box.service_state()["runningCount"] == 2
         box.direct_client("ecs").update_service(cluster=box.setup.cluster, service=box.name, desiredCount=3)
-        wait_for("the controller to place the third task", lambda: box.service_state()["runningCount"] == 3)
+        wait_until(lambda: box.service_state()["runningCount"] == 3, 30,
+                   "the controller to place the third task")
         box.wait_settled(30)
         calls = box.calls
     assert len(calls) == 5  # only the test's public calls: the controller's went to moto directly
@@ -74,7 +65,8 @@ def test_capacity_shortages_write_the_ecs_event_and_the_tasks_are_placed_later(
         svc = box.direct_client("ecs").describe_services(cluster=box.setup.cluster, services=[box.name])[
             "services"][0]
     shortages = [e["message"] for e in svc["events"] if CAPACITY_REASON in e["message"]]
-    assert shortages and shortages[0] == f"(service web) was unable to place a task. Reason: {CAPACITY_REASON}"
+    assert shortages
+    assert shortages[0] == f"(service web) was unable to place a task. Reason: {CAPACITY_REASON}"
     (primary,) = svc["deployments"]
     assert primary["rolloutState"] == "COMPLETED" and primary["runningCount"] == 2
     assert primary["failedTasks"] == 0  # not held against the deployment (no circuit breaker)
@@ -92,9 +84,10 @@ def test_spot_interruptions_stop_a_healthy_task_with_its_stop_code_and_it_is_rep
             tasks = ecs.describe_tasks(cluster=box.setup.cluster, tasks=arns)["tasks"] if arns else []
             return [t for t in tasks if t.get("stopCode") == SPOT_STOP_CODE]
 
-        task = wait_for("a Spot interruption", interrupted)[0]
+        task = wait_until(interrupted, 30, "a Spot interruption")[0]
         assert task["stoppedReason"] == SPOT_REASON
-        wait_for("a replacement", lambda: box.controller is not None and len(box.controller.healthy_targets()) == 2)
+        wait_until(lambda: box.controller is not None and len(box.controller.healthy_targets()) == 2, 30,
+                   "a replacement task to be healthy")
         (primary,) = box.service_state()["deployments"]
     assert primary["failedTasks"] == 0 and primary["rolloutState"] != "FAILED"
 
@@ -113,11 +106,11 @@ def test_metrics_land_late_by_the_delay_stamped_with_their_own_period(aws_endpoi
             StartTime=datetime.now(UTC) - timedelta(minutes=1), EndTime=datetime.now(UTC))["Datapoints"])
 
     try:
-        time.sleep(1.5)
+        wait_until(lambda: feed.published, 5, "the feed to collect its first period")
         early = request_counts()
         if time.time() - started < 4.0:  # the first datum is due 4 s after its period ended
-            assert early == [] and feed.published >= 1
-        first = wait_for("the late datum", request_counts, timeout=15)
+            assert early == []
+        first = wait_until(request_counts, 15, "the late datum")
     finally:
         feed.stop()
     landed = time.time()

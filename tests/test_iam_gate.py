@@ -35,7 +35,8 @@ def test_pass_role_needs_the_ecs_tasks_context_and_the_named_role() -> None:
     assert all(allowed(STATEMENTS, n) for n in found)
     passed = found[2]
     assert not allowed(STATEMENTS, Need(passed.action, passed.resource))  # no iam:PassedToService
-    assert not allowed(STATEMENTS, Need(passed.action, "arn:aws:iam::123456789012:role/admin", passed.context))
+    admin = "arn:aws:iam::123456789012:role/admin"
+    assert not allowed(STATEMENTS, Need(passed.action, admin, passed.context))
 
 
 def test_an_explicit_deny_wins() -> None:

@@ -8,7 +8,6 @@ import copy
 import csv
 import io
 import json
-import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,7 +53,8 @@ CONFIG_TEXTS = {
     "alias bomb": (CONFIG_BOMB := bomb() + "\nfargate: {web: {service_name: *l8}}\n",
                    "expands to more than 200000 values"),
     "20k-deep nesting": ("fargate: " + "[" * 20_000 + "]" * 20_000 + "\n", "nested deeper than 64 levels"),
-    "duplicate key": ("fargate:\n  web: {service_name: a}\n  web: {service_name: b}\n", "duplicate key 'web'"),
+    "duplicate key": ("fargate:\n  web: {service_name: a}\n  web: {service_name: b}\n",
+                      "duplicate key 'web'"),
     "octal-looking": ("fargate: {web: {service_name: w, max_task_failures: 010}}\n",
                       "fargate.web.max_task_failures: must be a whole number, got '010'"),
     "nan deadline": ("fargate: {web: {service_name: w, timeout_service_desired_count: .nan}}\n",
@@ -67,9 +67,11 @@ CONFIG_TEXTS = {
     "newline in the url": ('fargate: {web: {service_name: w}}\nab: {url: "http://a/\\nb"}\n', "ab.url"),
     "formula as a component": ("fargate: {'=HYPERLINK(\"http://x\")': {service_name: w}}\n",
                                "fargate: component '=HYPERLINK"),
-    "NUL in an env value": ('fargate: {web: {service_name: w, environment: {M: {type: enum, values: ["a\\0"]}}}}\n',
+    "NUL in an env value": ("fargate: {web: {service_name: w, "
+                            'environment: {M: {type: enum, values: ["a\\0"]}}}}\n',
                             "fargate.web.environment.M.values[0]"),
-    "wrong shape": ("fargate: {web: {service_name: w, settings: 5}}\n", "fargate.web.settings: must be a mapping"),
+    "wrong shape": ("fargate: {web: {service_name: w, settings: 5}}\n",
+                    "fargate.web.settings: must be a mapping"),
     "binary tag": ("fargate: !!binary aGk=\n", "tag 'tag:yaml.org,2002:binary' is not accepted"),
 }
 
@@ -98,12 +100,16 @@ def test_non_finite_and_out_of_range_numbers_in_a_config_are_refused(tmp_path: P
     assert path.rsplit(".", 1)[0] in result.err
 
 
-def test_a_binary_config_file_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("data", "said"), [
+    (b"fargate:\x00\x01\x02", "holds NUL bytes; a binary file is not"),
+    (b"fargate:\n  web: caf\xe9\n", "not UTF-8 text (byte 19)"),  # Latin-1, no NUL
+], ids=["nul-bytes", "latin-1"])
+def test_a_binary_config_file_is_refused(tmp_path: Path, data: bytes, said: str) -> None:
     path = tmp_path / "config.yaml"
-    path.write_bytes(os.urandom(64) + b"\x00")
+    path.write_bytes(data)
     result = run("validate", "--config", str(path))
     assert_clean_failure(result)
-    assert "binary file" in result.err or "not UTF-8" in result.err
+    assert said in result.err
 
 
 def test_a_config_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
@@ -187,7 +193,8 @@ def test_a_hostile_adjust_message_is_refused(cfg: str, redis_db: Any, tmp_path: 
 # -- sweep files --------------------------------------------------------------------------
 SWEEPS = {
     "bomb.yaml": (bomb() + "\ngrid: {GOGC: *l8}\n", "expands to more than 200000 values"),
-    "long.yaml": ("steps:\n" + "- {cpu: 0.5}\n" * 10_001, "sweep.steps: 10001 steps, above the limit of 10000"),
+    "long.yaml": ("steps:\n" + "- {cpu: 0.5}\n" * 10_001,
+                  "sweep.steps: 10001 steps, above the limit of 10000"),
     "control.yaml": ("control: 5\nsteps: [{cpu: 0.5}]\n", "sweep.control: must be a mapping, got int"),
     "settings.yaml": ("steps: [{settings: 5}]\n", "sweep.steps[0].settings: must be a mapping"),
     "step-control.yaml": ("steps: [{cpu: 0.5, control: [1]}]\n", "sweep.steps[0].control: must be a mapping"),
@@ -305,7 +312,8 @@ def test_a_mute_redis_fails_in_seconds_with_exit_3(mute_port: int, monkeypatch: 
     result = run("results", "--config", write_config(tmp_path))
     assert_clean_failure(result, code=3)
     assert "cannot reach Redis" in result.err and "SERVO_REDIS_URL" in result.err
-    assert result.seconds < 5  # the CLI's 3 s answer timeout, not 10.5 s (bench/input_boundary.py)
+    # one 3 s answer timeout, then no retry (retrying took 10.5 s: bench/input_boundary.py)
+    assert 3 <= result.seconds < 10
 
 
 @pytest.mark.parametrize("command", ["check", "describe"])
@@ -315,10 +323,12 @@ def test_a_mute_aws_endpoint_fails_in_seconds_with_exit_3(mute_port: int, monkey
     result = run(command, "--config", write_config(tmp_path))
     assert result.code == 3, result
     assert "cannot reach AWS" in result.output and "credentials" not in result.output
-    assert result.seconds < 5  # one 3 s probe, not the worker's retries (17.5 s before)
+    # one 3 s probe, not the worker's retries (17.5 s: bench/input_boundary.py)
+    assert 3 <= result.seconds < 10
 
 
-def test_check_with_aws_refusing_connections_is_exit_3(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_check_with_aws_refusing_connections_is_exit_3(monkeypatch: pytest.MonkeyPatch,
+                                                       tmp_path: Path) -> None:
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
@@ -331,15 +341,18 @@ def test_check_with_aws_refusing_connections_is_exit_3(monkeypatch: pytest.Monke
 
 # -- the other commands' flags and settings ---------------------------------------------------
 @pytest.mark.parametrize("args", [["measure", "--duration", "nan"], ["measure", "--concurrency", "1e9"],
-                                  ["measure", "--url", "http://a/\x1b[2J"], ["optimize", "web", "--slo-p95", "inf"],
+                                  ["measure", "--url", "http://a/\x1b[2J"],
+                                  ["optimize", "web", "--slo-p95", "inf"],
                                   ["optimize", "web", "--trials", "1e999"], ["sandbox", "--replicas", "-1"]])
-def test_other_commands_refuse_non_finite_and_out_of_range_flags(cfg: str, redis_db: Any, args: list[str]) -> None:
+def test_other_commands_refuse_non_finite_and_out_of_range_flags(cfg: str, redis_db: Any,
+                                                                 args: list[str]) -> None:
     result = run(*args, "--config", cfg)
     assert_clean_failure(result)
     nothing_enqueued(redis_db)
 
 
-def test_a_malformed_redis_url_is_exit_2_without_its_password(cfg: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_malformed_redis_url_is_exit_2_without_its_password(cfg: str,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SERVO_REDIS_URL", "abc://user:secret@host/0")
     result = run("results", "--config", cfg)
     assert_clean_failure(result)
@@ -363,7 +376,8 @@ def test_check_lists_a_bounded_number_of_config_problems(tmp_path: Path) -> None
     assert "... and 1980 more" in result.out and "\x1b" not in result.out
 
 
-def test_report_says_what_it_overwrites_and_neutralises_its_csv(cfg: str, redis_db: Any, tmp_path: Path) -> None:
+def test_report_says_what_it_overwrites_and_neutralises_its_csv(cfg: str, redis_db: Any,
+                                                                tmp_path: Path) -> None:
     sweep = tmp_path / "sweep.csv"
     sweep.write_text("MODE,GOGC\n=1+1,90\n-x,100\n", encoding="utf-8")
     assert run("sweep", "--config", cfg, str(sweep)).code == 0
@@ -381,7 +395,8 @@ def test_report_says_what_it_overwrites_and_neutralises_its_csv(cfg: str, redis_
 def test_report_csv_neutralises_formula_cells() -> None:
     from producer import report
 
-    text = report.to_csv([{"id": "=1+1", "status": "@SUM(A1)", "settings": "-2+3", "reason": "\tx", "p95_ms": -1.5}])
+    text = report.to_csv([{"id": "=1+1", "status": "@SUM(A1)", "settings": "-2+3", "reason": "\tx",
+                           "p95_ms": -1.5}])
     row = next(csv.DictReader(io.StringIO(text)))
     assert (row["id"], row["status"], row["settings"], row["reason"], row["p95_ms"]) == (
         "'=1+1", "'@SUM(A1)", "'-2+3", "'\tx", "-1.5")

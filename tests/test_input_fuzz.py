@@ -33,9 +33,11 @@ NUMBERS = st.one_of(st.integers(min_value=-(10**40), max_value=10**40),
                     st.sampled_from([0, 1, 0.25, 0.5, 4, 50, 90, 300, 20_000, 10**9]))
 SCALARS = st.one_of(NUMBERS, st.sampled_from(NASTY_TEXT), st.text(max_size=12), st.booleans(), st.none())
 VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3)
-                      | st.dictionaries(st.sampled_from(["min", "max", "step", "type", "values", "value", "x"])
+                      | st.dictionaries(st.sampled_from(["min", "max", "step", "type", "values", "value",
+                                                         "x"])
                                         | st.text(max_size=6), inner, max_size=3), max_leaves=6)
-SETTING_NAMES = st.sampled_from(["cpu", "mem", "memory", "replicas", "GOGC", "MODE", "LD_PRELOAD", "component",
+SETTING_NAMES = st.sampled_from(["cpu", "mem", "memory", "replicas", "GOGC", "MODE", "LD_PRELOAD",
+                                 "component",
                                  "control", "settings"]) | st.text(max_size=8)
 
 
@@ -46,7 +48,8 @@ VALID_ITEMS = [("cpu", 0.25), ("cpu", 0.5), ("cpu", 1), ("memory", 1), ("mem", 2
 VALID_SETTINGS = st.lists(st.sampled_from(VALID_ITEMS), min_size=1, max_size=3).map(dict)
 NASTY_SETTINGS = st.dictionaries(SETTING_NAMES, VALUES, max_size=3)
 STEP_SETTINGS = st.one_of(VALID_SETTINGS, VALID_SETTINGS, NASTY_SETTINGS)
-COMPONENTS = st.one_of(st.just("web"), st.just("web"), st.sampled_from(["api", "=web", "web\x1b"]) | st.text(max_size=6))
+COMPONENTS = st.one_of(st.just("web"), st.just("web"),
+                       st.sampled_from(["api", "=web", "web\x1b"]) | st.text(max_size=6))
 
 
 def config_paths(node: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -221,7 +224,8 @@ def test_a_valid_step_passes_the_same_path_the_fuzzer_takes(cfg: str, db: redis.
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(name=st.sampled_from(["SERVO_VISIBILITY_TIMEOUT", "SERVO_RESTORE_INTERVAL", "AB_TEST_URL", "AB_HEADERS",
+@given(name=st.sampled_from(["SERVO_VISIBILITY_TIMEOUT", "SERVO_RESTORE_INTERVAL", "AB_TEST_URL",
+                             "AB_HEADERS",
                              "FARGATE_CLUSTER"]),
        value=st.sampled_from(NASTY_TEXT) | st.text(max_size=20) | NUMBERS.map(str))
 def test_any_environment_setting_is_used_or_exit_2(cfg: str, db: redis.Redis, name: str, value: str) -> None:

@@ -26,11 +26,13 @@ def test_measure_prints_the_servo_format_as_json(capsys: pytest.CaptureFixture[s
     assert out["annotations"]["ab command"][0] == "ab"
 
 
-def test_measure_reads_ab_settings_from_the_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_measure_reads_ab_settings_from_the_config(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
     with hs.serve() as server:
         config = tmp_path / "c.yaml"
         config.write_text(f"fargate: {{web: {{service_name: web}}}}\n"
-                          f"ab: {{url: '{server.url}', duration: 1, warmup: 0, concurrency: 3, keepalive: true}}\n")
+                          f"ab: {{url: '{server.url}', duration: 1, warmup: 0, concurrency: 3, "
+                          "keepalive: true}\n")
         code = main(["measure", "--config", str(config)])
     assert code == EXIT_OK
     table = capsys.readouterr().out
@@ -53,11 +55,13 @@ CW_CONFIG = """fargate: {web: {service_name: web}}
 cloudwatch:
   delay: 600
   metrics:
-  - {Id: cpu, MetricStat: {Metric: {Namespace: AWS/ECS, MetricName: CPUUtilization}, Period: 60, Stat: Average}}
+  - Id: cpu
+    MetricStat: {Metric: {Namespace: AWS/ECS, MetricName: CPUUtilization}, Period: 60, Stat: Average}
 """
 
 
-def test_measure_with_a_url_runs_ab_alone_and_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_measure_with_a_url_runs_ab_alone_and_says_so(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "config.yaml").write_text(CW_CONFIG)  # ./config.yaml, found by default
     with hs.serve() as server:
         code = main(["measure", "--url", server.url, "--duration", "1", "--warmup", "0",

@@ -40,7 +40,8 @@ def test_a_namespace_keeps_every_key_under_its_prefix(name: str) -> None:
 
 def test_the_default_namespace_keeps_release_1_names() -> None:
     keys = Keys()
-    assert (keys.step("abc"), keys.steps, keys.queues) == ("servo:step:abc", "servo:steps", ("control", "load"))
+    assert (keys.step("abc"), keys.steps, keys.queues) == (
+        "servo:step:abc", "servo:steps", ("control", "load"))
     assert Keys("team-a").step("abc") == "servo:ns:team-a:step:abc"
     assert Keys("team-a").queues == ("team-a.control", "team-a.load")
 

@@ -104,7 +104,8 @@ def test_two_namespaces_on_one_redis_never_run_each_others_steps(
         done = {ns: sweep.wait(timeout=240) for ns, (_, sweep) in sweeps.items()}
 
         # A producer that says "sandbox B" (its endpoint and config) but enqueues in team-a.
-        ecs_a, ecs_b = boto3.client("ecs", endpoint_url=box_a.endpoint_url, region_name="us-east-1"), box_b.ecs()
+        ecs_a = boto3.client("ecs", endpoint_url=box_a.endpoint_url, region_name="us-east-1")
+        ecs_b = box_b.ecs()
         cluster_a, cluster_b = (load_config(str(p), environ={}).component("web").cluster
                                 for p in (box_a.config_path, box_b.config_path))
         before = (revisions(ecs_a), service(ecs_a, cluster_a)["taskDefinition"],

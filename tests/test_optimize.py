@@ -50,7 +50,8 @@ def test_optimize_finds_the_cheapest_configuration_meeting_the_slo_within_30_tri
         assert main(["report", "accept", "--out", str(report), "--config", str(producer.config.path)]) == 0
     best = summary["best"]
     print(f"\noptimize: {elapsed:.0f} s, {summary['steps_run']} steps, {len(summary['trials'])} trials; "
-          f"best {best['settings']} ${best['outcome']['cost_per_hour']:.4f}/h p95 {best['outcome']['p95_ms']:.1f}")
+          f"best {best['settings']} ${best['outcome']['cost_per_hour']:.4f}/h "
+          f"p95 {best['outcome']['p95_ms']:.1f}")
     assert best["outcome"]["cost_per_hour"] <= 1.10 * GRID_OPTIMUM_COST, best
     assert best["outcome"]["p95_ms"] <= SLO_P95_MS
     assert best["command"].startswith("servo-fargate step web cpu=")
@@ -87,8 +88,13 @@ def test_a_crashed_optimize_resumes_the_running_trials_step_without_losing_it(
         resumed = Optimizer(producer, "web", goal, redis_url=url, study_name="crash", options=options).run()
     trials = resumed.get_trials(deepcopy=False)
     assert trials[0].user_attrs["step_ids"] == [step.id]  # the running step was waited for, not rerun
-    assert trials[0].state in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.FAIL)
-    assert trials[0].user_attrs["outcome"]["status"] == producer.store.require(step.id)["status"]
+    status = producer.store.require(step.id)["status"]
+    assert trials[0].user_attrs["outcome"]["status"] == status
+    # On the healthy sandbox the step ends with a verdict on its settings (succeeded, or
+    # rejected if they do not start), never failed or cancelled: the resumed trial is told
+    # COMPLETE with its values, as producer/optimize.py's docstring says a verdict is.
+    assert status in ("succeeded", "rejected"), producer.store.require(step.id)
+    assert trials[0].state == optuna.trial.TrialState.COMPLETE
     assert steps_run(resumed) == 2
     assert len(redis_db.keys(process_keys().step("*"))) == 2
     assert studies.summarize(resumed)["steps_run"] == 2

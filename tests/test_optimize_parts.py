@@ -26,7 +26,8 @@ def config(settings: dict[str, Any] | None = None, **top: Any) -> Any:
         "replicas": {"type": "range", "min": 1, "max": 4},
     }
     raw = {"fargate": {"web": {"service_name": "web", "settings": declared,
-                               "environment": {"GOGC": {"type": "range", "min": 50, "max": 200, "step": 10}}}},
+                               "environment": {"GOGC": {"type": "range", "min": 50, "max": 200,
+                                                        "step": 10}}}},
            **top}
     return parse_config(raw, {})
 
@@ -118,15 +119,18 @@ def test_pareto_keeps_only_points_nothing_beats_on_both_axes() -> None:
 
 
 @pytest.mark.parametrize(("flags", "message"), [
-    (["--objective", "speed"], "--objective: 'speed' is not an objective (allowed: cost, cost-per-million, p95)"),
+    (["--objective", "speed"],
+     "--objective: 'speed' is not an objective (allowed: cost, cost-per-million, p95)"),
     (["--slo-p95", "0"], "--slo-p95: must be above 0"),
     (["--max-error-rate", "150"], "--max-error-rate: must be 0..100 %"),
     (["--trials", "0"], "--trials: must be at least 1"),
     (["--control", "duration"], "--control: 'duration' is not key=value"),
-    (["--sampler", "cost-first", "--objective", "p95"], "--sampler: cost-first needs cost as the only objective"),
+    (["--sampler", "cost-first", "--objective", "p95"],
+     "--sampler: cost-first needs cost as the only objective"),
 ])
 def test_bad_optimize_options_exit_2_naming_the_field_and_create_no_study(
-        flags: list[str], message: str, tmp_path: Path, redis_db: Any, capsys: pytest.CaptureFixture[str]) -> None:
+        flags: list[str], message: str, tmp_path: Path, redis_db: Any,
+        capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump({"fargate": {"web": {"service_name": "web", "settings": {
         "cpu": {"type": "enum", "values": [0.25]}}}}}))

@@ -42,11 +42,13 @@ def search(env: bool = True) -> CostFirst:
     return CostFirst(space, GOAL, hourly, anchor_env={"GOGC": 100} if env else None)
 
 
-def result(p95: float | None, samples: int = 1, message: str | None = None, stdev: float = 0.0) -> obj.Outcome:
+def result(p95: float | None, samples: int = 1, message: str | None = None,
+           stdev: float = 0.0) -> obj.Outcome:
     if p95 is None:
         return obj.Outcome("rejected", None, reason="start-failed", message=message)
     spread = {obj.METRIC_P95: {"min": p95, "max": p95, "stdev": stdev}} if samples > 1 else {}
-    return obj.Outcome("succeeded", None, p95_ms=p95, throughput=100, error_rate=0, samples=samples, spread=spread)
+    return obj.Outcome("succeeded", None, p95_ms=p95, throughput=100, error_rate=0, samples=samples,
+                       spread=spread)
 
 
 def size(cpu: float, mem: float, replicas: int, gogc: int | None = 100) -> dict[str, Any]:
@@ -54,7 +56,8 @@ def size(cpu: float, mem: float, replicas: int, gogc: int | None = 100) -> dict[
 
 
 # -- pruning ---------------------------------------------------------------------------------
-sizes = st.tuples(st.sampled_from([0.25, 0.5, 1, 2, 4]), st.sampled_from([0.5, 1, 2, 4, 8]), st.integers(1, 10))
+sizes = st.tuples(st.sampled_from([0.25, 0.5, 1, 2, 4]), st.sampled_from([0.5, 1, 2, 4, 8]),
+                  st.integers(1, 10))
 
 
 @settings(max_examples=200, deadline=None)
@@ -80,7 +83,8 @@ def test_an_oom_rules_out_no_more_memory_under_an_environment_as_hungry_and_anot
     assert pruning.oom_predicted(size(0.5, 0.5, 1, gogc=150), ["GOGC"], [oom], hunger) is oom
     assert pruning.oom_predicted(size(0.5, 2, 2, gogc=150), ["GOGC"], [oom], hunger) is None  # more memory
     assert pruning.oom_predicted(size(0.5, 1, 2, gogc=100), ["GOGC"], [oom], hunger) is None  # a leaner heap
-    assert pruning.start_chance(size(0.5, 1, 2, gogc=100), ["GOGC"], [oom, other], hunger) == pruning.UNKNOWN_START
+    chance = pruning.start_chance(size(0.5, 1, 2, gogc=100), ["GOGC"], [oom, other], hunger)
+    assert chance == pruning.UNKNOWN_START
     started = Measured(size(0.5, 1, 2, gogc=200), result(40.0), 5)  # GOGC 200 fits where 150 did not
     assert pruning.hungrier(["GOGC"], [oom, started]) == {"GOGC": -1}
 
@@ -131,7 +135,8 @@ def test_with_one_measurement_the_prior_says_more_replicas_and_cpu_serve_faster(
 @settings(max_examples=30, deadline=None)
 @given(a=st.floats(-1.5, -0.2), b=st.floats(-1.2, -0.3), noise=st.lists(st.floats(-0.05, 0.05), min_size=4,
                                                                         max_size=4))
-def test_a_prediction_far_from_the_measured_sizes_is_less_sure(a: float, b: float, noise: list[float]) -> None:
+def test_a_prediction_far_from_the_measured_sizes_is_less_sure(a: float, b: float,
+                                                               noise: list[float]) -> None:
     sizes = [(0.5, 2), (0.5, 4), (1, 2), (1, 4)]
     points = [(size(c, 2, r), 40 * c ** a * r ** b * (1 + e)) for (c, r), e in zip(sizes, noise, strict=True)]
     model = CapacityModel.fit({}, points)
@@ -201,7 +206,8 @@ def test_with_nothing_cheaper_open_the_best_is_confirmed_before_the_search_ends(
 # -- whole runs on the stand-in producer ------------------------------------------------------------
 def run(name: str, seed: int, redis_url: str, **options: Any) -> Any:
     land = SUITE[name]
-    return Optimizer(StandIn(land, random.Random(seed)), "web", obj.Goal(("cost",), max_p95_ms=land.slo_p95_ms),
+    return Optimizer(StandIn(land, random.Random(seed)), "web",
+                     obj.Goal(("cost",), max_p95_ms=land.slo_p95_ms),
                      redis_url=redis_url, study_name=f"t-{name}-{seed}", baseline=land.baseline,
                      options=Options(trials=30, seed=seed, **options)).run()
 

@@ -72,7 +72,8 @@ def test_what_the_new_model_cannot_take_from_a_load_message_is_named(
 
 
 def test_a_load_message_restating_the_configured_url_is_accepted() -> None:
-    assert validate_control({"load": {"test_url": "http://lb/", "user": ""}}, AbConfig(url="http://lb/")) == {}
+    control = {"load": {"test_url": "http://lb/", "user": ""}}
+    assert validate_control(control, AbConfig(url="http://lb/")) == {}
 
 
 @pytest.mark.slow

@@ -131,7 +131,8 @@ def test_the_preflight_simulates_each_action_once_with_its_condition_keys() -> N
 
     worker, preflight = groups("worker"), groups("preflight")
     assert worker[("role", (("iam:PassedToService", "ecs-tasks.amazonaws.com"),))] == ["iam:PassRole"]
-    assert worker[("task-definition", (("ecs:CreateAction", "RegisterTaskDefinition"),))] == ["ecs:TagResource"]
+    tagging = ("task-definition", (("ecs:CreateAction", "RegisterTaskDefinition"),))
+    assert worker[tagging] == ["ecs:TagResource"]
     assert worker[("service", ())] == ["ecs:DescribeServices", "ecs:UpdateService"]
     simulated = [a for g in (worker, preflight) for names in g.values() for a in names]
     assert sorted(simulated) == sorted(p.action for p in PERMISSIONS

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from emulator.rollout import Plan, RolloutDriver
 from producer.api import Producer
 from tests.support.aws_setup import config_dict, provision
 from tests.support.http_servers import Server, serve
+from tests.support.waiting import wait_until
 from tests.support.workers import Worker
 from worker.aws import Clients
 from worker.config import load_config
@@ -173,7 +173,7 @@ def test_worker_killed_mid_poll_finishes_the_step_once(stack: Any, clients: Clie
     first = stack.worker("w1")
     handle = stack.producer.submit("web", {"GOGC": 170})
     wait_for_status(stack, handle.id, "settling")
-    time.sleep(0.5)
+    wait_until(lambda: "servo.poll_stability" in first.log(), 10, "w1 to take the step's poll")
     first.kill()
     stack.worker("w2")
     record = handle.wait(timeout=60)
@@ -185,15 +185,16 @@ def test_worker_killed_mid_poll_finishes_the_step_once(stack: Any, clients: Clie
 
 def wait_for_status(stack: Any, step_id: str, status: str, *, progress_stage: str | None = None,
                     min_percent: int = 0, timeout: float = 30) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def reached() -> dict[str, Any] | None:
         record = stack.store.require(step_id)
         progress = record.get("progress") or {}
         if record["status"] == status and (progress_stage is None or (
                 progress.get("stage") == progress_stage and progress.get("percent", 0) >= min_percent)):
             return record
-        time.sleep(0.05)
-    raise TimeoutError(f"step {step_id} never reached {status}: {stack.store.require(step_id)}")
+        return None
+    record: dict[str, Any] = wait_until(reached, timeout, f"step {step_id} to reach {status}"
+                                        + (f" at {progress_stage} {min_percent} %" if progress_stage else ""))
+    return record
 
 
 def test_two_services_settle_in_parallel(stack: Any, clients: Clients, tmp_path: Path) -> None:
@@ -299,13 +300,13 @@ def test_flower_lists_the_step_tasks_with_progress(stack: Any, tmp_path: Path) -
             return json.loads(resp.read() or b"null")
 
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        def healthy() -> bool:
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/healthcheck", timeout=2).close()
-                break
             except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.2)
+                return False
+            return True
+        wait_until(healthy, 30, "Flower to answer its health check", every=0.2)
         with pytest.raises(urllib.error.HTTPError, match="401"):
             get("/api/tasks", with_auth=False)
         stack.worker()
@@ -313,15 +314,16 @@ def test_flower_lists_the_step_tasks_with_progress(stack: Any, tmp_path: Path) -
         # re-queues itself after each look, so Flower shows it as RETRY between looks.)
         handle = stack.producer.submit("web", {"GOGC": 80}, control={"duration": 4})
         seen: set[str] = set()
-        deadline = time.monotonic() + 40
-        while time.monotonic() < deadline and "PROGRESS" not in seen:
+
+        def benchmark_in_progress() -> bool:
             task = get("/api/tasks").get(f"{handle.id}.benchmark")
             if task:
                 seen.add(task["state"])
-            time.sleep(0.1)
-        assert "PROGRESS" in seen, seen
+            return "PROGRESS" in seen
+        wait_until(benchmark_in_progress, 40, "Flower to show the benchmark in PROGRESS", every=0.1)
         info = get(f"/api/task/info/{handle.id}.poll")
-        assert info["state"] in ("RETRY", "SUCCESS") and info["name"] == "web GOGC=80: poll"  # the shadow name
+        assert info["state"] in ("RETRY", "SUCCESS")
+        assert info["name"] == "web GOGC=80: poll"  # the shadow name
         assert handle.wait(timeout=60)["status"] == "succeeded"
         tasks = get("/api/tasks")
         assert {f"{handle.id}.adjust", f"{handle.id}.poll", f"{handle.id}.benchmark"} <= set(tasks)
@@ -360,7 +362,8 @@ def test_wait_names_the_benchmark_queue_no_worker_serves(stack: Any) -> None:
     assert "still running" in done.stderr and "never picked up" not in done.stderr
 
 
-def test_a_failed_rollback_makes_the_cli_exit_1_saying_what_the_service_runs(stack: Any, clients: Clients) -> None:
+def test_a_failed_rollback_makes_the_cli_exit_1_saying_what_the_service_runs(stack: Any,
+                                                                             clients: Clients) -> None:
     import json
 
     raw = yaml.safe_load(stack.path.read_text())

@@ -179,7 +179,8 @@ def test_another_health_check_path_is_reported(clients: Clients, tmp_path: Path)
     assert "/healthz" in results["lb.health-check-path"].finding
 
 
-def test_a_300_s_deregistration_delay_warns_with_the_seconds_it_adds(clients: Clients, tmp_path: Path) -> None:
+def test_a_300_s_deregistration_delay_warns_with_the_seconds_it_adds(clients: Clients,
+                                                                     tmp_path: Path) -> None:
     results = check_all(clients, tmp_path, provision(clients, deregistration_delay=300), only=["lb"])
     assert verdict(results, "lb.deregistration-delay") == "warn"
     assert "up to 300 s" in results["lb.deregistration-delay"].finding
@@ -277,7 +278,8 @@ def test_an_unreachable_aws_endpoint_fails_each_check_without_crashing(
     config = load_config(str(write_config(tmp_path, setup)))
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
     results = run_checks(config, Clients.from_env(max_attempts=1), only=["cluster", "config.credentials"])
-    assert [(r.id, r.verdict) for r in results] == [("config.credentials", "fail"), ("cluster.exists", "fail")]
+    assert [(r.id, r.verdict) for r in results] == [("config.credentials", "fail"),
+                                                    ("cluster.exists", "fail")]
 
 
 def test_critical_failures_name_only_the_broken_component(clients: Clients, tmp_path: Path) -> None:
@@ -298,7 +300,8 @@ def test_a_private_subnet_with_any_way_out_passes(clients: Clients, tmp_path: Pa
     assert f"{route}-" in results["network.route-out"].finding
 
 
-def test_a_subnet_without_a_route_pulls_from_ecr_through_vpc_endpoints(clients: Clients, tmp_path: Path) -> None:
+def test_a_subnet_without_a_route_pulls_from_ecr_through_vpc_endpoints(clients: Clients,
+                                                                       tmp_path: Path) -> None:
     ecr = "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1"
     setup = provision(clients, assign_public_ip=False, route="endpoints", image=ecr)
     results = check_all(clients, tmp_path, setup, only=["network"])
@@ -347,7 +350,8 @@ def test_a_vcpu_quota_below_the_largest_size_times_replicas_fails(clients: Clien
     assert "L-3032A538" in res.remedy
 
 
-def test_a_vcpu_quota_that_holds_the_size_but_not_a_deployment_warns(clients: Clients, tmp_path: Path) -> None:
+def test_a_vcpu_quota_that_holds_the_size_but_not_a_deployment_warns(clients: Clients,
+                                                                     tmp_path: Path) -> None:
     from emulator.quotas import set_quota
 
     set_quota(6)  # 4 vCPU steady, 8 while old and new tasks both run

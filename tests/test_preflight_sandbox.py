@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -15,6 +14,7 @@ import yaml
 from emulator.profiles import FAST
 from emulator.sandbox import Sandbox
 from tests.support.ungated import ungated_config
+from tests.support.waiting import wait_until
 from worker.aws import Clients
 from worker.config import load_config
 from worker.namespace import process_keys
@@ -67,9 +67,7 @@ def test_worker_refuses_steps_for_a_component_that_fails_preflight(
             worker.wait_ready()
             producer = Producer(load_config(str(path)), RecordStore.from_url(env["SERVO_REDIS_URL"]))
             record = producer.submit("web", {"GOGC": 90}).wait(timeout=60)
-            deadline = time.monotonic() + 10
-            while "preflight.refused" not in worker.log() and time.monotonic() < deadline:
-                time.sleep(0.1)
+            wait_until(lambda: "preflight.refused" in worker.log(), 10, "the worker to log preflight.refused")
         finally:
             worker.stop()
     assert (record["status"], record["reason"]) == ("rejected", "invalid-service")
@@ -156,10 +154,8 @@ def test_check_passes_on_a_sandbox_behind_a_transit_gateway_with_a_scoped_policy
 
 def _wait_for_metric(box: Sandbox, name: str, timeout: float) -> None:
     cloudwatch = box.direct_client("cloudwatch")
-    deadline = time.monotonic() + timeout
-    while not cloudwatch.list_metrics(Namespace="AWS/ApplicationELB", MetricName=name)["Metrics"]:
-        assert time.monotonic() < deadline, f"no {name} after {timeout:g} s"
-        time.sleep(0.5)
+    wait_until(lambda: cloudwatch.list_metrics(Namespace="AWS/ApplicationELB", MetricName=name)["Metrics"],
+               timeout, f"the sandbox to publish {name}", every=0.5)
 
 
 def test_check_fails_a_blue_green_sandbox_and_a_quota_below_the_largest_size_with_remedies(

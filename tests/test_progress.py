@@ -13,7 +13,8 @@ REPORTS = st.lists(st.tuples(STAGES, st.floats(min_value=-10, max_value=200), st
 
 
 @given(REPORTS)
-def test_the_shown_percent_never_goes_back_and_stays_within_0_and_100(reports: list[tuple[str, float, str]]) -> None:
+def test_the_shown_percent_never_goes_back_and_stays_within_0_and_100(
+        reports: list[tuple[str, float, str]]) -> None:
     current = None
     last = 0
     for stage, local, message in reports:

@@ -54,7 +54,8 @@ def test_exactly_one_of_many_reclaimers_puts_each_message_back_unchanged(redis_d
             t.join()
         assert sorted(len(r) for r in results) == [0] * 7 + [3]  # one winner took all three
         queued = redis_db.lrange(keys.control, 0, -1)
-        assert sorted(json.loads(m)["headers"]["id"] for m in queued) == ["step0.poll", "step1.poll", "step2.poll"]
+        ids = sorted(json.loads(m)["headers"]["id"] for m in queued)
+        assert ids == ["step0.poll", "step1.poll", "step2.poll"]
         assert sorted(map(json.loads, queued), key=str) == sorted(payloads, key=str)  # the same messages
         assert not any(redis_db.hexists(recovery.UNACKED, t) for t in tags)
         assert redis_db.zscore(recovery.UNACKED_INDEX, tags[0]) is None  # kombu will not restore it again
@@ -95,7 +96,8 @@ instances = st.lists(st.sampled_from(["a", "b", "c", "d", "me"]), unique=True)
 
 
 @given(workers=instances, alive=instances, retired=instances)
-def test_only_silent_or_retired_instances_are_reclaimed_and_never_oneself(workers: list[str], alive: list[str],
+def test_only_silent_or_retired_instances_are_reclaimed_and_never_oneself(workers: list[str],
+                                                                         alive: list[str],
                                                                          retired: list[str]) -> None:
     found = recovery.dead({w: "h" for w in workers}, {a: True for a in alive}, "me", set(retired))
     assert "me" not in found
@@ -121,7 +123,8 @@ def test_only_the_steps_current_or_next_message_may_run(redis_db: Any) -> None:
 
 
 @given(st.lists(st.sampled_from(["publish", "start-latest", "start-other"]), max_size=30), st.randoms())
-def test_of_the_messages_sent_only_the_running_one_and_the_latest_can_run(events: list[str], rnd: Any) -> None:
+def test_of_the_messages_sent_only_the_running_one_and_the_latest_can_run(events: list[str],
+                                                                          rnd: Any) -> None:
     import redis as redis_lib
 
     r = redis_lib.Redis.from_url(TEST_REDIS_URL, decode_responses=True)

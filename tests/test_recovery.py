@@ -12,7 +12,8 @@ import pytest
 
 from producer.api import StepSpec
 from tests.conftest import TEST_REDIS_URL
-from tests.support.recovery_stack import LOAD, holder, moved_since, sandbox_fleet, wait_for
+from tests.support.recovery_stack import LOAD, holder, moved_since, sandbox_fleet
+from tests.support.waiting import wait_until
 from worker import recovery
 from worker.aws import Clients
 
@@ -30,15 +31,17 @@ def test_a_killed_workers_step_resumes_within_30_s_once(aws_endpoint: str, redis
 
         def kill_holder(step_id: str, restart: bool) -> tuple[str, float]:
             """Kill the worker holding the step's task; the seconds until the step moved again."""
-            wait_for(lambda: producer.store.require(step_id)["status"] in ("settling", "measuring"), 60)
-            victim = wait_for(lambda: holder(redis_db, keys, step_id), 10, every=0.01)
+            wait_until(lambda: producer.store.require(step_id)["status"] in ("settling", "measuring"), 60,
+                       f"step {step_id} to reach settling or measuring")
+            victim = wait_until(lambda: holder(redis_db, keys, step_id), 10,
+                                f"a worker to hold step {step_id}'s task", every=0.01)
             fleet.workers[fleet.by_node(victim)].kill()  # SIGKILL to the whole process group
             killed_at = time.time()
             if restart:  # as a supervisor would: the node's old instance is reclaimed at its start
                 fleet.start(fleet.by_node(victim)).wait_ready()
             # else the other worker reclaims it once the victim's heartbeat lapses (15 s)
-            record = wait_for(lambda: (r := producer.store.require(step_id)) and moved_since(r, killed_at)
-                              and r, 60)
+            record = wait_until(lambda: (r := producer.store.require(step_id)) and moved_since(r, killed_at)
+                                and r, 60, f"step {step_id} to move again after its worker was killed")
             return victim, float(record["updated_at"]) - killed_at
 
         restarted = kill_holder(sweep.step_ids[0], restart=True)
@@ -69,14 +72,17 @@ def test_a_stale_copy_of_a_stage_message_is_dropped_without_running_the_chain_on
         specs = [StepSpec("web", {"GOGC": g}, LOAD) for g in (140, 150)]
         sweep = producer.submit_sweep(specs)
         first = sweep.step_ids[0]
-        wait_for(lambda: producer.store.require(first)["status"] == "settling", 60)
-        old = wait_for(lambda: stage_message(redis_db, first, "servo.poll_stability"), 10, every=0.01)
+        wait_until(lambda: producer.store.require(first)["status"] == "settling", 60,
+                   f"step {first} to reach settling")
+        old = wait_until(lambda: stage_message(redis_db, first, "servo.poll_stability"), 10,
+                         "a worker to hold the step's poll message", every=0.01)
         token = json.loads(old)["headers"]["servo_message"]
-        wait_for(lambda: redis_db.hget(keys.cursor(first), "current") not in (None, token), 10, every=0.01)
+        wait_until(lambda: redis_db.hget(keys.cursor(first), "current") not in (None, token), 10,
+                   "the step's cursor to move past the held poll message", every=0.01)
         redis_db.rpush(keys.control, old)  # the stale copy, back at the head of the queue
         records = sweep.wait(timeout=120)
-        dropped = wait_for(lambda: "stage.stale-copy" in fleet.workers["w1"].log(), 10)
-    assert dropped
+        wait_until(lambda: "stage.stale-copy" in fleet.workers["w1"].log(), 10,
+                   "w1 to log that it dropped the stale copy")
     assert [r["status"] for r in records] == ["succeeded", "succeeded"], [r["message"] for r in records]
     assert len(clients.ecs.list_task_definitions(familyPrefix="web")["taskDefinitionArns"]) == 3
     assert len({t.deployment_id for t in box.controller.tasks}) == 3  # the next adjust ran once

@@ -25,6 +25,7 @@ from emulator.taskproc import free_port
 from producer.api import Producer, StepSpec
 from tests.support.aws_setup import config_dict, provision
 from tests.support.http_servers import serve
+from tests.support.waiting import wait_until
 from tests.support.workers import Worker
 from worker.aws import Clients
 from worker.records import TERMINAL, RecordStore
@@ -46,13 +47,13 @@ class RedisServer:
                                       "--appendonly", "yes", "--dir", str(self.data), "--save", ""],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client = redis.Redis(port=self.port)
-        for _ in range(100):
+
+        def answers() -> bool:
             try:
-                if client.ping():
-                    return
+                return bool(client.ping())
             except redis.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
+                return False
+        wait_until(answers, 5, f"redis-server to answer on port {self.port}")
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -90,12 +91,14 @@ def test_redis_restart_mid_sweep_keeps_every_record_and_every_worker(
                     worker.wait_ready()
                 producer = Producer.from_config(str(path), url)
                 sweep = producer.submit_sweep([StepSpec("web", {"GOGC": g}) for g in (120, 130, 140)])
-                wait_until(lambda: store.require(sweep.step_ids[1])["status"] == "settling", timeout=60)
+                wait_until(lambda: store.require(sweep.step_ids[1])["status"] == "settling", 60,
+                           "the second step to reach settling")
                 own_redis.stop()
-                time.sleep(OUTAGE_S)
+                time.sleep(OUTAGE_S)  # the outage itself: what the test is about, not a wait
                 own_redis.start()
                 assert [r["id"] for r in store.many(sweep.step_ids)] == sweep.step_ids  # records survived
-                records = wait_until(lambda: _all_terminal(store, sweep.step_ids), timeout=90)
+                records = wait_until(lambda: _all_terminal(store, sweep.step_ids), 90,
+                                     "every step of the sweep to end")
                 exited = [w.name for w in workers if w.proc.poll() is not None]
                 logs = "".join(w.log() for w in workers)
             finally:
@@ -113,15 +116,4 @@ def _all_terminal(store: RecordStore, step_ids: list[str]) -> Any:
     except redis.ConnectionError:
         return None
     return records if all(r["status"] in TERMINAL for r in records) else None
-
-
-def wait_until(probe: Any, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise TimeoutError("condition not reached")
-
 

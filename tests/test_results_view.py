@@ -93,8 +93,10 @@ def test_csv_and_json_formats_are_unchanged() -> None:
 
 
 def test_each_table_column_has_one_format() -> None:
-    rows = [record("a", settings={"GOGC": 90}), record("b", settings={"GOGC": 80}, measurement={"metrics": {"requests throughput": {"value": 3.0},
-                                                              "time per request p95": {"value": 0.5}}})]
+    rows = [record("a", settings={"GOGC": 90}),
+            record("b", settings={"GOGC": 80}, measurement={"metrics": {
+                "requests throughput": {"value": 3.0},
+                "time per request p95": {"value": 0.5}}})]
     table = results.render(rows, "table").splitlines()
     header = table[0].split()
     p95 = [line.split()[header.index("p95_ms")] for line in table[1:]]
@@ -104,7 +106,9 @@ def test_each_table_column_has_one_format() -> None:
 
 @given(st.integers(min_value=-255, max_value=255), st.from_regex(r"[A-Z][A-Za-z]{2,20}Error", fullmatch=True),
        st.text(max_size=200))
-def test_the_cause_names_the_exit_reason_and_code_whatever_surrounds_them(code: int, why: str, tail: str) -> None:
-    message = f"task x stopped: Essential container in task exited (container web exit code {code}: {why}: {tail}"
+def test_the_cause_names_the_exit_reason_and_code_whatever_surrounds_them(code: int, why: str,
+                                                                          tail: str) -> None:
+    message = (f"task x stopped: Essential container in task exited (container web exit code {code}: "
+               f"{why}: {tail}")
     text = cause({"status": "rejected", "reason": "start-failed", "message": message})
     assert text == f"start-failed: {why}, exit {code}"

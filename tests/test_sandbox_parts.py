@@ -55,7 +55,8 @@ def test_alb_metrics_carry_counts_and_response_time_in_seconds() -> None:
     assert data["RequestCount"]["Value"] == 100.0 and data["HTTPCode_Target_5XX_Count"]["Value"] == 3.0
     assert data["TargetResponseTime"]["StatisticValues"]["Sum"] == 2.5
     assert data["TargetResponseTime"]["StatisticValues"]["SampleCount"] == 100.0
-    assert data["RequestCount"]["Dimensions"] == [{"Name": "LoadBalancer", "Value": "app/web-alb/50dc6c495c0c9188"}]
+    assert data["RequestCount"]["Dimensions"] == [
+        {"Name": "LoadBalancer", "Value": "app/web-alb/50dc6c495c0c9188"}]
 
 
 def test_alb_metrics_are_sparse_as_the_alb_publishes_them() -> None:

@@ -88,7 +88,8 @@ def play(seen_list: list[Seen], request_results: list[str], settle_timeout: floa
                 interval, errs = 0.0, 0
                 now += 0.1
                 continue
-            failed: Seen = Transient("Throttling") if result == "transient" else Terminal("access-denied", "x")
+            failed: Seen = (Transient("Throttling") if result == "transient"
+                            else Terminal("access-denied", "x"))
             view = replace(view, rollback=rollback, interval=0.0)
             action = decide(view, failed, now)
             assert not isinstance(action, RollBack | Stable)
@@ -135,7 +136,8 @@ def test_every_failure_rolls_back_except_a_lost_lease(**kw: object) -> None:
             assert run.action.status == status_of(run.rollback.reason)
             assert run.action.reason == run.rollback.reason
         else:
-            assert (run.action.status, run.action.reason, run.action.runs) == ("failed", "rollback-failed", "read")
+            assert (run.action.status, run.action.reason, run.action.runs) == (
+                "failed", "rollback-failed", "read")
 
 
 @scenario
@@ -150,7 +152,8 @@ def test_a_transient_error_never_ends_a_step_before_its_deadline(**kw: object) -
 @given(view=st.builds(View, st.floats(0, 100), st.floats(1, 60), st.floats(1, 60),
                       interval=st.floats(0, 1), errors=st.integers(0, 30)),
        message=st.text(max_size=8), ahead=st.floats(0.001, 0.999))
-def test_transient_before_the_deadline_is_a_bounded_look_again(view: View, message: str, ahead: float) -> None:
+def test_transient_before_the_deadline_is_a_bounded_look_again(view: View, message: str,
+                                                               ahead: float) -> None:
     now = view.deadline - ahead * view.settle_timeout
     action = decide(view, Transient(message), now)
     assert isinstance(action, LookAgain) and action.transient
@@ -159,7 +162,8 @@ def test_transient_before_the_deadline_is_a_bounded_look_again(view: View, messa
 
 @given(reason=st.sampled_from(TERMINAL_REASONS), late=st.booleans(), started=st.floats(0, 100),
        requested=st.booleans())
-def test_a_terminal_error_ends_the_phase_at_once(reason: str, late: bool, started: float, requested: bool) -> None:
+def test_a_terminal_error_ends_the_phase_at_once(reason: str, late: bool, started: float,
+                                                 requested: bool) -> None:
     view = View(started, 10, 10)
     now = started + (20 if late else 1)
     assert decide(view, Terminal(reason, "UpdateService on service web"), now) == RollBack(
@@ -187,7 +191,8 @@ def test_a_redelivered_poll_that_lost_its_memo_decides_the_same(seen: Seen, now:
 
 def test_cancel_rolls_back_while_settling_and_is_ignored_while_rolling_back() -> None:
     view = View(0.0, 10, 10, cancel_requested=True)
-    assert decide(view, Looked(Observation("settling", "1/2")), 1) == RollBack("cancelled", "cancelled while settling")
+    assert decide(view, Looked(Observation("settling", "1/2")), 1) == RollBack(
+        "cancelled", "cancelled while settling")
     rolling = replace(view, rollback=Rollback("cancelled", "cancelled while settling", 2, True))
     assert decide(rolling, Looked(Observation("stable", "2/2")), 3) == Finish(
         "cancelled", "cancelled", "cancelled while settling", "previous", True, "2/2")
@@ -238,11 +243,13 @@ def test_settling_outcomes() -> None:
     past = decide(view, Transient("Throttling"), 110)
     assert past == RollBack("aws-transient", "AWS kept failing until the 10 s deadline: Throttling")
     lost = decide(replace(view, lease_holder="s2"), Looked(Observation("stable", "2/2")), 101)
-    assert isinstance(lost, Finish) and (lost.reason, lost.runs, lost.rollback_ok) == ("lease-lost", "read", None)
+    assert isinstance(lost, Finish)
+    assert (lost.reason, lost.runs, lost.rollback_ok) == ("lease-lost", "read", None)
 
 
 def test_status_of_a_rolled_back_step() -> None:
-    assert [status_of(r) for r in ("cancelled", "timeout", "start-failed", "aws-transient", "access-denied")] == [
+    reasons = ("cancelled", "timeout", "start-failed", "aws-transient", "access-denied")
+    assert [status_of(r) for r in reasons] == [
         "cancelled", "rejected", "rejected", "failed", "failed"]
 
 
@@ -254,7 +261,8 @@ def test_the_view_reads_the_record_as_the_poll_stored_it() -> None:
     rolling = View.of(record, settle_timeout=60, rollback_timeout=30)
     assert rolling.rollback == Rollback("timeout", "m", 80.0, False) and rolling.deadline == 110.0
     record["rollback"]["requested"] = True
-    assert View.of(record, settle_timeout=60, rollback_timeout=30).rollback == Rollback("timeout", "m", 80.0, True)
+    view = View.of(record, settle_timeout=60, rollback_timeout=30)
+    assert view.rollback == Rollback("timeout", "m", 80.0, True)
 
 
 def test_each_decision_says_what_it_waits_for_and_how_far_along_it_is() -> None:

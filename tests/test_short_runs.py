@@ -34,7 +34,8 @@ def test_a_run_shorter_than_the_cloudwatch_period_is_warned_about_at_submit(tmp_
 
 
 def test_a_missing_metric_of_a_short_run_says_the_run_was_too_short() -> None:
-    missing = CloudWatchMetric("cpu", "CPU", "", None, note="no datapoints in a .. b: CloudWatch returned none")
+    missing = CloudWatchMetric("cpu", "CPU", "", None,
+                               note="no datapoints in a .. b: CloudWatch returned none")
     present = CloudWatchMetric("mem", "Memory", "", 12.0)
     out = explain_short_run([missing, present], 20.4, 60)
     assert out[0].note == ("no datapoints in a .. b: the run (20 s) was shorter than the CloudWatch period "

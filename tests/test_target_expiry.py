@@ -20,7 +20,8 @@ CONFIG = Config(components={"web": WEB})
 
 
 def test_the_producer_knows_what_its_config_and_environment_say() -> None:
-    sandbox = target.for_producer(WEB, {"AWS_ENDPOINT_URL": "http://127.0.0.1:5000/", "AWS_REGION": "eu-west-1"})
+    sandbox = target.for_producer(WEB, {"AWS_ENDPOINT_URL": "http://127.0.0.1:5000/",
+                                        "AWS_REGION": "eu-west-1"})
     assert (sandbox.endpoint, sandbox.region, sandbox.account) == ("http://127.0.0.1:5000", "eu-west-1", None)
     real = target.for_producer(WEB, {"AWS_ENDPOINT_URL": "https://ecs.us-east-1.amazonaws.com"},
                                pinned={"aws": "111122223333"})
@@ -35,7 +36,8 @@ def test_a_step_for_another_account_or_sandbox_is_refused_naming_both() -> None:
     wanted = target.for_producer(WEB, {"AWS_ENDPOINT_URL": "http://127.0.0.1:5000"})
     other_box = target.for_worker(WEB, "http://127.0.0.1:5001", "us-east-1", "123456789012")
     message = target.refusal(wanted, other_box)
-    assert message and "endpoint http://127.0.0.1:5000" in message and "endpoint http://127.0.0.1:5001" in message
+    assert message and "endpoint http://127.0.0.1:5000" in message
+    assert "endpoint http://127.0.0.1:5001" in message
     assert target.refusal(wanted, target.for_worker(WEB, "http://127.0.0.1:5000/", "us-east-1", "1")) is None
     pinned = ServiceTarget(**{**wanted.to_dict(), "account": "111122223333"})
     assert "account differ" in (target.refusal(pinned, target.for_worker(WEB, "http://127.0.0.1:5000",
@@ -65,7 +67,8 @@ def test_refusal_is_symmetric_and_only_what_both_know_counts(region: Any, accoun
 def record(i: int, status: str, created: float, finished: float | None = None, started: bool = True,
            expires: float = 100) -> dict[str, Any]:
     return {"id": str(i), "status": status, "created_at": created, "updated_at": finished or created,
-            "finished_at": finished, "expires": expires, "stages": {"adjust": {"start": 0}} if started else {}}
+            "finished_at": finished, "expires": expires,
+            "stages": {"adjust": {"start": 0}} if started else {}}
 
 
 def test_a_sweeps_later_steps_count_from_when_the_one_before_ended() -> None:

@@ -16,7 +16,8 @@ MODEL = boto3.session.Session(region_name="us-east-1").client("ecs").meta.servic
 def test_keys_the_model_lacks_are_named_at_both_levels() -> None:
     td = {"family": "web", "cpu": "256", "runtimePlatform": {}, "futureField": 1,
           "containerDefinitions": [{"name": "app", "restartPolicy": {}, "futureContainerField": True}]}
-    assert td_fields.unknown_fields(td, MODEL) == ["futureField", "containerDefinitions[].futureContainerField"]
+    assert td_fields.unknown_fields(td, MODEL) == ["futureField",
+                                                   "containerDefinitions[].futureContainerField"]
 
 
 def test_todays_fields_are_known_to_the_required_botocore() -> None:

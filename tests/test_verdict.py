@@ -22,7 +22,8 @@ def repeated(p95: float, stdev: float, samples: int) -> obj.Outcome:
 
 
 def test_with_no_repeats_the_noise_is_the_prior() -> None:
-    assert verdict.pooled_noise([obj.Outcome("succeeded", 1.0, p95_ms=40.0)]) == pytest.approx(verdict.PRIOR_NOISE)
+    alone = [obj.Outcome("succeeded", 1.0, p95_ms=40.0)]
+    assert verdict.pooled_noise(alone) == pytest.approx(verdict.PRIOR_NOISE)
 
 
 def test_many_repeats_overrule_the_prior() -> None:
@@ -70,8 +71,8 @@ def test_student_t_matches_its_table(t: float, dof: float, cdf: float) -> None:
 
 
 @given(st.floats(0.5, 0.999), noises, counts, st.floats(1.0, 20.0))
-def test_a_noise_learnt_from_few_repeats_trusts_a_pass_less_than_a_known_one(ratio: float, noise: float, n: int,
-                                                                              dof: float) -> None:
+def test_a_noise_learnt_from_few_repeats_trusts_a_pass_less_than_a_known_one(
+        ratio: float, noise: float, n: int, dof: float) -> None:
     few = verdict.chance_met(ratio, 1.0, n, noise, dof=dof)
     assert few <= verdict.chance_met(ratio, 1.0, n, noise) + 1e-9
     assert few <= verdict.chance_met(ratio, 1.0, n, noise, dof=dof + 5) + 1e-9

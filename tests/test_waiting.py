@@ -17,14 +17,16 @@ QUEUES = {"control": "control", "load": "load"}
 
 def test_a_wait_without_a_worker_says_so_within_seconds(tmp_path: Path, redis_db: Any) -> None:
     cfg = write_config(tmp_path)
-    started = time.monotonic()
     result = run("step", "web", "GOGC=90", "--wait", "--timeout", "6", "--config", cfg)
     assert result.code == 1, result
-    notice = next(line for line in result.err.splitlines() if "no live worker" in line)
-    assert f"queue {process_keys().control} " in notice and f"servo-fargate worker --config {cfg}" in notice
-    assert "never picked up by a worker" in result.err and "still running" not in result.err
-    assert result.seconds < 6 + 3  # the timeout, plus one look at the workers
-    assert time.monotonic() - started < 10
+    lines = result.err.splitlines()
+    notice = next(i for i, line in enumerate(lines) if "no live worker" in line)
+    assert f"queue {process_keys().control} " in lines[notice]
+    assert f"servo-fargate worker --config {cfg}" in lines[notice]
+    # said while waiting, before the timeout's own report
+    ended = next(i for i, line in enumerate(lines) if "never picked up by a worker" in line)
+    assert notice < ended and "still running" not in result.err
+    assert 6 <= result.seconds < 60  # waited its timeout out; the upper bound only catches a hang
 
 
 def test_each_stage_waits_in_its_queue() -> None:
@@ -49,7 +51,8 @@ def test_the_timeout_tells_never_picked_up_from_still_running() -> None:
     assert "still running (they go on; see `results`): a" in text
 
 
-def test_a_timeout_before_the_first_look_still_says_why_nothing_started(tmp_path: Path, redis_db: Any) -> None:
+def test_a_timeout_before_the_first_look_still_says_why_nothing_started(tmp_path: Path,
+                                                                        redis_db: Any) -> None:
     result = run("step", "web", "GOGC=90", "--wait", "--timeout", "0.5", "--config", write_config(tmp_path))
     assert result.code == 1, result
     assert "never picked up by a worker" in result.err

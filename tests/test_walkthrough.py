@@ -18,7 +18,8 @@ pytestmark = pytest.mark.slow
 
 
 def cli(*args: str, env: dict[str, str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "producer.cli", *args], cwd=cwd, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "producer.cli", *args], cwd=cwd, env=env,
+                          capture_output=True,
                           text=True, timeout=timeout, check=False)
 
 
@@ -32,17 +33,20 @@ def test_sandbox_worker_step_in_three_commands_without_exports(tmp_path: Path, r
         assert "sandbox ready" in started.stdout and (tmp_path / "sandbox-config.yaml.pid").exists()
         assert yaml.safe_load(config.read_text())["aws"]["credentials"] == "sandbox"
         worker = Worker("walk", env, tmp_path, queues=None, concurrency=2, inherit_env=False,
-                        command=[sys.executable, "-m", "producer.cli", "worker", "--config", str(config), "--"])
+                        command=[sys.executable, "-m", "producer.cli", "worker", "--config",
+                                 str(config), "--"])
         try:
             worker.wait_ready(60)
-            step = cli("step", "web", "cpu=0.5", "GOGC=90", "--control", "duration=10", "--control", "warmup=0",
+            step = cli("step", "web", "cpu=0.5", "GOGC=90", "--control", "duration=10",
+                       "--control", "warmup=0",
                        "--wait", "--timeout", "90", "--format", "json", "--config", str(config), env=env,
                        cwd=tmp_path)
         finally:
             worker.stop()
         assert step.returncode == 0, step.stderr
         [record] = json.loads(step.stdout)
-        assert record["status"] == "succeeded" and record["measurement"]["metrics"]["cpu"]["value"] is not None
+        assert record["status"] == "succeeded"
+        assert record["measurement"]["metrics"]["cpu"]["value"] is not None
     finally:
         stopped = cli("sandbox", "--stop", env=env, cwd=tmp_path)
     assert stopped.returncode == 0 and not (tmp_path / "sandbox-config.yaml.pid").exists()

@@ -72,7 +72,8 @@ class Outcome:
         if self.said_runs != self.really_runs:
             out.append(f"record says the service runs {self.said_runs}, it runs {self.really_runs}")
         if self.should_fail and not (rec["status"] == "rejected" and (rec.get("rollback") or {}).get("ok")):
-            out.append(f"expected rejected and rolled back, got {rec['status']} {rec['reason']}: {rec['message']}")
+            out.append(f"expected rejected and rolled back, got {rec['status']} {rec['reason']}: "
+                       f"{rec['message']}")
         if not self.should_fail and rec["status"] != "succeeded":
             out.append(f"expected succeeded, got {rec['status']} {rec['reason']}: {rec['message']}")
         return out

@@ -21,6 +21,7 @@ from pathlib import Path
 from types import TracebackType
 
 from emulator.taskproc import free_port
+from tests.support.waiting import wait_until
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_S = 10.0
@@ -86,18 +87,21 @@ class DemoFleet:
 
 def wait_ready(proc: subprocess.Popen[str], timeout: float = READY_TIMEOUT_S) -> float:
     """Block until the process prints READY; returns the seconds it took."""
-    assert proc.stdout is not None
+    stdout = proc.stdout
+    assert stdout is not None
     started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        readable, _, _ = select.select([proc.stdout], [], [], 0.1)
-        if readable:
-            line = proc.stdout.readline()
-            if line.strip() == "READY":
-                return time.monotonic() - started
-            if not line:
-                err = proc.stderr.read() if proc.stderr else ""
-                raise RuntimeError(f"demo app exited with {proc.wait()} before READY: {err.strip()}")
-    raise TimeoutError("demo app not READY in time")
+
+    def ready() -> bool:
+        readable, _, _ = select.select([stdout], [], [], 0.1)  # waits up to 0.1 s for a line
+        if not readable:
+            return False
+        line = stdout.readline()
+        if not line:
+            err = proc.stderr.read() if proc.stderr else ""
+            raise RuntimeError(f"demo app exited with {proc.wait()} before READY: {err.strip()}")
+        return line.strip() == "READY"
+    wait_until(ready, timeout, "the demo app to print READY", every=0)
+    return time.monotonic() - started
 
 
 def stop(proc: subprocess.Popen[str]) -> None:

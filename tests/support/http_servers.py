@@ -103,7 +103,7 @@ class _Server(socketserver.ThreadingTCPServer):
         if self.mode == "reset":
             # Let ab settle into waiting for the response, then RST: SO_LINGER 0 makes close()
             # reset the connection; it closes here because socketserver would send a FIN first.
-            time.sleep(RESET_DELAY_S)
+            time.sleep(RESET_DELAY_S)  # part of the fault acted out, not a wait for something
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             sock.close()
             return False

@@ -69,7 +69,7 @@ def _loop(stage: Callable[[dict[str, Any]], None], timeout: float) -> None:
             memo = wait.memo
             if time.monotonic() > deadline:
                 raise TimeoutError(f"stage still retrying after {timeout:g} s") from None
-            time.sleep(wait.countdown)
+            time.sleep(wait.countdown)  # the stage's own countdown, as Celery would wait it before a retry
 
 
 def _progress(rt: pipeline.Runtime, step_id: str) -> pipeline.ReportStage:

@@ -4,7 +4,6 @@ the running step: used by tests/test_recovery.py and bench/recovery.py."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,7 +76,8 @@ class Fleet:
 
 @contextmanager
 def sandbox_fleet(workdir: Path, redis_url: str, endpoint_url: str | None = None,
-                  names: tuple[str, ...] = ("w1", "w2"), extra_env: dict[str, str] | None = None) -> Iterator[Any]:
+                  names: tuple[str, ...] = ("w1", "w2"),
+                  extra_env: dict[str, str] | None = None) -> Iterator[Any]:
     """Yield (sandbox, fleet, producer) on the sandbox's demo service, default recovery settings."""
     from emulator.sandbox import Sandbox
     from producer.api import Producer
@@ -95,13 +95,3 @@ def sandbox_fleet(workdir: Path, redis_url: str, endpoint_url: str | None = None
                 yield box, fleet, producer
             finally:
                 fleet.stop()
-
-
-def wait_for(probe: Any, timeout: float, every: float = 0.05) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(every)
-    raise TimeoutError(f"not reached within {timeout:g} s")

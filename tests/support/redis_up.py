@@ -10,11 +10,11 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from urllib.parse import urlparse
 
 import redis
 
+from tests.support.waiting import wait_until
 from worker.constants import DEFAULT_REDIS_URL, ENV_REDIS_URL
 
 
@@ -41,13 +41,13 @@ def main() -> int:
     port = str(parsed.port or 6379)
     subprocess.run([server, "--daemonize", "yes", "--bind", "127.0.0.1", "--port", port,
                     "--save", "", "--appendonly", "no"], check=True)
-    for _ in range(50):
-        if answers(url):
-            print(f"started redis-server on 127.0.0.1:{port}")
-            return 0
-        time.sleep(0.1)
-    print(f"redis-server did not come up on port {port}", file=sys.stderr)
-    return 1
+    try:
+        wait_until(lambda: answers(url), 5, f"redis-server to answer on port {port}", every=0.1)
+    except AssertionError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"started redis-server on 127.0.0.1:{port}")
+    return 0
 
 
 if __name__ == "__main__":
