@@ -18,7 +18,7 @@ from tests.conftest import TEST_REDIS_URL
 from tests.support.aws_calls import recording
 from tests.support.aws_setup import Setup, config_dict, provision
 from worker.aws import Clients
-from worker.budget import DEFAULT_RATES, ELB, SERVICES, TASKS, Budget, parse_budget
+from worker.budget import CLAIMED, DEFAULT_RATES, ELB, IN_FLIGHT, SERVICES, TASKS, Budget, parse_budget
 from worker.config import Component, parse_config
 from worker.errors import ConfigError
 from worker.looks import SharedLooks
@@ -82,12 +82,51 @@ def test_one_call_names_ten_services_the_asker_and_the_oldest_views(setup: Setup
     # svc-10 was never looked at; svc-0 longest ago, svc-9 and then web most recently.
     redis_db.zadd(keys.looked(setup.cluster), {f"svc-{i}": now - 100 + i for i in range(10)})
     redis_db.zadd(keys.looked(setup.cluster), {setup.service: now})
-    claimed = looks.budget.claim(setup.cluster, "svc-5")
+    kind, _, claimed = looks.budget.look(setup.cluster, keys.view(setup.cluster), "svc-5", now=now,
+                                         since=now - 1000, fresh=0.25)
+    assert kind == CLAIMED
     assert claimed == ["svc-5", "svc-10", "svc-0", "svc-1", "svc-2", "svc-3", "svc-4", "svc-6", "svc-7",
                        "svc-8"]
+    redis_db.delete(keys.looked(setup.cluster))
     looks.service(clients.ecs, component(setup), now - 1)  # the asker's own look stores ten views
     assert redis_db.hlen(keys.view(setup.cluster)) == 10
     assert looks.calls == 1
+
+
+def test_claims_never_name_a_service_another_claims_call_is_describing(setup: Setup, redis_db: Any) -> None:
+    looks, _ = worker({**DEFAULT_RATES, SERVICES: 1000})
+    keys, now, view = Keys(), time.time(), Keys().view(setup.cluster)
+    names = [f"svc-{i}" for i in range(EXTRA)] + [setup.service]  # 12 settling services
+    redis_db.zadd(keys.wanted(setup.cluster), {n: now for n in names})
+    first = looks.budget.look(setup.cluster, view, "svc-0", now=now, since=now - 1, fresh=0.25)
+    assert first[0] == CLAIMED and len(first[2]) == 10
+    rest = [n for n in names if n not in first[2]]
+    # A service of the first call asks: it waits for that call's view, and pays nothing.
+    tokens = float(redis_db.hget(keys.budget(SERVICES), "tokens"))
+    assert looks.budget.look(setup.cluster, view, first[2][3], now=now, since=now - 1, fresh=0.25)[0] == IN_FLIGHT
+    assert float(redis_db.hget(keys.budget(SERVICES), "tokens")) <= tokens + 1e-6  # no token taken
+    # One that is not in it gets a call naming only the two services nobody is describing.
+    second = looks.budget.look(setup.cluster, view, rest[0], now=now, since=now - 1, fresh=0.25)
+    assert second[0] == CLAIMED and sorted(second[2]) == sorted(rest)
+
+
+def test_a_poll_waits_for_the_call_in_flight_instead_of_paying_again(setup: Setup, redis_db: Any) -> None:
+    keys, since = Keys(), time.time() - 1
+    redis_db.zadd(keys.wanted(setup.cluster), {"svc-3": time.time()})
+    got: list[Any] = []
+    with recording() as calls:  # clients built inside, so their calls are recorded
+        first, first_clients = worker()
+        second, second_clients = worker()
+        kind, _, names = first.budget.look(setup.cluster, keys.view(setup.cluster), setup.service,
+                                           now=time.time(), since=since, fresh=0.25)
+        assert kind == CLAIMED and names == [setup.service, "svc-3"]
+        waiting = threading.Thread(target=lambda: got.append(
+            second.service(second_clients.ecs, component(setup, "svc-3"), since)))
+        waiting.start()
+        first._describe(first_clients.ecs, component(setup), names)  # the first claim's call lands
+        waiting.join()
+    assert calls == ["ecs:DescribeServices"] and second.calls == 0
+    assert got[0] is not None and got[0]["serviceName"] == "svc-3"
 
 
 def test_when_the_budget_is_short_a_poll_gets_the_newest_view_and_makes_no_call(

@@ -114,7 +114,7 @@ def cancelled(rt: Runtime, step_id: str) -> bool:
 
 # -- adjust -------------------------------------------------------------------------------
 
-ADJUST_READS = 2  # DescribeServices: the pre-step snapshot and adjust's own read
+ADJUST_READS = 1  # DescribeServices: the pre-step snapshot, which adjust then works from
 BUDGET_WAIT_S = 0.3
 
 
@@ -152,13 +152,14 @@ def run_adjust(rt: Runtime, step_id: str, progress: Progress, blocked: Callable[
         lease.release(rt.store.r, key, step_id)  # cancelled while it waited for the lease
         return
     progress("adjusting", 5, f"adjusting service {comp.service_name}")
-    previous = rec["previous"]
+    previous, state = rec["previous"], None
     if previous is None:  # stored before any change, so a redelivery rolls back to it
-        previous = asdict(fargate.read_state(rt.clients.ecs, comp).snapshot)
+        state = fargate.read_state(rt.clients.ecs, comp)
+        previous = asdict(state.snapshot)
         rt.store.set_fields(step_id, previous=previous)
-    try:
+    try:  # adjust works from that same read: nothing has changed the service since
         result = fargate.adjust(rt.clients.ecs, comp, Target.from_dict(rec["target"]),
-                                previous=fargate.Snapshot(**previous))
+                                previous=fargate.Snapshot(**previous), state=state)
     except AdjustmentRejected as exc:  # nothing was changed: adjust checks before it mutates
         end(rt, step_id, "rejected", reason=exc.reason, message=exc.message)
         return
