@@ -18,7 +18,17 @@ from tests.conftest import TEST_REDIS_URL
 from tests.support.aws_calls import recording
 from tests.support.aws_setup import Setup, config_dict, provision
 from worker.aws import Clients
-from worker.budget import CLAIMED, DEFAULT_RATES, ELB, IN_FLIGHT, SERVICES, TASKS, Budget, parse_budget
+from worker.budget import (
+    CLAIMED,
+    DEFAULT_RATES,
+    ELB,
+    IN_FLIGHT,
+    SERVICES,
+    TASK_DEFS,
+    TASKS,
+    Budget,
+    parse_budget,
+)
 from worker.config import Component, parse_config
 from worker.errors import ConfigError
 from worker.looks import SharedLooks
@@ -184,6 +194,14 @@ def test_stopped_tasks_wait_for_the_task_budget(redis_db: Any) -> None:
     assert not looks.may_list_tasks()
 
 
+def test_tokens_of_two_families_are_taken_together_or_not_at_all(redis_db: Any) -> None:
+    r = redis.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
+    budget = Budget(r, Keys(), {**DEFAULT_RATES, SERVICES: 0.01, TASK_DEFS: 0.01})  # burst 2 each
+    assert budget.take(TASK_DEFS, 2)  # the task definition bucket is empty now
+    assert not budget.take_all({SERVICES: (1, 0.0), TASK_DEFS: (1, 0.0)})
+    assert budget.take(SERVICES, 2)  # the failed take left both service-read tokens
+
+
 def test_a_reserve_keeps_tokens_for_the_looks(redis_db: Any) -> None:
     r = redis.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
     budget = Budget(r, Keys(), {**DEFAULT_RATES, SERVICES: 0.01})  # burst 2: nothing refills meanwhile
@@ -194,7 +212,7 @@ def test_a_reserve_keeps_tokens_for_the_looks(redis_db: Any) -> None:
 
 def test_the_budget_setting_is_checked_and_names_what_is_wrong() -> None:
     assert parse_budget("") == DEFAULT_RATES
-    assert parse_budget("services=20, elb=2.5") == {SERVICES: 20.0, TASKS: 10.0, ELB: 2.5}
+    assert parse_budget("services=20, elb=2.5") == {**DEFAULT_RATES, SERVICES: 20.0, TASKS: 10.0, ELB: 2.5}
     for bad, says in (("services=0", "services"), ("elb=many", "elb"), ("disks=3", "disks"),
                       ("services", "NAME=CALLS_PER_SECOND"), ("tasks=1e9", "tasks")):
         with pytest.raises(ConfigError, match=says):

@@ -31,40 +31,57 @@ from worker.numbers import check_number, number_problem, parse_number
 log = logs.get("servo.budget")
 
 SERVICES, TASKS, ELB = "ecs.service-read", "ecs.task-read", "elbv2.describe"  # emulator/throttle.py
-SHORT_NAMES = {"services": SERVICES, "tasks": TASKS, "elb": ELB}
+TASK_DEFS = "ecs.task-definition-read"  # adjust's DescribeTaskDefinition and revision scan
+SHORT_NAMES = {"services": SERVICES, "tasks": TASKS, "elb": ELB, "taskdefs": TASK_DEFS}
 # AWS's published sustained rates per account and region for these families (the ECS and
 # ELB API throttling pages; the sandbox enforces the same in emulator/throttle.py, which the
 # worker never imports), and the default: half of each.
-AWS_SUSTAINED: dict[str, float] = {SERVICES: 20.0, TASKS: 20.0, ELB: 10.0}
+AWS_SUSTAINED: dict[str, float] = {SERVICES: 20.0, TASKS: 20.0, ELB: 10.0, TASK_DEFS: 20.0}
 DEFAULT_RATES: dict[str, float] = {family: rate / 2 for family, rate in AWS_SUSTAINED.items()}
 MAX_RATE = 1000.0
 BATCH = 10  # DescribeServices names at most 10 services a call
 IN_FLIGHT_S = 5.0  # a claim's mark on its services outlives any DescribeServices that returns
 LOG_EVERY_S = 60.0
 
-# KEYS: bucket; ARGV: rate, burst, cost, reserve. `reserve` tokens stay for others (looks).
-# Returns {1, 0} when the tokens were taken, {0, ms until enough} when not.
+# KEYS: buckets; ARGV: rate, burst, cost, reserve per bucket. `reserve` tokens stay for others
+# (looks). Every bucket's tokens are taken, or none. Returns {1, 0} when taken, {0, ms until
+# enough} when not.
 BUCKET = """
-local function take(key, rate, burst, cost, reserve)
+local function level(key, rate, burst)
   local t = redis.call('TIME')
   local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
   local b = redis.call('HMGET', key, 'tokens', 'at')
   local tokens = tonumber(b[1]) or burst
   local at = tonumber(b[2]) or now
-  tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
-  local out = {1, 0}
-  if tokens - cost < reserve then
-    out = {0, math.ceil((cost + reserve - tokens) / rate * 1000)}
-  else
-    tokens = tokens - cost
-  end
+  return math.min(burst, tokens + math.max(0, now - at) * rate), now
+end
+local function keep(key, tokens, now)
   redis.call('HSET', key, 'tokens', tostring(tokens), 'at', tostring(now))
   redis.call('EXPIRE', key, 3600)
-  return out
+end
+local function take(key, rate, burst, cost, reserve)
+  local tokens, now = level(key, rate, burst)
+  if tokens - cost < reserve then
+    return {0, math.ceil((cost + reserve - tokens) / rate * 1000)}
+  end
+  keep(key, tokens - cost, now)
+  return {1, 0}
 end
 """
 TAKE = BUCKET + """
-return take(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]))
+local levels, wait = {}, 0
+for i, key in ipairs(KEYS) do
+  local rate, burst = tonumber(ARGV[4 * i - 3]), tonumber(ARGV[4 * i - 2])
+  local cost, reserve = tonumber(ARGV[4 * i - 1]), tonumber(ARGV[4 * i])
+  local tokens, now = level(key, rate, burst)
+  levels[i] = {tokens - cost, now}
+  if tokens - cost < reserve then
+    wait = math.max(wait, math.ceil((cost + reserve - tokens) / rate * 1000))
+  end
+end
+if wait > 0 then return {0, wait} end
+for i, key in ipairs(KEYS) do keep(key, levels[i][1], levels[i][2]) end
+return {1, 0}
 """
 
 # One round trip per look (worker/looks.py): read the asker's view and, when it is not fresh,
@@ -193,9 +210,20 @@ class Budget:
     def take(self, family: str, cost: int = 1, reserve: float = 0.0) -> bool:
         """Take `cost` calls' tokens from the family's bucket, leaving at least `reserve` of
         them for others; False: spend nothing now."""
-        reply = self.r.eval(TAKE, 1, self.keys.budget(family), self.rates[family], self.burst(family), cost,
-                            reserve)
-        return self._taken(family, cost, reply)
+        return self.take_all({family: (cost, reserve)})
+
+    def take_all(self, costs: Mapping[str, tuple[int, float]]) -> bool:
+        """Take (cost, reserve) from each family's bucket at once, or from none (False)."""
+        families = list(costs)
+        args: list[Any] = []
+        for family in families:
+            args += [self.rates[family], self.burst(family), *costs[family]]
+        reply = self.r.eval(TAKE, len(families), *(self.keys.budget(f) for f in families), *args)
+        if int(reply[0]) != 1:
+            return False
+        for family in families:
+            METER.count(family, costs[family][0])
+        return True
 
     def look(self, cluster: str, view_key: str, asker: str, *, now: float, since: float, fresh: float,
              window: float = C.SETTLING_WINDOW_S, batch: int = BATCH,
@@ -210,9 +238,3 @@ class Budget:
         if kind == CLAIMED:
             METER.count(SERVICES, 1)
         return kind, view, [str(n) for n in reply[2:]]
-
-    def _taken(self, family: str, cost: int, reply: list[Any]) -> bool:
-        if int(reply[0]) != 1:
-            return False
-        METER.count(family, cost)
-        return True

@@ -20,7 +20,7 @@ from typing import Any
 from worker import constants as C
 from worker import expiry, fargate, lease, logs, settle, target
 from worker.aws import Clients
-from worker.budget import BATCH, SERVICES, Budget, rates_from_env
+from worker.budget import BATCH, SERVICES, TASK_DEFS, Budget, rates_from_env
 from worker.config import Component, Config, load_config
 from worker.errors import AdjustmentFailed, AdjustmentRejected, AwsTerminal, ConfigError
 from worker.looks import SharedLooks
@@ -115,6 +115,9 @@ def cancelled(rt: Runtime, step_id: str) -> bool:
 # -- adjust -------------------------------------------------------------------------------
 
 ADJUST_READS = 1  # DescribeServices: the pre-step snapshot, which adjust then works from
+# Task definition reads: the service's revision, ListTaskDefinitions and the newest revision
+# compared (worker/fargate.py's reuse scan may compare more; a registration compares none).
+ADJUST_TASK_DEF_READS = 3
 BUDGET_WAIT_S = 0.3
 
 
@@ -139,9 +142,11 @@ def run_adjust(rt: Runtime, step_id: str, progress: Progress, blocked: Callable[
         end(rt, step_id, "rejected", reason="invalid-service", message=f"preflight failed: {why}")
         return
     budget, burst = rt.looks.budget, rt.looks.budget.burst(SERVICES)
-    # Half the bucket stays for looks: detecting the changes made goes before making new ones.
-    if not budget.take(SERVICES, ADJUST_READS, reserve=max(0.0, min(burst / 2, burst - ADJUST_READS))):
-        progress("queued", 0, "waiting for the account's API budget (DescribeServices)")
+    # Half the service-read bucket stays for looks: detecting the changes made goes before
+    # making new ones. Task definition reads are taken with it, all or none.
+    if not budget.take_all({SERVICES: (ADJUST_READS, max(0.0, min(burst / 2, burst - ADJUST_READS))),
+                            TASK_DEFS: (ADJUST_TASK_DEF_READS, 0.0)}):
+        progress("queued", 0, "waiting for the account's API budget (service and task definition reads)")
         raise Retry(BUDGET_WAIT_S)
     key = rt.lease_key(comp)
     if not lease.acquire(rt.store.r, key, step_id):
