@@ -170,8 +170,9 @@ class Stack:
     """N services, their drivers, the ab target, config, producer; workers on demand."""
 
     def __init__(self, services: int, *, tick: float = 0.01, ab: Mapping[str, Any] | None = None,
-                 poll_cap: float | None = None, keep_dir: bool = False) -> None:
+                 poll_cap: float | None = None, keep_dir: bool = False, budget: str | None = None) -> None:
         self.n, self.tick, self.poll_cap, self.keep_dir = services, tick, poll_cap, keep_dir
+        self.budget = budget
         self.ab = dict(ab or {"duration": 1, "warmup": 0, "concurrency": 4})
         self.exits = ExitStack()
         self.clock = Clock()
@@ -254,6 +255,8 @@ class Stack:
                     "SERVO_REDIS_URL": BENCH_REDIS_URL}
         if self.poll_cap is not None:  # a fixed cap instead of the adaptive one
             self.env["SERVO_POLL_CAP"] = str(self.poll_cap)
+        if self.budget:  # the workers' API budget (worker/budget.py), instead of the default
+            self.env["SERVO_API_BUDGET"] = self.budget
         self.store = RecordStore.from_url(BENCH_REDIS_URL)
         self.producer = Producer(load_config(str(self.config_path)), self.store)
 

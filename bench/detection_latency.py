@@ -77,7 +77,8 @@ def run(args: argparse.Namespace) -> tuple[list[Timeline], dict[str, float]]:
     # checks on its first step (goal 1's business, not this one's). With many services, one
     # extra service per worker child takes a warmup step, since its lease stays held.
     extra = 0 if single else args.concurrency * args.workers
-    with Stack(args.services + extra, tick=args.tick, poll_cap=args.poll_cap, ab=ab) as stack:
+    with Stack(args.services + extra, tick=args.tick, poll_cap=args.poll_cap, ab=ab,
+               budget=args.budget) as stack:
         facts["provision_s"] = stack.provision_s
         print(f"provisioned {args.services + extra} services in {stack.provision_s:.1f} s", file=sys.stderr)
         stack.worker("w1", concurrency=args.concurrency, queues="control,load" if single else "control")
@@ -126,6 +127,14 @@ def run(args: argparse.Namespace) -> tuple[list[Timeline], dict[str, float]]:
             facts[f"{short}_calls_per_s"] = seen.per_s if seen else 0.0
             facts[f"{short}_peak_1s"] = seen.peak_1s if seen else 0
             facts[f"{short}_names_per_call"] = seen.names_per_call if seen else 0.0
+            facts[f"{short}_latency_ms"] = seen.latency_ms if seen else 0.0
+        # Adjust reads one service per step; the rest are looks (batches of up to 10).
+        steps_read = sum(1 for c in stack.log.calls if c.action == "UpdateService"
+                         and first_update <= c.t <= last_seen)
+        reads = settling.get("ecs.service-read")
+        if reads is not None and reads.calls > steps_read:
+            facts["look_names_per_call"] = (reads.names_per_call * reads.calls - steps_read) / (
+                reads.calls - steps_read)
         facts.update({f"throttles {family}": fam.throttled for family, fam in whole.items()})
         facts.update({f"calls {family}": fam.calls for family, fam in whole.items()})
         facts["whole_s"] = last_seen - first_submit
@@ -139,7 +148,8 @@ def report(steps: list[Timeline], facts: dict[str, float], args: argparse.Namesp
     print(f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {shape}, worker -c {args.concurrency} prefork "
           f"({'control,load' if single else 'control'}), driver tick {args.tick} s, start_delay "
           f"U[{args.min_delay}, {args.max_delay}] s"
-          + (f", SERVO_POLL_CAP={args.poll_cap}" if args.poll_cap is not None else "") + "\n")
+          + (f", SERVO_POLL_CAP={args.poll_cap}" if args.poll_cap is not None else "")
+          + (f", SERVO_API_BUDGET={args.budget}" if args.budget else "") + "\n")
     rows = [
         summary_row("**detection latency** (settle end - stable_at)", [t.detection for t in steps]),
         summary_row("  stable_at -> the look that saw it", [t.phase_wait for t in steps]),
@@ -159,7 +169,10 @@ def report(steps: list[Timeline], facts: dict[str, float], args: argparse.Namesp
     print(f"From the public endpoint's call log, over the {facts['busy_s']:.1f} s from the first "
           "UpdateService to the last settle seen:")
     print(f"  DescribeServices {facts['describe_calls_per_s']:.1f} calls/s (busiest second "
-          f"{facts['describe_peak_1s']:.0f}), {facts['describe_names_per_call']:.1f} services named per call")
+          f"{facts['describe_peak_1s']:.0f}), {facts['describe_names_per_call']:.1f} services named per call "
+          f"(looks alone, one adjust read per UpdateService taken out: "
+          f"{facts.get('look_names_per_call', 0):.1f}), "
+          f"answered in {facts['describe_latency_ms']:.1f} ms (median)")
     print(f"  ELB describes {facts['elb_calls_per_s']:.1f} calls/s (busiest second "
           f"{facts['elb_peak_1s']:.0f}); task reads {facts['tasks_calls_per_s']:.1f} calls/s")
     throttles = {k.split(" ", 1)[1]: int(v) for k, v in facts.items() if k.startswith("throttles ")}
@@ -184,6 +197,7 @@ def main() -> None:
     parser.add_argument("--max-delay", type=float, default=None)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--poll-cap", type=float, default=None)
+    parser.add_argument("--budget", default=None, help="SERVO_API_BUDGET for the workers (default: theirs)")
     parser.add_argument("--no-register-ahead", dest="register_ahead", action="store_false",
                         help="many services: let every step register its revision (AWS: 1/s sustained)")
     args = parser.parse_args()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import threading
 from collections import Counter, defaultdict
@@ -114,6 +115,7 @@ class FamilyLoad:
     peak_1s: int  # the most calls in any one second of the window (each second ending at a call)
     throttled: int
     names_per_call: float  # services / target groups named per call, on average (0: none named)
+    latency_ms: float  # median time the endpoint took to answer (moto's work included)
 
 
 def load(calls: Iterable[Call], start: float, end: float) -> dict[str, FamilyLoad]:
@@ -133,7 +135,8 @@ def load(calls: Iterable[Call], start: float, end: float) -> dict[str, FamilyLoa
             peak = max(peak, hi - lo + 1)
         out[family] = FamilyLoad(len(kept), round(len(kept) / span, 3), peak,
                                  sum(c.outcome == "throttled" for c in kept),
-                                 round(sum(len(c.names) for c in kept) / len(kept), 2))
+                                 round(sum(len(c.names) for c in kept) / len(kept), 2),
+                                 statistics.median(c.latency_ms for c in kept))
     return out
 
 
