@@ -202,6 +202,17 @@ def test_tokens_of_two_families_are_taken_together_or_not_at_all(redis_db: Any) 
     assert budget.take(SERVICES, 2)  # the failed take left both service-read tokens
 
 
+def test_steps_waiting_for_the_budget_come_back_in_the_order_they_came(redis_db: Any) -> None:
+    r = redis.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
+    budget = Budget(r, Keys(), DEFAULT_RATES)
+    waits = [budget.wait_in_line(f"step-{i}", per_s=2.0) for i in range(40)]
+    assert waits[:3] == [0.5, 1.0, 1.5] and waits[-1] == 10.0  # by place in line, at most 10 s
+    assert budget.wait_in_line("step-2", per_s=2.0) == 1.5  # asking again keeps its place
+    budget.leave_line("step-0")
+    assert budget.wait_in_line("step-2", per_s=2.0) == 1.0
+    assert budget.wait_in_line("step-1", per_s=100.0) == 0.3  # never sooner than BUDGET_WAIT_S
+
+
 def test_a_reserve_keeps_tokens_for_the_looks(redis_db: Any) -> None:
     r = redis.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
     budget = Budget(r, Keys(), {**DEFAULT_RATES, SERVICES: 0.01})  # burst 2: nothing refills meanwhile

@@ -42,6 +42,10 @@ MAX_RATE = 1000.0
 BATCH = 10  # DescribeServices names at most 10 services a call
 IN_FLIGHT_S = 5.0  # a claim's mark on its services outlives any DescribeServices that returns
 LOG_EVERY_S = 60.0
+LINE = "adjust-line"  # zset under the budget's keys: steps waiting for their adjust's tokens
+BUDGET_WAIT_S = 0.3  # the shortest wait of a step in that line
+LINE_WAIT_MAX_S = 10.0  # the longest (its place is kept: it comes back to a shorter one)
+LINE_FORGET_S = 300.0
 
 # KEYS: buckets; ARGV: rate, burst, cost, reserve per bucket. `reserve` tokens stay for others
 # (looks). Every bucket's tokens are taken, or none. Returns {1, 0} when taken, {0, ms until
@@ -224,6 +228,23 @@ class Budget:
         for family in families:
             METER.count(family, costs[family][0])
         return True
+
+    def wait_in_line(self, step_id: str, per_s: float) -> float:
+        """Seconds until a step that found the budget short should try again: its place among
+        the steps waiting (first come first) over the `per_s` that the budget lets through, so
+        200 waiting steps do not each come back every BUDGET_WAIT_S (their retries alone
+        would load the workers more than their looks)."""
+        key, now = self.keys.budget(LINE), time.time()
+        pipe = self.r.pipeline(transaction=False)
+        pipe.zadd(key, {step_id: now}, nx=True)
+        pipe.zremrangebyscore(key, "-inf", now - LINE_FORGET_S)  # steps that left without saying
+        pipe.zrank(key, step_id)
+        pipe.expire(key, int(LINE_FORGET_S))
+        rank = pipe.execute()[2] or 0
+        return min(LINE_WAIT_MAX_S, max(BUDGET_WAIT_S, (int(rank) + 1) / max(per_s, 1e-3)))
+
+    def leave_line(self, step_id: str) -> None:
+        self.r.zrem(self.keys.budget(LINE), step_id)
 
     def look(self, cluster: str, view_key: str, asker: str, *, now: float, since: float, fresh: float,
              window: float = C.SETTLING_WINDOW_S, batch: int = BATCH,

@@ -118,7 +118,12 @@ ADJUST_READS = 1  # DescribeServices: the pre-step snapshot, which adjust then w
 # Task definition reads: the service's revision, ListTaskDefinitions and the newest revision
 # compared (worker/fargate.py's reuse scan may compare more; a registration compares none).
 ADJUST_TASK_DEF_READS = 3
-BUDGET_WAIT_S = 0.3
+
+
+def adjusts_per_s(budget: Budget) -> float:
+    """Adjusts a second the budget lets through: half the service reads (the rest is the
+    looks'), and the task definition reads."""
+    return min(budget.rates[SERVICES] / 2 / ADJUST_READS, budget.rates[TASK_DEFS] / ADJUST_TASK_DEF_READS)
 
 
 def run_adjust(rt: Runtime, step_id: str, progress: Progress, blocked: Callable[[str], str | None]) -> None:
@@ -146,8 +151,11 @@ def run_adjust(rt: Runtime, step_id: str, progress: Progress, blocked: Callable[
     # making new ones. Task definition reads are taken with it, all or none.
     if not budget.take_all({SERVICES: (ADJUST_READS, max(0.0, min(burst / 2, burst - ADJUST_READS))),
                             TASK_DEFS: (ADJUST_TASK_DEF_READS, 0.0)}):
-        progress("queued", 0, "waiting for the account's API budget (service and task definition reads)")
-        raise Retry(BUDGET_WAIT_S)
+        wait = budget.wait_in_line(step_id, adjusts_per_s(budget))
+        progress("queued", 0, f"waiting for the account's API budget (service and task definition reads): "
+                              f"next try in {wait:.1f} s")
+        raise Retry(wait)
+    budget.leave_line(step_id)
     key = rt.lease_key(comp)
     if not lease.acquire(rt.store.r, key, step_id):
         holder = lease.holder(rt.store.r, key)
