@@ -115,9 +115,11 @@ def cancelled(rt: Runtime, step_id: str) -> bool:
 # -- adjust -------------------------------------------------------------------------------
 
 ADJUST_READS = 1  # DescribeServices: the pre-step snapshot, which adjust then works from
-# Task definition reads: the service's revision, ListTaskDefinitions and the newest revision
-# compared (worker/fargate.py's reuse scan may compare more; a registration compares none).
-ADJUST_TASK_DEF_READS = 3
+# Task definition reads: the service's revision, ListTaskDefinitions (a family prefix shared
+# with other families may take a second page) and the newest revision compared; the sandbox's
+# call log counted 4.0 an adjust with 200 services (bench/README.md). Too few here and the
+# account is throttled: worker/fargate.py's reuse scan may compare more.
+ADJUST_TASK_DEF_READS = 4
 
 
 def adjusts_per_s(budget: Budget) -> float:
