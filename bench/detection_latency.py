@@ -119,6 +119,13 @@ def run(args: argparse.Namespace) -> tuple[list[Timeline], dict[str, float]]:
         last_seen = max(t.settle_end for t in out)
         first_submit = min(t.submitted for t in out)
         facts["busy_s"] = last_seen - first_update
+        # Steps submitted at once are not all settling at once: the budget lets adjusts through
+        # at its own pace. The most whose UpdateService was made and whose settle not yet seen:
+        edges = sorted([(t.update_service, 1) for t in out] + [(t.settle_end, -1) for t in out])
+        level = 0
+        for _, step in edges:
+            level += step
+            facts["most_settling"] = max(facts.get("most_settling", 0), level)
         settling = load(stack.log.calls, first_update, last_seen)
         whole = load(stack.log.calls, first_submit - 1.0, last_seen)
         for family, short in (("ecs.service-read", "describe"), ("elbv2.describe", "elb"),
@@ -166,6 +173,8 @@ def report(steps: list[Timeline], facts: dict[str, float], args: argparse.Namesp
     looks = [t.describes for t in steps]
     print(f"\nDescribeServices per service while settling: median {statistics.median(rates):.2f}/s, "
           f"max {max(rates):.2f}/s; looks per step median {statistics.median(looks):.0f}, max {max(looks)}")
+    print(f"Most services settling at once (UpdateService made, stable not yet seen): "
+          f"{facts['most_settling']:.0f}")
     print(f"From the public endpoint's call log, over the {facts['busy_s']:.1f} s from the first "
           "UpdateService to the last settle seen:")
     print(f"  DescribeServices {facts['describe_calls_per_s']:.1f} calls/s (busiest second "
