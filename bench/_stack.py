@@ -2,13 +2,21 @@
 
 A `Stack` is what tests/test_pipeline.py builds, scaled to N services: moto in server mode
 in this process, N services provisioned on it (one cluster, one execution role), one
-`RolloutDriver` per service playing ECS rolling updates, a local HTTP target for ab, a
+`RolloutDriver` per service playing ECS rolling updates (all of them stepped by one thread,
+emulator.rollout.Fleet; tasks are moto state, not processes), a local HTTP target for ab, a
 config.yaml with one component per service, real Celery worker processes, and a producer.
 Redis database 14 (SERVO_BENCH_REDIS_URL), flushed before and after.
 
-Instrumentation lives here, never in production code: `MotoCalls` wraps moto's in-process
-ECS backend (this process serves moto) to stamp every UpdateService and count
-DescribeServices per service, and `Clock` turns this process's time.monotonic() (the
+The workers reach AWS only through the sandbox's public endpoint (emulator/faultlayer.py)
+with `throttle` on: AWS's published buckets (emulator/throttle.py) answer a throttling
+error when the workers together overspend, and every call they make is in its call log
+(`Stack.log`, also `calls.jsonl` in the stack's directory), which is where the benches count
+calls, services named per call and throttles. Provisioning and the drivers talk to moto
+directly, so none of their calls is counted or throttled.
+
+Timeline stamps live here, never in production code: `MotoCalls` wraps moto's in-process
+ECS backend (this process serves moto) to stamp every UpdateService and the DescribeServices
+that reached moto per service, and `Clock` turns this process's time.monotonic() (the
 drivers' `stable_at`) into epoch seconds comparable with the step records.
 """
 
@@ -136,22 +144,6 @@ class MotoCalls:
         with self._lock:
             return sum(1 for t in self.health_calls if start <= t <= end)
 
-    def throttles(self, start: float, end: float) -> dict[str, int]:
-        """The calls between `start` and `end` (monotonic) that AWS's published buckets
-        (emulator/throttle.py, full at `start`) would have throttled: the stamps replayed."""
-        from emulator.throttle import RATES, TokenBucket
-
-        with self._lock:
-            streams = {"ecs.service-read": [t for t in self.describe_calls if start <= t <= end],
-                       "elbv2.describe": [t for t in self.health_calls if start <= t <= end]}
-        out = {}
-        for family, stamps in streams.items():
-            stamps.sort()
-            spec = RATES[family]
-            bucket = TokenBucket(spec.burst, spec.rate, stamps[0] if stamps else 0.0)
-            out[family] = sum(1 for t in stamps if not bucket.take(t))
-        return out
-
     def describe_times(self, key: str, start: float, end: float) -> list[float]:
         with self._lock:
             return [t for t in self.describes.get(key, []) if start <= t <= end]
@@ -178,8 +170,9 @@ class Stack:
     """N services, their drivers, the ab target, config, producer; workers on demand."""
 
     def __init__(self, services: int, *, tick: float = 0.01, ab: Mapping[str, Any] | None = None,
-                 poll_cap: float | None = None, keep_dir: bool = False) -> None:
+                 poll_cap: float | None = None, keep_dir: bool = False, budget: str | None = None) -> None:
         self.n, self.tick, self.poll_cap, self.keep_dir = services, tick, poll_cap, keep_dir
+        self.budget = budget
         self.ab = dict(ab or {"duration": 1, "warmup": 0, "concurrency": 4})
         self.exits = ExitStack()
         self.clock = Clock()
@@ -205,8 +198,11 @@ class Stack:
     def _start(self) -> None:
         import redis
 
+        from emulator.calllog import CallLog
+        from emulator.faultlayer import FaultLayer, PublicEndpoint, moto_app
+        from emulator.faults import parse_faults
         from emulator.motoserver import start_moto
-        from emulator.rollout import Plan, RolloutDriver
+        from emulator.rollout import Fleet, Plan, RolloutDriver
         from producer.api import Producer
         from tests.support.aws_setup import config_dict, provision
         from tests.support.http_servers import serve
@@ -220,6 +216,10 @@ class Stack:
         server, url = start_moto()
         self.exits.callback(server.stop)
         os.environ["AWS_ENDPOINT_URL"] = url
+        self.log = CallLog(self.dir / "calls.jsonl")
+        self.exits.callback(self.log.close)
+        public = PublicEndpoint(FaultLayer(moto_app(), parse_faults("throttle"), log=self.log)).start()
+        self.exits.callback(public.stop)
         self.calls.install()
         self.exits.callback(self.calls.uninstall)
         self.clients = Clients.from_env(max_attempts=1)
@@ -247,14 +247,36 @@ class Stack:
                 return svc.plans.pop(0) if svc.plans else Plan()
             svc.driver = RolloutDriver(self.clients.elbv2, svc.cluster, svc.name, plan=plan_for,
                                        tick=self.tick)
-            self.exits.enter_context(svc.driver)
+        self.exits.enter_context(Fleet([svc.driver for svc in self.services], tick=self.tick))
 
-        self.env = {"SERVO_CONFIG": str(self.config_path), "AWS_ENDPOINT_URL": url,
+        # The producer's steps name the endpoint the workers use (worker/target.py compares them).
+        os.environ["AWS_ENDPOINT_URL"] = public.url
+        self.env = {"SERVO_CONFIG": str(self.config_path), "AWS_ENDPOINT_URL": public.url,
                     "SERVO_REDIS_URL": BENCH_REDIS_URL}
         if self.poll_cap is not None:  # a fixed cap instead of the adaptive one
             self.env["SERVO_POLL_CAP"] = str(self.poll_cap)
+        if self.budget:  # the workers' API budget (worker/budget.py), instead of the default
+            self.env["SERVO_API_BUDGET"] = self.budget
         self.store = RecordStore.from_url(BENCH_REDIS_URL)
         self.producer = Producer(load_config(str(self.config_path)), self.store)
+
+    def register_ahead(self, svc: Service, settings: Mapping[str, Any]) -> None:
+        """Register, directly on moto (not counted, not throttled), the revision a step with
+        `settings` will ask for, as an earlier step would have; the step's adjust then finds
+        and reuses it. AWS sustains 1 RegisterTaskDefinition a second per account (20 at
+        once), so 50 or 200 steps that each need a new revision at the same moment wait on
+        registration, which is not what these benches measure (bench/README.md says what it
+        does to them)."""
+        from worker import fargate
+        from worker.steps import validate_step
+
+        config = self.producer.config
+        comp = config.component(svc.name)
+        state = fargate.read_state(self.clients.ecs, comp)
+        current = fargate.registration(state.task_definition)
+        wanted = fargate.build_registration(current, comp, validate_step(config, svc.name, settings))
+        if fargate.fingerprint(wanted) != fargate.fingerprint(current):
+            fargate.register(self.clients.ecs, wanted, state.tags)
 
     def worker(self, name: str = "w1", **options: Any) -> Any:
         from emulator.workerproc import Worker

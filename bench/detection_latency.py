@@ -18,8 +18,9 @@ With one service, every step runs the whole chain (ab 1 s, c=1) on one worker se
 queues, `--rounds` steps one after another. With more services, one round: one step per
 service submitted at once, one worker on the control queue only, and each step is
 followed up to `measuring` (its benchmark is left queued; Redis db 14 is flushed at the
-end). DescribeServices calls are counted inside moto, per service, between its
-UpdateService and the look that saw it stable.
+end). The workers reach moto through the sandbox's public endpoint with AWS's published
+buckets on (bench/_stack.py); calls, services named per call and throttles are counted from
+its call log. Looks per service are stamped inside moto.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ def run(args: argparse.Namespace) -> tuple[list[Timeline], dict[str, float]]:
     # checks on its first step (goal 1's business, not this one's). With many services, one
     # extra service per worker child takes a warmup step, since its lease stays held.
     extra = 0 if single else args.concurrency * args.workers
-    with Stack(args.services + extra, tick=args.tick, poll_cap=args.poll_cap, ab=ab) as stack:
+    with Stack(args.services + extra, tick=args.tick, poll_cap=args.poll_cap, ab=ab,
+               budget=args.budget) as stack:
         facts["provision_s"] = stack.provision_s
         print(f"provisioned {args.services + extra} services in {stack.provision_s:.1f} s", file=sys.stderr)
         stack.worker("w1", concurrency=args.concurrency, queues="control,load" if single else "control")
@@ -92,10 +94,14 @@ def run(args: argparse.Namespace) -> tuple[list[Timeline], dict[str, float]]:
         rounds = args.rounds if single else 1
         for r in range(rounds):
             submitted: dict[str, tuple[Service, float]] = {}
+            settings = {"GOGC": 60 + 10 * (r % 10)}
+            if args.register_ahead and not single:
+                for svc in measured:
+                    stack.register_ahead(svc, settings)
             for svc in measured:
                 svc.plans.append(random_plan(rng, args.min_delay, args.max_delay))
                 t0 = time.time()
-                handle = stack.producer.submit(svc.name, {"GOGC": 60 + 10 * (r % 10)})
+                handle = stack.producer.submit(svc.name, settings)
                 submitted[handle.id] = (svc, t0)
             records = wait_settled(stack, list(submitted), 180, terminal=single)
             for rec in records:
@@ -104,25 +110,41 @@ def run(args: argparse.Namespace) -> tuple[list[Timeline], dict[str, float]]:
             if single:
                 t = out[-1]
                 print(f"round {r:2d} settle {t.settle:5.2f} s  detect {ms(t.detection)}", file=sys.stderr)
-        if not single:
-            first_update = min(t.update_service for t in out)
-            last_seen = max(t.settle_end for t in out)
-            total = sum(stack.calls.describes_between(s.key, first_update - stack.clock.offset,
-                                                      last_seen - stack.clock.offset)
-                        for s in measured)
-            facts["describe_total_per_s"] = total / (last_seen - first_update)
-            offset = stack.clock.offset
-            calls = stack.calls.calls_between(first_update - offset, last_seen - offset)
-            facts["describe_calls_per_s"] = calls / (last_seen - first_update)
-            health = stack.calls.health_between(first_update - offset, last_seen - offset)
-            facts["health_calls_per_s"] = health / (last_seen - first_update)
-            busy = [t for t in stack.calls.describe_calls if first_update - offset <= t <= last_seen - offset]
-            peak = max((stack.calls.calls_between(t, t + 1.0) for t in busy), default=0)
-            facts["describe_peak_1s"] = peak
-            facts["busy_s"] = last_seen - first_update
-        began = min(t.update_service for t in out) - stack.clock.offset - 1.0  # the workers' calls only
-        ended = max(t.settle_end for t in out) - stack.clock.offset
-        facts.update({f"throttles {k}": v for k, v in stack.calls.throttles(began, ended).items()})
+        # From the public endpoint's call log (epoch times): the workers' calls while the
+        # services settled (first UpdateService to the last settle seen), and over the whole
+        # run (from the first submit: the adjusts' reads too) for throttles.
+        from emulator.calllog import load
+
+        first_update = min(t.update_service for t in out)
+        last_seen = max(t.settle_end for t in out)
+        first_submit = min(t.submitted for t in out)
+        facts["busy_s"] = last_seen - first_update
+        # Steps submitted at once are not all settling at once: the budget lets adjusts through
+        # at its own pace. The most whose UpdateService was made and whose settle not yet seen:
+        edges = sorted([(t.update_service, 1) for t in out] + [(t.settle_end, -1) for t in out])
+        level = 0
+        for _, step in edges:
+            level += step
+            facts["most_settling"] = max(facts.get("most_settling", 0), level)
+        settling = load(stack.log.calls, first_update, last_seen)
+        whole = load(stack.log.calls, first_submit - 1.0, last_seen)
+        for family, short in (("ecs.service-read", "describe"), ("elbv2.describe", "elb"),
+                              ("ecs.task-read", "tasks")):
+            seen = settling.get(family)
+            facts[f"{short}_calls_per_s"] = seen.per_s if seen else 0.0
+            facts[f"{short}_peak_1s"] = seen.peak_1s if seen else 0
+            facts[f"{short}_names_per_call"] = seen.names_per_call if seen else 0.0
+            facts[f"{short}_latency_ms"] = seen.latency_ms if seen else 0.0
+        # Adjust reads one service per step; the rest are looks (batches of up to 10).
+        steps_read = sum(1 for c in stack.log.calls if c.action == "UpdateService"
+                         and first_update <= c.t <= last_seen)
+        reads = settling.get("ecs.service-read")
+        if reads is not None and reads.calls > steps_read:
+            facts["look_names_per_call"] = (reads.names_per_call * reads.calls - steps_read) / (
+                reads.calls - steps_read)
+        facts.update({f"throttles {family}": fam.throttled for family, fam in whole.items()})
+        facts.update({f"calls {family}": fam.calls for family, fam in whole.items()})
+        facts["whole_s"] = last_seen - first_submit
     return out, facts
 
 
@@ -133,7 +155,8 @@ def report(steps: list[Timeline], facts: dict[str, float], args: argparse.Namesp
     print(f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {shape}, worker -c {args.concurrency} prefork "
           f"({'control,load' if single else 'control'}), driver tick {args.tick} s, start_delay "
           f"U[{args.min_delay}, {args.max_delay}] s"
-          + (f", SERVO_POLL_CAP={args.poll_cap}" if args.poll_cap is not None else "") + "\n")
+          + (f", SERVO_POLL_CAP={args.poll_cap}" if args.poll_cap is not None else "")
+          + (f", SERVO_API_BUDGET={args.budget}" if args.budget else "") + "\n")
     rows = [
         summary_row("**detection latency** (settle end - stable_at)", [t.detection for t in steps]),
         summary_row("  stable_at -> the look that saw it", [t.phase_wait for t in steps]),
@@ -150,15 +173,21 @@ def report(steps: list[Timeline], facts: dict[str, float], args: argparse.Namesp
     looks = [t.describes for t in steps]
     print(f"\nDescribeServices per service while settling: median {statistics.median(rates):.2f}/s, "
           f"max {max(rates):.2f}/s; looks per step median {statistics.median(looks):.0f}, max {max(looks)}")
-    if "describe_total_per_s" in facts:
-        print(f"DescribeServices, all services: {facts['describe_calls_per_s']:.1f} calls/s naming "
-              f"{facts['describe_total_per_s']:.1f} services/s, over the {facts['busy_s']:.1f} s from the "
-              "first UpdateService to the last settle seen")
-        print(f"DescribeServices busiest second: {facts['describe_peak_1s']:.0f} calls; "
-              f"DescribeTargetHealth: {facts['health_calls_per_s']:.1f} calls/s")
+    print(f"Most services settling at once (UpdateService made, stable not yet seen): "
+          f"{facts['most_settling']:.0f}")
+    print(f"From the public endpoint's call log, over the {facts['busy_s']:.1f} s from the first "
+          "UpdateService to the last settle seen:")
+    print(f"  DescribeServices {facts['describe_calls_per_s']:.1f} calls/s (busiest second "
+          f"{facts['describe_peak_1s']:.0f}), {facts['describe_names_per_call']:.1f} services named per call "
+          f"(looks alone, one adjust read per UpdateService taken out: "
+          f"{facts.get('look_names_per_call', 0):.1f}), "
+          f"answered in {facts['describe_latency_ms']:.1f} ms (median)")
+    print(f"  ELB describes {facts['elb_calls_per_s']:.1f} calls/s (busiest second "
+          f"{facts['elb_peak_1s']:.0f}); task reads {facts['tasks_calls_per_s']:.1f} calls/s")
     throttles = {k.split(" ", 1)[1]: int(v) for k, v in facts.items() if k.startswith("throttles ")}
-    print(f"calls AWS's published buckets would have throttled (the workers' calls replayed, from 1 s "
-          f"before the first UpdateService to the last settle): {throttles}")
+    calls = {k.split(" ", 1)[1]: int(v) for k, v in facts.items() if k.startswith("calls ")}
+    print(f"  throttled by AWS's published buckets, whole run ({facts['whole_s']:.1f} s from the first "
+          f"submit): {throttles} of {calls}")
     print(f"provisioning {args.services} services: {facts['provision_s']:.1f} s")
     p95 = pct([t.detection for t in steps], 95)
     goal = "2" if single else "3"
@@ -177,6 +206,9 @@ def main() -> None:
     parser.add_argument("--max-delay", type=float, default=None)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--poll-cap", type=float, default=None)
+    parser.add_argument("--budget", default=None, help="SERVO_API_BUDGET for the workers (default: theirs)")
+    parser.add_argument("--no-register-ahead", dest="register_ahead", action="store_false",
+                        help="many services: let every step register its revision (AWS: 1/s sustained)")
     args = parser.parse_args()
     many = args.services > 1
     args.tick = args.tick if args.tick is not None else (0.02 if many else 0.01)

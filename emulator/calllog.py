@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import threading
 from collections import Counter, defaultdict
@@ -103,6 +104,40 @@ def summarize(calls: Iterable[Call], since: float | None = None) -> dict[str, An
                       "outcomes": dict(counts)} for name, counts in sorted(per.items())}
     return {"calls": len(kept), "span_s": round(span, 3),
             "throttled": sum(c.outcome == "throttled" for c in kept), "actions": actions}
+
+
+@dataclass(frozen=True)
+class FamilyLoad:
+    """What one API family drew between two times: what a bench's table reports."""
+
+    calls: int  # every call that arrived, throttled ones included
+    per_s: float  # calls a second over the window
+    peak_1s: int  # the most calls in any one second of the window (each second ending at a call)
+    throttled: int
+    names_per_call: float  # services / target groups named per call, on average (0: none named)
+    latency_ms: float  # median time the endpoint took to answer (moto's work included)
+
+
+def load(calls: Iterable[Call], start: float, end: float) -> dict[str, FamilyLoad]:
+    """Per throttle family (emulator/throttle.py), the calls that arrived in [start, end]."""
+    span = max(end - start, 1e-9)
+    per: dict[str, list[Call]] = defaultdict(list)
+    for c in calls:
+        if c.family is not None and start <= c.t <= end:
+            per[c.family].append(c)
+    out = {}
+    for family, kept in sorted(per.items()):
+        times = sorted(c.t for c in kept)
+        peak, lo = 0, 0
+        for hi, t in enumerate(times):
+            while times[lo] < t - 1.0:
+                lo += 1
+            peak = max(peak, hi - lo + 1)
+        out[family] = FamilyLoad(len(kept), round(len(kept) / span, 3), peak,
+                                 sum(c.outcome == "throttled" for c in kept),
+                                 round(sum(len(c.names) for c in kept) / len(kept), 2),
+                                 statistics.median(c.latency_ms for c in kept))
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -18,7 +18,17 @@ from tests.conftest import TEST_REDIS_URL
 from tests.support.aws_calls import recording
 from tests.support.aws_setup import Setup, config_dict, provision
 from worker.aws import Clients
-from worker.budget import DEFAULT_RATES, ELB, SERVICES, TASKS, Budget, parse_budget
+from worker.budget import (
+    CLAIMED,
+    DEFAULT_RATES,
+    ELB,
+    IN_FLIGHT,
+    SERVICES,
+    TASK_DEFS,
+    TASKS,
+    Budget,
+    parse_budget,
+)
 from worker.config import Component, parse_config
 from worker.errors import ConfigError
 from worker.looks import SharedLooks
@@ -83,12 +93,52 @@ def test_one_call_names_ten_services_the_asker_and_the_oldest_views(setup: Setup
     # svc-10 was never looked at; svc-0 longest ago, svc-9 and then web most recently.
     redis_db.zadd(keys.looked(setup.cluster), {f"svc-{i}": now - 100 + i for i in range(10)})
     redis_db.zadd(keys.looked(setup.cluster), {setup.service: now})
-    claimed = looks.budget.claim(setup.cluster, "svc-5")
+    kind, _, claimed = looks.budget.look(setup.cluster, keys.view(setup.cluster), "svc-5", now=now,
+                                         since=now - 1000, fresh=0.25)
+    assert kind == CLAIMED
     assert claimed == ["svc-5", "svc-10", "svc-0", "svc-1", "svc-2", "svc-3", "svc-4", "svc-6", "svc-7",
                        "svc-8"]
+    redis_db.delete(keys.looked(setup.cluster))
     looks.service(clients.ecs, component(setup), now - 1)  # the asker's own look stores ten views
     assert redis_db.hlen(keys.view(setup.cluster)) == 10
     assert looks.calls == 1
+
+
+def test_claims_never_name_a_service_another_claims_call_is_describing(setup: Setup, redis_db: Any) -> None:
+    looks, _ = worker({**DEFAULT_RATES, SERVICES: 1000})
+    keys, now, view = Keys(), time.time(), Keys().view(setup.cluster)
+    names = [f"svc-{i}" for i in range(EXTRA)] + [setup.service]  # 12 settling services
+    redis_db.zadd(keys.wanted(setup.cluster), {n: now for n in names})
+    first = looks.budget.look(setup.cluster, view, "svc-0", now=now, since=now - 1, fresh=0.25)
+    assert first[0] == CLAIMED and len(first[2]) == 10
+    rest = [n for n in names if n not in first[2]]
+    # A service of the first call asks: it waits for that call's view, and pays nothing.
+    tokens = float(redis_db.hget(keys.budget(SERVICES), "tokens"))
+    answer = looks.budget.look(setup.cluster, view, first[2][3], now=now, since=now - 1, fresh=0.25)
+    assert answer[0] == IN_FLIGHT
+    assert float(redis_db.hget(keys.budget(SERVICES), "tokens")) <= tokens + 1e-6  # no token taken
+    # One that is not in it gets a call naming only the two services nobody is describing.
+    second = looks.budget.look(setup.cluster, view, rest[0], now=now, since=now - 1, fresh=0.25)
+    assert second[0] == CLAIMED and sorted(second[2]) == sorted(rest)
+
+
+def test_a_poll_waits_for_the_call_in_flight_instead_of_paying_again(setup: Setup, redis_db: Any) -> None:
+    keys, since = Keys(), time.time() - 1
+    redis_db.zadd(keys.wanted(setup.cluster), {"svc-3": time.time()})
+    got: list[Any] = []
+    with recording() as calls:  # clients built inside, so their calls are recorded
+        first, first_clients = worker()
+        second, second_clients = worker()
+        kind, _, names = first.budget.look(setup.cluster, keys.view(setup.cluster), setup.service,
+                                           now=time.time(), since=since, fresh=0.25)
+        assert kind == CLAIMED and names == [setup.service, "svc-3"]
+        waiting = threading.Thread(target=lambda: got.append(
+            second.service(second_clients.ecs, component(setup, "svc-3"), since)))
+        waiting.start()
+        first._describe(first_clients.ecs, component(setup), names)  # the first claim's call lands
+        waiting.join()
+    assert calls == ["ecs:DescribeServices"] and second.calls == 0
+    assert got[0] is not None and got[0]["serviceName"] == "svc-3"
 
 
 def test_when_the_budget_is_short_a_poll_gets_the_newest_view_and_makes_no_call(
@@ -146,6 +196,25 @@ def test_stopped_tasks_wait_for_the_task_budget(redis_db: Any) -> None:
     assert not looks.may_list_tasks()
 
 
+def test_tokens_of_two_families_are_taken_together_or_not_at_all(redis_db: Any) -> None:
+    r = redis.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
+    budget = Budget(r, Keys(), {**DEFAULT_RATES, SERVICES: 0.01, TASK_DEFS: 0.01})  # burst 2 each
+    assert budget.take(TASK_DEFS, 2)  # the task definition bucket is empty now
+    assert not budget.take_all({SERVICES: (1, 0.0), TASK_DEFS: (1, 0.0)})
+    assert budget.take(SERVICES, 2)  # the failed take left both service-read tokens
+
+
+def test_steps_waiting_for_the_budget_come_back_in_the_order_they_came(redis_db: Any) -> None:
+    r = redis.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
+    budget = Budget(r, Keys(), DEFAULT_RATES)
+    waits = [budget.wait_in_line(f"step-{i}", per_s=2.0) for i in range(40)]
+    assert waits[:3] == [0.5, 1.0, 1.5] and waits[-1] == 10.0  # by place in line, at most 10 s
+    assert budget.wait_in_line("step-2", per_s=2.0) == 1.5  # asking again keeps its place
+    budget.leave_line("step-0")
+    assert budget.wait_in_line("step-2", per_s=2.0) == 1.0
+    assert budget.wait_in_line("step-1", per_s=100.0) == 0.3  # never sooner than BUDGET_WAIT_S
+
+
 def test_a_reserve_keeps_tokens_for_the_looks(redis_db: Any) -> None:
     r = redis.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
     budget = Budget(r, Keys(), {**DEFAULT_RATES, SERVICES: 0.01})  # burst 2: nothing refills meanwhile
@@ -154,13 +223,14 @@ def test_a_reserve_keeps_tokens_for_the_looks(redis_db: Any) -> None:
     assert not budget.take(SERVICES, 1)
 
 
-# half of AWS's documented sustained rates (ECS describes 20/s, Elastic Load Balancing 10/s)
-HALF_OF_AWS = {SERVICES: 10.0, TASKS: 10.0, ELB: 5.0}
+# half of AWS's documented sustained rates (ECS describes 20/s, task definition reads 20/s,
+# Elastic Load Balancing 10/s)
+HALF_OF_AWS = {SERVICES: 10.0, TASKS: 10.0, ELB: 5.0, TASK_DEFS: 10.0}
 
 
 def test_the_budget_setting_is_checked_and_names_what_is_wrong() -> None:
     assert parse_budget("") == HALF_OF_AWS
-    assert parse_budget("services=20, elb=2.5") == {SERVICES: 20.0, TASKS: 10.0, ELB: 2.5}
+    assert parse_budget("services=20, elb=2.5") == {**HALF_OF_AWS, SERVICES: 20.0, ELB: 2.5}
     for bad, says in (("services=0", "services"), ("elb=many", "elb"), ("disks=3", "disks"),
                       ("services", "NAME=CALLS_PER_SECOND"), ("tasks=1e9", "tasks")):
         with pytest.raises(ConfigError, match=says):

@@ -15,7 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from emulator.awswire import ApiError
-from emulator.calllog import CallLog, main, read_calls, summarize
+from emulator.calllog import CallLog, load, main, read_calls, summarize
 from emulator.faultlayer import CONCURRENT_REVISION, FaultLayer, Gate, PublicEndpoint, moto_app
 from emulator.faults import parse_faults
 
@@ -77,6 +77,23 @@ def test_a_burst_passes_about_the_bucket_and_the_rest_is_throttled_then_it_refil
     assert 20 <= refilled.count("ok") <= 20 * (time.monotonic() - again_at + 1.0) + 1
     throttled = codes.count("ThrottlingException") + refilled.count("ThrottlingException")
     assert sum(c.outcome == "throttled" for c in fault_layer.log.calls) == throttled
+
+
+def test_the_call_log_counts_a_families_calls_and_throttles_in_a_window(layer: Start) -> None:
+    fault_layer, client = layer("throttle,seed=1")
+    ecs = client("ecs")
+    ecs.create_cluster(clusterName="c")
+    began = time.time()
+    codes = [code_of(lambda: ecs.describe_services(cluster="c", services=["a", "b"])) for _ in range(70)]
+    ended = time.time()
+    ecs.list_tasks(cluster="c")  # after the window: not counted
+    seen = load(fault_layer.log.calls, began, ended)
+    reads = seen["ecs.service-read"]
+    assert set(seen) == {"ecs.service-read"}  # CreateCluster has no bucket; ListTasks came later
+    assert reads.calls == 70 and reads.names_per_call == 2.0
+    assert reads.throttled == codes.count("ThrottlingException") >= 70 - 50 - 20 * (ended - began) - 1
+    assert reads.peak_1s == 70 if ended - began <= 1.0 else reads.peak_1s >= 70 / (ended - began + 1)
+    assert reads.per_s == round(70 / (ended - began), 3)
 
 
 def test_injected_errors_are_transient_codes_per_protocol_with_the_revision_clash(layer: Start) -> None:

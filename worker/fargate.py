@@ -116,14 +116,16 @@ def describe(ecs: Any, comp: Component) -> dict[str, Any]:
     return out
 
 
-def adjust(ecs: Any, comp: Component, target: Target, previous: Snapshot | None = None) -> AdjustResult:
+def adjust(ecs: Any, comp: Component, target: Target, previous: Snapshot | None = None,
+           state: ServiceState | None = None) -> AdjustResult:
     """Move the service to `target`. Registers nothing and deploys nothing when nothing
     changes; reuses an identical earlier revision instead of registering a duplicate.
 
     `previous` is what to roll back to; a redelivered step passes the snapshot it recorded
     before its first attempt changed anything, since the service may already be changed.
+    `state` is the service as the caller has just read it (one read instead of two).
     """
-    state = read_state(ecs, comp)
+    state = state or read_state(ecs, comp)
     _require_fargate(state.service, comp)
     current = registration(state.task_definition)
     wanted = build_registration(current, comp, target)

@@ -3,7 +3,8 @@
 The newest DescribeServices view of each service is kept in Redis (one hash per cluster,
 with the time the call was made); a poll that finds a view younger than `fresh_s` makes no
 call. Otherwise it claims one call from the budget (worker/budget.py), which names up to 10
-services of the cluster (itself and the oldest views), and stores every view it gets. With
+services of the cluster (itself and the oldest views that no other call is describing), and
+stores every view it gets; reading the view and claiming are one round trip to Redis. With
 the budget spent it gets the newest view there is (detection slows, nothing is throttled),
 or None when there is none since the step began. Target health is kept per target group
 for a few seconds. The settle decision never sees any of this: it gets the service.
@@ -19,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from worker.aws import aws_errors
-from worker.budget import ELB, TASKS, Budget
+from worker.budget import CLAIMED, ELB, IN_FLIGHT, TASKS, Budget
 from worker.config import Component
 from worker.errors import AdjustmentRejected
 from worker.fargate import service_resource
@@ -27,6 +28,8 @@ from worker.fargate import service_resource
 FRESH_S = 0.25  # a view this young answers a poll without a call
 TARGETS_FRESH_S = 3.0  # health checks run every 5-30 s: a few seconds' old counts are news enough
 VIEW_TTL_S = 600
+IN_FLIGHT_WAIT_S = 0.5  # how long a poll waits for another claim's call that names its service
+IN_FLIGHT_POLL_S = 0.02
 
 
 def dumps(value: Any) -> str:
@@ -46,6 +49,13 @@ class View:
     service: Mapping[str, Any]
 
 
+def _view(raw: str | None) -> View | None:
+    if not raw:
+        return None
+    data = loads(raw)
+    return View(float(data["at"]), data["service"])
+
+
 class SharedLooks:
     """A worker's door to the shared views and the budget (one per process is enough)."""
 
@@ -54,36 +64,47 @@ class SharedLooks:
         self.calls = 0  # AWS calls this object made, for tests and benches
 
     def view(self, comp: Component) -> View | None:
-        raw = self.r.hget(self.keys.view(comp.cluster), comp.service_name)
-        if not raw:
-            return None
-        data = loads(raw)
-        return View(float(data["at"]), data["service"])
+        return _view(self.r.hget(self.keys.view(comp.cluster), comp.service_name))
 
     def service(self, ecs: Any, comp: Component, since: float) -> Mapping[str, Any] | None:
-        """The service as newly seen as the budget allows; None: no view since `since` yet."""
-        have = self.view(comp)
-        if have is not None and have.at < since:
-            have = None  # from before the step: it would judge the wrong deployment
-        if have is not None and time.time() - have.at <= self.fresh_s:
-            self.budget.r.zadd(self.keys.wanted(comp.cluster), {comp.service_name: time.time()})
-            return have.service
-        names = self.budget.claim(comp.cluster, comp.service_name)
-        if not names:
-            return have.service if have else None
-        return self._describe(ecs, comp, names)
+        """The service as newly seen as the budget allows; None: no view since `since` yet.
+
+        One round trip (budget.LOOK) reads the view and, when it is stale, claims the call.
+        When another poll's call is describing this service right now, its view is waited
+        for (briefly) rather than paid for twice."""
+        key = self.keys.view(comp.cluster)
+        deadline = time.monotonic() + IN_FLIGHT_WAIT_S
+        while True:
+            kind, raw, names = self.budget.look(comp.cluster, key, comp.service_name, now=time.time(),
+                                                since=since, fresh=self.fresh_s)
+            if kind == CLAIMED:
+                return self._describe(ecs, comp, names)
+            have = _view(raw)
+            if have is not None and have.at < since:
+                have = None  # from before the step: it would judge the wrong deployment
+            if kind != IN_FLIGHT or time.monotonic() >= deadline:
+                return have.service if have else None
+            time.sleep(IN_FLIGHT_POLL_S)
 
     def _describe(self, ecs: Any, comp: Component, names: Sequence[str]) -> Mapping[str, Any]:
         at = time.time()
-        with aws_errors("DescribeServices", service_resource(comp)):
-            resp = ecs.describe_services(cluster=comp.cluster, services=list(names))
+        looked = self.keys.looked(comp.cluster)
+        try:
+            with aws_errors("DescribeServices", service_resource(comp)):
+                resp = ecs.describe_services(cluster=comp.cluster, services=list(names))
+        except BaseException:
+            self.r.zrem(looked, *names)  # not in flight any more: the next look claims them again
+            raise
         self.calls += 1
         found: dict[str, Mapping[str, Any]] = {
             s["serviceName"]: s for s in resp.get("services", []) if s.get("status") != "INACTIVE"}
+        key = self.keys.view(comp.cluster)
+        pipe = self.r.pipeline(transaction=False)  # one round trip stores the views and their times
         if found:
-            key = self.keys.view(comp.cluster)
-            self.r.hset(key, mapping={n: dumps({"at": at, "service": s}) for n, s in found.items()})
-            self.r.expire(key, VIEW_TTL_S)
+            pipe.hset(key, mapping={n: dumps({"at": at, "service": s}) for n, s in found.items()})
+            pipe.expire(key, VIEW_TTL_S)
+        pipe.zadd(looked, {n: at for n in names})
+        pipe.execute()
         if comp.service_name not in found:
             failure = "; ".join(f.get("reason", "") for f in resp.get("failures", [])
                                 if str(f.get("arn", "")).endswith(comp.service_name)) or "not found"

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from worker import constants as C
 from worker import expiry, fargate, lease, logs, settle, target
 from worker.aws import Clients
-from worker.budget import BATCH, SERVICES, Budget, rates_from_env
+from worker.budget import BATCH, SERVICES, TASK_DEFS, Budget, rates_from_env
 from worker.config import Component, Config, load_config
 from worker.errors import AdjustmentRejected, AwsTerminal, ConfigError, TransientError
 from worker.looks import SharedLooks
@@ -118,8 +118,18 @@ def cancelled(rt: Runtime, step_id: str) -> bool:
 
 # -- adjust -------------------------------------------------------------------------------
 
-ADJUST_READS = 2  # DescribeServices: the pre-step snapshot and adjust's own read
-BUDGET_WAIT_S = 0.3
+ADJUST_READS = 1  # DescribeServices: the pre-step snapshot, which adjust then works from
+# Task definition reads: the service's revision, ListTaskDefinitions (a family prefix shared
+# with other families may take a second page) and the newest revision compared; the sandbox's
+# call log counted 4.0 an adjust with 200 services (bench/README.md). Too few here and the
+# account is throttled: worker/fargate.py's reuse scan may compare more.
+ADJUST_TASK_DEF_READS = 4
+
+
+def adjusts_per_s(budget: Budget) -> float:
+    """Adjusts a second the budget lets through: half the service reads (the rest is the
+    looks'), and the task definition reads."""
+    return min(budget.rates[SERVICES] / 2 / ADJUST_READS, budget.rates[TASK_DEFS] / ADJUST_TASK_DEF_READS)
 
 
 def run_adjust(rt: Runtime, step_id: str, progress: ReportStage,
@@ -144,10 +154,15 @@ def run_adjust(rt: Runtime, step_id: str, progress: ReportStage,
         end(rt, step_id, "rejected", reason="invalid-service", message=f"preflight failed: {why}")
         return
     budget, burst = rt.looks.budget, rt.looks.budget.burst(SERVICES)
-    # Half the bucket stays for looks: detecting the changes made goes before making new ones.
-    if not budget.take(SERVICES, ADJUST_READS, reserve=max(0.0, min(burst / 2, burst - ADJUST_READS))):
-        progress("queued", 0, "waiting for the account's API budget (DescribeServices)")
-        raise RunAgain(BUDGET_WAIT_S)
+    # Half the service-read bucket stays for looks: detecting the changes made goes before
+    # making new ones. Task definition reads are taken with it, all or none.
+    if not budget.take_all({SERVICES: (ADJUST_READS, max(0.0, min(burst / 2, burst - ADJUST_READS))),
+                            TASK_DEFS: (ADJUST_TASK_DEF_READS, 0.0)}):
+        wait = budget.wait_in_line(step_id, adjusts_per_s(budget))
+        progress("queued", 0, f"waiting for the account's API budget (service and task definition reads): "
+                              f"next try in {wait:.1f} s")
+        raise RunAgain(wait)
+    budget.leave_line(step_id)
     key = rt.lease_key(comp)
     if not lease.acquire(rt.store.r, key, step_id):
         holder = lease.holder(rt.store.r, key)
@@ -157,13 +172,14 @@ def run_adjust(rt: Runtime, step_id: str, progress: ReportStage,
         lease.release(rt.store.r, key, step_id)  # cancelled while it waited for the lease
         return
     progress("adjusting", 5, f"adjusting service {comp.service_name}")
-    previous = rec["previous"]
+    previous, state = rec["previous"], None
     if previous is None:  # stored before any change, so a redelivery rolls back to it
-        previous = asdict(fargate.read_state(rt.clients.ecs, comp).snapshot)
+        state = fargate.read_state(rt.clients.ecs, comp)
+        previous = asdict(state.snapshot)
         rt.store.set_fields(step_id, previous=previous)
-    try:
+    try:  # adjust works from that same read: nothing has changed the service since
         result = fargate.adjust(rt.clients.ecs, comp, Target.from_dict(rec["target"]),
-                                previous=fargate.Snapshot(**previous))
+                                previous=fargate.Snapshot(**previous), state=state)
     except AdjustmentRejected as exc:  # nothing was changed: adjust checks before it mutates
         end(rt, step_id, "rejected", reason=exc.reason, message=exc.message)
         return
