@@ -22,5 +22,5 @@ ENV SERVO_CONFIG=/config/config.yaml \
 
 # Both queues; benchmarks still run one at a time per host (a Redis lock per load host).
 # -q drops the startup banner: every line the worker writes is then a JSON log line.
-CMD ["celery", "-A", "worker.app", "-q", "worker", "-Q", "control,load", "-c", "4", "-E", "-l", "INFO", \
+CMD ["celery", "-A", "worker.flow.app", "-q", "worker", "-Q", "control,load", "-c", "4", "-E", "-l", "INFO", \
      "--without-gossip", "--without-mingle"]

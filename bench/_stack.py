@@ -43,10 +43,10 @@ import yaml
 BENCH_REDIS_URL = os.environ.get("SERVO_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 def configure_env() -> None:
-    """Fake AWS credentials and the bench Redis database, before worker.app is imported
+    """Fake AWS credentials and the bench Redis database, before worker.flow.app is imported
     (the Celery app reads its broker URL once, at import)."""
-    if "worker.app" in sys.modules:
-        raise RuntimeError("configure_env() must run before worker.app is imported")
+    if "worker.flow.app" in sys.modules:
+        raise RuntimeError("configure_env() must run before worker.flow.app is imported")
     os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                       AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1",
                       SERVO_REDIS_URL=BENCH_REDIS_URL)
@@ -206,9 +206,9 @@ class Stack:
         from producer.api import Producer
         from tests.support.aws_setup import config_dict, provision
         from tests.support.http_servers import serve
-        from worker.aws import Clients
-        from worker.config import load_config
-        from worker.records import RecordStore
+        from worker.aws.clients import Clients
+        from worker.contract.config import load_config
+        from worker.contract.records import RecordStore
 
         self.redis = redis.Redis.from_url(BENCH_REDIS_URL, decode_responses=True)
         self.redis.flushdb()
@@ -249,13 +249,13 @@ class Stack:
                                        tick=self.tick)
         self.exits.enter_context(Fleet([svc.driver for svc in self.services], tick=self.tick))
 
-        # The producer's steps name the endpoint the workers use (worker/target.py compares them).
+        # The producer's steps name the endpoint the workers use (worker/aws/target.py compares them).
         os.environ["AWS_ENDPOINT_URL"] = public.url
         self.env = {"SERVO_CONFIG": str(self.config_path), "AWS_ENDPOINT_URL": public.url,
                     "SERVO_REDIS_URL": BENCH_REDIS_URL}
         if self.poll_cap is not None:  # a fixed cap instead of the adaptive one
             self.env["SERVO_POLL_CAP"] = str(self.poll_cap)
-        if self.budget:  # the workers' API budget (worker/budget.py), instead of the default
+        if self.budget:  # the workers' API budget (worker/aws/budget.py), instead of the default
             self.env["SERVO_API_BUDGET"] = self.budget
         self.store = RecordStore.from_url(BENCH_REDIS_URL)
         self.producer = Producer(load_config(str(self.config_path)), self.store)
@@ -267,8 +267,8 @@ class Stack:
         once), so 50 or 200 steps that each need a new revision at the same moment wait on
         registration, which is not what these benches measure (bench/README.md says what it
         does to them)."""
-        from worker import fargate
-        from worker.steps import validate_step
+        from worker.aws import fargate
+        from worker.contract.steps import validate_step
 
         config = self.producer.config
         comp = config.component(svc.name)

@@ -4,7 +4,7 @@ Usage: .venv/bin/python bench/ab_vs_wrk.py [--duration 5] [--concurrency 16] [--
 
 Starts one fast local target (bench/fast_server.c, compiled with cc; without a C compiler,
 the Python test server from tests/support), then against it, in one run:
-  1. wrk (1 thread, then 2 threads) and the stage (worker.abrun.run_ab with keep-alive, 1 and
+  1. wrk (1 thread, then 2 threads) and the stage (worker.load.abrun.run_ab with keep-alive, 1 and
      2 processes) at the same concurrency, alternating, `--rounds` times each;
   2. the stage's overhead beyond ab's own run: run_ab() wall time minus the wall time of
      the same ab command run bare with subprocess.run, for a fixed request count.
@@ -27,9 +27,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.support.http_servers import closed_port, serve
-from worker.ab import ab_command
-from worker.abrun import run_ab
-from worker.config import AbConfig
+from worker.contract.config import AbConfig
+from worker.load.ab import ab_command
+from worker.load.abrun import run_ab
 
 HERE = Path(__file__).resolve().parent
 

@@ -23,8 +23,8 @@ from pathlib import Path
 import yaml
 
 from producer.cli import main
-from worker.errors import ConfigError
-from worker.inputs import load_json, load_yaml
+from worker.contract.errors import ConfigError
+from worker.contract.inputs import load_json, load_yaml
 
 
 def alias_bomb(levels: int = 9) -> str:

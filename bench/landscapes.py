@@ -207,7 +207,7 @@ class _Null:
     """Enough of a Producer to build an Optimizer (for its space and prices)."""
 
     def __init__(self, land: Landscape):
-        from worker.config import parse_config
+        from worker.contract.config import parse_config
 
         self.config = parse_config(land.config(), environ={})
 

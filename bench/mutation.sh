@@ -12,10 +12,10 @@
 set -euo pipefail
 
 case "${1:-}" in
-    settle) mutate="worker/settle.py"; tests="tests/test_settle.py" ;;
-    config) mutate="worker/config.py worker/params.py"; tests="tests/test_config.py" ;;
-    ab) mutate="worker/ab.py"; tests="tests/test_ab_parse.py" ;;
-    records) mutate="worker/records.py"; tests="tests/test_records.py" ;;
+    settle) mutate="worker/aws/settle.py"; tests="tests/test_settle.py" ;;
+    config) mutate="worker/contract/config.py worker/contract/params.py"; tests="tests/test_config.py" ;;
+    ab) mutate="worker/load/ab.py"; tests="tests/test_ab_parse.py" ;;
+    records) mutate="worker/contract/records.py"; tests="tests/test_records.py" ;;
     *) echo "usage: bench/mutation.sh settle|config|ab|records" >&2; exit 2 ;;
 esac
 

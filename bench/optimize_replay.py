@@ -78,7 +78,7 @@ class ReplayProducer:
 
     def submit(self, component: str, settings: Mapping[str, Any], control: Any = None,
                expires: Any = None) -> Any:
-        from worker.steps import validate_step
+        from worker.contract.steps import validate_step
 
         validate_step(self.config, component, dict(settings))  # what the real producer refuses
         row = self.table[(float(settings["cpu"]), float(settings["mem"]), int(settings["replicas"]),
@@ -123,7 +123,7 @@ def main() -> int:
 
     from producer import objectives as obj
     from producer.optimize import Optimizer, Options, steps_run
-    from worker.config import parse_config
+    from worker.contract.config import parse_config
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     redis.Redis.from_url(REDIS_URL).flushdb()

@@ -45,7 +45,7 @@ class StandIn(ReplayProducer):
     """Answers steps from a landscape (waiting as the replay's producer does)."""
 
     def __init__(self, land: Landscape, rng: random.Random):
-        from worker.config import parse_config
+        from worker.contract.config import parse_config
 
         self.land, self.rng = land, rng
         self.config = parse_config(land.config(), environ={})
@@ -53,7 +53,7 @@ class StandIn(ReplayProducer):
 
     def submit(self, component: str, settings: Mapping[str, Any], control: Any = None,
                expires: Any = None) -> Any:
-        from worker.steps import validate_step
+        from worker.contract.steps import validate_step
 
         validate_step(self.config, component, dict(settings))  # what the real producer refuses
         point = self.land.model(settings)

@@ -10,7 +10,7 @@ does (AWS's "CloudWatch metrics for your Application Load Balancer"): RequestCou
 TargetResponseTime only for periods with requests, HTTPCode_* only when nonzero.
 
 Periods are aligned to the clock: the datum for [B - period, B) is put at B with
-Timestamp B - period, so a query window aligned to the period (worker.cloudwatch) finds
+Timestamp B - period, so a query window aligned to the period (worker.aws.cloudwatch) finds
 each whole period's datum as soon as the period has ended; with `delay` (the fault spec's
 `metrics-delay`) it is put `delay` seconds later, as CloudWatch data lands late on AWS.
 """

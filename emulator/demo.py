@@ -48,8 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     from producer import results
     from producer.api import Producer, StepSpec
     from producer.steps_cmd import watch
-    from worker.config import load_config
-    from worker.records import RecordStore
+    from worker.contract.config import load_config
+    from worker.contract.records import RecordStore
 
     try:
         faults = parse_faults(args.faults)
@@ -62,14 +62,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  a bad day on AWS: {faults}")
     with Sandbox("fast", config_out=workdir / "config.yaml", faults=faults,
                  call_log=workdir / "calls.jsonl") as sandbox:
-        # The demo's own namespace (worker.namespace): its steps never reach a real worker.
+        # The demo's own namespace (worker.contract.namespace): its steps never reach a real worker.
         os.environ.setdefault("SERVO_NAMESPACE", DEMO_NAMESPACE)
         env = {**os.environ, **sandbox.env}
         os.environ.update(sandbox.env)
         print(f"  AWS endpoint {sandbox.endpoint_url}, load balancer {sandbox.lb_url}")
         worker = start_worker(env, workdir)
         try:
-            from worker.app import redis_url
+            from worker.flow.app import redis_url
 
             producer = Producer(load_config(str(sandbox.config_path)), RecordStore.from_url(redis_url()))
             sweep = producer.submit_sweep([StepSpec("web", s, DEMO_LOAD) for s, _ in DEMO_STEPS],
@@ -110,7 +110,7 @@ def cli_path() -> str:
 
 
 def start_worker(env: dict[str, str], log_dir: Path) -> Worker:
-    # No -Q: the worker consumes its namespace's control and load queues (worker.app).
+    # No -Q: the worker consumes its namespace's control and load queues (worker.flow.app).
     worker = Worker("demo", env, log_dir, inherit_env=False, host="%h")
     try:
         worker.wait_ready(timeout=60)

@@ -9,7 +9,7 @@ is process-wide, counting every test's calls. This gate evaluates the policy per
     Sandbox(gates=[PolicyGate(policy_document)])
 
 Resources follow the IAM Service Authorization Reference for the actions servo-fargate calls
-(worker/permissions.py): ECS services, clusters, tasks and task definition tags by ARN, IAM
+(worker/aws/permissions.py): ECS services, clusters, tasks and task definition tags by ARN, IAM
 roles by ARN, everything else `*`. A register that names roles also needs `iam:PassRole` on
 them (`iam:PassedToService` = ecs-tasks.amazonaws.com), and one that carries tags needs
 `ecs:TagResource` (`ecs:CreateAction` = RegisterTaskDefinition), as on AWS. Explicit Deny
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.awswire import ApiError
-from worker.permissions import PASSED_TO, iam_action
+from worker.aws.permissions import PASSED_TO, iam_action
 
 ACCOUNT = "123456789012"  # moto's default account
 NO_PERMISSION = {"sts:GetCallerIdentity"}  # AWS answers it whatever the policies say

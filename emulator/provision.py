@@ -64,7 +64,7 @@ class Setup:
 
 
 def _client(source: Any, name: str) -> Any:
-    """A boto3 client from a `worker.aws.Clients`, a boto3 Session, or anything with `.client`."""
+    """A boto3 client from a `worker.aws.clients.Clients`, a boto3 Session, or anything with `.client`."""
     return source.client(name)
 
 
@@ -108,7 +108,7 @@ def provision(
     """Build a Fargate service setup; every option's default is the correct choice.
 
     Args:
-        clients_or_session: `worker.aws.Clients` or a boto3 Session (anything with `.client(name)`).
+        clients_or_session: `worker.aws.clients.Clients` or a boto3 Session (anything with `.client(name)`).
         name: base name for every resource (the service and task family are `name`).
         cluster: ECS cluster name (default `{name}-cluster`).
         launch_type: `FARGATE`, `EC2`, or None to use `capacity_provider` instead.

@@ -45,7 +45,7 @@ from emulator.taskfaults import TaskFaults
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 REGION = "us-east-1"
 SERVICE_NAME = "web"
-NAMESPACE = "sandbox"  # its own namespace (worker.namespace): no real worker takes its steps
+NAMESPACE = "sandbox"  # its own namespace (worker.contract.namespace): no real worker takes its steps
 SETTLE_FIRST_TIMEOUT_S = {"fast": 30.0, "aws": 600.0}  # the first deployment, at start
 AB_DURATION_PERIODS = 2  # an ab run spans two metric periods: one whole period lies inside
 
@@ -160,7 +160,7 @@ class Sandbox:
                                 lb_stats=self.lb.stats_and_reset, delay=self.faults.metrics_delay).start()
         self.config_path.parent.mkdir(parents=True, exist_ok=True)
         raw = sandbox_config(setup, self.lb_url, p, self.namespace)
-        # The config carries its own endpoint, region and the dummy keys (worker/aws_settings.py),
+        # The config carries its own endpoint, region and the dummy keys (worker/contract/aws_settings.py),
         # so a worker or CLI started with it needs no exported variables.
         raw["aws"] = {"endpoint": self.endpoint_url, "region": self.region, "credentials": "sandbox"}
         self.config_path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")

@@ -1,4 +1,4 @@
-"""A real Celery worker process (`celery -A worker.app worker`) with its own log file:
+"""A real Celery worker process (`celery -A worker.flow.app worker`) with its own log file:
 started, waited for, always stopped. The demo (emulator/demo.py), the benches and the
 end-to-end tests all start their workers with it."""
 
@@ -19,7 +19,7 @@ READY_MARK = "ready."  # what Celery logs once the worker consumes
 
 
 class Worker:
-    """`celery -A worker.app worker` in a subprocess (its own process group), logging to
+    """`celery -A worker.flow.app worker` in a subprocess (its own process group), logging to
     `<log_dir>/<name>.log`."""
 
     def __init__(self, name: str, env: Mapping[str, str], log_dir: Path, *,
@@ -29,9 +29,9 @@ class Worker:
         self.log_path = log_dir / f"{name}.log"
         self._log: IO[Any] = self.log_path.open("w")
         # `command` replaces the start of the command line (e.g. `celery -A worker worker`);
-        # queues=None leaves -Q out: the worker consumes its namespace's two queues (worker.app);
+        # queues=None leaves -Q out: the worker consumes its namespace's two queues (worker.flow.app);
         # inherit_env=False: `env` is the whole environment (no test AWS keys).
-        cmd = [*(command or [sys.executable, "-m", "celery", "-A", "worker.app", "-q", "worker"]),
+        cmd = [*(command or [sys.executable, "-m", "celery", "-A", "worker.flow.app", "-q", "worker"]),
                "-n", self.name, *(["-Q", queues] if queues else []), "-c", str(concurrency), "-P", pool,
                "-l", "INFO", "--without-gossip", "--without-mingle", "-E"]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**(os.environ if inherit_env else {}), **env},

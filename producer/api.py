@@ -20,15 +20,15 @@ from typing import Any
 from celery import Celery, chain
 from celery.canvas import Signature
 
-from worker import constants as C
-from worker import namespace
-from worker.config import Config, load_config
-from worker.errors import ConfigError, RecordLost
-from worker.expiry import DEFAULT_EXPIRES_S, check_expires, why_expired
-from worker.namespace import Keys
-from worker.records import TERMINAL, RecordStore
-from worker.steps import shadow_name, validate_control, validate_step
-from worker.target import for_producer, pinned_accounts
+from worker.aws.target import for_producer, pinned_accounts
+from worker.contract import constants as C
+from worker.contract import namespace
+from worker.contract.config import Config, load_config
+from worker.contract.errors import ConfigError, RecordLost
+from worker.contract.expiry import DEFAULT_EXPIRES_S, check_expires, why_expired
+from worker.contract.namespace import Keys
+from worker.contract.records import TERMINAL, RecordStore
+from worker.contract.steps import shadow_name, validate_control, validate_step
 
 WAIT_POLL_S = 0.5  # wait() looks at the records at least this often, and on every change notice
 BENCH_TIME_MARGIN_S = 120  # benchmark hard time limit beyond warmup + duration + timeouts
@@ -41,7 +41,7 @@ class StepSpec:
     component: str
     settings: Mapping[str, Any]
     control: Mapping[str, Any] = field(default_factory=dict)
-    expires: float | None = None  # seconds it may wait for a worker (default worker.expiry's hour)
+    expires: float | None = None  # seconds it may wait for a worker (default worker.contract.expiry's hour)
 
     def to_dict(self) -> dict[str, Any]:
         out = {"component": self.component, "settings": dict(self.settings), "control": dict(self.control)}
@@ -86,7 +86,7 @@ class Producer:
     """Submits steps for one config; several producers may share one Redis."""
 
     def __init__(self, config: Config, store: RecordStore, app: Celery | None = None):
-        from worker.app import app as default_app
+        from worker.flow.app import app as default_app
 
         self.config, self.store, self.app = config, store, app or default_app
 
@@ -94,8 +94,8 @@ class Producer:
     def from_config(cls, path: str | None = None, redis_url: str | None = None) -> Producer:
         """A producer for the config at `path`; records and tasks both go to `redis_url`
         (default: $SERVO_REDIS_URL)."""
-        from worker.app import make_app
-        from worker.app import redis_url as default_url
+        from worker.flow.app import make_app
+        from worker.flow.app import redis_url as default_url
 
         url = redis_url or default_url()
         config = load_config(path)
@@ -130,7 +130,7 @@ class Producer:
                 + 2 * ab.timeout + BENCH_TIME_MARGIN_S)
 
     def _check_bench_time(self, control: Mapping[str, Any]) -> None:
-        from worker.app import visibility_timeout
+        from worker.flow.app import visibility_timeout
 
         limit, visible = self.bench_limit(control), visibility_timeout()
         if limit >= visible:  # the broker would hand the running benchmark to a second worker
@@ -142,7 +142,7 @@ class Producer:
         """What would make these steps' results mislead, without refusing them: a run
         shorter than a CloudWatch period holds no whole period, so its CloudWatch metrics
         would be missing (the record then says so). The CLI prints these at submit."""
-        from worker.cloudwatch import period_of
+        from worker.aws.cloudwatch import period_of
 
         cw = self.config.cloudwatch
         if cw is None or not cw.metrics:
@@ -170,7 +170,7 @@ class Producer:
         checked = self.validate(specs)
         sweep_id = None
         if sweep:
-            from worker.records import new_id
+            from worker.contract.records import new_id
             sweep_id = new_id()
         pinned = pinned_accounts(self.store)
         records = [self.store.create_step(spec.component, spec.settings, target, control,
@@ -189,7 +189,7 @@ class Producer:
         return SweepHandle(self, sweep_id or ids[0], ids)
 
     def _identity(self, spec: StepSpec, pinned: Mapping[str, str]) -> dict[str, Any]:
-        """Where the step may run and how long it may wait (worker.target, worker.expiry)."""
+        """Where the step may run and how long it may wait (worker.aws.target, worker.contract.expiry)."""
         where = for_producer(self.config.component(spec.component), os.environ, pinned, self.config.aws)
         return {"service_target": where.to_dict(), "namespace": self.store.keys.namespace,
                 "expires": float(spec.expires or DEFAULT_EXPIRES_S)}
@@ -254,7 +254,7 @@ class Producer:
             pubsub.close()
 
     def _expire_overdue(self, records: Sequence[dict[str, Any]]) -> bool:
-        """End the steps no worker started in time (worker.expiry), so a wait with no worker
+        """End the steps no worker started in time (worker.contract.expiry), so a wait with no worker
         running ends too. Only a sweep's first waiting step can be overdue: the clocks of
         the later ones have not started. True when one was ended."""
         ended, seen = False, set()

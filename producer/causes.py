@@ -1,7 +1,7 @@
 """A step's failure by its cause, short enough for a table cell: `OutOfMemoryError, exit 137`.
 
 The record keeps ECS's whole story in `message` (task, stoppedReason, each container's exit
-code and reason: worker/stability.py); a table cut at a width would show the task id and
+code and reason: worker/aws/stability.py); a table cut at a width would show the task id and
 lose the cause. Pure: text in, text out.
 """
 
@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-# worker/stability.py's `container NAME exit code N: Reason: detail` (the reason optional)
+# worker/aws/stability.py's `container NAME exit code N: Reason: detail` (the reason optional)
 _EXIT = re.compile(r"exit code (?P<code>-?\d+)(?::\s*(?P<why>[A-Za-z][\w.-]*))?")
 _STOPPED = re.compile(r"stopped: (?P<why>[^(;]+)")
 MAX_CAUSE = 80

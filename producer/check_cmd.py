@@ -10,9 +10,9 @@ from typing import Any, TextIO
 
 from producer.cliargs import add_config
 from producer.exitcodes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
-from worker.config import load_config
-from worker.errors import ConfigError
-from worker.safetext import terminal_safe
+from worker.contract.config import load_config
+from worker.contract.errors import ConfigError
+from worker.contract.safetext import terminal_safe
 
 MAX_PROBLEMS = 20  # config problems listed in the config.valid finding
 
@@ -45,9 +45,9 @@ def cmd_check(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from botocore.exceptions import BotoCoreError
 
     from producer.reach import probe_aws
-    from worker import preflight
-    from worker.aws import Clients
-    from worker.preflight.model import CheckResult
+    from worker.aws import preflight
+    from worker.aws.clients import Clients
+    from worker.aws.preflight.model import CheckResult
 
     out = out or sys.stdout
     only = [part for part in args.only.split(",") if part.strip()]
@@ -84,12 +84,12 @@ def cmd_check(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 
 def budget_check() -> Any:
-    """The AWS API budget every worker shares (worker/budget.py), as a check result."""
+    """The AWS API budget every worker shares (worker/aws/budget.py), as a check result."""
     import os
 
-    from worker import budget
-    from worker import constants as C
-    from worker.preflight.model import CheckResult
+    from worker.aws import budget
+    from worker.aws.preflight.model import CheckResult
+    from worker.contract import constants as C
 
     remedy = f"set ${C.ENV_API_BUDGET} like services=10,tasks=10,elb=5 (calls a second, all workers)"
     try:
@@ -113,7 +113,7 @@ def _print(results: Sequence[Any], fmt: str, out: TextIO) -> None:
 
 
 def _summary(results: Sequence[Any]) -> dict[str, int]:
-    from worker.preflight import VERDICTS
+    from worker.aws.preflight import VERDICTS
 
     return {v: sum(1 for r in results if r.verdict == v) for v in VERDICTS}
 

@@ -12,9 +12,9 @@ import redis
 
 from producer.cliargs import add_config
 from producer.exitcodes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
-from worker.config import Config, load_config
-from worker.errors import AdjustmentRejected, ConfigError, ServoError, TransientError, Unreachable
-from worker.safetext import clip_line, terminal_safe
+from worker.contract.config import Config, load_config
+from worker.contract.errors import AdjustmentRejected, ConfigError, ServoError, TransientError, Unreachable
+from worker.contract.safetext import clip_line, terminal_safe
 
 MAX_PROBLEMS = 20  # problem lines printed for one bad input; the rest are counted
 
@@ -70,7 +70,7 @@ def _err(*lines: str) -> None:
 def _redis_where() -> str:
     from urllib.parse import urlsplit
 
-    from worker.app import redis_url
+    from worker.flow.app import redis_url
 
     try:  # never print a password from the URL
         parts = urlsplit(redis_url())
@@ -132,7 +132,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_describe(args: argparse.Namespace) -> int:
     from producer.reach import probe_aws
-    from worker import aws, fargate  # boto3 only when AWS is needed
+    from worker.aws import clients as aws  # boto3 only when AWS is needed
+    from worker.aws import fargate
 
     config = _load(args)
     names = [args.component] if args.component else list(config.components)

@@ -1,4 +1,4 @@
-"""Command-line values through the input boundary (worker/inputs.py, worker/safetext.py):
+"""Command-line values through the input boundary (worker/contract/inputs.py, worker/contract/safetext.py):
 numbers for flags, ids, and `key=value` pairs, each refused with exit 2 and a message."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import argparse
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from worker.errors import ConfigError
-from worker.numbers import check_number, number_problem, parse_number
-from worker.safetext import ID, name_problem, short, url_problem
+from worker.contract.errors import ConfigError
+from worker.contract.numbers import check_number, number_problem, parse_number
+from worker.contract.safetext import ID, name_problem, short, url_problem
 
 MAX_PAIRS = 200  # settings or overrides on one command line
 

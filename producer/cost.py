@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from worker.pricing import Pricing
-from worker.sizes import CPU_UNITS_PER_VCPU, MIB_PER_GIB
+from producer.pricing import Pricing
+from worker.contract.sizes import CPU_UNITS_PER_VCPU, MIB_PER_GIB
 
 SECONDS_PER_HOUR = 3600
 PER_MILLION = 1_000_000

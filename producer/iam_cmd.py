@@ -1,5 +1,5 @@
 """`servo-fargate iam-policy`: the least-privilege IAM policy for the configured services,
-built from the one list of actions the code calls (worker/permissions.py)."""
+built from the one list of actions the code calls (worker/aws/permissions.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any, TextIO
 
 from producer.cliargs import add_config
 from producer.exitcodes import EXIT_OK
-from worker.config import Config, load_config
-from worker.permissions import PARTS, Scope, policy
+from worker.aws.permissions import PARTS, Scope, policy
+from worker.contract.config import Config, load_config
 
 EPILOG = """\
 examples:
@@ -60,8 +60,8 @@ def _services(config: Config) -> tuple[tuple[str, str], ...]:
 def scope_from_aws(config: Config) -> tuple[Scope, list[str]]:
     """The account, region, families and roles behind the configured services, read from AWS
     as the preflight reads them; what cannot be read is left open and named in the notes."""
-    from worker.aws import Clients
-    from worker.preflight import resources
-    from worker.preflight.model import Cache, Context
+    from worker.aws.clients import Clients
+    from worker.aws.preflight import resources
+    from worker.aws.preflight.model import Cache, Context
 
     return resources.policy_scope(Context(config, Clients.for_config(config, max_attempts=3), Cache()))

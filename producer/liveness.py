@@ -2,7 +2,7 @@
 so a step no worker will take says so within seconds instead of "waiting for a worker"
 forever, and a timeout tells "never picked up" from "still running".
 
-The workers' heartbeats in Redis (worker/recovery.py) say whether any worker of the
+The workers' heartbeats in Redis (worker/flow/recovery.py) say whether any worker of the
 namespace lives; when one does, Celery's `active_queues` broadcast says which queues they
 consume, which is exactly the question (a worker started with `-Q control` serves no
 benchmark). The pure parts (which queue a step needs, what to say) are beside them.
@@ -13,15 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from worker.namespace import Keys
-from worker.records import TERMINAL, RecordStore
+from worker.contract.namespace import Keys
+from worker.contract.records import TERMINAL, RecordStore
 
 CHECK_EVERY_S = 2.0  # how often --wait asks while a step waits
 INSPECT_TIMEOUT_S = 1.0  # how long it waits for the workers' answers
 
 
 def live_instances(store: RecordStore) -> list[str]:
-    """The namespace's worker instances whose Redis heartbeat is alive (worker/recovery.py)."""
+    """The namespace's worker instances whose Redis heartbeat is alive (worker/flow/recovery.py)."""
     instances = [str(i) for i in store.r.hkeys(store.keys.workers)]
     if not instances:
         return []
@@ -106,5 +106,5 @@ def timeout_message(records: Sequence[Mapping[str, Any]], timeout: float,
 
 
 def queue_names(keys: Keys) -> dict[str, str]:
-    """The real names of the two queues in the records' namespace (worker/namespace.py)."""
+    """The real names of the two queues in the records' namespace (worker/contract/namespace.py)."""
     return {"control": keys.control, "load": keys.load}

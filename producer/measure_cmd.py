@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from producer import cliargs
-from worker.config import AB_MAX_CONCURRENCY, MAX_SECONDS, AbConfig, Config, config_path, load_config
+from worker.contract.config import AB_MAX_CONCURRENCY, MAX_SECONDS, AbConfig, Config, config_path, load_config
 
 EPILOG = """\
 examples:
@@ -53,8 +53,8 @@ def add_parser(sub: Any) -> None:
 
 def cmd_measure(args: argparse.Namespace) -> int:
     from producer.exitcodes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
-    from worker.abrun import AbFailed, run_ab
-    from worker.errors import MeasurementFailed, Unreachable
+    from worker.contract.errors import MeasurementFailed, Unreachable
+    from worker.load.abrun import AbFailed, run_ab
 
     config = _config(args.config)
     ab = _overrides(config.ab if config else _ab_without_config(), args)
@@ -107,8 +107,8 @@ def _config(explicit: str | None) -> Config | None:
 
 def _ab_without_config() -> AbConfig:
     """Defaults plus $AB_TEST_URL and $AB_HEADERS, validated as the config loader does."""
-    from worker.config import _ab  # the loader's own `ab:` section parser, fed an empty section
-    from worker.problems import Problems
+    from worker.contract.config import _ab  # the loader's own `ab:` section parser, fed an empty section
+    from worker.contract.problems import Problems
 
     problems = Problems()
     ab = _ab({}, os.environ, problems)
@@ -126,8 +126,9 @@ def _overrides(ab: AbConfig, args: argparse.Namespace) -> AbConfig:
 
 
 def _with_cloudwatch(run: Any, config: Config | None) -> Any:
-    from worker import aws, cloudwatch
-    from worker.measurement import build_measurement
+    from worker.aws import clients as aws
+    from worker.aws import cloudwatch
+    from worker.load.measurement import build_measurement
 
     cw = config.cloudwatch if config else None
     if cw is None or not cw.metrics:

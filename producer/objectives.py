@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
 from producer.cost import cost_per_million
-from worker import constants as C
-from worker.constants import METRIC_ERROR_RATE, METRIC_THROUGHPUT
-from worker.errors import ConfigError
+from worker.contract import constants as C
+from worker.contract.constants import METRIC_ERROR_RATE, METRIC_THROUGHPUT
+from worker.contract.errors import ConfigError
 
 SAMPLERS = ("auto", "cost-first", "tpe", "random")
 OBJECTIVES = {"cost": "$/hour", "cost-per-million": "$/million requests", "p95": "p95 ms"}

@@ -53,9 +53,9 @@ from producer.cost import cost_per_hour
 from producer.costfirst import CostFirst
 from producer.pruning import Measured
 from producer.space import SearchSpace, build_space, settings_key
-from worker.errors import ConfigError
-from worker.namespace import process_keys
-from worker.params import DEFAULT_UNIT, Param, Role
+from worker.contract.errors import ConfigError
+from worker.contract.namespace import process_keys
+from worker.contract.params import DEFAULT_UNIT, Param, Role
 
 ASKS_PER_STEP = 20  # proposals answered without a step are cheap, but never endless
 HAND_OVER_SHARE = 1 / 3  # of the budget, at most, for the front's cheap end before TPE takes over
@@ -73,7 +73,7 @@ class Options:
     sampler: str = "auto"  # cost-first for cost alone, else tpe
     seed: int | None = None
     control: Mapping[str, Any] = field(default_factory=dict)  # load overrides for every step
-    expires_s: float | None = None  # how long each step may wait for a worker (worker.expiry)
+    expires_s: float | None = None  # how long each step may wait for a worker (worker.contract.expiry)
 
     def __post_init__(self) -> None:
         problems = []

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from producer import objectives as obj
 from producer.cliargs import add_config, number, parse_pairs
 from producer.exitcodes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
-from worker.config import Config
-from worker.errors import ConfigError
+from worker.contract.config import Config
+from worker.contract.errors import ConfigError
 
 if TYPE_CHECKING:  # optuna loads only when the verb runs, not for every CLI command
     from optuna.trial import FrozenTrial
@@ -88,7 +88,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     from producer import studies
     from producer.optimize import Optimizer, Options
     from producer.reach import cli_producer
-    from worker.app import redis_url
+    from worker.flow.app import redis_url
 
     goal = goal_of(args)
     options = Options(trials=args.trials, timeout_s=args.timeout, repeat=args.repeat, sampler=args.sampler,
@@ -118,7 +118,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
 def current_settings(producer: Any, component: str) -> dict[str, Any]:
     """The service's settings now, read from AWS (the baseline and the unsearched sizes)."""
-    from worker import aws, fargate  # boto3 only when AWS is needed
+    from worker.aws import clients as aws  # boto3 only when AWS is needed
+    from worker.aws import fargate
 
     clients = aws.Clients.for_config(producer.config)
     described = fargate.describe(clients.ecs, producer.config.component(component))
@@ -130,9 +131,10 @@ def priced(config: Config, component: str) -> Config:
     unless `pricing:` declares them; warnings on stderr for what the price table lacks."""
     from botocore.exceptions import BotoCoreError
 
-    from worker import aws, fargate
-    from worker.errors import AdjustmentRejected, TransientError
-    from worker.pricing import resolve
+    from producer.pricing import resolve
+    from worker.aws import clients as aws
+    from worker.aws import fargate
+    from worker.contract.errors import AdjustmentRejected, TransientError
 
     clients = aws.Clients.for_config(config)
     try:

@@ -8,7 +8,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from worker.errors import ConfigError
+from worker.contract.errors import ConfigError
 
 FILE_MODE = 0o644
 

@@ -2,7 +2,7 @@
 and one quick AWS probe before `check` or `describe`, so a mute or unreachable service is
 exit 3 with the right remedy in seconds, not a credentials hint after 17 s.
 
-The worker keeps its own patient clients (worker/aws.py, worker/records.py): a step rides
+The worker keeps its own patient clients (worker/aws/clients.py, worker/contract/records.py): a step rides
 out a slow minute; a person at a terminal should not wait for one.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import redis
 
-from worker.aws_settings import AwsSettings
+from worker.contract.aws_settings import AwsSettings
 
 REDIS_CONNECT_TIMEOUT_S = 3  # TCP connect to Redis
 REDIS_ANSWER_TIMEOUT_S = 3  # any one Redis answer (the CLI never issues blocking commands)
@@ -85,10 +85,10 @@ def cli_producer(config_path: str | None) -> Any:
     """A Producer for the CLI: the config at `config_path`, and Redis (for records and
     tasks alike, $SERVO_REDIS_URL) behind a client with short timeouts."""
     from producer.api import Producer
-    from worker.app import make_app, redis_url
-    from worker.config import load_config
-    from worker.errors import ConfigError
-    from worker.records import RecordStore
+    from worker.contract.config import load_config
+    from worker.contract.errors import ConfigError
+    from worker.contract.records import RecordStore
+    from worker.flow.app import make_app, redis_url
 
     url = redis_url()
     try:

@@ -23,7 +23,7 @@ from producer import outfiles, results
 from producer.causes import cause
 from producer.cost import target_cost
 from producer.objectives import pareto
-from worker.pricing import Pricing
+from producer.pricing import Pricing
 
 CSV_COLUMNS = ("id", "trial", "status", "settings", "cost_per_hour", "p95_ms", "req_per_s", "error_rate",
                "feasible", "queued_s", "adjust_s", "settle_s", "measure_s", "reason", "why")

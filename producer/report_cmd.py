@@ -9,8 +9,8 @@ from typing import Any
 
 from producer.cliargs import add_config, ident, number
 from producer.exitcodes import EXIT_OK
-from worker.errors import ConfigError
-from worker.safetext import terminal_safe
+from worker.contract.errors import ConfigError
+from worker.contract.safetext import terminal_safe
 
 MAX_SLO_MS = 3_600_000  # an SLO line beyond an hour is a typo
 
@@ -59,7 +59,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def _study_data(name: str, store: Any) -> Any:
     from producer import report, studies
-    from worker.app import redis_url
+    from worker.flow.app import redis_url
 
     try:
         study = studies.load(name, redis_url())

@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from producer.causes import cause
-from worker import constants as C
-from worker.safetext import csv_cell, terminal_safe
+from worker.contract import constants as C
+from worker.contract.safetext import csv_cell, terminal_safe
 
 COLUMNS = ("id", "component", "status", "settings", "adjust_s", "settle_s", "measure_s",
            "req_per_s", "p95_ms", "errors", "error_rate", "cpu_pct", "reason")

@@ -22,10 +22,10 @@ from typing import Any
 import optuna
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 
-from worker import sizes
-from worker.config import Component
-from worker.errors import ConfigError
-from worker.params import Param
+from worker.contract import sizes
+from worker.contract.config import Component
+from worker.contract.errors import ConfigError
+from worker.contract.params import Param
 
 Value = int | float | str
 MEMORY_PARAM = "mem@{cpu}"  # the memory parameter of one cpu size (a conditional space)

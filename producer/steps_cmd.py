@@ -16,11 +16,11 @@ from producer.api import Producer, StepSpec
 from producer.cliargs import add_config, ident, number, parse_pairs
 from producer.exitcodes import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
 from producer.reach import CREDENTIALS_REMEDY, cli_producer
-from worker.errors import ConfigError
-from worker.inputs import load_json, read_text
-from worker.records import TERMINAL
-from worker.safetext import clip_line
-from worker.steps import components_from_state
+from worker.contract.errors import ConfigError
+from worker.contract.inputs import load_json, read_text
+from worker.contract.records import TERMINAL
+from worker.contract.safetext import clip_line
+from worker.contract.steps import components_from_state
 
 BAR_WIDTH = 24
 MAX_LIMIT = 100_000  # `results --limit`
@@ -280,7 +280,7 @@ class LiveView:
 
 
 def shown_percent(record: dict[str, Any], shown: dict[str, int]) -> int:
-    """The step's percent as displayed: never below what was shown before (worker/progress.py
+    """The step's percent as displayed: never below what was shown before (worker/flow/progress.py
     keeps the record's own percent monotonic; this holds for records of older workers too)."""
     percent = max(shown.get(record["id"], 0), int((record.get("progress") or {}).get("percent") or 0))
     shown[record["id"]] = percent

@@ -13,7 +13,7 @@ from optuna.trial import FrozenTrial, TrialState
 from producer import objectives as obj
 from producer.optimize import steps_run, storage
 from producer.space import settings_key
-from worker.errors import ConfigError
+from worker.contract.errors import ConfigError
 
 
 def study_names(redis_url: str) -> list[str]:

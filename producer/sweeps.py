@@ -23,13 +23,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from producer.api import StepSpec
-from worker.config import Config
-from worker.errors import ConfigError
-from worker.expiry import check_expires
-from worker.inputs import load_yaml, read_text
-from worker.numbers import parse_number
-from worker.problems import type_name
-from worker.safetext import name_problem, short
+from worker.contract.config import Config
+from worker.contract.errors import ConfigError
+from worker.contract.expiry import check_expires
+from worker.contract.inputs import load_yaml, read_text
+from worker.contract.numbers import parse_number
+from worker.contract.problems import type_name
+from worker.contract.safetext import name_problem, short
 
 MAX_LISTED = 20  # problems listed for one sweep file
 

@@ -1,7 +1,7 @@
 """`servo-fargate worker` and `servo-fargate flower`: Celery started the right way, one command.
 
 Thin wrappers that replace this process with Celery (so signals and a supervisor reach
-Celery itself): the project's app (worker/app.py), both queues, task events for Flower,
+Celery itself): the project's app (worker/flow/app.py), both queues, task events for Flower,
 and the config passed on as $SERVO_CONFIG. Anything after `--` goes to Celery unchanged.
 """
 
@@ -15,10 +15,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from producer.cliargs import add_config, number
-from worker import constants as C
-from worker import namespace
-from worker.config import config_path, load_config
-from worker.errors import ConfigError
+from worker.contract import constants as C
+from worker.contract import namespace
+from worker.contract.config import config_path, load_config
+from worker.contract.errors import ConfigError
 
 DEFAULT_CONCURRENCY = 4
 FLOWER_PORT = 5555
@@ -34,7 +34,7 @@ def register(sub: Any) -> None:
                    default=DEFAULT_CONCURRENCY, help=f"worker processes (default {DEFAULT_CONCURRENCY})")
     p.add_argument("--queues", "-Q", default=None,
                    help="control (adjust, poll: any host with AWS access), load (benchmark: a host "
-                        "next to the load balancer); default both (worker/app.py declares them)")
+                        "next to the load balancer); default both (worker/flow/app.py declares them)")
     p.add_argument("--namespace", metavar="NS", default=None,
                    help="the namespace to serve (default: $SERVO_NAMESPACE, else the config's namespace:)")
     p.add_argument("celery_args", nargs=argparse.REMAINDER, help="after --: passed to celery worker")
@@ -56,14 +56,14 @@ def _config(p: argparse.ArgumentParser) -> None:
 
 def worker_argv(args: argparse.Namespace) -> list[str]:
     queues = ["-Q", args.queues] if args.queues else []
-    return [sys.executable, "-m", "celery", "-A", "worker.app", "worker", *queues,
+    return [sys.executable, "-m", "celery", "-A", "worker.flow.app", "worker", *queues,
             "-c", str(args.concurrency), "-E", "-l", "INFO", *_rest(args.celery_args)]
 
 
 def flower_argv(args: argparse.Namespace) -> list[str]:
     """Basic auth goes through the environment (Flower reads FLOWER_* options there), so the
     password never shows in the process list."""
-    return [sys.executable, "-m", "celery", "-A", "worker.app", "flower", f"--port={args.port}",
+    return [sys.executable, "-m", "celery", "-A", "worker.flow.app", "flower", f"--port={args.port}",
             f"--address={args.address}", *_rest(args.celery_args)]
 
 
@@ -73,7 +73,7 @@ def _rest(extra: Sequence[str]) -> list[str]:
 
 def child_env(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
     """The environment Celery starts with: the config, checked first, as $SERVO_CONFIG, and
-    the namespace it serves as $SERVO_NAMESPACE (worker/namespace.py: the flag, else the
+    the namespace it serves as $SERVO_NAMESPACE (worker/contract/namespace.py: the flag, else the
     environment's, else the config's), so the queues and keys are the producer's."""
     path = os.path.abspath(config_path(args.config, environ))
     config = load_config(path)  # a bad config is exit 2 here, not a worker that refuses every step

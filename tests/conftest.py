@@ -18,7 +18,7 @@ os.environ.update(
     AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1",
 )
 # Tests use their own Redis database (never the default 0 a running instance may use), set
-# before worker.app is imported anywhere, since the Celery app reads it once.
+# before worker.flow.app is imported anywhere, since the Celery app reads it once.
 # Under pytest-xdist each test process takes the database below the previous one's (13,
 # 12, 11, ...): the tests flush their database, so two processes must never share one.
 
@@ -33,7 +33,7 @@ def _test_redis_url(base: str, xdist_worker: str) -> str:
 TEST_REDIS_URL = _test_redis_url(os.environ.get("SERVO_TEST_REDIS_URL", "redis://127.0.0.1:6379/13"),
                                  os.environ.get("PYTEST_XDIST_WORKER", ""))
 os.environ["SERVO_REDIS_URL"] = TEST_REDIS_URL
-# ... and their own namespace (worker.namespace), so no real worker sharing that Redis can
+# ... and their own namespace (worker.contract.namespace), so no real worker sharing that Redis can
 # pick up a test's step, nor a test a real one. Worker subprocesses inherit it.
 TEST_NAMESPACE = os.environ.get("SERVO_TEST_NAMESPACE", "tests")
 os.environ["SERVO_NAMESPACE"] = TEST_NAMESPACE
@@ -57,7 +57,7 @@ def aws_endpoint(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """A clean moto for this test, with AWS_ENDPOINT_URL pointing at it."""
     req = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
     urllib.request.urlopen(req, timeout=10).close()
-    from worker import fargate
+    from worker.aws import fargate
 
     # A reset moto hands out the same revision ARNs again, which AWS never does: forget
     # what this process learned about revisions.
@@ -68,7 +68,7 @@ def aws_endpoint(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 @pytest.fixture
 def clients(aws_endpoint: str):  # type: ignore[no-untyped-def]
-    from worker.aws import Clients
+    from worker.aws.clients import Clients
 
     return Clients.from_env(max_attempts=1)
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from worker.ab import (
+from worker.contract.config import AbAuth, AbConfig
+from worker.contract.errors import ConfigError, MeasurementFailed
+from worker.load.ab import (
     AbResult,
     ab_command,
     merge,
@@ -17,8 +19,6 @@ from worker.ab import (
     redact,
     split_concurrency,
 )
-from worker.config import AbAuth, AbConfig
-from worker.errors import ConfigError, MeasurementFailed
 
 DATA = Path(__file__).parent / "data" / "ab"
 

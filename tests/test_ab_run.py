@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support import http_servers as hs
-from worker.abrun import AbFailed, run_ab
-from worker.config import AbAuth, AbConfig
-from worker.measurement import build_measurement
+from worker.contract.config import AbAuth, AbConfig
+from worker.load.abrun import AbFailed, run_ab
+from worker.load.measurement import build_measurement
 
 
 def quick(url: str, **changes: object) -> AbConfig:

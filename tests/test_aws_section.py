@@ -11,8 +11,8 @@ import yaml
 
 from emulator.provision import config_dict, provision
 from tests.support.cli_run import CONFIG, assert_clean_failure, run, write_config
-from worker.config import parse_config
-from worker.errors import ConfigError
+from worker.contract.config import parse_config
+from worker.contract.errors import ConfigError
 
 NO_CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE")
 
@@ -72,8 +72,8 @@ def test_a_config_with_its_own_endpoint_needs_no_exported_variables(clients: Any
 
 
 def test_a_step_is_recorded_for_the_endpoint_and_region_the_config_names() -> None:
-    from worker.aws_settings import AwsSettings
-    from worker.target import for_producer
+    from worker.aws.target import for_producer
+    from worker.contract.aws_settings import AwsSettings
 
     comp = parse_config(CONFIG).component("web")
     environ = {"AWS_ENDPOINT_URL": "http://127.0.0.1:9999", "AWS_DEFAULT_REGION": "us-west-2"}

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.aws_setup import provision, write_config
-from worker.config import load_config
+from worker.contract.config import load_config
 
 
 def test_provision_builds_a_fargate_service_behind_an_ip_target_group(clients: Any) -> None:

@@ -1,4 +1,4 @@
-"""The shared looks and the account-wide API budget (worker/looks.py, worker/budget.py),
+"""The shared looks and the account-wide API budget (worker/aws/looks.py, worker/aws/budget.py),
 against moto in server mode and the real Redis database: two workers are two SharedLooks
 with their own boto3 clients and Redis connections, and the calls that reach AWS are
 counted where they leave botocore (tests/support/aws_calls.py)."""
@@ -17,8 +17,7 @@ from hypothesis import strategies as st
 from tests.conftest import TEST_REDIS_URL
 from tests.support.aws_calls import recording
 from tests.support.aws_setup import Setup, config_dict, provision
-from worker.aws import Clients
-from worker.budget import (
+from worker.aws.budget import (
     CLAIMED,
     DEFAULT_RATES,
     ELB,
@@ -29,10 +28,11 @@ from worker.budget import (
     Budget,
     parse_budget,
 )
-from worker.config import Component, parse_config
-from worker.errors import ConfigError
-from worker.looks import SharedLooks
-from worker.namespace import Keys
+from worker.aws.clients import Clients
+from worker.aws.looks import SharedLooks
+from worker.contract.config import Component, parse_config
+from worker.contract.errors import ConfigError
+from worker.contract.namespace import Keys
 
 EXTRA = 11  # more services in the cluster than one DescribeServices names
 
@@ -247,7 +247,7 @@ def test_any_valid_budget_reads_back_as_written(rates: dict[str, float]) -> None
 
 
 def test_the_meter_reports_calls_per_second_per_family_once_a_minute() -> None:
-    from worker.budget import Meter
+    from worker.aws.budget import Meter
 
     meter = Meter(since=1000.0)
     assert meter.count(SERVICES, 1, now=1010.0) is None

@@ -12,7 +12,7 @@ from emulator.taskproc import free_port
 from producer.cli import main
 from tests.support.aws_setup import provision, write_config
 from tests.support.http_servers import serve
-from worker.preflight import CHECK_IDS
+from worker.aws.preflight import CHECK_IDS
 
 
 def test_check_exits_0_on_a_clean_setup_and_groups_the_table_by_component(

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from worker import cloudwatch as cw
-from worker.errors import ConfigError, MeasurementFailed
-from worker.measurement import cloudwatch_annotations, cloudwatch_metrics
-from worker.metric_shape import aggregate, fill_zeros, is_sparse_count
+from worker.aws import cloudwatch as cw
+from worker.aws.metric_shape import aggregate, fill_zeros, is_sparse_count
+from worker.contract.errors import ConfigError, MeasurementFailed
+from worker.load.measurement import cloudwatch_annotations, cloudwatch_metrics
 
 DIMS = [{"Name": "ClusterName", "Value": "default"}, {"Name": "ServiceName", "Value": "web"}]
 

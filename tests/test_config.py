@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from worker.config import load_config, parse_config
-from worker.errors import ConfigError
-from worker.steps import Target, components_from_state, validate_step
+from worker.contract.config import load_config, parse_config
+from worker.contract.errors import ConfigError
+from worker.contract.steps import Target, components_from_state, validate_step
 
 DATA = Path(__file__).parent / "data"
 ORIGINALS = sorted((DATA / "original").glob("*"))

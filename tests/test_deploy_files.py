@@ -59,7 +59,7 @@ def test_worker_and_flower_share_the_app_and_its_redis() -> None:
         assert env["SERVO_CONFIG"] == "/config/config.yaml"
         assert services[name]["build"]["context"] == str(ROOT)
     assert services["flower"]["environment"]["FLOWER_BASIC_AUTH"] == "ops:fpw"
-    assert services["flower"]["command"][:4] == ["celery", "-A", "worker.app", "flower"]
+    assert services["flower"]["command"][:4] == ["celery", "-A", "worker.flow.app", "flower"]
 
 
 def test_compose_refuses_to_start_without_secrets() -> None:
@@ -87,11 +87,11 @@ def test_dockerfile_installs_ab_copies_what_exists_and_drops_root() -> None:
 
 def test_dockerfile_command_starts_a_worker_on_both_queues() -> None:
     cmd = json.loads(next(args for op, args in dockerfile() if op == "CMD"))
-    assert cmd[:5] == ["celery", "-A", "worker.app", "-q", "worker"]
+    assert cmd[:5] == ["celery", "-A", "worker.flow.app", "-q", "worker"]
     assert cmd[cmd.index("-Q") + 1] == "control,load"
-    import worker.app  # the module the image starts exists and builds the Celery app
+    import worker.flow.app  # the module the image starts exists and builds the Celery app
 
-    assert worker.app.app.main == "servo"
+    assert worker.flow.app.app.main == "servo"
 
 
 def test_dockerignore_keeps_secrets_and_venv_out() -> None:

@@ -1,11 +1,11 @@
-"""The egress rules of network.route-out (worker/preflight/egress.py), pure."""
+"""The egress rules of network.route-out (worker/aws/preflight/egress.py), pure."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from worker.preflight.egress import default_targets, missing_endpoints, way_out
+from worker.aws.preflight.egress import default_targets, missing_endpoints, way_out
 
 PREFIXES = ["igw-", "nat-", "eni-", "i-", "tgw-", "pcx-", "vgw-", "local", "vpce-"]
 targets = st.lists(st.builds(lambda p, n: f"{p}{n:04x}" if p != "local" else p,

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 
 from tests.support.aws_setup import Setup, config_dict, provision
-from worker import fargate
-from worker.aws import Clients
-from worker.config import Component, parse_config
-from worker.errors import AdjustmentRejected
-from worker.steps import validate_step
+from worker.aws import fargate
+from worker.aws.clients import Clients
+from worker.contract.config import Component, parse_config
+from worker.contract.errors import AdjustmentRejected
+from worker.contract.steps import validate_step
 
 
 def component(setup: Setup, **options: Any) -> Component:
@@ -101,7 +101,7 @@ def test_an_adjust_retried_after_a_throttled_call_describes_no_revision_twice(cl
     """Under throttling, a retried adjust must make progress: the revisions its scan
     already compared are not described again (a revision never changes)."""
     from tests.support.aws_answers import AwsAnswers
-    from worker.errors import AwsTransient
+    from worker.contract.errors import AwsTransient
 
     setup = provision(clients, cpu=256, memory=512)
     for gogc in (60, 70, 80):

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from emulator.iam_gate import Need, PolicyGate, allowed, needs
-from worker.permissions import Scope, policy
+from worker.aws.permissions import Scope, policy
 
 SCOPE = Scope(region="us-east-1", account="123456789012", services=(("c1", "web"),), families=("web",),
               roles=("arn:aws:iam::123456789012:role/web-execution",))
@@ -69,8 +69,8 @@ def test_the_printed_policy_runs_check_and_steps_and_one_action_less_is_named(
     from producer.iam_cmd import cmd_iam_policy
     from tests.support.ungated import ungated_config
     from tests.support.workers import Worker
-    from worker.config import load_config
-    from worker.records import RecordStore
+    from worker.contract.config import load_config
+    from worker.contract.records import RecordStore
 
     gate = PolicyGate({"Statement": []})  # nothing is allowed until the policy is loaded
     with Sandbox(FAST, endpoint_url=aws_endpoint, config_out=tmp_path / "config.yaml", gates=[gate]) as box:

@@ -19,8 +19,8 @@ import yaml
 from producer import results
 from producer.outfiles import write_text
 from tests.support.cli_run import CONFIG, MAX_OUTPUT, assert_clean_failure, run, write_config
-from worker.errors import ConfigError
-from worker.safetext import csv_cell, terminal_safe
+from worker.contract.errors import ConfigError
+from worker.contract.safetext import csv_cell, terminal_safe
 
 
 @pytest.fixture

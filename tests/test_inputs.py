@@ -1,5 +1,5 @@
-"""The input boundary (worker/inputs.py, worker/numbers.py): files, YAML, JSON, numbers and environment
-settings become bounded data or one ConfigError line, fast, whatever the input."""
+"""The input boundary (worker/contract/inputs.py, worker/contract/numbers.py): files, YAML,
+JSON, numbers and environment settings become bounded data or one ConfigError line, fast, whatever the input."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from worker import inputs
-from worker.errors import ConfigError
-from worker.inputs import load_json, load_yaml, read_text
-from worker.numbers import check_number, env_number, parse_number
+from worker.contract import inputs
+from worker.contract.errors import ConfigError
+from worker.contract.inputs import load_json, load_yaml, read_text
+from worker.contract.numbers import check_number, env_number, parse_number
 
 
 def yaml_problem(text: str) -> str:

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from worker import namespace
-from worker.config import parse_config
-from worker.errors import ConfigError
-from worker.namespace import Keys
+from worker.contract import namespace
+from worker.contract.config import parse_config
+from worker.contract.errors import ConfigError
+from worker.contract.namespace import Keys
 
 names = st.from_regex(namespace.NAME, fullmatch=True)
 ids = st.text("0123456789abcdef:*", min_size=1, max_size=20)

@@ -20,10 +20,10 @@ from tests.conftest import TEST_REDIS_URL
 from tests.support.recovery_stack import LOAD
 from tests.support.sandbox_stack import optimize_config
 from tests.support.workers import ROOT, Worker
-from worker.app import make_app
-from worker.config import load_config
-from worker.namespace import Keys
-from worker.records import RecordStore
+from worker.contract.config import load_config
+from worker.contract.namespace import Keys
+from worker.contract.records import RecordStore
+from worker.flow.app import make_app
 
 pytestmark = pytest.mark.slow
 

@@ -23,7 +23,7 @@ from producer.cli import main
 from producer.objectives import Goal
 from producer.optimize import Optimizer, Options, steps_run
 from tests.support.sandbox_stack import LOAD, SLO_P95_MS, sandbox_stack
-from worker.namespace import process_keys
+from worker.contract.namespace import process_keys
 
 pytestmark = pytest.mark.slow
 GRID_OPTIMUM_COST = 0.0370275  # $/hour: 3 x (0.25 vCPU x 0.04048 + 0.5 GB x 0.004445)

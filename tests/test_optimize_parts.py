@@ -14,9 +14,9 @@ from producer import objectives as obj
 from producer.cli import main
 from producer.cost import cost_per_hour, cost_per_million
 from producer.space import build_space
-from worker import sizes
-from worker.config import parse_config
-from worker.errors import ConfigError
+from worker.contract import sizes
+from worker.contract.config import parse_config
+from worker.contract.errors import ConfigError
 
 
 def config(settings: dict[str, Any] | None = None, **top: Any) -> Any:

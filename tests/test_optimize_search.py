@@ -21,7 +21,7 @@ from producer.costfirst import CostFirst
 from producer.optimize import Optimizer, Options, steps_run
 from producer.pruning import Measured
 from producer.space import build_space, settings_key
-from worker.config import parse_config
+from worker.contract.config import parse_config
 
 GOAL = obj.Goal(("cost",), max_p95_ms=50)
 WIDE = {"cpu": {"type": "enum", "unit": "vCPU", "values": [0.25, 0.5, 1, 2]},

@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from producer.cli import main
-from worker.config import AbConfig, load_config, parse_config
-from worker.errors import ConfigError
-from worker.steps import components_from_state, validate_control, validate_step
+from worker.contract.config import AbConfig, load_config, parse_config
+from worker.contract.errors import ConfigError
+from worker.contract.steps import components_from_state, validate_control, validate_step
 
 ORIGINAL = Path(__file__).parent / "data" / "original"
 MESSAGES = Path(__file__).parent / "data" / "original-messages"  # the original servo's stdin JSON
@@ -82,7 +82,7 @@ def test_the_original_config_and_adjust_message_run_a_step_on_the_sandbox(
     from emulator.profiles import FAST
     from emulator.sandbox import Sandbox
     from tests.support.workers import Worker
-    from worker.records import RecordStore
+    from worker.contract.records import RecordStore
 
     with Sandbox(FAST, endpoint_url=aws_endpoint, config_out=tmp_path / "sandbox.yaml") as box:
         sandbox = yaml.safe_load(box.config_path.read_text())

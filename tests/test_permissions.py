@@ -1,4 +1,4 @@
-"""worker/permissions.py against the calls the code really makes, and the policy it prints."""
+"""worker/aws/permissions.py against the calls the code really makes, and the policy it prints."""
 
 from __future__ import annotations
 
@@ -19,13 +19,13 @@ from producer.iam_cmd import cmd_iam_policy
 from tests.conftest import TEST_REDIS_URL
 from tests.support import inline
 from tests.support.aws_calls import recording
-from worker import cloudwatch, fargate, permissions
-from worker.aws import Clients
-from worker.config import load_config
-from worker.permissions import PERMISSIONS, Scope, actions, policy, unlisted
-from worker.pipeline import Runtime
-from worker.preflight import run_checks
-from worker.records import RecordStore
+from worker.aws import cloudwatch, fargate, permissions
+from worker.aws.clients import Clients
+from worker.aws.permissions import PERMISSIONS, Scope, actions, policy, unlisted
+from worker.aws.preflight import run_checks
+from worker.contract.config import load_config
+from worker.contract.records import RecordStore
+from worker.flow.pipeline import Runtime
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def test_every_call_of_a_step_a_rollback_a_measurement_and_check_is_listed(sandb
         cmd_iam_policy(args, out=io.StringIO())
     for part, calls in (("worker", worker_calls), ("preflight", check_calls), ("cli", cli_calls)):
         assert calls, f"nothing recorded for {part}"
-        assert unlisted(calls) == [], f"{part} calls actions worker/permissions.py does not list"
+        assert unlisted(calls) == [], f"{part} calls actions worker/aws/permissions.py does not list"
         listed = {p.action for p in actions(part)}
         assert sorted(set(calls) - listed - {"sts:GetCallerIdentity"}) == [], part
     # the step really registered, updated, listed stopped tasks and rolled back
@@ -127,7 +127,7 @@ def test_an_unknown_part_is_refused_by_name() -> None:
 
 
 def test_the_preflight_simulates_each_action_once_with_its_condition_keys() -> None:
-    from worker.preflight.access_checks import groups
+    from worker.aws.preflight.access_checks import groups
 
     worker, preflight = groups("worker"), groups("preflight")
     assert worker[("role", (("iam:PassedToService", "ecs-tasks.amazonaws.com"),))] == ["iam:PassRole"]
@@ -140,7 +140,7 @@ def test_the_preflight_simulates_each_action_once_with_its_condition_keys() -> N
 
 
 def test_arns_with_an_open_account_or_family_only_warn() -> None:
-    from worker.preflight.access_checks import is_open
+    from worker.aws.preflight.access_checks import is_open
 
     assert not is_open(SCOPE.arns("service")) and not is_open(SCOPE.arns("task"))
     assert is_open(Scope(services=(("c", "s"),)).arns("service"))  # account and region unknown

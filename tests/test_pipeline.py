@@ -18,10 +18,10 @@ from tests.support.aws_setup import config_dict, provision
 from tests.support.http_servers import Server, serve
 from tests.support.waiting import wait_until
 from tests.support.workers import Worker
-from worker.aws import Clients
-from worker.config import load_config
-from worker.namespace import process_keys
-from worker.records import RecordStore
+from worker.aws.clients import Clients
+from worker.contract.config import load_config
+from worker.contract.namespace import process_keys
+from worker.contract.records import RecordStore
 
 pytestmark = pytest.mark.slow
 
@@ -102,7 +102,7 @@ def test_three_step_sweep_runs_in_order(stack: Any) -> None:
 
 
 def test_invalid_step_enqueues_nothing(stack: Any, redis_db: Any) -> None:
-    from worker.errors import ConfigError
+    from worker.contract.errors import ConfigError
 
     queues = process_keys().queues
     before = {q: redis_db.llen(q) for q in queues}
@@ -288,7 +288,7 @@ def test_flower_lists_the_step_tasks_with_progress(stack: Any, tmp_path: Path) -
     port = free_port()
     log = (tmp_path / "flower.log").open("w")
     flower = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "worker.app", "flower", f"--port={port}",
+        [sys.executable, "-m", "celery", "-A", "worker.flow.app", "flower", f"--port={port}",
          "--address=127.0.0.1", "--basic-auth=ops:s3cret"],
         env={**os.environ, **stack.env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     auth = "Basic " + base64.b64encode(b"ops:s3cret").decode()
@@ -352,7 +352,7 @@ def test_every_worker_log_line_is_json_bound_to_the_step(stack: Any) -> None:
 def test_wait_names_the_benchmark_queue_no_worker_serves(stack: Any) -> None:
     """A worker started with -Q control settles the step; the benchmark then waits in the
     load queue no worker serves, and --wait says so instead of waiting in silence."""
-    from worker.namespace import process_keys
+    from worker.contract.namespace import process_keys
 
     keys = process_keys()
     stack.worker(queues=keys.control)

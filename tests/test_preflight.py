@@ -11,9 +11,9 @@ import pytest
 from emulator.taskproc import free_port
 from tests.support.aws_setup import Setup, config_dict, provision, write_config
 from tests.support.http_servers import serve
-from worker.aws import Clients
-from worker.config import load_config, parse_config
-from worker.preflight import CHECK_IDS, CheckResult, critical_failures, run_checks
+from worker.aws.clients import Clients
+from worker.aws.preflight import CHECK_IDS, CheckResult, critical_failures, run_checks
+from worker.contract.config import load_config, parse_config
 
 # What moto cannot answer: IAM policy simulation, and whether a local URL is the ALB.
 UNVERIFIABLE_ON_MOTO = {"permissions.iam", "taskdef.pass-role", "loadpath.routes-to-lb"}

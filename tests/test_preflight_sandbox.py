@@ -15,10 +15,10 @@ from emulator.profiles import FAST
 from emulator.sandbox import Sandbox
 from tests.support.ungated import ungated_config
 from tests.support.waiting import wait_until
-from worker.aws import Clients
-from worker.config import load_config
-from worker.namespace import process_keys
-from worker.preflight import run_checks
+from worker.aws.clients import Clients
+from worker.aws.preflight import run_checks
+from worker.contract.config import load_config
+from worker.contract.namespace import process_keys
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +52,7 @@ def test_worker_refuses_steps_for_a_component_that_fails_preflight(
     from producer.api import Producer
     from tests.support.aws_setup import config_dict, provision
     from tests.support.workers import Worker
-    from worker.records import RecordStore
+    from worker.contract.records import RecordStore
 
     setup = provision(clients, target_type="instance")  # Fargate needs `ip` target groups
     raw = config_dict(setup, ab_url="http://127.0.0.1:9/", metrics=[])
@@ -82,7 +82,7 @@ def test_worker_refuses_steps_for_a_component_that_fails_preflight(
 
 def test_a_preflight_pass_is_shared_through_redis_so_a_new_process_does_not_check_again(
         sandbox: Sandbox, clients: Clients, redis_db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from worker import tasks
+    from worker.flow import tasks
 
     monkeypatch.setenv("SERVO_CONFIG", str(sandbox.config_path))
     monkeypatch.setattr(tasks, "_runtime", None)  # this process's own runtime, for this config
@@ -125,7 +125,7 @@ def test_check_passes_on_a_sandbox_behind_a_transit_gateway_with_a_scoped_policy
 
     from emulator.iam_gate import PolicyGate
     from producer.iam_cmd import cmd_iam_policy
-    from worker.abrun import run_ab
+    from worker.load.abrun import run_ab
 
     gate = PolicyGate({"Statement": []})
     options = {"route": "tgw", "assign_public_ip": False}

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from worker.config import parse_config
-from worker.pricing import Pricing, resolve
+from producer.pricing import Pricing, resolve
+from worker.contract.config import parse_config
 
 ARM = {"runtimePlatform": {"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"}}
 # AWS's published on-demand Fargate Linux prices, $ per vCPU-hour and per GB-hour, the same in
-# us-east-1 and eu-west-1 (written out here, not read from worker/pricing.py's table)
+# us-east-1 and eu-west-1 (written out here, not read from producer/pricing.py's table)
 AWS_X86 = (0.04048, 0.004445)
 AWS_ARM = (0.03238, 0.00356)
 
@@ -55,7 +55,7 @@ def test_the_study_records_the_same_price_fields_as_before() -> None:
 
 @pytest.mark.parametrize("bad", [{"architecture": "sparc"}, {"region": 5}, {"vcpu_hour": 0}])
 def test_a_bad_pricing_section_names_the_field(bad: dict[str, object]) -> None:
-    from worker.errors import ConfigError
+    from worker.contract.errors import ConfigError
 
     with pytest.raises(ConfigError) as info:
         pricing(bad)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from worker.progress import SPANS, advance, overall
+from worker.flow.progress import SPANS, advance, overall
 
 STAGES = st.sampled_from([*SPANS, "rejected"])
 REPORTS = st.lists(st.tuples(STAGES, st.floats(min_value=-10, max_value=200), st.text(max_size=20)),
@@ -25,7 +25,7 @@ def test_the_shown_percent_never_goes_back_and_stays_within_0_and_100(
 
 
 def test_a_finished_settle_then_the_start_of_measuring_moves_forward() -> None:
-    # the order the pipeline reports in (worker/pipeline.py): before, 100 % settled then 18 % measured
+    # the order the pipeline reports in (worker/flow/pipeline.py): before, 100 % settled then 18 % measured
     sequence = [("adjusting", 5), ("settling", 10), ("settling", 100), ("measuring", 0), ("measuring", 18),
                 ("measuring", 100)]
     shown = []

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from kombu import Connection
 
 from tests.conftest import TEST_REDIS_URL
-from worker import recovery
-from worker.app import make_app
-from worker.namespace import Keys
-from worker.records import RecordStore
+from worker.contract.namespace import Keys
+from worker.contract.records import RecordStore
+from worker.flow import recovery
+from worker.flow.app import make_app
 
 
 def taken_by_a_worker(keys: Keys, n: int) -> tuple[Connection, list[Any]]:

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from tests.support.waiting import wait_until
-from worker import constants as C
-from worker import lease, pipeline
-from worker.config import parse_config
-from worker.records import RecordStore
+from worker.contract import constants as C
+from worker.contract.config import parse_config
+from worker.contract.records import RecordStore
+from worker.flow import lease, pipeline
 
 CONFIG = parse_config({"fargate": {"web": {"service_name": "web", "environment": {
     "GOGC": {"type": "range", "min": 50, "max": 200, "step": 10}}}}}, environ={})
@@ -111,7 +111,7 @@ def test_the_poll_cap_stays_short_for_a_few_services_and_grows_to_share_the_api_
 
 def test_waiting_on_a_step_whose_record_is_gone_says_so_at_once(store: RecordStore) -> None:
     from producer.api import Producer
-    from worker.errors import RecordLost
+    from worker.contract.errors import RecordLost
 
     step_id = new_step(store)
     store.r.delete(store.keys.step(step_id))  # a flushed database
@@ -125,7 +125,7 @@ NINETY_DAYS_S = 90 * 24 * 3600  # the module's promise: records are kept 90 days
 
 def later_than(store: RecordStore, stamp: float) -> None:
     """Let the store's millisecond clock move past `stamp`, so creation times differ."""
-    from worker.records import now
+    from worker.contract.records import now
 
     wait_until(lambda: now() > stamp, 1, "the clock to pass a millisecond", every=0.001)
 
@@ -286,7 +286,7 @@ def test_a_cancel_request_is_announced_and_kept_as_long_as_the_record(store: Rec
 
 
 def test_a_store_uses_this_processs_namespace_unless_given_one(store: RecordStore) -> None:
-    from worker.namespace import Keys, process_keys
+    from worker.contract.namespace import Keys, process_keys
 
     url = os.environ["SERVO_REDIS_URL"]
     assert RecordStore.from_url(url).keys == process_keys()

@@ -14,8 +14,8 @@ from producer.api import StepSpec
 from tests.conftest import TEST_REDIS_URL
 from tests.support.recovery_stack import LOAD, holder, moved_since, sandbox_fleet
 from tests.support.waiting import wait_until
-from worker import recovery
-from worker.aws import Clients
+from worker.aws.clients import Clients
+from worker.flow import recovery
 
 pytestmark = pytest.mark.slow
 

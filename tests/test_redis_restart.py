@@ -3,7 +3,7 @@
 Runs its own append-only redis-server (as docker-compose does) and stops it for a few
 seconds while a step is settling. With Celery 5.7 / kombu 5.7 a worker used to exit on the
 lost broker connection (kombu restored unacked messages through the connection it had
-just released: `'NoneType' object has no attribute 'hostname'`); worker.recovery defers
+just released: `'NoneType' object has no attribute 'hostname'`); worker.flow.recovery defers
 that restore and reclaims the messages once connected again. No supervisor here, and the
 default visibility timeout (an hour): the sweep must finish on the recovery path alone."""
 
@@ -27,8 +27,8 @@ from tests.support.aws_setup import config_dict, provision
 from tests.support.http_servers import serve
 from tests.support.waiting import wait_until
 from tests.support.workers import Worker
-from worker.aws import Clients
-from worker.records import TERMINAL, RecordStore
+from worker.aws.clients import Clients
+from worker.contract.records import TERMINAL, RecordStore
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from producer.cli import main
-from worker.records import RecordStore
+from worker.contract.records import RecordStore
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -24,12 +24,12 @@ from emulator.sandbox import Sandbox
 from tests.conftest import TEST_REDIS_URL
 from tests.support import inline
 from tests.support.waiting import wait_until
-from worker import cloudwatch
-from worker.abrun import run_ab
-from worker.aws import Clients
-from worker.config import Config, load_config
-from worker.pipeline import Runtime
-from worker.records import RecordStore
+from worker.aws import cloudwatch
+from worker.aws.clients import Clients
+from worker.contract.config import Config, load_config
+from worker.contract.records import RecordStore
+from worker.flow.pipeline import Runtime
+from worker.load.abrun import run_ab
 
 pytestmark = pytest.mark.slow
 

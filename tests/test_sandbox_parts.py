@@ -11,7 +11,7 @@ from emulator.profiles import AWS, FAST, profile_named
 from emulator.provision import Setup
 from emulator.sandbox import sandbox_config
 from producer.sandbox_cmd import export_lines
-from worker.config import parse_config
+from worker.contract.config import parse_config
 
 ALB_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web-alb/50dc6c495c0c9188"
 WHEN = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

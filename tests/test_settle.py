@@ -1,4 +1,4 @@
-"""The settle/rollback state machine (worker.settle.decide) against random observation
+"""The settle/rollback state machine (worker.aws.settle.decide) against random observation
 sequences, errors included: hypothesis plays a poll loop over a two-state service model
 (it runs the pre-step revision or the step's) and checks the invariants of issue 10."""
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from worker.settle import (
+from worker.aws.settle import (
     Finish,
     Idle,
     LookAgain,
@@ -26,7 +26,7 @@ from worker.settle import (
     decide,
     status_of,
 )
-from worker.stability import Observation
+from worker.aws.stability import Observation
 
 TERMINAL_REASONS = ("access-denied", "aws-not-found", "aws-invalid")
 # Fewer random runs per mutant when mutmut runs these tests (setup.cfg [mutmut]).
@@ -60,7 +60,7 @@ class Run:
 
 def play(seen_list: list[Seen], request_results: list[str], settle_timeout: float, rollback_timeout: float,
          cancel_at: float | None, lease_lost_at: float | None) -> Run:
-    """A poll loop over a modelled service, as worker.poll runs it."""
+    """A poll loop over a modelled service, as worker.flow.settling runs it."""
     service, now, interval, errs = "applied", 0.0, 0.0, 0
     rollback: Rollback | None = None
     seen_iter, req_iter = iter(seen_list), iter(request_results)

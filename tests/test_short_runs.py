@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.cli_run import CONFIG, run, write_config
-from worker.cloudwatch import CloudWatchMetric, explain_short_run
+from worker.aws.cloudwatch import CloudWatchMetric, explain_short_run
 
 METRIC = {"Id": "cpu", "MetricStat": {"Metric": {"Namespace": "AWS/ECS", "MetricName": "CPUUtilization",
                                                  "Dimensions": [{"Name": "ServiceName", "Value": "web"}]},

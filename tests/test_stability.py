@@ -20,12 +20,13 @@ from tests.support import inline
 from tests.support.aws_answers import AwsAnswers
 from tests.support.aws_setup import Setup, config_dict, provision
 from tests.support.waiting import wait_until
-from worker import lease, stability
-from worker.aws import Clients
-from worker.config import parse_config
-from worker.pipeline import Runtime
-from worker.records import RecordStore
-from worker.stability import Expectation, evaluate
+from worker.aws import stability
+from worker.aws.clients import Clients
+from worker.aws.stability import Expectation, evaluate
+from worker.contract.config import parse_config
+from worker.contract.records import RecordStore
+from worker.flow import lease
+from worker.flow.pipeline import Runtime
 
 THROTTLED = ("ThrottlingException", "Rate exceeded")
 

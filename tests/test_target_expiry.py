@@ -10,10 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from producer.sweeps import parse_sweep
-from worker import expiry, target
-from worker.config import Component, Config, parse_config
-from worker.errors import ConfigError
-from worker.target import ServiceTarget
+from worker.aws import target
+from worker.aws.target import ServiceTarget
+from worker.contract import expiry
+from worker.contract.config import Component, Config, parse_config
+from worker.contract.errors import ConfigError
 
 WEB = Component(name="web", service_name="web", cluster="default")
 CONFIG = Config(components={"web": WEB})
@@ -110,7 +111,7 @@ GOGC_CONFIG = parse_config({"fargate": {"web": {"service_name": "web", "environm
 def test_a_sweep_nobody_started_in_time_ends_expired_and_a_wait_ends_with_it(redis_db: Any) -> None:
     from producer.api import Producer, StepSpec
     from tests.conftest import TEST_REDIS_URL
-    from worker.records import RecordStore
+    from worker.contract.records import RecordStore
 
     producer = Producer(GOGC_CONFIG, RecordStore.from_url(TEST_REDIS_URL))
     sweep = producer.submit_sweep([StepSpec("web", {"GOGC": 60}, expires=0.3),
@@ -124,8 +125,8 @@ def test_a_sweep_nobody_started_in_time_ends_expired_and_a_wait_ends_with_it(red
 
 def test_a_worker_never_runs_an_expired_step(redis_db: Any) -> None:
     from tests.conftest import TEST_REDIS_URL
-    from worker import pipeline
-    from worker.records import RecordStore
+    from worker.contract.records import RecordStore
+    from worker.flow import pipeline
 
     store = RecordStore.from_url(TEST_REDIS_URL)
     step = store.create_step("web", {"GOGC": 90}, {"component": "web", "env": {"GOGC": "90"}}, {},

@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 from structlog.testing import capture_logs
 
-from worker import td_fields
+from worker.aws import td_fields
 
 MODEL = boto3.session.Session(region_name="us-east-1").client("ecs").meta.service_model
 

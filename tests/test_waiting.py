@@ -10,7 +10,7 @@ from typing import Any
 
 from producer import liveness
 from tests.support.cli_run import run, write_config
-from worker.namespace import process_keys
+from worker.contract.namespace import process_keys
 
 QUEUES = {"control": "control", "load": "load"}
 

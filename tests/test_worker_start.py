@@ -9,13 +9,13 @@ import pytest
 
 from tests.conftest import TEST_REDIS_URL
 from tests.support.workers import Worker
-from worker.namespace import process_keys
+from worker.contract.namespace import process_keys
 
 pytestmark = pytest.mark.slow
 
 
 def served_queues(name: str) -> set[str]:
-    from worker.app import make_app
+    from worker.flow.app import make_app
 
     app = make_app(TEST_REDIS_URL)
     for _ in range(3):  # a loaded machine may answer a broadcast late: ask again

@@ -1,10 +1,10 @@
 """`celery -A worker ...` finds the app here, as Celery looks for `<package>.celery`.
 
 So the convention every Celery user types works (`celery -A worker worker`, `celery -A
-worker flower`) beside `-A worker.app`; without `-Q` the worker serves both queues
-(worker/app.py declares them).
+worker flower`) beside `-A worker.flow.app`; without `-Q` the worker serves both queues
+(worker/flow/app.py declares them).
 """
 
-from worker.app import app
+from worker.flow.app import app
 
 __all__ = ["app"]

@@ -1,7 +1,7 @@
 """Record every AWS call that leaves botocore in this process, as IAM action names.
 
 Every botocore session built while `recording()` is active gets a `before-call` handler, so
-the clients the project builds itself (worker.aws.Clients, the preflight's iam/sts/ec2
+the clients the project builds itself (worker.aws.clients.Clients, the preflight's iam/sts/ec2
 clients) are recorded without touching the project's code. `before-call` fires once per API
 call, before botocore's own retries, and once per page of a paginator.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 import botocore.session
 
-from worker.permissions import iam_action
+from worker.aws.permissions import iam_action
 
 
 @contextmanager

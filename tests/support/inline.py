@@ -10,10 +10,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from worker import lease, pipeline, poll
-from worker.config import Config
-from worker.records import TERMINAL, RecordStore
-from worker.steps import validate_step
+from worker.contract.config import Config
+from worker.contract.records import TERMINAL, RecordStore
+from worker.contract.steps import validate_step
+from worker.flow import lease, pipeline
+from worker.flow import settling as poll
 
 
 def create(store: RecordStore, config: Config, component: str, settings: dict[str, Any]) -> str:

@@ -13,8 +13,8 @@ import redis
 
 from tests.support.sandbox_stack import optimize_config, submitting_to
 from tests.support.workers import Worker
-from worker import recovery
-from worker.namespace import Keys
+from worker.contract.namespace import Keys
+from worker.flow import recovery
 
 LOAD: dict[str, Any] = {"duration": 1, "warmup": 0}  # short runs: the kills are what is measured
 
@@ -81,8 +81,8 @@ def sandbox_fleet(workdir: Path, redis_url: str, endpoint_url: str | None = None
     """Yield (sandbox, fleet, producer) on the sandbox's demo service, default recovery settings."""
     from emulator.sandbox import Sandbox
     from producer.api import Producer
-    from worker.config import load_config
-    from worker.records import RecordStore
+    from worker.contract.config import load_config
+    from worker.contract.records import RecordStore
 
     with Sandbox("fast", endpoint_url=endpoint_url, config_out=workdir / "config.yaml") as box:
         optimize_config(box.config_path)

@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 import redis
 
 from tests.support.waiting import wait_until
-from worker.constants import DEFAULT_REDIS_URL, ENV_REDIS_URL
+from worker.contract.constants import DEFAULT_REDIS_URL, ENV_REDIS_URL
 
 
 def answers(url: str) -> bool:

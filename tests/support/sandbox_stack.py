@@ -54,12 +54,12 @@ def stack(workdir: Path, redis_url: str, endpoint_url: str | None = None, *, fau
     (emulator/faults.py; e.g. "throttle,errors=0.2,seed=7"); `call_log`: a JSON-lines file
     for every call that endpoint answered; `rewrite`: edits config.yaml before the worker
     starts (default: the optimizer's load, no CloudWatch).
-    SERVO_REDIS_URL must already name `redis_url` in this process (worker.app reads it once).
+    SERVO_REDIS_URL must already name `redis_url` in this process (worker.flow.app reads it once).
     """
     from emulator.sandbox import Sandbox
     from producer.api import Producer
-    from worker.config import load_config
-    from worker.records import RecordStore
+    from worker.contract.config import load_config
+    from worker.contract.records import RecordStore
 
     with Sandbox("fast", endpoint_url=endpoint_url, config_out=workdir / "config.yaml", faults=faults,
                  call_log=call_log) as box:
@@ -79,7 +79,7 @@ def stack(workdir: Path, redis_url: str, endpoint_url: str | None = None, *, fau
 @contextmanager
 def submitting_to(endpoint_url: str) -> Iterator[None]:
     """This process's producer submits steps for `endpoint_url` (a sandbox's public endpoint,
-    the one its workers use: worker.target compares the two) until the block ends."""
+    the one its workers use: worker.aws.target compares the two) until the block ends."""
     before = os.environ.get("AWS_ENDPOINT_URL")
     os.environ["AWS_ENDPOINT_URL"] = endpoint_url
     try:

@@ -1,0 +1,363 @@
+"""Fast recovery: a dead worker's step resumes within seconds, not after the visibility timeout.
+
+Every worker instance (one per consumer connection of a worker process) heartbeats in Redis
+and notes the broker delivery tag of every message it takes. The Redis broker keeps a taken
+message in its `unacked` hash until it is acked; normally it comes back only after the
+visibility timeout (an hour by default). Here any live worker that sees an instance stop
+heartbeating (HEARTBEAT_TIMEOUT_S, default 15 s) puts that instance's messages back at the
+head of their queue in one Lua script: the message is removed from `unacked` and pushed in
+the same atomic step, so exactly one worker wins, and kombu's own visibility restore (a
+WATCHed transaction on the same hash) then finds nothing left to restore. The message that
+comes back is the original stage task with its memo, so the step resumes at the stage it
+reached; every stage is safe to run twice (worker.flow.pipeline).
+
+A worker that starts reclaims at once the instances that carried its own node name (the
+same worker, restarted), and a worker whose broker connection dropped (a Redis restart)
+reclaims its own previous instance once it is connected again: Celery has dropped those
+messages by then (worker.flow.app cancels long tasks on connection loss).
+
+The record keeps who ran each stage (`ran_by`) and each reclaim (`reclaims`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import redis
+from celery import bootsteps
+
+from worker.contract.namespace import Keys, process_keys
+from worker.contract.records import RecordStore, now
+from worker.flow import logs
+
+log = logs.get("servo.recovery")
+
+ENV_HEARTBEAT_TIMEOUT = "SERVO_HEARTBEAT_TIMEOUT"
+DEFAULT_HEARTBEAT_TIMEOUT_S = 15.0  # a worker silent this long is dead: its messages go back
+SCAN_EVERY_S = 2.0  # how often a worker looks for dead ones
+BEATS_PER_TIMEOUT = 3  # a worker misses two beats before it counts as dead
+UNACKED = "unacked"  # kombu's Redis transport keys (its defaults; worker.flow.app does not change them)
+UNACKED_INDEX = "unacked_index"
+RUNS_KEPT = 50  # a record keeps the last runs of its stages; reclaims are all kept
+
+# KEYS: held set, unacked hash, unacked index, workers hash. ARGV: instance, allowed queues.
+# kombu stores `[message, exchange, routing_key]` as JSON; the message is pushed back as the
+# very string it was received as (decoding and encoding it here would turn [] into {}).
+_RECLAIM = """
+local allowed = {}
+for i = 2, #ARGV do allowed[ARGV[i]] = true end
+local out = {}
+for _, tag in ipairs(redis.call('smembers', KEYS[1])) do
+  local payload = redis.call('hget', KEYS[2], tag)
+  if payload then
+    local msg, ex, rk = string.match(payload, '^%[(.*), "([^"]*)", "([^"]*)"%]$')
+    if msg and allowed[rk] then
+      redis.call('hdel', KEYS[2], tag)
+      redis.call('zrem', KEYS[3], tag)
+      redis.call('rpush', rk, msg)
+      table.insert(out, msg)
+    end
+  end
+end
+redis.call('del', KEYS[1])
+redis.call('hdel', KEYS[4], ARGV[1])
+return out
+"""
+# KEYS: held set, unacked hash. Forget the tags that were acked (or restored) since.
+_PRUNE = """
+local n = 0
+for _, tag in ipairs(redis.call('smembers', KEYS[1])) do
+  if redis.call('hexists', KEYS[2], tag) == 0 then
+    redis.call('srem', KEYS[1], tag)
+    n = n + 1
+  end
+end
+return n
+"""
+
+
+def heartbeat_timeout() -> float:
+    return float(os.environ.get(ENV_HEARTBEAT_TIMEOUT) or DEFAULT_HEARTBEAT_TIMEOUT_S)
+
+
+def reclaim(r: redis.Redis, keys: Keys, instance: str) -> list[str]:
+    """Put every message `instance` took and did not ack back at the head of its queue;
+    forget the instance. Returns the messages this call restored (none if another won)."""
+    out = r.eval(_RECLAIM, 4, keys.held(instance), UNACKED, UNACKED_INDEX, keys.workers,
+                 instance, *keys.queues)
+    return [m.decode() if isinstance(m, bytes) else str(m) for m in out or []]
+
+
+def message_task(message: str) -> tuple[str, str]:
+    """(task id, task name) of a broker message (Celery protocol 2 keeps both in headers)."""
+    headers = json.loads(message).get("headers") or {}
+    return str(headers.get("id") or ""), str(headers.get("task") or "")
+
+
+def step_of(task_id: str) -> str:
+    """The step a stage task belongs to: task ids are `<step id>.<stage>` (producer.api)."""
+    return task_id.split(".", 1)[0]
+
+
+def dead(workers: dict[str, str], alive: dict[str, bool], me: str, retired: set[str]) -> list[str]:
+    """Instances to reclaim: every other one that stopped heartbeating, and the ones named
+    in `retired` (this node's earlier instances) at once."""
+    return [inst for inst in workers if inst != me and (inst in retired or not alive.get(inst, False))]
+
+
+def note_run(store: RecordStore, record: dict[str, Any], stage: str, worker: str) -> None:
+    """Add `worker` to the record's `ran_by` when it is not the last one that ran `stage`
+    (a poll retried a hundred times on one worker is one entry)."""
+    runs = record.get("ran_by") or []
+    last = next((run for run in reversed(runs) if run["stage"] == stage), None)
+    if last is not None and last["worker"] == worker:
+        return
+
+    def change(rec: dict[str, Any]) -> None:
+        ran_by = [*(rec.get("ran_by") or []), {"stage": stage, "worker": worker, "at": now()}]
+        rec["ran_by"] = ran_by[-RUNS_KEPT:]
+    store.update(record["id"], change)
+
+
+class Recovery:
+    """Heartbeat, held tags and the reclaim loop of one worker process."""
+
+    def __init__(self, store: RecordStore, hostname: str, timeout: float | None = None) -> None:
+        self.store, self.r, self.keys = store, store.r, store.keys
+        self.hostname = hostname
+        self.timeout = timeout or heartbeat_timeout()
+        self.instance = self._new_instance()
+        self.started = False
+        self.reconnecting = False  # the broker connection dropped: the next instance is due
+        self.retired: set[str] = set()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_beat = 0.0
+
+    # -- instances -----------------------------------------------------------------------
+    def _new_instance(self) -> str:
+        return f"{self.hostname}#{os.getpid()}#{uuid.uuid4().hex[:8]}"
+
+    def _rotate(self) -> None:
+        """A new instance for a new broker connection: Celery dropped every message of the
+        old one when the connection was lost, so the old one is reclaimed at once."""
+        if self.reconnecting:
+            self.reconnecting = False
+            self.retired.add(self.instance)
+            self.instance = self._new_instance()
+
+    def connection_lost(self) -> None:
+        # Not rotated here: at a warm shutdown no new connection comes, and the running
+        # tasks still need their messages. The first message or start after it rotates.
+        self.reconnecting = True
+
+    def start_instance(self) -> None:
+        """The consumer is connected: heartbeat, and reclaim what is due (the node's
+        earlier instances: this process's last connection, or this node before a restart)."""
+        self._rotate()
+        try:
+            if not self.started:
+                others = self.r.hgetall(self.keys.workers)
+                self.retired |= {str(i) for i, host in others.items() if str(host) == self.hostname} - {
+                    self.instance}
+            self.started = True
+            self.beat()
+            self.scan()
+        except redis.RedisError as exc:  # the loop tries again
+            log.warning("recovery.start-error", error=str(exc))
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="servo-recovery", daemon=True)
+            self._thread.start()
+        log.info("recovery.instance", instance=self.instance, timeout=self.timeout)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def took(self, delivery_tag: str) -> None:
+        """Note a message this instance took (before it runs: a kill may come any time).
+        A message may arrive before this step's start on a new connection: rotate first, so
+        it is never noted under the instance about to be reclaimed."""
+        self._rotate()
+        self.r.sadd(self.keys.held(self.instance), delivery_tag)
+
+    # -- the loop ------------------------------------------------------------------------
+    def beat(self) -> None:
+        pipe = self.r.pipeline()
+        alive = json.dumps({"hostname": self.hostname, "pid": os.getpid(), "at": now()})
+        pipe.set(self.keys.heartbeat(self.instance), alive, px=int(self.timeout * 1000))
+        pipe.hset(self.keys.workers, self.instance, self.hostname)
+        pipe.execute()
+        self.r.eval(_PRUNE, 2, self.keys.held(self.instance), UNACKED)
+        self._last_beat = time.monotonic()
+
+    def scan(self) -> None:
+        workers = {str(k): str(v) for k, v in self.r.hgetall(self.keys.workers).items()}
+        others = [inst for inst in workers if inst != self.instance]
+        pipe = self.r.pipeline()
+        for inst in others:
+            pipe.exists(self.keys.heartbeat(inst))
+        alive = dict(zip(others, (bool(x) for x in pipe.execute()), strict=True))
+        for inst in dead(workers, alive, self.instance, self.retired):
+            self._reclaim(inst, workers[inst])
+            self.retired.discard(inst)
+
+    def _reclaim(self, inst: str, host: str) -> None:
+        messages = reclaim(self.r, self.keys, inst)
+        for message in messages:
+            task_id, task = message_task(message)
+            log.warning("recovery.reclaimed", dead=inst, task_id=task_id, task=task)
+            entry = {"at": now(), "by": self.hostname, "from": host, "task": task, "task_id": task_id}
+            with contextlib.suppress(KeyError):  # not a step of this namespace (or long gone)
+                self.store.update(step_of(task_id), lambda rec, e=entry: rec.update(  # type: ignore[misc]
+                    reclaims=[*(rec.get("reclaims") or []), e]))
+        if messages:
+            log.warning("recovery.worker-dead", dead=inst, hostname=host, restored=len(messages))
+
+    def _loop(self) -> None:
+        every = self.timeout / BEATS_PER_TIMEOUT
+        while not self._stop.wait(min(SCAN_EVERY_S, every)):
+            try:
+                if time.monotonic() - self._last_beat >= every:
+                    self.beat()
+                self.scan()
+            except redis.RedisError as exc:  # Redis restarting: try again next round
+                log.warning("recovery.loop-error", error=str(exc))
+            except Exception:  # never let the thread die: recovery would stop silently
+                log.exception("recovery.loop-bug")
+
+
+_recovery: Recovery | None = None
+
+
+class RecoveryStep(bootsteps.StartStopStep):
+    """Celery consumer bootstep: started on every (re)connection to the broker."""
+
+    requires: ClassVar[set[str]] = {"celery.worker.consumer.tasks:Tasks"}
+
+    def __init__(self, parent: Any, **kwargs: Any) -> None:
+        global _recovery  # noqa: PLW0603 - one per worker process (its main process)
+        super().__init__(parent, **kwargs)
+        if _recovery is None:  # before the first message can arrive
+            from worker.flow.app import redis_url
+
+            _recovery = Recovery(RecordStore.from_url(redis_url(), process_keys()), parent.hostname)
+
+    def start(self, parent: Any) -> None:
+        if _recovery is not None:
+            _recovery.start_instance()
+
+    def stop(self, parent: Any) -> None:
+        if _recovery is not None:
+            _recovery.connection_lost()
+
+    def shutdown(self, parent: Any) -> None:
+        if _recovery is not None:
+            _recovery.stop()
+
+
+def on_task_received(request: Any) -> None:
+    """Celery's task_received (main process): note the tag before the task can run."""
+    tag = getattr(getattr(request, "message", None), "delivery_tag", None)
+    if _recovery is None or tag is None:
+        return
+    try:
+        _recovery.took(str(tag))
+    except redis.RedisError as exc:  # the visibility timeout still brings it back
+        log.warning("recovery.note-error", error=str(exc))
+
+
+def patch_kombu_restore() -> None:
+    """Keep the worker alive when its broker connection drops (kombu 5.7, Redis transport).
+
+    On a lost connection Celery releases the connection, which clears the transport's
+    `client`, and then closes the channel; closing restores the unacked messages through a
+    client built from that cleared `client` and raises AttributeError ('NoneType' object
+    has no attribute 'hostname'), which ends the worker (tests/test_redis_restart.py).
+    Redis is unreachable at that moment anyway, so restoring could not succeed: skip it,
+    keep the messages in Redis's `unacked` hash, and let this worker reclaim its previous
+    instance once it is connected again (RecoveryStep.start)."""
+    from kombu.transport import redis as kombu_redis
+
+    original: Callable[[Any, Any], Any] = kombu_redis.QoS.restore_unacked
+    if getattr(original, "servo_patched", False):
+        return
+
+    def restore_unacked(self: Any, client: Any = None) -> Any:
+        if client is None and getattr(getattr(self.channel, "connection", None), "client", None) is None:
+            log.warning("recovery.restore-deferred", messages=len(self._delivered))
+            self._delivered.clear()
+            return None
+        return original(self, client)
+
+    # The same cleared connection ends the worker a second way: a task that was running when
+    # the connection dropped finishes after the reconnect and acks (or rejects) through its
+    # old, closed channel. Its message is in the `unacked` hash, which this worker reclaims
+    # once connected (RecoveryStep.start), and the step's message token drops the reclaimed
+    # copy if the step has moved on: so a late settlement on a closed channel is skipped.
+    def settle_on(method: Any) -> Any:
+        def settle(self: Any, delivery_tag: Any, *args: Any, **kwargs: Any) -> Any:
+            if getattr(getattr(self.channel, "connection", None), "client", None) is None:
+                log.warning("recovery.late-ack-skipped", delivery_tag=str(delivery_tag))
+                self._delivered.pop(delivery_tag, None)
+                return None
+            return method(self, delivery_tag, *args, **kwargs)
+        return settle
+
+    restore_unacked.servo_patched = True  # type: ignore[attr-defined]
+    kombu_redis.QoS.restore_unacked = restore_unacked  # type: ignore[method-assign]
+    kombu_redis.QoS.ack = settle_on(kombu_redis.QoS.ack)  # type: ignore[method-assign]
+    kombu_redis.QoS.reject = settle_on(kombu_redis.QoS.reject)  # type: ignore[method-assign]
+
+
+# -- one live message per step -----------------------------------------------------------
+#
+# A worker killed after it sent a step's next message (a poll's retry, the chain's next
+# stage) but before it acked its own leaves two messages of the step: the next one, run at
+# once by another worker, and its own, reclaimed later. Both would go on, and the step's
+# later stages (and the next steps' adjusts) would run twice. So every stage message gets a
+# token when it is sent, the step keeps its current and next token, and a message whose
+# token is neither is a stale copy: the task drops it without continuing the chain.
+
+MESSAGE_HEADER = "servo_message"  # a header of our own on each stage message
+CURSOR_TTL_S = 7 * 24 * 3600
+
+# KEYS: the step's cursor. ARGV: the message's token ('' for a message sent without one),
+# the cursor's TTL. A step with no cursor yet takes its first message as the current one.
+_ADMIT = """
+if redis.call('exists', KEYS[1]) == 0 then
+  redis.call('hset', KEYS[1], 'current', ARGV[1])
+  redis.call('expire', KEYS[1], ARGV[2])
+  return 1
+end
+local current = redis.call('hget', KEYS[1], 'current') or ''
+local nxt = redis.call('hget', KEYS[1], 'next')
+if ARGV[1] == current then return 1 end
+if nxt and ARGV[1] == nxt then
+  redis.call('hset', KEYS[1], 'current', ARGV[1])
+  redis.call('hdel', KEYS[1], 'next')
+  return 1
+end
+return 0
+"""
+
+
+def on_publish(r: redis.Redis, keys: Keys, headers: dict[str, Any], step_id: str) -> None:
+    """A step's message is being sent: give it a token, and make it the step's next."""
+    token = uuid.uuid4().hex
+    headers[MESSAGE_HEADER] = token
+    pipe = r.pipeline()
+    pipe.hset(keys.cursor(step_id), "next", token)
+    pipe.expire(keys.cursor(step_id), CURSOR_TTL_S)
+    pipe.execute()
+
+
+def admit(r: redis.Redis, keys: Keys, step_id: str, token: str | None) -> bool:
+    """True when this message is the step's current or next one (it may run)."""
+    return bool(r.eval(_ADMIT, 1, keys.cursor(step_id), token or "", CURSOR_TTL_S))
