@@ -1,5 +1,6 @@
 """The input boundary (worker/contract/inputs.py, worker/contract/numbers.py): files, YAML,
-JSON, numbers and environment settings become bounded data or one ConfigError line, fast, whatever the input."""
+JSON, numbers and environment settings become bounded data or one ConfigError line, fast,
+whatever the input."""
 
 from __future__ import annotations
 
