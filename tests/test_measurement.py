@@ -63,7 +63,7 @@ def test_round_trips_through_json(run: AbRun) -> None:
 
 
 def test_cloudwatch_added_from_the_step_record_reads_as_the_cli_writes_it(run: AbRun) -> None:
-    """The benchmark stage stores ab's part and adds CloudWatch's later (worker/flow/pipeline.py);
+    """The benchmark stage stores ab's part and adds CloudWatch's later (worker/flow/runtime.py);
     `measure` builds both at once: one result, one time format."""
     window = (datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 1, 0, 2, tzinfo=UTC))
     stored = json.loads(json.dumps(build_measurement(run).to_dict()))

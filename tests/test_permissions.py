@@ -25,7 +25,7 @@ from worker.aws.permissions import PERMISSIONS, Scope, actions, policy, unlisted
 from worker.aws.preflight import run_checks
 from worker.contract.config import load_config
 from worker.contract.records import RecordStore
-from worker.flow.pipeline import Runtime
+from worker.flow.runtime import Runtime
 
 
 @pytest.fixture

@@ -82,23 +82,23 @@ def test_worker_refuses_steps_for_a_component_that_fails_preflight(
 
 def test_a_preflight_pass_is_shared_through_redis_so_a_new_process_does_not_check_again(
         sandbox: Sandbox, clients: Clients, redis_db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from worker.flow import tasks
+    from worker.flow import gate, runtime
 
     monkeypatch.setenv("SERVO_CONFIG", str(sandbox.config_path))
-    monkeypatch.setattr(tasks, "_runtime", None)  # this process's own runtime, for this config
-    monkeypatch.setattr(tasks, "_passed", {})
-    assert tasks.blocked("web") is None  # checked against the sandbox: passes
+    monkeypatch.setattr(runtime, "_current", None)  # this process's own runtime, for this config
+    monkeypatch.setattr(gate, "_passed", {})
+    assert gate.blocked("web") is None  # checked against the sandbox: passes
     [key] = redis_db.keys(process_keys().preflight("web", "*"))
-    assert 0 < redis_db.ttl(key) <= tasks.PREFLIGHT_TTL_S
+    assert 0 < redis_db.ttl(key) <= gate.PREFLIGHT_TTL_S
 
     setup = sandbox.setup
     clients.ecs.delete_service(cluster=setup.cluster, service=setup.service, force=True)
-    tasks._passed.clear()  # a new pool child: nothing in memory, the pass is in Redis
-    assert tasks.blocked("web") is None  # trusted for its TTL, no checks run
+    gate._passed.clear()  # a new pool child: nothing in memory, the pass is in Redis
+    assert gate.blocked("web") is None  # trusted for its TTL, no checks run
 
     redis_db.delete(key)  # the pass expired: another new process checks again, sees the change
-    tasks._passed.clear()
-    why = tasks.blocked("web")
+    gate._passed.clear()
+    why = gate.blocked("web")
     assert why is not None and "service" in why
     assert redis_db.keys(process_keys().preflight("web", "*")) == []  # a failure is never shared
 

@@ -25,7 +25,7 @@ def test_the_shown_percent_never_goes_back_and_stays_within_0_and_100(
 
 
 def test_a_finished_settle_then_the_start_of_measuring_moves_forward() -> None:
-    # the order the pipeline reports in (worker/flow/pipeline.py): before, 100 % settled then 18 % measured
+    # the order the pipeline reports in (worker/flow/runtime.py): before, 100 % settled then 18 % measured
     sequence = [("adjusting", 5), ("settling", 10), ("settling", 100), ("measuring", 0), ("measuring", 18),
                 ("measuring", 100)]
     shown = []

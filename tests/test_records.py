@@ -12,7 +12,7 @@ from tests.support.waiting import wait_until
 from worker.contract import constants as C
 from worker.contract.config import parse_config
 from worker.contract.records import RecordStore
-from worker.flow import lease, pipeline
+from worker.flow import adjusting, lease, measuring, runtime
 
 CONFIG = parse_config({"fargate": {"web": {"service_name": "web", "environment": {
     "GOGC": {"type": "range", "min": 50, "max": 200, "step": 10}}}}}, environ={})
@@ -54,8 +54,8 @@ def test_a_stage_start_survives_a_redelivery(store: RecordStore) -> None:
 def test_a_redelivered_adjust_after_the_change_only_moves_on(store: RecordStore) -> None:
     applied = {"task_definition": "arn:td/web:2", "desired_count": 1, "deployment_id": None}
     step = new_step(store, status="adjusting", applied=applied)
-    rt = pipeline.Runtime(store=store, config=CONFIG)
-    pipeline.run_adjust(rt, step, lambda *a: None, blocked=lambda name: "must not be asked")
+    rt = runtime.Runtime(store=store, config=CONFIG)
+    adjusting.run_adjust(rt, step, lambda *a: None, blocked=lambda name: "must not be asked")
     record = store.require(step)
     assert record["status"] == "settling" and record["applied"] == applied
     assert "start" in record["stages"]["settle"]
@@ -83,8 +83,8 @@ def test_a_redelivered_benchmark_after_the_run_only_reschedules_cloudwatch(store
                            "cloudwatch": {"delay": 30, "metrics": [{"Id": "q", "Expression": "1"}]}},
                           environ={})
     step = new_step(store, status="measuring", window=[1000.0, 1010.0], measurement={"metrics": {}})
-    rt = pipeline.Runtime(store=store, config=config)
-    ready = pipeline.run_benchmark(rt, step, lambda *a: None, lambda: False)
+    rt = runtime.Runtime(store=store, config=config)
+    ready = measuring.run_benchmark(rt, step, lambda *a: None, lambda: False)
     assert ready == 1040.0  # no second ab run against a service the next step may own
     assert store.require(step)["status"] == "measuring"
 
@@ -95,18 +95,18 @@ def test_the_poll_cap_stays_short_for_a_few_services_and_grows_to_share_the_api_
     monkeypatch.delenv(C.ENV_DESCRIBE_RATE, raising=False)
     monkeypatch.delenv(C.ENV_API_BUDGET, raising=False)
     web = CONFIG.component("web")
-    assert pipeline.poll_cap(store.r, web) == 0.4  # one service settling
+    assert runtime.poll_cap(store.r, web) == 0.4  # one service settling
     now = time.time()
     store.r.zadd(store.keys.settling, {f"other/svc-{i}": now for i in range(59)})
     store.r.zadd(store.keys.settling, {f"other/gone-{i}": now - 60 for i in range(100)})  # settled long ago
     # 60 services share the budget's 10 DescribeServices a second, 10 services each
-    assert pipeline.poll_cap(store.r, web) == pytest.approx(60 / 100)
+    assert runtime.poll_cap(store.r, web) == pytest.approx(60 / 100)
     monkeypatch.setenv(C.ENV_API_BUDGET, "services=3")
-    assert pipeline.poll_cap(store.r, web) == pytest.approx(60 / 30)
+    assert runtime.poll_cap(store.r, web) == pytest.approx(60 / 30)
     monkeypatch.setenv(C.ENV_DESCRIBE_RATE, "120")
-    assert pipeline.poll_cap(store.r, web) == pytest.approx(0.5)
+    assert runtime.poll_cap(store.r, web) == pytest.approx(0.5)
     monkeypatch.setenv(C.ENV_POLL_CAP, "2")
-    assert pipeline.poll_cap(store.r, web) == 2.0  # a fixed cap wins
+    assert runtime.poll_cap(store.r, web) == 2.0  # a fixed cap wins
 
 
 def test_waiting_on_a_step_whose_record_is_gone_says_so_at_once(store: RecordStore) -> None:

@@ -28,7 +28,7 @@ from worker.aws import cloudwatch
 from worker.aws.clients import Clients
 from worker.contract.config import Config, load_config
 from worker.contract.records import RecordStore
-from worker.flow.pipeline import Runtime
+from worker.flow.runtime import Runtime
 from worker.load.abrun import run_ab
 
 pytestmark = pytest.mark.slow

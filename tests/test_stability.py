@@ -26,7 +26,7 @@ from worker.aws.stability import Expectation, evaluate
 from worker.contract.config import parse_config
 from worker.contract.records import RecordStore
 from worker.flow import lease
-from worker.flow.pipeline import Runtime
+from worker.flow.runtime import Runtime
 
 THROTTLED = ("ThrottlingException", "Rate exceeded")
 

@@ -126,14 +126,14 @@ def test_a_sweep_nobody_started_in_time_ends_expired_and_a_wait_ends_with_it(red
 def test_a_worker_never_runs_an_expired_step(redis_db: Any) -> None:
     from tests.conftest import TEST_REDIS_URL
     from worker.contract.records import RecordStore
-    from worker.flow import pipeline
+    from worker.flow import adjusting, runtime
 
     store = RecordStore.from_url(TEST_REDIS_URL)
     step = store.create_step("web", {"GOGC": 90}, {"component": "web", "env": {"GOGC": "90"}}, {},
                              extra={"expires": 1.0})
     store.r.set(store.keys.step(step["id"]), json.dumps({**step, "created_at": step["created_at"] - 5}))
-    rt = pipeline.Runtime(store=store, config=GOGC_CONFIG)  # no AWS client is ever built
-    pipeline.run_adjust(rt, step["id"], lambda *a: None, blocked=lambda name: "must not be asked")
+    rt = runtime.Runtime(store=store, config=GOGC_CONFIG)  # no AWS client is ever built
+    adjusting.run_adjust(rt, step["id"], lambda *a: None, blocked=lambda name: "must not be asked")
     record = store.require(step["id"])
     assert (record["status"], record["reason"], record["stages"]) == ("expired", "expired", {})
     assert "clients" not in vars(rt)

@@ -31,7 +31,7 @@ from worker.flow import logs
 
 if TYPE_CHECKING:
     from worker.contract.records import RecordStore
-    from worker.flow.pipeline import Runtime
+    from worker.flow.runtime import Runtime
 
 log = logs.get("servo.target")
 

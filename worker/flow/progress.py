@@ -9,6 +9,8 @@ says so in its message, not by going backwards. Pure: the record store applies i
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,3 +36,24 @@ def advance(current: Mapping[str, Any] | None, stage: str, local: float, message
     """The record's next `progress`: this report, never below the percent already shown."""
     shown = int((current or {}).get("percent") or 0)
     return {"percent": max(shown, overall(stage, local)), "stage": stage, "message": message}
+
+
+class Throttle:
+    """At most one progress update every `every_s` per key (a step's task), and always on a
+    change of stage. Per key: one process runs many steps' tasks, and a shared throttle would
+    let one step's update hold back another's. Remembers `memory` keys, oldest dropped first."""
+
+    def __init__(self, every_s: float = 0.5, memory: int = 4096):
+        self.every_s, self.memory = every_s, memory
+        self._last: OrderedDict[str, tuple[float, str]] = OrderedDict()
+
+    def due(self, key: str, stage: str, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        last_at, last_stage = self._last.get(key, (0.0, ""))
+        if stage == last_stage and now - last_at < self.every_s:
+            return False
+        self._last[key] = (now, stage)
+        self._last.move_to_end(key)
+        while len(self._last) > self.memory:
+            self._last.popitem(last=False)
+        return True

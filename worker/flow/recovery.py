@@ -9,7 +9,7 @@ head of their queue in one Lua script: the message is removed from `unacked` and
 the same atomic step, so exactly one worker wins, and kombu's own visibility restore (a
 WATCHed transaction on the same hash) then finds nothing left to restore. The message that
 comes back is the original stage task with its memo, so the step resumes at the stage it
-reached; every stage is safe to run twice (worker.flow.pipeline).
+reached; every stage is safe to run twice (worker.flow.runtime).
 
 A worker that starts reclaims at once the instances that carried its own node name (the
 same worker, restarted), and a worker whose broker connection dropped (a Redis restart)

@@ -35,7 +35,7 @@ from worker.contract import constants as C
 from worker.contract.config import Component
 from worker.contract.errors import AdjustmentRejected, AwsTerminal, ServoError, TransientError
 from worker.flow import lease, logs
-from worker.flow.pipeline import ReportStage, RunAgain, Runtime, cancelled, end, poll_cap
+from worker.flow.runtime import ReportStage, RunAgain, Runtime, cancelled, end, poll_cap
 
 log = logs.get("servo.poll")
 

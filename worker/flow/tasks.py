@@ -8,11 +8,7 @@ catches what it can: a step always ends with a record that says why.
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar
@@ -25,87 +21,29 @@ from celery.exceptions import Ignore
 from worker.contract import constants as C
 from worker.contract.errors import MeasurementFailed, TransientError
 from worker.contract.steps import shadow_name
-from worker.flow import logs, pipeline, recovery
-from worker.flow import settling as poll
+from worker.flow import adjusting, gate, logs, measuring, recovery, runtime, settling
 from worker.flow.app import app
-from worker.flow.progress import advance
+from worker.flow.progress import Throttle, advance
 
 log = logs.get("servo.tasks")
 # Transient failures of the benchmark and metrics stages before the step fails. Adjust and
-# the poll instead retry until the step's deadline (pipeline.adjust_failed, worker.aws.settle).
+# the poll instead retry until the step's deadline (adjusting.adjust_failed, worker.aws.settle).
 AWS_RETRIES = 5
-PROGRESS_EVERY_S = 0.5  # record and Flower updates at most this often, and on every change of stage
-PROGRESS_MEMORY = 4096  # steps whose last progress time a process remembers
-PREFLIGHT_TTL_S = 600  # critical checks are repeated this often, so a fixed setup is noticed
-
-_runtime: pipeline.Runtime | None = None
-_passed: dict[str, float] = {}  # component -> when its critical checks last passed
-
-
-def runtime() -> pipeline.Runtime:
-    global _runtime  # noqa: PLW0603 - one per worker process, built on first use
-    if _runtime is None:
-        _runtime = pipeline.Runtime.from_env()
-    return _runtime
-
-
-def blocked(component: str) -> str | None:
-    """Why the worker refuses steps for `component` (failed critical checks), or None.
-    A pass is trusted for PREFLIGHT_TTL_S, and shared through Redis with every process of
-    every worker running the same component config against the same endpoint, so a new
-    pool child does not run the checks again. A failure is checked again at the next
-    step, so a setup the user fixes is taken at once."""
-    now = time.time()
-    if now - _passed.get(component, 0.0) < PREFLIGHT_TTL_S:
-        return None
-    rt = runtime()
-    left = rt.store.r.ttl(_pass_key(rt, component))
-    if left > 0:
-        _passed[component] = now - (PREFLIGHT_TTL_S - left)
-        return None
-    from worker.aws.preflight import critical_failures
-
-    found = critical_failures(rt.config, rt.clients)
-    pipe = rt.store.r.pipeline()
-    for name in rt.config.components:
-        if name not in found:
-            _passed[name] = now
-            pipe.set(_pass_key(rt, name), now, ex=PREFLIGHT_TTL_S)
-    pipe.execute()
-    results = found.get(component)
-    return "; ".join(f"{r.id}: {r.finding}" for r in results) if results else None
-
-
-def _pass_key(rt: pipeline.Runtime, component: str) -> str:
-    """The Redis key of a preflight pass: the component's config and the AWS endpoint and
-    region it was checked against, hashed (a worker with other settings checks for itself)."""
-    basis = json.dumps([dataclasses.asdict(rt.config.component(component)), rt.clients.ecs.meta.endpoint_url,
-                        rt.clients.ecs.meta.region_name], sort_keys=True, default=str)
-    return rt.store.keys.preflight(component, hashlib.sha256(basis.encode()).hexdigest()[:16])
-
 
 class StepTask(AbortableTask):
     """Base of the stage tasks: progress to the record, the result backend and Flower."""
 
-    # Per step: one process runs many steps' tasks; a shared throttle would let one step's
-    # update hold back another's. Bounded, oldest dropped first.
-    _last_progress: ClassVar[OrderedDict[str, tuple[float, str]]] = OrderedDict()
+    _throttle: ClassVar[Throttle] = Throttle()
 
-    def progress(self, step_id: str) -> pipeline.ReportStage:
+    def progress(self, step_id: str) -> runtime.ReportStage:
         def report(stage: str, percent: int, message: str) -> None:
-            now = time.monotonic()
-            key = f"{step_id}:{self.name}"  # each task of a step reports its own progress
-            last_at, last_stage = self._last_progress.get(key, (0.0, ""))
-            if stage == last_stage and now - last_at < PROGRESS_EVERY_S:
+            if not self._throttle.due(f"{step_id}:{self.name}", stage):  # each task of a step its own
                 return
-            self._last_progress[key] = (now, stage)
-            self._last_progress.move_to_end(key)
-            while len(self._last_progress) > PROGRESS_MEMORY:
-                self._last_progress.popitem(last=False)
+
             def change(record: dict[str, Any]) -> None:
                 record["progress"] = advance(record.get("progress"), stage, percent, message)
 
-            shown = runtime().store.update(step_id, change)["progress"]
+            shown = runtime.current().store.update(step_id, change)["progress"]
             meta = {"step_id": step_id, **shown}  # the whole step's percent, and the stage's message
             self.update_state(state="PROGRESS", meta=meta)
             self.send_event("task-progress", **meta)  # Flower shows PROGRESS only from events
@@ -115,13 +53,13 @@ class StepTask(AbortableTask):
         """Make a Flower abort of this task the step's cancel flag, which every later stage
         and the producer read (the abort itself is seen only by this task). True if aborted."""
         if self.is_aborted():
-            runtime().store.request_cancel(step_id)
+            runtime.current().store.request_cancel(step_id)
             return True
         return False
 
     def cancel_check(self, step_id: str) -> Callable[[], bool]:
         """What a long stage asks while it runs: is the step cancelled (a Flower abort counts)?"""
-        return lambda: self.record_abort(step_id) or pipeline.cancelled(runtime(), step_id)
+        return lambda: self.record_abort(step_id) or runtime.cancelled(runtime.current(), step_id)
 
 
 @contextmanager
@@ -133,7 +71,7 @@ def step_errors(task: StepTask, step_id: str, stage: str, memo: dict[str, Any] |
     retry: tuple[float, dict[str, Any]] | None = None
     try:
         yield
-    except pipeline.RunAgain as wait:
+    except runtime.RunAgain as wait:
         retry = (wait.countdown, {**wait.memo, "aws_failures": 0})
     except (TransientError, MeasurementFailed) as exc:
         failures = int(memo.get("aws_failures", 0)) + 1
@@ -142,10 +80,10 @@ def step_errors(task: StepTask, step_id: str, stage: str, memo: dict[str, Any] |
             log.warning("stage.transient", stage=stage, error=str(exc), attempt=failures)
         else:
             reason = "measurement" if isinstance(exc, MeasurementFailed) else "aws-transient"
-            pipeline.end(runtime(), step_id, "failed", reason=reason, message=f"{stage}: {exc}")
+            runtime.end(runtime.current(), step_id, "failed", reason=reason, message=f"{stage}: {exc}")
     except Exception as exc:  # a bug or an outage must still end the step with a reason
         log.exception("stage.error", stage=stage)
-        pipeline.end(runtime(), step_id, "failed", reason="error", message=f"{stage}: {exc!r}")
+        runtime.end(runtime.current(), step_id, "failed", reason="error", message=f"{stage}: {exc!r}")
     if retry is not None:  # every step task has max_retries=None: retry never gives up by itself
         raise task.retry(countdown=retry[0], kwargs={"step_id": step_id, "memo": retry[1]})
 
@@ -153,7 +91,7 @@ def step_errors(task: StepTask, step_id: str, stage: str, memo: dict[str, Any] |
 def current_message(task: StepTask, step_id: str) -> None:
     """Drop a stale copy of the step's message (worker.flow.recovery): Ignore ends the task
     without running the chain's next link."""
-    rt, token = runtime(), getattr(task.request, recovery.MESSAGE_HEADER, None)
+    rt, token = runtime.current(), getattr(task.request, recovery.MESSAGE_HEADER, None)
     if not recovery.admit(rt.store.r, rt.store.keys, step_id, token):
         log.warning("stage.stale-copy", step_id=step_id, task=task.name, retries=task.request.retries)
         raise Ignore()
@@ -163,7 +101,7 @@ def current_message(task: StepTask, step_id: str) -> None:
 def adjust(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) -> str:
     current_message(self, step_id)
     with step_errors(self, step_id, "adjust", memo):
-        pipeline.adjust_stage(runtime(), step_id, memo or {}, self.progress(step_id), blocked)
+        adjusting.adjust_stage(runtime.current(), step_id, memo or {}, self.progress(step_id), gate.blocked)
     return step_id
 
 
@@ -172,7 +110,7 @@ def poll_stability(self: StepTask, step_id: str, memo: dict[str, Any] | None = N
     current_message(self, step_id)
     self.record_abort(step_id)  # run_poll reads the cancel flag and rolls back
     with step_errors(self, step_id, "settle", memo):
-        poll.run_poll(runtime(), step_id, memo or {}, self.progress(step_id))
+        settling.run_poll(runtime.current(), step_id, memo or {}, self.progress(step_id))
     return step_id
 
 
@@ -180,13 +118,13 @@ def poll_stability(self: StepTask, step_id: str, memo: dict[str, Any] | None = N
 def benchmark(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) -> str:
     current_message(self, step_id)
     with step_errors(self, step_id, "measure", memo):
-        ready_at = pipeline.run_benchmark(runtime(), step_id, self.progress(step_id),
-                                          self.cancel_check(step_id))
+        rt = runtime.current()
+        ready_at = measuring.run_benchmark(rt, step_id, self.progress(step_id), self.cancel_check(step_id))
         if ready_at is not None:
             collect_metrics.apply_async(kwargs={"step_id": step_id, "memo": {"ready_at": ready_at}},
                                         countdown=max(ready_at - time.time(), 0),
                                         task_id=f"{step_id}.metrics",
-                                        shadow=shadow_name(runtime().store.require(step_id), "metrics"))
+                                        shadow=shadow_name(rt.store.require(step_id), "metrics"))
     return step_id
 
 
@@ -197,9 +135,9 @@ def collect_metrics(self: StepTask, step_id: str, memo: dict[str, Any] | None = 
     ready_at = float((memo or {}).get("ready_at", 0))
     with step_errors(self, step_id, "metrics", memo):
         try:
-            pipeline.run_metrics(runtime(), step_id, ready_at)
-        except pipeline.RunAgain as wait:
-            raise pipeline.RunAgain(wait.countdown, {"ready_at": ready_at}) from None
+            measuring.run_metrics(runtime.current(), step_id, ready_at)
+        except runtime.RunAgain as wait:
+            raise runtime.RunAgain(wait.countdown, {"ready_at": ready_at}) from None
     return step_id
 
 
@@ -220,11 +158,12 @@ def _bind(task_id: str = "", task: Any = None, kwargs: dict[str, Any] | None = N
         retries=getattr(getattr(task, "request", None), "retries", 0),
         stage=getattr(task, "name", "").rsplit(".", 1)[-1] or None)
     if step_id:
-        record = runtime().store.get(step_id)
+        store = runtime.current().store
+        record = store.get(step_id)
         if record:
             structlog.contextvars.bind_contextvars(component=record["component"])
             worker = getattr(getattr(task, "request", None), "hostname", None) or "unknown"
-            recovery.note_run(runtime().store, record, getattr(task, "name", "").rsplit(".", 1)[-1], worker)
+            recovery.note_run(store, record, getattr(task, "name", "").rsplit(".", 1)[-1], worker)
 
 
 @signals.task_postrun.connect
@@ -253,18 +192,4 @@ def _stamp(headers: dict[str, Any] | None = None, body: Any = None, **_: Any) ->
     kwargs = body[1] if isinstance(body, list | tuple) and len(body) > 1 else None
     step_id = kwargs.get("step_id") if isinstance(kwargs, dict) else None
     if headers is not None and step_id and str(headers.get("task", "")).startswith("servo."):
-        recovery.on_publish(runtime().store.r, runtime().store.keys, headers, step_id)
-
-
-@signals.worker_ready.connect
-def _preflight_at_start(**_: Any) -> None:
-    """Run the critical checks once at start, saying in the log why a component is refused."""
-    try:
-        for name in runtime().config.components:
-            why = blocked(name)
-            if why:
-                log.error("preflight.refused", component=name, why=why)
-            else:
-                log.info("preflight.ok", component=name)
-    except Exception as exc:  # the worker still starts; each step checks again
-        log.exception("preflight.error", error=str(exc))
+        recovery.on_publish(runtime.current().store.r, runtime.current().store.keys, headers, step_id)
