@@ -414,6 +414,28 @@ def test_stable_needs_one_deployment_counts_rollout_and_targets() -> None:
     assert obs.state == "stable" and obs.percent == 100
 
 
+BREAKER = ("(service web) deployment ecs-svc/42 deployment failed: ECS deployment circuit breaker: "
+           "tasks failed to start.")
+
+
+def test_a_rollback_no_look_saw_coming_is_explained_by_the_failure_event_of_its_time() -> None:
+    """ECS rolled our deployment back and drained it before the first look, so its id was
+    never seen: the deployment failure event since the step began still says why; an older
+    one does not."""
+    rolled_back = {"taskDefinition": "td:1", "deployments": [{**DEP, "id": "d1", "taskDefinition": "td:1"}]}
+    now = time.time()
+    fresh = {"createdAt": datetime.fromtimestamp(now + 2, UTC), "message": BREAKER}
+    old = {"createdAt": datetime.fromtimestamp(now - 600, UTC), "message": BREAKER}
+    unseen = Expectation("td:2", 2, None, since=now)
+    obs = evaluate({**rolled_back, "events": [fresh]}, unseen)
+    assert (obs.state, obs.reason) == ("failed", "unstable")
+    assert "circuit breaker" in obs.message and "instead of td:2" in obs.message
+    obs = evaluate({**rolled_back, "events": [old]}, unseen)
+    assert obs.message.endswith("no event explains it")
+    seen = Expectation("td:2", 2, "d2", since=now)  # an id known: only an event naming it counts
+    assert evaluate({**rolled_back, "events": [fresh]}, seen).message.endswith("no event explains it")
+
+
 def test_old_events_do_not_fail_a_new_step() -> None:
     event = {"createdAt": datetime(2020, 1, 1, tzinfo=UTC), "message": "was unable to place a task"}
     obs = evaluate({"deployments": [DEP], "events": [event]}, Expectation("td:2", 2, "d2", since=time.time()))

@@ -86,20 +86,21 @@ def evaluate(service: Mapping[str, Any], expect: Expectation, *, stopped: Sequen
         return Observation("failed", text, reason="start-failed")
     asked = service.get("taskDefinition")
     if asked and asked != expect.task_definition:
-        said = (_event_about(service, expect.deployment_id) if expect.deployment_id else None) \
-            or "no event explains it"
+        said = _event_about(service, expect.deployment_id, expect.since) or "no event explains it"
         return Observation("failed", f"the service now asks for {asked.rsplit('/', 1)[-1]} instead of "
                            f"{expect.task_definition.rsplit('/', 1)[-1]}: {said}", reason="unstable")
     if ours is None:
         if expect.deployment_id:
-            said = _event_about(service, expect.deployment_id) or "it was replaced by another deployment"
+            said = _event_about(service, expect.deployment_id, expect.since) or \
+                "it was replaced by another deployment"
             return Observation("failed", f"deployment {expect.deployment_id} is gone from the service: "
                                f"{said}", reason="unstable")
         return Observation("settling", "waiting for the new deployment to appear", 0)
     if ours.get("rolloutState") == "FAILED":
         return Observation("failed", ours.get("rolloutStateReason") or "rollout FAILED", reason="unstable")
     if ours.get("status") != "PRIMARY":
-        said = _event_about(service, str(ours["id"])) or ours.get("rolloutStateReason") or "no reason given"
+        said = _event_about(service, str(ours["id"]), expect.since) or ours.get("rolloutStateReason") \
+            or "no reason given"
         return Observation("failed", f"deployment {ours['id']} was rolled back by ECS: {said}",
                            reason="unstable")
     running, desired = int(ours.get("runningCount", 0)), int(ours.get("desiredCount", 0))
@@ -145,21 +146,33 @@ def find_ours(deployments: Sequence[Mapping[str, Any]], expect: Expectation) -> 
     return None
 
 
-def _event_about(service: Mapping[str, Any], deployment_id: str) -> str | None:
-    """The newest service event that names the deployment and says it failed."""
+def _event_about(service: Mapping[str, Any], deployment_id: str | None, since: float) -> str | None:
+    """The newest service event that says our deployment failed: by its id, or, when no look
+    saw the deployment before ECS rolled it back and drained it (its id is then unknown), any
+    deployment failure since the step began. One step at a time holds the service's lease, so
+    a deployment that failed since then is ours."""
     for event in service.get("events") or []:
         message = str(event.get("message", ""))
-        if deployment_id in message and "fail" in message.lower():
+        if "fail" not in message.lower():
+            continue
+        if deployment_id is not None:
+            if deployment_id in message:
+                return message
+        elif "deployment" in message and _created(event) >= since - 1:
             return message
     return None
 
 
+def _created(event: Mapping[str, Any]) -> float:
+    created = event.get("createdAt")
+    return created.timestamp() if isinstance(created, datetime) else 0.0
+
+
 def _placement_failure(service: Mapping[str, Any], since: float) -> str | None:
     for event in service.get("events") or []:
-        created = event.get("createdAt")
-        when = created.timestamp() if isinstance(created, datetime) else 0.0
         message = str(event.get("message", ""))
-        if when >= since - 1 and PLACEMENT_FAILURE.search(message) and not CAPACITY.search(message):
+        if _created(event) >= since - 1 and PLACEMENT_FAILURE.search(message) \
+                and not CAPACITY.search(message):
             return message
     return None
 
