@@ -103,7 +103,9 @@ def run(args: argparse.Namespace) -> tuple[list[Timeline], dict[str, float]]:
                 t0 = time.time()
                 handle = stack.producer.submit(svc.name, settings)
                 submitted[handle.id] = (svc, t0)
-            records = wait_settled(stack, list(submitted), 180, terminal=single)
+            # room for the adjusts the budget paces (2.5 a second) and the longest rollout
+            records = wait_settled(stack, list(submitted), 180 + args.max_delay + len(measured) / 2.5,
+                                   terminal=single)
             for rec in records:
                 svc, t0 = submitted[rec["id"]]
                 out.append(timeline(stack, svc, rec, t0, svc.driver.history[-1]))

@@ -23,6 +23,7 @@ from worker.aws.budget import (
     ELB,
     IN_FLIGHT,
     SERVICES,
+    SHORT,
     TASK_DEFS,
     TASKS,
     Budget,
@@ -213,6 +214,26 @@ def test_steps_waiting_for_the_budget_come_back_in_the_order_they_came(redis_db:
     budget.leave_line("step-0")
     assert budget.wait_in_line("step-2", per_s=2.0) == 1.0
     assert budget.wait_in_line("step-1", per_s=100.0) == 0.3  # never sooner than BUDGET_WAIT_S
+
+
+def test_while_a_step_waits_for_its_adjust_the_looks_leave_it_its_service_read(redis_db: Any) -> None:
+    """Looks spend the whole budget when many services settle; a step waiting in the adjust
+    line must still get its read, or adjusts starve behind the looks."""
+    r = redis.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
+    keys, now = Keys(), time.time()
+    budget = Budget(r, keys, {**DEFAULT_RATES, SERVICES: 0.01})  # burst 2: nothing refills meanwhile
+    view = keys.view("c")
+
+    def look(asker: str) -> int:
+        return budget.look("c", view, asker, now=now, since=now - 1, fresh=0.25)[0]
+
+    assert look("svc-0") == CLAIMED  # one of the two tokens
+    budget.wait_in_line("step-1", per_s=2.0)
+    assert look("svc-1") == SHORT  # the last token is the waiting adjust's
+    assert budget.take_all({SERVICES: (1, 0.0)})  # ... and the adjust gets it
+    budget.leave_line("step-1")
+    r.delete(keys.budget(SERVICES))  # a full bucket again, nobody in line
+    assert look("svc-2") == CLAIMED and look("svc-3") == CLAIMED  # the looks may take both
 
 
 def test_a_reserve_keeps_tokens_for_the_looks(redis_db: Any) -> None:

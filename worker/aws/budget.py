@@ -43,6 +43,7 @@ BATCH = 10  # DescribeServices names at most 10 services a call
 IN_FLIGHT_S = 5.0  # a claim's mark on its services outlives any DescribeServices that returns
 LOG_EVERY_S = 60.0
 LINE = "adjust-line"  # zset under the budget's keys: steps waiting for their adjust's tokens
+ADJUST_SERVICE_READS = 1  # what an adjust takes from the service reads: the pre-step snapshot
 BUDGET_WAIT_S = 0.3  # the shortest wait of a step in that line
 LINE_WAIT_MAX_S = 10.0  # the longest (its place is kept: it comes back to a shorter one)
 LINE_FORGET_S = 300.0
@@ -89,9 +90,15 @@ return {1, 0}
 """
 
 # One round trip per look (worker/aws/looks.py): read the asker's view and, when it is not fresh,
-# claim one DescribeServices. KEYS: bucket, wanted zset, looked zset, view hash; ARGV: rate,
-# burst, asker, now (the caller's clock, as the views' times are), since, fresh s, window s,
-# batch, in-flight s.
+# claim one DescribeServices. KEYS: bucket, wanted zset, looked zset, view hash, adjust line;
+# ARGV: rate, burst, asker, now (the caller's clock, as the views' times are), since, fresh s,
+# window s, batch, in-flight s, the tokens to leave while a step waits in the adjust line.
+#
+# While a step waits for its adjust, a look leaves it its service read: with many services
+# settling the poll cap has the looks spend the whole budget, and an adjust that had to find
+# half the bucket full (the rule before) starved behind them: 200 services rolling out for
+# 90-120 s at once settled 108 steps in 380 s. The adjusts' own pace (their task definition
+# reads, 2.5 a second at the default budget) bounds what they take from the looks.
 #
 # `looked` holds, per service, when the view in the hash was taken, or, while a claim's call
 # is in flight, a time in the future (now + in-flight s): a claim names only services whose
@@ -111,7 +118,9 @@ local view = redis.call('HGET', KEYS[4], me)
 local mine = tonumber(redis.call('ZSCORE', KEYS[3], me))
 if mine and mine > now then return {2, view} end
 if view and mine and mine >= since and now - mine <= fresh then return {3, view} end
-if take(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), 1, 0)[1] == 0 then return {0, view} end
+local reserve = 0
+if redis.call('ZCARD', KEYS[5]) > 0 then reserve = tonumber(ARGV[10]) end
+if take(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), 1, reserve)[1] == 0 then return {0, view} end
 local rows = {}
 for _, name in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
   if name ~= me then
@@ -247,14 +256,15 @@ class Budget:
         self.r.zrem(self.keys.budget(LINE), step_id)
 
     def look(self, cluster: str, view_key: str, asker: str, *, now: float, since: float, fresh: float,
-             window: float = C.SETTLING_WINDOW_S, batch: int = BATCH,
-             in_flight: float = IN_FLIGHT_S) -> tuple[int, str | None, list[str]]:
+             window: float = C.SETTLING_WINDOW_S, batch: int = BATCH, in_flight: float = IN_FLIGHT_S,
+             for_adjusts: float = ADJUST_SERVICE_READS) -> tuple[int, str | None, list[str]]:
         """The asker's view and, when it is not fresh (nor being described now), one
         DescribeServices' token and the services it covers: (kind, the stored view or None,
         names). See LOOK."""
-        reply = self.r.eval(LOOK, 4, self.keys.budget(SERVICES), self.keys.wanted(cluster),
-                            self.keys.looked(cluster), view_key, self.rates[SERVICES], self.burst(SERVICES),
-                            asker, repr(now), repr(since), fresh, window, batch, in_flight)
+        reply = self.r.eval(LOOK, 5, self.keys.budget(SERVICES), self.keys.wanted(cluster),
+                            self.keys.looked(cluster), view_key, self.keys.budget(LINE),
+                            self.rates[SERVICES], self.burst(SERVICES), asker, repr(now), repr(since),
+                            fresh, window, batch, in_flight, for_adjusts)
         kind, view = int(reply[0]), (str(reply[1]) if reply[1] else None)
         if kind == CLAIMED:
             METER.count(SERVICES, 1)

@@ -10,7 +10,7 @@ from dataclasses import asdict
 from typing import Any
 
 from worker.aws import fargate, settle, target
-from worker.aws.budget import SERVICES, TASK_DEFS, Budget
+from worker.aws.budget import ADJUST_SERVICE_READS, SERVICES, TASK_DEFS, Budget
 from worker.contract import constants as C
 from worker.contract import expiry
 from worker.contract.errors import AdjustmentRejected, AwsTerminal, TransientError
@@ -22,7 +22,6 @@ from worker.flow.runtime import ReportStage, RunAgain, Runtime, cancelled, end
 log = logs.get("servo.pipeline")
 
 
-ADJUST_READS = 1  # DescribeServices: the pre-step snapshot, which adjust then works from
 # Task definition reads: the service's revision, ListTaskDefinitions (a family prefix shared
 # with other families may take a second page) and the newest revision compared; the sandbox's
 # call log counted 4.0 an adjust with 200 services (bench/README.md). Too few here and the
@@ -33,7 +32,8 @@ ADJUST_TASK_DEF_READS = 4
 def adjusts_per_s(budget: Budget) -> float:
     """Adjusts a second the budget lets through: half the service reads (the rest is the
     looks'), and the task definition reads."""
-    return min(budget.rates[SERVICES] / 2 / ADJUST_READS, budget.rates[TASK_DEFS] / ADJUST_TASK_DEF_READS)
+    return min(budget.rates[SERVICES] / 2 / ADJUST_SERVICE_READS,
+               budget.rates[TASK_DEFS] / ADJUST_TASK_DEF_READS)
 
 
 def run_adjust(rt: Runtime, step_id: str, progress: ReportStage,
@@ -57,11 +57,10 @@ def run_adjust(rt: Runtime, step_id: str, progress: ReportStage,
     if why := blocked(comp.name):
         end(rt, step_id, "rejected", reason="invalid-service", message=f"preflight failed: {why}")
         return
-    budget, burst = rt.looks.budget, rt.looks.budget.burst(SERVICES)
-    # Half the service-read bucket stays for looks: detecting the changes made goes before
-    # making new ones. Task definition reads are taken with it, all or none.
-    if not budget.take_all({SERVICES: (ADJUST_READS, max(0.0, min(burst / 2, burst - ADJUST_READS))),
-                            TASK_DEFS: (ADJUST_TASK_DEF_READS, 0.0)}):
+    budget = rt.looks.budget
+    # The service read is left to it by the looks while it waits in line (worker/aws/budget.py,
+    # LOOK); task definition reads are taken with it, all or none.
+    if not budget.take_all({SERVICES: (ADJUST_SERVICE_READS, 0.0), TASK_DEFS: (ADJUST_TASK_DEF_READS, 0.0)}):
         wait = budget.wait_in_line(step_id, adjusts_per_s(budget))
         progress("queued", 0, f"waiting for the account's API budget (service and task definition reads): "
                               f"next try in {wait:.1f} s")
