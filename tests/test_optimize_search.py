@@ -102,8 +102,10 @@ def test_the_search_skips_what_a_far_miss_and_an_oom_rule_out_and_says_by_which_
     assert "trial 0" in proposal.why["text"]
     no_env = search(env=False)
     oom = [Measured(size(2, 4, 1, gogc=None), result(None, message=OOM_MESSAGE), 0)]
-    for _ in range(5):
+    for _ in range(5):  # far misses may rule out every size left (an untried cpu tier's dearest one)
         nxt = no_env.propose(oom)
+        if nxt is None and len(oom) > 1:
+            break
         assert nxt is not None and float(nxt.settings["mem"]) > 4  # nothing at 4 GiB or less fits
         oom.append(Measured(nxt.settings, result(500.0), len(oom)))
 
