@@ -18,11 +18,6 @@ knows about services:
   configuration; a result whose chance of meeting the SLO is undecided is repeated (up to
   `repeats` measurements for a pass, the median counts) until it is trusted as the best or
   ruled out.
-- **What the model cannot know** it measures once: a cpu tier nothing has started in (when
-  the model cannot decide, `_tier_probe`: a power law fitted on small tasks misses a pool
-  that opens at two cores) and a declared variable that never moved (`_env_probe`: at the
-  incumbent's size, its far extreme; the compass moves only the first variable on its own).
-  Environment options include each variable's ends, so a slope learnt is acted on.
 - Once a size is trusted to meet the SLO and no cheaper open size has a fair chance left
   (`stop`), it confirms the best (repeats it until it is sure, `CONFIRMED`) and then spends
   the budget left on long shots: the cheaper open sizes with the best chance x saving, far
@@ -45,7 +40,6 @@ from optuna.distributions import BaseDistribution, CategoricalDistribution, Floa
 from producer import objectives as obj
 from producer import pruning, verdict
 from producer.capacity import CapacityModel
-from producer.capacity import position as capacity_position
 from producer.pruning import SIZE_KEYS, Measured
 from producer.space import SearchSpace, settings_key, value_text
 
@@ -57,8 +51,6 @@ COMPASS = (4, 8, 16)  # an environment variable's moves: a quarter, an eighth, a
 NOISE_WIDTH = 2.5  # a miss by more than this many noises (beyond the environment's gain) closes a size
 CLEARLY = 0.01  # a chance this much higher beats the compass order
 BETTER = 0.1  # an environment this much likelier to pass is tried before a near result is repeated
-PROBE_AFTER = 6  # starts before an environment variable that never moved is probed without a trusted best
-PROBE_OOMS = 2  # OOM kills of one such probe before its variable is left as it is
 PREDICTED = 0.5  # a chance from which a proposal is the model's prediction, below it exploring
 
 Settings = Mapping[str, Any]
@@ -123,7 +115,7 @@ class CostFirst:
         """The next configuration to measure (an environment variable with no known value is
         left to the sampler), or None when the search is complete."""
         state = self._state([m if isinstance(m, Measured) else Measured(*m) for m in tried])
-        return self._repeat(state) or self._env_probe(state) or self._next_size(state)
+        return self._repeat(state) or self._next_size(state)
 
     def _state(self, tried: Sequence[Measured]) -> _State:
         state = _State()
@@ -161,53 +153,6 @@ class CostFirst:
                 f"{m.outcome.samples + 1} of at most {self._repeats_of(m.outcome)}")
         return Proposal(self._step_settings(m.settings), {"kind": "repeat", "text": text, "trial": m.trial},
                         repeat_of=m.trial)
-
-    def _env_probe(self, state: _State) -> Proposal | None:
-        """A declared environment variable that has never moved from its first value gives the
-        model no slope, and the compass, which tries the first declared variable's moves first
-        and picks another only when the model clearly prefers it, would never move it: once
-        there is an incumbent (the trusted best, else after `PROBE_AFTER` starts the one nearest
-        the SLO), each later variable is tried at the extreme of its range furthest from that
-        value, at the incumbent's size. If that is OOM-killed (a cache or pool costs memory),
-        the same cpu and replicas with twice the memory, at most `PROBE_OOMS` times."""
-        if not self.env_keys:
-            return None
-        started = [m for m in state.latest.values() if m.outcome.status == "succeeded"]
-        if state.best_settings is not None:
-            incumbent: Settings = {**self.space.fixed, **state.best_settings}
-        elif len(started) >= PROBE_AFTER:
-            incumbent = min(started, key=lambda m: pruning.miss(self.goal, m.outcome)).settings
-        else:
-            return None
-        for name in self.env_keys[1:]:  # the compass moves the first variable first (`_env_options`)
-            values = {value_text(m.settings.get(name)) for m in started}
-            if len(values) != 1 or name not in incumbent:
-                continue
-            dist = self.env[name]
-            here = capacity_position(dist, incumbent[name])
-            extreme = _move(dist, incumbent[name], 1.0 if here <= 0.5 else -1.0)
-            if value_text(extreme) == value_text(incumbent[name]):
-                continue
-            ooms = sum(1 for m in state.latest.values() if pruning.memory_failure(m.outcome)
-                       and value_text(m.settings.get(name)) == value_text(extreme))
-            if ooms >= PROBE_OOMS:
-                continue
-            env = {k: incumbent[k] for k in self.env_keys if k in incumbent} | {name: extreme}
-            memory = float(incumbent.get("mem", 0)) * 2 ** ooms
-            for size in self.sizes:  # by price: the cheapest with the memory wanted
-                full = {**self.space.fixed, **size}
-                if any(k in full and value_text(full[k]) != value_text(incumbent.get(k))
-                       for k in ("cpu", "replicas")) or float(full.get("mem", 0)) < memory:
-                    continue
-                settings = {**size, **env}
-                if settings_key(settings) in state.latest:
-                    break
-                text = (f"exploring {name}: it has stayed at {value_text(incumbent[name])} in every "
-                        f"measurement, so the model has no slope for it; its extreme {value_text(extreme)} "
-                        f"at the incumbent's size" + (f" with more memory ({ooms} OOM kill(s) at "
-                                                    f"{value_text(extreme)})" if ooms else ""))
-                return Proposal(settings, {"kind": "exploring", "text": text, "variable": name})
-        return None
 
     def _better_env(self, state: _State, m: Measured) -> Proposal | None:
         """Before repeating a near result: an untried environment of its size that the model
@@ -258,7 +203,7 @@ class CostFirst:
             confirm = self._confirm(state)
             if confirm is not None:
                 return confirm
-        if chance < PREDICTED and state.best is not None:  # undecided: first a cpu tier never seen
+        if chance < PREDICTED:  # the model cannot decide: first a cpu tier it has never seen
             return self._tier_probe(state, scored, ruled) or long_shot
         return long_shot
 
@@ -356,13 +301,6 @@ class CostFirst:
                         continue
                     for sign in (1, -1):
                         options.append({**center, name: _move(self.env[name], center[name], sign / fraction)})
-        # A variable's ends too: the compass's quarter steps never reach a far end whose effect
-        # the model has learnt (a cache that halves latency when full), and the model judges them.
-        for center in centers:
-            for name in self.env_keys:
-                if name in center:
-                    options.extend({**center, name: _move(self.env[name], center[name], float(sign))}
-                                   for sign in (1, -1))
         return options
 
     # -- the reasons -----------------------------------------------------------------------

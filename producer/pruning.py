@@ -66,10 +66,9 @@ def hungrier(env_keys: Sequence[str], measured: Sequence[Measured]) -> dict[str,
     variables: up until two tries that differ *only* in that variable (same cpu and replicas
     too), one OOM-killed and one started with no more memory, say otherwise (a bigger GOGC,
     pool or cache holds more, as a rule). Sizes: memory need is taken not to grow with cpu or
-    replicas until an OOM contradicts a start (one with no more memory and an environment as
-    hungry, by the rules so far), and the OOM had more of one (a table per peer, an arena per
-    core): then that size counts (+1) from then on, and no environment variable is flipped on
-    that comparison, since the size may be the cause."""
+    replicas until an OOM contradicts a start with no more memory, and the OOM had more of
+    one (a table per peer, an arena per core): then that size counts (+1) from then on, and
+    no environment variable is flipped on that comparison, since the size may be the cause."""
     out: dict[str, int] = {k: 1 for k in env_keys}
     ooms = [m for m in measured if memory_failure(m.outcome)]
     for oom in ooms:
@@ -78,13 +77,10 @@ def hungrier(env_keys: Sequence[str], measured: Sequence[Measured]) -> dict[str,
                 continue
             differ = [k for k in (*env_keys, *SIZE_CAUSES)
                       if str(other.settings.get(k)) != str(oom.settings.get(k))]
-            # A contradiction: the start, by the rules so far, says the OOM would have started.
-            vouched = all(_as_hungry(k, other.settings.get(k), oom.settings.get(k), out)
-                          for k in _causes(env_keys, out))
             bigger = [k for k in SIZE_CAUSES if k in differ
                       and _numeric(oom.settings.get(k), other.settings.get(k))
                       and float(oom.settings[k]) > float(other.settings[k])]
-            for key in bigger if vouched else ():
+            for key in bigger:
                 out[key] = 1
             if len(differ) == 1 and differ[0] in env_keys and _numeric(oom.settings.get(differ[0]),
                                                                       other.settings.get(differ[0])):
@@ -121,11 +117,7 @@ def start_chance(settings: Mapping[str, Any], env_keys: Sequence[str], measured:
     ooms = [m for m in measured if memory_failure(m.outcome)]
     if oom_predicted(settings, env_keys, ooms, hunger):
         return 0.0
-    # OOMs at this memory or more, but not with more of a size that counts: an OOM at x9 says
-    # nothing about x6 once replicas are known to take memory
-    at_risk = sum(1 for m in ooms if _mem(m) >= float(settings.get("mem", 0))
-                  and all(_as_hungry(k, settings.get(k), m.settings.get(k), hunger)
-                          for k in SIZE_CAUSES if k in hunger))
+    at_risk = sum(1 for m in ooms if _mem(m) >= float(settings.get("mem", 0)))  # OOMs at this memory or more
     return float(UNKNOWN_START ** at_risk)
 
 
