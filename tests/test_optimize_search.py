@@ -89,6 +89,43 @@ def test_an_oom_rules_out_no_more_memory_under_an_environment_as_hungry_and_anot
     assert pruning.hungrier(["GOGC"], [oom, started]) == {"GOGC": -1}
 
 
+def test_an_oom_with_more_replicas_than_a_start_makes_replicas_a_cause_and_flips_no_variable() -> None:
+    started = Measured(size(0.25, 1, 2, gogc=100), result(200.0), 0)
+    oom = Measured(size(0.25, 1, 8, gogc=60), result(None, message=OOM_MESSAGE), 1)  # a table per peer
+    hunger = pruning.hungrier(["GOGC"], [started, oom])
+    assert hunger == {"GOGC": 1, "replicas": 1}  # GOGC not flipped on a comparison replicas also differ in
+    # x8 at a leaner GOGC than the OOM's: the start at x2 no longer vouches for it
+    leaner = pruning.start_chance(size(0.5, 1, 8, gogc=50), ["GOGC"], [started, oom], hunger)
+    assert leaner == pruning.UNKNOWN_START
+    assert pruning.start_chance(size(0.5, 1, 2), ["GOGC"], [started, oom], hunger) == 1.0  # what x2 shows
+    assert pruning.oom_predicted(size(0.5, 1, 10, gogc=100), ["GOGC"], [oom], hunger) is oom
+    assert pruning.oom_predicted(size(0.5, 1, 4, gogc=60), ["GOGC"], [oom], hunger) is None  # fewer peers
+
+
+def test_each_oom_at_a_memory_makes_a_start_there_less_likely() -> None:
+    ooms = [Measured(size(0.5, 1, 2, gogc=g), result(None, message=OOM_MESSAGE), i)
+            for i, g in enumerate((200, 180, 160))]
+    chances = [pruning.start_chance(size(0.5, 1, 2, gogc=100), ["GOGC"], ooms[:n], {"GOGC": 1})
+               for n in (1, 2, 3)]
+    assert chances == pytest.approx([pruning.UNKNOWN_START ** n for n in (1, 2, 3)])
+
+
+def test_an_untried_cpu_tier_is_measured_once_when_the_model_cannot_decide() -> None:
+    s = search(env=False)
+    tried = [Measured(size(0.25, 0.5, r, gogc=None), result(p95, samples=3, stdev=0.5), i)
+             for i, (r, p95) in enumerate([(2, 120.0), (4, 62.0), (6, 45.0), (5, 52.0)])]
+    seen = {0.25}
+    for _ in range(4):
+        proposal = s.propose(tried)
+        assert proposal is not None
+        cpu = float(proposal.settings["cpu"])
+        if "cpu tier never measured" in proposal.why["text"]:
+            assert cpu not in seen and proposal.why["kind"] == "exploring"
+        seen.add(cpu)
+        tried.append(Measured(proposal.settings, result(65.0, samples=3, stdev=0.5), len(tried)))  # not far
+    assert seen == {0.25, 0.5, 1}  # every tier with a size cheaper than the best (x6) got its measurement
+
+
 def test_the_search_skips_what_a_far_miss_and_an_oom_rule_out_and_says_by_which_trial() -> None:
     s = search()
     tried = [Measured(size(1, 2, 3), result(400.0), 0)]  # 8x the SLO at 1 vCPU x3
