@@ -5,8 +5,10 @@ out every size with no more vCPU, no more memory and no more replicas (it *domin
 them). "By far" leaves room for what the environment could still change at those sizes
 (`env_gain`, learnt by producer/capacity.py) and for noise. A start that failed for
 memory (the container OOM-killed, exit 137) rules out every size with no more memory,
-under the same environment or one known to need more memory; any other failed start says
-nothing about other sizes.
+under the same environment or one known to need more memory (and, once an OOM has shown
+that memory need grows with replicas or cpu, with no fewer of them); any other failed start
+says nothing about other sizes. A start vouches only for what it shows: sizes needing no
+more memory than it did, by the same rules.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any, NamedTuple
 from producer import objectives as obj
 
 SIZE_KEYS = ("cpu", "mem", "replicas")
+SIZE_CAUSES = ("cpu", "replicas")  # sizes that may grow a task's memory need (`hungrier`)
 FAR = 1.5  # a miss by more than 50 % is far: no noise or environment seen here makes that up
 UNKNOWN_START = 0.7  # memory between an OOM and a start: most services fit more often than not
 MEMORY_SIGNS = ("outofmemory", "out of memory", "exit code 137", "oom")
@@ -59,17 +62,28 @@ def ruled_out_by(size: Mapping[str, Any], far: Sequence[Measured]) -> Measured |
 
 
 def hungrier(env_keys: Sequence[str], measured: Sequence[Measured]) -> dict[str, int]:
-    """Per environment variable, the direction (+1 up, -1 down) that needs more memory: up
-    until two tries that differ only in that variable, one OOM-killed and one started with
-    no more memory, say otherwise (a bigger GOGC, pool or cache holds more, as a rule)."""
+    """Per variable, the direction (+1 up, -1 down) that needs more memory. Environment
+    variables: up until two tries that differ *only* in that variable (same cpu and replicas
+    too), one OOM-killed and one started with no more memory, say otherwise (a bigger GOGC,
+    pool or cache holds more, as a rule). Sizes: memory need is taken not to grow with cpu or
+    replicas until an OOM contradicts a start with no more memory, and the OOM had more of
+    one (a table per peer, an arena per core): then that size counts (+1) from then on, and
+    no environment variable is flipped on that comparison, since the size may be the cause."""
     out: dict[str, int] = {k: 1 for k in env_keys}
     ooms = [m for m in measured if memory_failure(m.outcome)]
     for oom in ooms:
         for other in measured:
             if other.outcome.status != "succeeded" or _mem(other) > _mem(oom):
                 continue
-            differ = [k for k in env_keys if str(other.settings.get(k)) != str(oom.settings.get(k))]
-            if len(differ) == 1 and _numeric(oom.settings.get(differ[0]), other.settings.get(differ[0])):
+            differ = [k for k in (*env_keys, *SIZE_CAUSES)
+                      if str(other.settings.get(k)) != str(oom.settings.get(k))]
+            bigger = [k for k in SIZE_CAUSES if k in differ
+                      and _numeric(oom.settings.get(k), other.settings.get(k))
+                      and float(oom.settings[k]) > float(other.settings[k])]
+            for key in bigger:
+                out[key] = 1
+            if len(differ) == 1 and differ[0] in env_keys and _numeric(oom.settings.get(differ[0]),
+                                                                      other.settings.get(differ[0])):
                 key = differ[0]
                 out[key] = 1 if float(oom.settings[key]) > float(other.settings[key]) else -1
     return out
@@ -78,28 +92,37 @@ def hungrier(env_keys: Sequence[str], measured: Sequence[Measured]) -> dict[str,
 def oom_predicted(settings: Mapping[str, Any], env_keys: Sequence[str], ooms: Sequence[Measured],
                   hunger: Mapping[str, int]) -> Measured | None:
     """The OOM measurement that says `settings` would run out of memory too, if any: no more
-    memory, and every environment variable the same or further in its hungry direction."""
+    memory, and every environment variable (and size that counts, `hungrier`) the same or
+    further in its hungry direction."""
+    keys = _causes(env_keys, hunger)
     for oom in ooms:
         if "mem" in settings and float(settings["mem"]) > float(oom.settings["mem"]):
             continue
-        if all(_as_hungry(k, settings.get(k), oom.settings.get(k), hunger) for k in env_keys):
+        if all(_as_hungry(k, settings.get(k), oom.settings.get(k), hunger) for k in keys):
             return oom
     return None
 
 
 def start_chance(settings: Mapping[str, Any], env_keys: Sequence[str], measured: Sequence[Measured],
                  hunger: Mapping[str, int]) -> float:
-    """1 when a try with no more memory and an environment as hungry started, or when no OOM
-    was seen at this memory or more; 0 when an OOM says it will not; else `UNKNOWN_START`."""
+    """1 when a try with no more memory and an environment (and sizes that count) as hungry
+    started, or when no OOM was seen at this memory or more; 0 when an OOM says it will not;
+    else `UNKNOWN_START`, once per OOM at this memory or more (each one more makes a start
+    there less likely, so a region of repeated OOM kills is left after a few)."""
+    keys = _causes(env_keys, hunger)
     for m in measured:
         if m.outcome.status == "succeeded" and _mem(m) <= float(settings.get("mem", 0)) \
-                and all(_as_hungry(k, m.settings.get(k), settings.get(k), hunger) for k in env_keys):
+                and all(_as_hungry(k, m.settings.get(k), settings.get(k), hunger) for k in keys):
             return 1.0
     ooms = [m for m in measured if memory_failure(m.outcome)]
     if oom_predicted(settings, env_keys, ooms, hunger):
         return 0.0
-    at_risk = any(_mem(m) >= float(settings.get("mem", 0)) for m in ooms)  # an OOM at this memory or more
-    return UNKNOWN_START if at_risk else 1.0
+    at_risk = sum(1 for m in ooms if _mem(m) >= float(settings.get("mem", 0)))  # OOMs at this memory or more
+    return float(UNKNOWN_START ** at_risk)
+
+
+def _causes(env_keys: Sequence[str], hunger: Mapping[str, int]) -> list[str]:
+    return [*env_keys, *(k for k in SIZE_CAUSES if k in hunger)]
 
 
 def _as_hungry(key: str, value: Any, failed: Any, hunger: Mapping[str, int]) -> bool:

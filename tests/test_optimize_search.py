@@ -89,6 +89,27 @@ def test_an_oom_rules_out_no_more_memory_under_an_environment_as_hungry_and_anot
     assert pruning.hungrier(["GOGC"], [oom, started]) == {"GOGC": -1}
 
 
+def test_an_oom_with_more_replicas_than_a_start_makes_replicas_a_cause_and_flips_no_variable() -> None:
+    started = Measured(size(0.25, 1, 2, gogc=100), result(200.0), 0)
+    oom = Measured(size(0.25, 1, 8, gogc=60), result(None, message=OOM_MESSAGE), 1)  # a table per peer
+    hunger = pruning.hungrier(["GOGC"], [started, oom])
+    assert hunger == {"GOGC": 1, "replicas": 1}  # GOGC not flipped on a comparison replicas also differ in
+    # x8 at a leaner GOGC than the OOM's: the start at x2 no longer vouches for it
+    leaner = pruning.start_chance(size(0.5, 1, 8, gogc=50), ["GOGC"], [started, oom], hunger)
+    assert leaner == pruning.UNKNOWN_START
+    assert pruning.start_chance(size(0.5, 1, 2), ["GOGC"], [started, oom], hunger) == 1.0  # what x2 shows
+    assert pruning.oom_predicted(size(0.5, 1, 10, gogc=100), ["GOGC"], [oom], hunger) is oom
+    assert pruning.oom_predicted(size(0.5, 1, 4, gogc=60), ["GOGC"], [oom], hunger) is None  # fewer peers
+
+
+def test_each_oom_at_a_memory_makes_a_start_there_less_likely() -> None:
+    ooms = [Measured(size(0.5, 1, 2, gogc=g), result(None, message=OOM_MESSAGE), i)
+            for i, g in enumerate((200, 180, 160))]
+    chances = [pruning.start_chance(size(0.5, 1, 2, gogc=100), ["GOGC"], ooms[:n], {"GOGC": 1})
+               for n in (1, 2, 3)]
+    assert chances == pytest.approx([pruning.UNKNOWN_START ** n for n in (1, 2, 3)])
+
+
 def test_the_search_skips_what_a_far_miss_and_an_oom_rule_out_and_says_by_which_trial() -> None:
     s = search()
     tried = [Measured(size(1, 2, 3), result(400.0), 0)]  # 8x the SLO at 1 vCPU x3
