@@ -21,7 +21,8 @@ def every_key(keys: Keys, ident: str) -> set[str]:
     return {*keys.queues, keys.step(ident), keys.steps, keys.sweep(ident), keys.sweep_steps(ident),
             keys.sweeps, keys.cancel(ident), keys.events, keys.lease(ident, ident), keys.load_host(ident),
             keys.settling, keys.preflight(ident, ident), keys.optuna, keys.workers, keys.heartbeat(ident),
-            keys.held(ident), keys.accounts, keys.cursor(ident)}
+            keys.held(ident), keys.accounts, keys.cursor(ident), keys.view(ident), keys.wanted(ident),
+            keys.looked(ident), keys.sleeping(ident), keys.wake(ident), keys.watched, keys.watching}
 
 
 @given(a=names, b=names, id_a=ids, id_b=ids)

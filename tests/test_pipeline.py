@@ -183,6 +183,43 @@ def test_worker_killed_mid_poll_finishes_the_step_once(stack: Any, clients: Clie
     assert len(stack.driver.history) == 1  # exactly one deployment
 
 
+def test_a_sleeping_poll_is_woken_when_its_rollout_moves_and_its_sleeping_copy_is_dropped(
+        stack: Any, clients: Clients) -> None:
+    """With the idle polls' rate set so low that even one settling service sleeps 10 s, the
+    watch loop looks for it and wakes it on each change; the sleeping message, sent early as a
+    twin, is dropped as a stale copy when its time comes, and the chain goes on once."""
+    stack.env["SERVO_IDLE_POLLS"] = "0.05"
+    stack.driver.plan_for = lambda td, n: Plan(start_delay=1.0)
+    w = stack.worker()
+    handle = stack.producer.submit("web", {"GOGC": 70})
+    record = handle.wait(timeout=60)
+    assert record["status"] == "succeeded", record
+    log = w.log()
+    assert f'"step_id": "{handle.id}"' in log and '"event": "watch.woke"' in log
+    wait_until(lambda: '"event": "stage.stale-copy"' in w.log(), 20, "the sleeping copy to be dropped")
+    assert w.log().count(f"benchmark[{handle.id}.benchmark] received") == 1  # the chain went on once
+    assert len(stack.driver.history) == 1
+
+
+def test_a_cancelled_step_whose_poll_sleeps_is_woken_and_rolled_back(stack: Any, clients: Clients) -> None:
+    stack.env["SERVO_IDLE_POLLS"] = "0.05"
+    stuck = Plan(outcome="stuck")
+    stack.driver.plan_for = lambda td, n: stuck if td != stack.setup.task_definition_arn else Plan()
+    w = stack.worker()
+    handle = stack.producer.submit("web", {"GOGC": 150})
+    wait_until(lambda: f'"step_id": "{handle.id}"' in w.log() and "servo.poll_stability" in w.log()
+               and stack.store.r.zcard(process_keys().sleeping(stack.setup.cluster)) == 1, 30,
+               "the step's poll to sleep")
+    before = len(w.log())
+    handle.cancel()
+    record = handle.wait(timeout=30)
+    assert (record["status"], record["reason"]) == ("cancelled", "cancelled")
+    after = w.log()[before:]  # the rollout is stuck: only the cancel can have woken the poll
+    assert -1 < after.find('"event": "watch.woke"') < after.find('"event": "step.rollback"')
+    svc = clients.ecs.describe_services(cluster=stack.setup.cluster, services=["web"])["services"][0]
+    assert svc["taskDefinition"] == stack.setup.task_definition_arn
+
+
 def wait_for_status(stack: Any, step_id: str, status: str, *, progress_stage: str | None = None,
                     min_percent: int = 0, timeout: float = 30) -> dict[str, Any]:
     def reached() -> dict[str, Any] | None:

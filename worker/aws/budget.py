@@ -139,6 +139,49 @@ redis.call('EXPIRE', KEYS[3], 3600)
 return out
 """
 
+# One round trip per round of the watch loop (worker/flow/watch.py), per cluster: claim one
+# DescribeServices for the services whose polls sleep and whose views are older than `stale`
+# (the look period), oldest first, not in flight. KEYS: bucket, sleeping zset (service ->
+# until when its poll sleeps), looked zset, adjust line, wake hash, watched set; ARGV: rate,
+# burst, now, stale s, batch, in-flight s, the tokens to leave while a step waits in the adjust
+# line, the cluster. Polls past their `until` are forgotten (their worker died, or their step
+# moved on without saying). Returns {kind, ms to wait, names...}: CLAIMED (the names), IDLE
+# (nothing is due: ms until the first view is), SHORT (no token: ms until one).
+IDLE = 4
+WATCH = BUCKET + """
+local now, stale, size, inflight = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+for _, name in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)) do
+  redis.call('HDEL', KEYS[5], name)
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if redis.call('ZCARD', KEYS[2]) == 0 then
+  redis.call('SREM', KEYS[6], ARGV[8])
+  return {4, math.ceil(stale * 1000)}
+end
+local rows, soonest = {}, stale
+for _, name in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  local looked = tonumber(redis.call('ZSCORE', KEYS[3], name)) or 0
+  if looked <= now - stale then
+    rows[#rows + 1] = {name, looked}
+  elseif looked <= now then
+    soonest = math.min(soonest, looked + stale - now)
+  end
+end
+if #rows == 0 then return {4, math.max(1, math.ceil(soonest * 1000))} end
+local reserve = 0
+if redis.call('ZCARD', KEYS[4]) > 0 then reserve = tonumber(ARGV[7]) end
+local got = take(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), 1, reserve)
+if got[1] == 0 then return {0, got[2]} end
+table.sort(rows, function(x, y) return x[2] < y[2] end)
+local out = {1, 0}
+for i = 1, math.min(size, #rows) do
+  out[#out + 1] = rows[i][1]
+  redis.call('ZADD', KEYS[3], now + inflight, rows[i][1])
+end
+redis.call('EXPIRE', KEYS[3], 3600)
+return out
+"""
+
 
 def parse_budget(text: str) -> dict[str, float]:
     """`services=10,tasks=10,elb=5` (any of them; full family names too) over the defaults."""
@@ -269,3 +312,17 @@ class Budget:
         if kind == CLAIMED:
             METER.count(SERVICES, 1)
         return kind, view, [str(n) for n in reply[2:]]
+
+    def watch(self, cluster: str, *, now: float, stale: float, batch: int = BATCH,
+              in_flight: float = IN_FLIGHT_S, for_adjusts: float = ADJUST_SERVICE_READS,
+              ) -> tuple[int, float, list[str]]:
+        """One DescribeServices' token and the sleeping polls' services it covers, when any is
+        due: (kind, seconds to wait before asking again, names). See WATCH."""
+        k = self.keys
+        reply = self.r.eval(WATCH, 6, k.budget(SERVICES), k.sleeping(cluster), k.looked(cluster),
+                            k.budget(LINE), k.wake(cluster), k.watched, self.rates[SERVICES],
+                            self.burst(SERVICES), repr(now), stale, batch, in_flight, for_adjusts, cluster)
+        kind = int(reply[0])
+        if kind == CLAIMED:
+            METER.count(SERVICES, 1)
+        return kind, int(reply[1]) / 1000, [str(n) for n in reply[2:]]

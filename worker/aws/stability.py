@@ -25,6 +25,7 @@ from worker.aws.looks import SharedLooks
 from worker.contract.config import Component
 
 State = Literal["settling", "stable", "failed"]
+TARGETS_PERCENT = 90  # a settling look whose counts are done: the target groups are checked next
 # Events that say tasks are failing: stopped tasks are listed only after one (or fewer running).
 FAILURE_EVENT = re.compile(r"fail|stopped|unhealthy|essential container", re.I)
 PLACEMENT_FAILURE = re.compile(r"unable to place a task|failed to launch", re.I)
@@ -116,12 +117,12 @@ def evaluate(service: Mapping[str, Any], expect: Expectation, *, stopped: Sequen
     if not _counts_done(ours, deployments, expect):
         return Observation("settling", message, percent)
     if targets is None:
-        return Observation("settling", message + ", checking targets", 90)
+        return Observation("settling", message + ", checking targets", TARGETS_PERCENT)
     for tg, counts in targets.items():
         if counts.healthy < expect.desired_count or counts.draining:
             name = tg.rsplit(":", 1)[-1]
             return Observation("settling", f"{message}, target group {name}: {counts.healthy}/"
-                               f"{expect.desired_count} healthy, {counts.draining} draining", 90)
+                               f"{expect.desired_count} healthy, {counts.draining} draining", TARGETS_PERCENT)
     return Observation("stable", f"stable: {running}/{desired} running on "
                        f"{expect.task_definition.rsplit('/', 1)[-1]}", 100)
 
@@ -186,6 +187,7 @@ class Watcher:
     def __init__(self, clients: Clients, comp: Component, expect: Expectation,
                  memo: Mapping[str, Any] | None = None, looks: SharedLooks | None = None):
         self.clients, self.comp, self.expect, self.looks = clients, comp, expect, looks
+        self.seen: Mapping[str, Any] | None = None  # the service as the last look saw it
         memo = memo or {}
         self._failed_seen = int(memo.get("failed_seen", 0))
         self._running_seen = int(memo.get("running_seen", 0))
@@ -199,7 +201,7 @@ class Watcher:
                 "event_seen": self._event_seen, "stopped": [asdict(t) for t in self._stopped]}
 
     def poll(self) -> Observation:
-        service = self._service()
+        service = self.seen = self._service()
         if service is None:
             return Observation("settling", "waiting for a look: the account's API budget is spent for now")
         ours = find_ours(service.get("deployments") or [], self.expect)
@@ -216,7 +218,8 @@ class Watcher:
             self._stopped = self._stopped_of_vanished()
             obs = evaluate(service, self.expect, stopped=self._stopped,
                            max_task_failures=self.comp.max_task_failures)
-        if obs.state == "settling" and obs.percent == 90 and obs.message.endswith("checking targets"):
+        if obs.state == "settling" and obs.percent == TARGETS_PERCENT \
+                and obs.message.endswith("checking targets"):
             targets = self._targets(service)
             if targets is not None:
                 obs = evaluate(service, self.expect, stopped=self._stopped, targets=targets,

@@ -67,6 +67,10 @@ KEY_WANTED = KEY_PREFIX + "wanted:{cluster}"  # zset: service -> when a poll las
 KEY_LOOKED = KEY_PREFIX + "looked:{cluster}"  # zset: service -> when a look at it was last claimed
 KEY_TG_HEALTH = KEY_PREFIX + "tghealth:{arn}"  # JSON target counts of a target group, a few seconds
 KEY_BUDGET = KEY_PREFIX + "budget:{family}"  # hash: one API family's token bucket (worker.aws.budget)
+KEY_SLEEPING = KEY_PREFIX + "sleeping:{cluster}"  # zset: service -> until when its poll sleeps (flow.watch)
+KEY_WAKE = KEY_PREFIX + "wake:{cluster}"  # hash: service -> the sleeping poll's message, to send it early
+KEY_WATCHED = KEY_PREFIX + "watched"  # set: clusters with sleeping polls
+KEY_WATCHING = KEY_PREFIX + "watching"  # a live watch loop, with a short TTL
 # Every key above is a template: worker.contract.namespace.Keys puts it in a namespace.
 
 ENV_LOAD_HOST = "SERVO_LOAD_HOST"  # names the load host (default: the hostname)

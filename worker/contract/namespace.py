@@ -151,6 +151,20 @@ class Keys:
     def budget(self, family: str) -> str:
         return self._key(C.KEY_BUDGET, family=family)
 
+    def sleeping(self, cluster: str) -> str:
+        return self._key(C.KEY_SLEEPING, cluster=cluster)
+
+    def wake(self, cluster: str) -> str:
+        return self._key(C.KEY_WAKE, cluster=cluster)
+
+    @property
+    def watched(self) -> str:
+        return self._key(C.KEY_WATCHED)
+
+    @property
+    def watching(self) -> str:
+        return self._key(C.KEY_WATCHING)
+
     def preflight(self, component: str, digest: str) -> str:
         return self._key(C.KEY_PREFLIGHT, component=component, digest=digest)
 

@@ -330,6 +330,8 @@ CURSOR_TTL_S = 7 * 24 * 3600
 
 # KEYS: the step's cursor. ARGV: the message's token ('' for a message sent without one),
 # the cursor's TTL. A step with no cursor yet takes its first message as the current one.
+# A sleeping poll's next message may have a twin sent early (`wake`, worker.flow.watch):
+# whichever of the two comes first runs, and the other is then a stale copy.
 _ADMIT = """
 if redis.call('exists', KEYS[1]) == 0 then
   redis.call('hset', KEYS[1], 'current', ARGV[1])
@@ -338,24 +340,27 @@ if redis.call('exists', KEYS[1]) == 0 then
 end
 local current = redis.call('hget', KEYS[1], 'current') or ''
 local nxt = redis.call('hget', KEYS[1], 'next')
+local wake = redis.call('hget', KEYS[1], 'wake')
 if ARGV[1] == current then return 1 end
-if nxt and ARGV[1] == nxt then
+if (nxt and ARGV[1] == nxt) or (wake and ARGV[1] == wake) then
   redis.call('hset', KEYS[1], 'current', ARGV[1])
-  redis.call('hdel', KEYS[1], 'next')
+  redis.call('hdel', KEYS[1], 'next', 'wake')
   return 1
 end
 return 0
 """
 
 
-def on_publish(r: redis.Redis, keys: Keys, headers: dict[str, Any], step_id: str) -> None:
+def on_publish(r: redis.Redis, keys: Keys, headers: dict[str, Any], step_id: str) -> str:
     """A step's message is being sent: give it a token, and make it the step's next."""
     token = uuid.uuid4().hex
     headers[MESSAGE_HEADER] = token
     pipe = r.pipeline()
     pipe.hset(keys.cursor(step_id), "next", token)
+    pipe.hdel(keys.cursor(step_id), "wake")  # a twin of an earlier next is as stale as it is
     pipe.expire(keys.cursor(step_id), CURSOR_TTL_S)
     pipe.execute()
+    return token
 
 
 def admit(r: redis.Redis, keys: Keys, step_id: str, token: str | None) -> bool:

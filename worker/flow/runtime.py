@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -27,7 +27,7 @@ from worker.contract.errors import ConfigError
 from worker.contract.namespace import Keys, process_keys
 from worker.contract.numbers import env_number
 from worker.contract.records import RecordStore
-from worker.flow import lease, logs
+from worker.flow import lease, logs, watch
 
 log = logs.get("servo.pipeline")
 
@@ -52,12 +52,14 @@ class Runtime:
 
     store: RecordStore
     config: Config
+    app: Any = None  # the Celery app that sends woken polls (worker.flow.watch)
 
     @classmethod
-    def from_env(cls) -> Runtime:
+    def from_env(cls, app: Any = None) -> Runtime:
+        from worker.flow.app import app as default_app
         from worker.flow.app import redis_url
 
-        return cls(store=RecordStore.from_url(redis_url()), config=load_config())
+        return cls(store=RecordStore.from_url(redis_url()), config=load_config(), app=app or default_app)
 
     @cached_property
     def clients(self) -> Clients:
@@ -66,7 +68,13 @@ class Runtime:
     @cached_property
     def looks(self) -> SharedLooks:
         """The views and API budget every worker of the namespace shares (worker/aws/looks.py)."""
-        return SharedLooks(Budget(self.store.r, self.store.keys, rates_from_env(os.environ)))
+        return SharedLooks(Budget(self.store.r, self.store.keys, rates_from_env(os.environ)),
+                           on_news=self._wake if self.app is not None else None)
+
+    def _wake(self, cluster: str, services: Sequence[str]) -> None:
+        """Wake the sleeping polls whose service a look just saw change (worker/flow/watch.py)."""
+        for service in services:
+            watch.wake(self.store.r, self.store.keys, self.app, cluster, service)
 
     def component(self, record: dict[str, Any]) -> Component:
         return self.config.component(record["component"])
@@ -88,23 +96,52 @@ def end(rt: Runtime, step_id: str, status: str, *, reason: str | None = None,
     return record
 
 
+@dataclass(frozen=True)
+class Pace:
+    """How often a settling service's poll looks: at most `cap` apart, or, when `sleep` is set,
+    that long while the rollout goes on (a watch loop wakes it on news: worker/flow/watch.py)."""
+
+    cap: float
+    sleep: float | None = None
+
+
+def poll_pace(r: Any, comp: Component, keys: Keys | None = None) -> Pace:
+    """The poll cap: $SERVO_POLL_CAP when set; else 0.4 s while few services settle, and longer
+    as more do: as long as the API budget's DescribeServices (10 services each) take to look at
+    all of them once, or, with $SERVO_DESCRIBE_RATE set, that many services a second. Polls
+    between are free: they read the shared view (worker/aws/looks.py). 0.4 s up to 40
+    services, 2 s at 200. And whether the poll may sleep instead (watch.sleep_for)."""
+    now = time.time()
+    keys = keys or process_keys()
+    pipe = r.pipeline()
+    pipe.zadd(keys.settling, {f"{comp.cluster}/{comp.service_name}": now})
+    pipe.zremrangebyscore(keys.settling, "-inf", now - C.SETTLING_WINDOW_S)
+    pipe.zcard(keys.settling)
+    pipe.expire(keys.settling, 60)
+    pipe.exists(keys.watching)
+    reply = pipe.execute()
+    settling, alive = int(reply[2]), bool(reply[4])
+    cap = _cap(settling)
+    return Pace(cap, watch.sleep_for(settling, cap, alive))
+
+
 def poll_cap(r: Any, comp: Component, keys: Keys | None = None) -> float:
-    """Longest wait between two looks at a settling service: $SERVO_POLL_CAP when set; else
-    0.4 s while few services settle, and longer as more do: as long as the API budget's
-    DescribeServices (10 services each) take to look at all of them once, or, with
-    $SERVO_DESCRIBE_RATE set, that many services a second. Polls between are free: they read
-    the shared view (worker/aws/looks.py). 0.4 s up to 40 services, 2 s at 200."""
+    return poll_pace(r, comp, keys).cap
+
+
+def look_period(r: Any, keys: Keys) -> float:
+    """How old a view may grow before a watch loop looks again: the poll cap for the services
+    settling now."""
+    pipe = r.pipeline()
+    pipe.zremrangebyscore(keys.settling, "-inf", time.time() - C.SETTLING_WINDOW_S)
+    pipe.zcard(keys.settling)
+    return _cap(int(pipe.execute()[1]))
+
+
+def _cap(settling: int) -> float:
     fixed = env_number(C.ENV_POLL_CAP, 0, minimum=0, maximum=3600)
     if fixed:
         return fixed
-    now = time.time()
-    key = (keys or process_keys()).settling
-    pipe = r.pipeline()
-    pipe.zadd(key, {f"{comp.cluster}/{comp.service_name}": now})
-    pipe.zremrangebyscore(key, "-inf", now - C.SETTLING_WINDOW_S)
-    pipe.zcard(key)
-    pipe.expire(key, 60)
-    settling = int(pipe.execute()[2])
     rate = env_number(C.ENV_DESCRIBE_RATE, 0, minimum=0, maximum=10_000) \
         or rates_from_env(os.environ)[SERVICES] * BATCH
     return max(C.DEFAULT_POLL_CAP_S, settling / rate)

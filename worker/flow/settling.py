@@ -10,10 +10,11 @@ the same. The record is written before AWS is asked for anything that changes th
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from worker.aws import fargate
+from worker.aws.looks import digest
 from worker.aws.settle import (
     Action,
     Finish,
@@ -30,12 +31,12 @@ from worker.aws.settle import (
     View,
     decide,
 )
-from worker.aws.stability import Expectation, Watcher
+from worker.aws.stability import TARGETS_PERCENT, Expectation, Watcher
 from worker.contract import constants as C
 from worker.contract.config import Component
 from worker.contract.errors import AdjustmentRejected, AwsTerminal, ServoError, TransientError
-from worker.flow import lease, logs
-from worker.flow.runtime import ReportStage, RunAgain, Runtime, cancelled, end, poll_cap
+from worker.flow import lease, logs, watch
+from worker.flow.runtime import ReportStage, RunAgain, Runtime, cancelled, end, poll_pace
 
 log = logs.get("servo.poll")
 
@@ -46,15 +47,17 @@ def run_poll(rt: Runtime, step_id: str, memo: dict[str, Any], progress: ReportSt
     if rec["status"] != "settling":
         return  # ended, or past settling (a redelivered poll after the step moved on)
     comp = rt.component(rec)
+    if memo.get(watch.SLEEP_MEMO):
+        watch.woke(rt.store.r, rt.store.keys, comp.cluster, comp.service_name)
     key = rt.lease_key(comp)
     holder = None if lease.acquire(rt.store.r, key, step_id) else lease.holder(rt.store.r, key)
     phase = "settle" if rec.get("rollback") is None else "rollback"
     same = memo.get("phase") == phase  # a rollback must not inherit the step's waits or dead tasks
+    pace = poll_pace(rt.store.r, comp, rt.store.keys)
     view = View.of(rec, settle_timeout=comp.settle_timeout, rollback_timeout=comp.rollback_timeout,
                    cancel_requested=cancelled(rt, step_id), lease_holder=holder or None,
                    interval=float(memo.get("interval", 0.0)) if same else 0.0,
-                   errors=int(memo.get("errors", 0)) if same else 0,
-                   cap=poll_cap(rt.store.r, comp, rt.store.keys))
+                   errors=int(memo.get("errors", 0)) if same else 0, cap=pace.cap)
     watcher: Watcher | None = None
     seen: Seen = Idle()
     if holder is None and not (view.rollback and not view.rollback.requested):
@@ -62,8 +65,35 @@ def run_poll(rt: Runtime, step_id: str, memo: dict[str, Any], progress: ReportSt
         seen = observe(watcher)
         _remember_deployment(rt, step_id, rec, watcher)
     watched = watcher.memo() if watcher else memo.get("watch") if same else None
-    _act(rt, step_id, comp, view, decide(view, seen, time.time()), {"phase": phase, "watch": watched},
-         progress)
+    action = decide(view, seen, time.time())
+    if isinstance(action, LookAgain) and pace.sleep and _going(seen) and watcher and watcher.seen:
+        action = _sleep(view, action, pace.sleep, comp, digest(watcher.seen))
+    _act(rt, step_id, comp, view, action, {"phase": phase, "watch": watched}, progress)
+
+
+@dataclass(frozen=True)
+class Sleep(LookAgain):
+    """Look again after a long sleep, unless a watch loop wakes the poll on news first."""
+
+    where: tuple[str, str] = ("", "")  # cluster, service
+    judged: str = ""  # the digest of the view this look judged: a watch loop wakes on any other
+
+
+def _going(seen: Seen) -> bool:
+    """The look saw a rollout going on, which only a change of the service view can end: target
+    health (read once the counts are done) is not in the view, so that wait is not slept."""
+    return isinstance(seen, Looked) and seen.obs.state == "settling" and seen.obs.percent < TARGETS_PERCENT
+
+
+def _sleep(view: View, action: LookAgain, sleep: float, comp: Component, judged: str) -> LookAgain:
+    if action.transient:
+        return action
+    until_deadline = view.deadline - time.time()
+    after = max(action.after, min(sleep, until_deadline))
+    if after <= action.after:
+        return action
+    return Sleep(after, action.percent, action.message, where=(comp.cluster, comp.service_name),
+                 judged=judged)
 
 
 def observe(watcher: Watcher) -> Seen:
@@ -113,9 +143,12 @@ def _act(rt: Runtime, step_id: str, comp: Component, view: View, action: Action,
          progress: ReportStage) -> None:
     if isinstance(action, LookAgain):
         progress("settling", action.percent, action.message)
-        interval = view.interval if action.transient else action.after
+        interval = view.interval if action.transient else min(action.after, view.cap)
         errors = view.errors + 1 if action.transient else 0
-        raise RunAgain(action.after, {**memo, "interval": interval, "errors": errors})
+        sleep = {}
+        if isinstance(action, Sleep):  # a watch loop may wake it: worker/flow/watch.py
+            sleep = {watch.SLEEP_MEMO: [*action.where, action.after, action.judged]}
+        raise RunAgain(action.after, {**memo, "interval": interval, "errors": errors, **sleep})
     rt.looks.forget(comp)  # no more looks at it: a batch names only services still settling
     if isinstance(action, Stable):
         rec = rt.store.require(step_id)

@@ -21,7 +21,7 @@ from celery.exceptions import Ignore
 from worker.contract import constants as C
 from worker.contract.errors import MeasurementFailed, TransientError
 from worker.contract.steps import shadow_name
-from worker.flow import adjusting, gate, logs, measuring, recovery, runtime, settling
+from worker.flow import adjusting, gate, logs, measuring, recovery, runtime, settling, watch
 from worker.flow.app import app
 from worker.flow.progress import Throttle, advance
 
@@ -174,6 +174,7 @@ def _unbind(**_: Any) -> None:
 # Fast recovery (worker.flow.recovery): heartbeats and reclaims in the main process, on every
 # broker connection; the tag of every message taken is noted before it can run.
 app.steps["consumer"].add(recovery.RecoveryStep)
+app.steps["consumer"].add(watch.WatchStep)  # and the watch loop that wakes sleeping polls
 recovery.patch_kombu_restore()
 
 
@@ -183,7 +184,8 @@ def _took(request: Any = None, **_: Any) -> None:
 
 
 @signals.before_task_publish.connect
-def _stamp(headers: dict[str, Any] | None = None, body: Any = None, **_: Any) -> None:
+def _stamp(headers: dict[str, Any] | None = None, body: Any = None, routing_key: str | None = None,
+           **_: Any) -> None:
     """Every stage message a worker's task sends becomes its step's next one (worker.flow.recovery).
     Only from inside a task: a producer that imported this module publishes to its own
     Redis and namespace, not necessarily this process's runtime's."""
@@ -192,4 +194,8 @@ def _stamp(headers: dict[str, Any] | None = None, body: Any = None, **_: Any) ->
     kwargs = body[1] if isinstance(body, list | tuple) and len(body) > 1 else None
     step_id = kwargs.get("step_id") if isinstance(kwargs, dict) else None
     if headers is not None and step_id and str(headers.get("task", "")).startswith("servo."):
-        recovery.on_publish(runtime.current().store.r, runtime.current().store.keys, headers, step_id)
+        store = runtime.current().store
+        token = recovery.on_publish(store.r, store.keys, headers, step_id)
+        sleep = (kwargs.get("memo") or {}).get(watch.SLEEP_MEMO) if isinstance(kwargs, dict) else None
+        if sleep and headers.get("task") == C.TASK_POLL:  # a poll that sleeps: a watch loop may wake it
+            watch.note_sleep(store.r, store.keys, token, headers, body, routing_key, float(sleep[2]))
