@@ -201,7 +201,13 @@ def test_a_sleeping_poll_is_woken_when_its_rollout_moves_and_its_sleeping_copy_i
     assert len(stack.driver.history) == 1
 
 
-def test_a_cancelled_step_whose_poll_sleeps_is_woken_and_rolled_back(stack: Any, clients: Clients) -> None:
+@pytest.mark.parametrize("how", ["producer", "flower"])
+def test_a_cancelled_step_whose_poll_sleeps_is_woken_and_rolled_back(stack: Any, clients: Clients,
+                                                                      how: str) -> None:
+    from celery.contrib.abortable import AbortableAsyncResult
+
+    from worker.flow.app import app
+
     stack.env["SERVO_IDLE_POLLS"] = "0.05"
     stuck = Plan(outcome="stuck")
     stack.driver.plan_for = lambda td, n: stuck if td != stack.setup.task_definition_arn else Plan()
@@ -211,7 +217,10 @@ def test_a_cancelled_step_whose_poll_sleeps_is_woken_and_rolled_back(stack: Any,
                and stack.store.r.zcard(process_keys().sleeping(stack.setup.cluster)) == 1, 30,
                "the step's poll to sleep")
     before = len(w.log())
-    handle.cancel()
+    if how == "producer":
+        handle.cancel()
+    else:  # Flower's abort button: the poll task's state becomes ABORTED
+        AbortableAsyncResult(f"{handle.id}.poll", app=app).abort()
     record = handle.wait(timeout=30)
     assert (record["status"], record["reason"]) == ("cancelled", "cancelled")
     after = w.log()[before:]  # the rollout is stuck: only the cancel can have woken the poll

@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 
 import redis
 from celery import bootsteps
+from celery.contrib.abortable import ABORTED
 
 from worker.contract.namespace import Keys
 from worker.contract.numbers import env_number
@@ -130,13 +131,25 @@ def wake(r: redis.Redis, keys: Keys, app: Any, cluster: str, service: str) -> bo
     return True
 
 
-def cancelled(r: redis.Redis, keys: Keys, cluster: str) -> list[str]:
-    """The sleeping polls' services in `cluster` whose step was asked to stop (the poll rolls back)."""
+def cancelled(r: redis.Redis, keys: Keys, app: Any, cluster: str) -> list[str]:
+    """The sleeping polls' services in `cluster` whose step was asked to stop, by the producer
+    (its cancel flag) or in Flower (an abort is the task's state ABORTED): their polls roll back."""
     entries = {str(service): json.loads(raw) for service, raw in r.hgetall(keys.wake(cluster)).items()}
     pipe = r.pipeline(transaction=False)
     for entry in entries.values():
         pipe.exists(keys.cancel(entry["step_id"]))
-    return [service for service, asked in zip(entries, pipe.execute(), strict=True) if asked]
+        pipe.get(app.backend.get_key_for_task(entry["id"]))
+    answers = pipe.execute()
+    return [service for i, service in enumerate(entries)
+            if answers[2 * i] or _state(answers[2 * i + 1]) == ABORTED]
+
+
+def _state(meta: Any) -> str | None:
+    """The state in a task's result-backend entry (JSON: the app's only serializer)."""
+    try:
+        return str(json.loads(meta)["status"]) if meta else None
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 class Watch:
@@ -177,7 +190,7 @@ class Watch:
         if time.monotonic() - self._cancels_at >= CANCELS_EVERY_S:
             self._cancels_at = time.monotonic()
             for cluster in clusters:
-                for service in cancelled(r, keys, cluster):
+                for service in cancelled(r, keys, self.app, cluster):
                     wake(r, keys, self.app, cluster, service)
         return wait
 
