@@ -45,7 +45,8 @@ class StepTask(AbortableTask):
 
             shown = runtime.current().store.update(step_id, change)["progress"]
             meta = {"step_id": step_id, **shown}  # the whole step's percent, and the stage's message
-            self.update_state(state="PROGRESS", meta=meta)
+            if not self.record_abort(step_id):  # PROGRESS would erase a Flower abort stored meanwhile
+                self.update_state(state="PROGRESS", meta=meta)
             self.send_event("task-progress", **meta)  # Flower shows PROGRESS only from events
         return report
 
@@ -105,7 +106,11 @@ def adjust(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) -> 
     return step_id
 
 
-@app.task(bind=True, base=StepTask, name=C.TASK_POLL, max_retries=None, soft_time_limit=60, time_limit=90)
+# No RETRY or SUCCESS state in the result backend for the poll (nothing reads them; Flower
+# follows events): a retry's RETRY would erase a Flower abort (ABORTED) stored while its run
+# was ending, and the poll retries all the time.
+@app.task(bind=True, base=StepTask, name=C.TASK_POLL, max_retries=None, soft_time_limit=60, time_limit=90,
+          ignore_result=True)
 def poll_stability(self: StepTask, step_id: str, memo: dict[str, Any] | None = None) -> str:
     current_message(self, step_id)
     self.record_abort(step_id)  # run_poll reads the cancel flag and rolls back
