@@ -51,6 +51,7 @@ COMPASS = (4, 8, 16)  # an environment variable's moves: a quarter, an eighth, a
 NOISE_WIDTH = 2.5  # a miss by more than this many noises (beyond the environment's gain) closes a size
 CLEARLY = 0.01  # a chance this much higher beats the compass order
 BETTER = 0.1  # an environment this much likelier to pass is tried before a near result is repeated
+MEMORY_GAIN = 0.05  # a memory slope (log p95 per log GiB) below minus this: more memory is faster
 
 Settings = Mapping[str, Any]
 SizeKey = tuple[tuple[str, str], ...]
@@ -221,7 +222,7 @@ class CostFirst:
         """The size's untried environment with the best chance (the first, in compass order,
         unless another is clearly better), or None when the size is closed."""
         measured = list(state.latest.values())
-        tried = state.by_size.get(self._key(size), [])
+        tried = state.by_size.get(self._key(size), []) + self._less_memory(state, size)
         if len(tried) >= TRIES_PER_SIZE or (tried and not self.env_keys):
             return None
         gain = state.model.env_gain() if state.model else 1.0
@@ -243,6 +244,18 @@ class CostFirst:
             if best is None or chance > best[0] + CLEARLY:
                 best = (chance, settings)
         return best
+
+    def _less_memory(self, state: _State, size: Settings) -> list[Measured]:
+        """While memory has shown no effect on latency (the model's memory slope above
+        -`MEMORY_GAIN`), the started tries of the same cpu and replicas with less memory count as
+        the size's own: more memory would only repeat them (the tries it takes to close a size,
+        the environments tried, the misses), and a wide space has many memory sizes per cpu."""
+        if state.model is None or "mem" not in size or state.model.slope("mem") <= -MEMORY_GAIN:
+            return []
+        full = {**self.space.fixed, **size}
+        return [m for m in state.latest.values() if m.outcome.status == "succeeded"
+                and all(value_text(m.settings.get(k)) == value_text(full.get(k)) for k in ("cpu", "replicas"))
+                and float(m.settings.get("mem", 0)) < float(full["mem"])]
 
     def _env_options(self, state: _State, tried: Sequence[Measured]) -> list[dict[str, Any]]:
         """The reference environment (the best feasible one's, else the anchor), the size's
