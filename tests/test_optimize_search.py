@@ -260,6 +260,27 @@ def test_while_memory_shows_no_effect_more_of_it_does_not_repeat_what_less_memor
     assert any(twins(z, before) for z, before in walk(1.0))
 
 
+def test_once_the_best_is_confirmed_a_cpu_tier_never_measured_goes_before_other_long_shots() -> None:
+    s = search(env=False)
+    tried = [Measured(size(0.25, 0.5, 2, gogc=None), result(400.0), 0),
+             Measured(size(0.5, 1, 6, gogc=None), result(40.0, samples=6, stdev=0.5), 1),  # confirmed
+             Measured(size(0.5, 1, 5, gogc=None), result(56.0, samples=3, stdev=0.5), 2),
+             Measured(size(0.25, 1, 6, gogc=None), result(120.0), 3),
+             Measured(size(1, 2, 2, gogc=None), result(95.0, samples=3, stdev=0.5), 4)]
+    assert s.trusted_best(tried) == 1
+    proposal = s.propose(tried)
+    assert proposal is not None and proposal.repeat_of is None and proposal.why["kind"] == "exploring"
+    assert proposal.why["chance"] < costfirst.STOP  # only long shots are left
+    # 2 vCPU, the one tier nothing ran in, at its cheapest memory (a long shot alone: 8 GiB)
+    assert (proposal.settings["cpu"], proposal.settings["mem"]) == (2, 4)
+    assert "cpu tier never measured (2 vCPU)" in proposal.why["text"]
+    # Before the best is confirmed (trusted, 4 % room on three measurements), no probe: it is confirmed.
+    unsure = [*tried[:1], Measured(size(0.5, 1, 6, gogc=None), result(48.0, samples=3, stdev=1.0), 1),
+              *tried[2:]]
+    first = s.propose(unsure)
+    assert first is not None and first.repeat_of == 1 and "confirming the best" in first.why["text"]
+
+
 # -- whole runs on the stand-in producer ------------------------------------------------------------
 def run(name: str, seed: int, redis_url: str, **options: Any) -> Any:
     land = SUITE[name]
