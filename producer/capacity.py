@@ -95,6 +95,10 @@ class CapacityModel:
         z = (math.log(limit_ms) - self.log_predict(settings)) / self.log_spread(settings)
         return 0.5 * (1 + math.erf(z / math.sqrt(2)))
 
+    def slope(self, name: str) -> float:
+        """The fitted slope of a feature (log p95 per log size, or per its range); 0 if not in the model."""
+        return dict(zip(self.names, self.coef[1:], strict=True)).get(name, 0.0)
+
     def env_gain(self) -> float:
         """How much faster the best environment is than the worst (1 = no effect learnt)."""
         swing = sum(abs(c) for n, c in zip(self.names, self.coef[1:], strict=True) if n in self.env)

@@ -20,8 +20,10 @@ knows about services:
   ruled out.
 - Once a size is trusted to meet the SLO and no cheaper open size has a fair chance left
   (`stop`), it confirms the best (repeats it until it is sure, `CONFIRMED`) and then spends
-  the budget left on long shots: the cheaper open sizes with the best chance x saving, far
-  ones included. It stops only when no cheaper size is open and the best is confirmed.
+  the budget left on long shots: first one in each cpu tier nothing has run in (the model
+  extrapolates there), then the cheaper open sizes with the best chance x saving, far ones
+  included. It stops only when no cheaper size is open and the best is confirmed.
+- While memory shows no effect on latency, a size's more-memory twins share its tries.
 
 Every proposal carries its reason (`Proposal.why`), shown by `optimize` and the report.
 The state is read from the measurements each time, so a resumed run goes on where it
@@ -51,6 +53,8 @@ COMPASS = (4, 8, 16)  # an environment variable's moves: a quarter, an eighth, a
 NOISE_WIDTH = 2.5  # a miss by more than this many noises (beyond the environment's gain) closes a size
 CLEARLY = 0.01  # a chance this much higher beats the compass order
 BETTER = 0.1  # an environment this much likelier to pass is tried before a near result is repeated
+PREDICTED = 0.5  # a chance from which a proposal is the model's prediction, below it exploring
+MEMORY_GAIN = 0.05  # a memory slope (log p95 per log GiB) below minus this: more memory is faster
 
 Settings = Mapping[str, Any]
 SizeKey = tuple[tuple[str, str], ...]
@@ -199,8 +203,41 @@ class CostFirst:
         _, chance, _, settings = max(scored, key=lambda s: (s[0], -s[2]))
         long_shot = Proposal(settings, self._why(state, settings, chance, len(scored), ruled))
         if chance < self.stop and state.best is not None:  # long shots, once the best is confirmed
-            return self._confirm(state) or long_shot
+            return self._confirm(state) or self._tier_probe(state, scored, ruled) or long_shot
         return long_shot
+
+    def _tier_probe(self, state: _State, scored: Sequence[tuple[float, float, int, dict[str, Any]]],
+                    ruled: Mapping[str, int]) -> Proposal | None:
+        """Once the best is confirmed and only long shots are left, a long shot in a cpu tier
+        nothing has started in yet, before any other: the model's cpu slope is a power law
+        fitted on the tiers measured, and a service can change shape between tiers (a pool
+        that needs two cores, request slots per core), so an untried tier's small chance is
+        an extrapolation, where a long shot elsewhere has measurements nearby. Per tier, the
+        fewest replicas the model predicts feasible (else the most open) at its cheapest
+        memory; of the tiers, the best chance x saving. It comes only after the search proper
+        (the best found and confirmed), so what it adds to the model cannot lead the search
+        away from the sizes that were likely."""
+        seen = {float(m.settings["cpu"]) for m in state.latest.values()
+                if m.outcome.status == "succeeded" and "cpu" in m.settings}
+        by_tier: dict[float, list[tuple[float, float, int, dict[str, Any]]]] = {}
+        for entry in sorted(scored, key=lambda e: e[2]):  # cheapest first
+            cpu = float({**self.space.fixed, **entry[3]}.get("cpu", 0) or 0)
+            if cpu and cpu not in seen:
+                by_tier.setdefault(cpu, []).append(entry)
+        if not by_tier:
+            return None
+        tiers = {}
+        for cpu, entries in by_tier.items():
+            replicas = [int({**self.space.fixed, **e[3]}.get("replicas", 1)) for e in entries]
+            likely = [r for r, e in zip(replicas, entries, strict=True) if e[1] >= PREDICTED]
+            wanted = min(likely) if likely else max(replicas)  # fewest predicted to do, else most open
+            tiers[cpu] = next(e for r, e in zip(replicas, entries, strict=True) if r == wanted)
+        _, chance, _, settings = max(tiers.values(), key=lambda e: (e[0], -e[2]))
+        why = self._why(state, settings, chance, len(scored), ruled)
+        why["kind"] = "exploring"
+        why["text"] = (f"exploring a cpu tier never measured ({value_text(settings.get('cpu'))} vCPU): "
+                       f"the model's {chance:.0%} chance there is an extrapolation; " + why["text"])
+        return Proposal(settings, why)
 
     def _confirm(self, state: _State) -> Proposal | None:
         """A repeat of the trusted best while it is not yet sure (`CONFIRMED`): a pass trusted at
@@ -221,7 +258,7 @@ class CostFirst:
         """The size's untried environment with the best chance (the first, in compass order,
         unless another is clearly better), or None when the size is closed."""
         measured = list(state.latest.values())
-        tried = state.by_size.get(self._key(size), [])
+        tried = state.by_size.get(self._key(size), []) + self._less_memory(state, size)
         if len(tried) >= TRIES_PER_SIZE or (tried and not self.env_keys):
             return None
         gain = state.model.env_gain() if state.model else 1.0
@@ -243,6 +280,18 @@ class CostFirst:
             if best is None or chance > best[0] + CLEARLY:
                 best = (chance, settings)
         return best
+
+    def _less_memory(self, state: _State, size: Settings) -> list[Measured]:
+        """While memory has shown no effect on latency (the model's memory slope above
+        -`MEMORY_GAIN`), the started tries of the same cpu and replicas with less memory count as
+        the size's own: more memory would only repeat them (the tries it takes to close a size,
+        the environments tried, the misses), and a wide space has many memory sizes per cpu."""
+        if state.model is None or "mem" not in size or state.model.slope("mem") <= -MEMORY_GAIN:
+            return []
+        full = {**self.space.fixed, **size}
+        return [m for m in state.latest.values() if m.outcome.status == "succeeded"
+                and all(value_text(m.settings.get(k)) == value_text(full.get(k)) for k in ("cpu", "replicas"))
+                and float(m.settings.get("mem", 0)) < float(full["mem"])]
 
     def _env_options(self, state: _State, tried: Sequence[Measured]) -> list[dict[str, Any]]:
         """The reference environment (the best feasible one's, else the anchor), the size's
@@ -275,7 +324,7 @@ class CostFirst:
         assert state.model is not None
         full = {**self.space.fixed, **settings}
         p95 = state.model.predict(full)
-        kind = "predicted" if chance >= 0.5 else "exploring"
+        kind = "predicted" if chance >= PREDICTED else "exploring"
         head = (f"predicted by the model: p95 about {p95:.1f} ms, {chance:.0%} chance of meeting the SLO"
                 if kind == "predicted" else
                 f"exploring: no cheaper open size is likely to meet the SLO; this one has the best chance x "

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from bench.landscapes import OOM_MESSAGE, SUITE, truth
 from bench.optimize_suite import StandIn
+from producer import costfirst, pruning
 from producer import objectives as obj
-from producer import pruning
 from producer.capacity import PRIOR_SLOPE, CapacityModel
 from producer.cost import cost_per_hour
 from producer.costfirst import CostFirst
@@ -222,6 +222,63 @@ def test_with_nothing_cheaper_open_the_best_is_confirmed_before_the_search_ends(
     once = s.propose([Measured(cheapest, result(30.0), 0)])
     assert once is not None and once.repeat_of == 0
     assert s.propose([Measured(cheapest, result(30.0, samples=2, stdev=1.0), 1)]) is None
+
+
+def test_while_memory_shows_no_effect_more_of_it_does_not_repeat_what_less_memory_tried() -> None:
+    """A walk on a service whose latency memory does not change: no size is tried with an
+    environment its cpu and replicas already ran with less memory, nor after they ran four
+    environments. Where memory helps (latency falls as 1 / memory), more of it is tried."""
+    s = search()
+
+    def walk(mem_exp: float) -> list[tuple[dict[str, Any], list[Measured]]]:
+        tried: list[Measured] = []
+        proposals = []
+        for step in range(24):
+            proposal = s.propose(tried)
+            if proposal is None:
+                break
+            z = proposal.settings
+            p95 = 53.0 * (3 / z["replicas"]) * z["cpu"] ** -0.7 * (z["mem"] / 2) ** -mem_exp
+            if proposal.repeat_of is None:
+                proposals.append((dict(z), list(tried)))
+                tried.append(Measured(z, result(p95), step))
+            else:
+                old = next(m for m in tried if m.trial == proposal.repeat_of)
+                tried = [m for m in tried if m is not old]
+                tried.append(Measured(z, result(p95, samples=old.outcome.samples + 1, stdev=0.5), step))
+        return proposals
+
+    def twins(z: dict[str, Any], before: list[Measured]) -> list[Measured]:
+        return [m for m in before if m.settings["cpu"] == z["cpu"] and m.settings["replicas"] == z["replicas"]
+                and m.settings["mem"] < z["mem"]]
+
+    flat = walk(0.0)
+    assert len(flat) > 10
+    for z, before in flat:
+        assert len(twins(z, before)) < costfirst.TRIES_PER_SIZE
+        assert all(m.settings["GOGC"] != z["GOGC"] for m in twins(z, before))
+    assert any(twins(z, before) for z, before in walk(1.0))
+
+
+def test_once_the_best_is_confirmed_a_cpu_tier_never_measured_goes_before_other_long_shots() -> None:
+    s = search(env=False)
+    tried = [Measured(size(0.25, 0.5, 2, gogc=None), result(400.0), 0),
+             Measured(size(0.5, 1, 6, gogc=None), result(40.0, samples=6, stdev=0.5), 1),  # confirmed
+             Measured(size(0.5, 1, 5, gogc=None), result(56.0, samples=3, stdev=0.5), 2),
+             Measured(size(0.25, 1, 6, gogc=None), result(120.0), 3),
+             Measured(size(1, 2, 2, gogc=None), result(95.0, samples=3, stdev=0.5), 4)]
+    assert s.trusted_best(tried) == 1
+    proposal = s.propose(tried)
+    assert proposal is not None and proposal.repeat_of is None and proposal.why["kind"] == "exploring"
+    assert proposal.why["chance"] < costfirst.STOP  # only long shots are left
+    # 2 vCPU, the one tier nothing ran in, at its cheapest memory (a long shot alone: 8 GiB)
+    assert (proposal.settings["cpu"], proposal.settings["mem"]) == (2, 4)
+    assert "cpu tier never measured (2 vCPU)" in proposal.why["text"]
+    # Before the best is confirmed (trusted, 4 % room on three measurements), no probe: it is confirmed.
+    unsure = [*tried[:1], Measured(size(0.5, 1, 6, gogc=None), result(48.0, samples=3, stdev=1.0), 1),
+              *tried[2:]]
+    first = s.propose(unsure)
+    assert first is not None and first.repeat_of == 1 and "confirming the best" in first.why["text"]
 
 
 # -- whole runs on the stand-in producer ------------------------------------------------------------
