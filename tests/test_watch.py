@@ -4,6 +4,7 @@ and that a woken poll's two messages never both run."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from typing import Any
@@ -171,3 +172,50 @@ def test_a_woken_poll_runs_once_whichever_message_comes_first(redis_db: Any, ord
     assert len(ran) == 1
     if order.index("run sleeping") < order.index("wake") or twin is None:
         assert ran == ["sleeping"]
+
+
+# -- hostile review (r2e): failures that must stay local, twins that keep their token --------
+
+def asleep(r: Any, keys: Keys, cluster: str, service: str, step_id: str, judged: str = "") -> str:
+    """A poll's retry that sleeps, in the namespace a worker's runtime uses (tasks._stamp)."""
+    token = recovery.on_publish(r, keys, {}, step_id)
+    body = ((), {"step_id": step_id, "memo": {watch.SLEEP_MEMO: [cluster, service, 10.0, judged]}},
+            {"chain": []})
+    watch.note_sleep(r, keys, token, {"task": "servo.poll_stability", "id": f"{step_id}.settle"}, body,
+                     keys.control, 10.0)
+    return token
+
+
+def worker_runtime(setup: Setup) -> Any:
+    from worker.contract.records import RecordStore
+    from worker.flow.app import app
+    from worker.flow.runtime import Runtime
+
+    return Runtime(store=RecordStore.from_url(TEST_REDIS_URL), config=parse_config(config_dict(setup),
+                                                                                       environ={}), app=app)
+
+
+def test_a_cluster_whose_look_fails_does_not_stop_the_round_for_the_others(
+        setup: Setup, redis_db: Any, clients: Clients) -> None:
+    """A sleeping poll in a cluster that was deleted (or any look that fails for good) must
+    not keep the loop from looking at the other clusters and waking their cancelled steps:
+    else their polls sleep the whole 10 s while the loop still says it is alive."""
+    from worker.flow.app import app
+
+    rt = worker_runtime(setup)
+    keys = rt.store.keys
+    loop = watch.Watch(app)
+    loop._runtime = rt
+    svc0 = clients.ecs.describe_services(cluster=setup.cluster, services=["svc-0"])["services"][0]
+    asleep(redis_db, keys, setup.cluster, "svc-0", "step-moved", judged=digest(svc0))
+    asleep(redis_db, keys, setup.cluster, "svc-1", "step-cancelled", judged="whatever")
+    rt.store.request_cancel("step-cancelled")
+    asleep(redis_db, keys, "deleted-cluster", "web", "step-gone")
+    clients.ecs.update_service(cluster=setup.cluster, service="svc-0", desiredCount=2)
+    for _ in range(2):  # the loop goes round again after an error (Watch._loop)
+        with contextlib.suppress(Exception):
+            loop.round()
+    assert redis_db.hget(keys.cursor("step-cancelled"), "wake"), "the cancelled step's poll still sleeps"
+    assert redis_db.hget(keys.cursor("step-moved"), "wake"), "the moved service's poll still sleeps"
+    assert redis_db.hget(keys.cursor("step-gone"), "wake"), "the deleted cluster's poll still sleeps"
+

@@ -31,6 +31,7 @@ import redis
 from celery import bootsteps
 from celery.contrib.abortable import ABORTED
 
+from worker.contract.errors import AdjustmentRejected, AwsTerminal, ServoError
 from worker.contract.namespace import Keys
 from worker.contract.numbers import env_number
 from worker.flow import logs
@@ -185,8 +186,17 @@ class Watch:
         if not clusters:
             return wait
         stale = runtime.look_period(r, keys)
-        for cluster in clusters:
-            wait = min(wait, rt.looks.watch(rt.clients.ecs, cluster, stale).wait)  # on_news wakes
+        for cluster in clusters:  # one cluster's failed look must not starve the others' polls
+            try:
+                wait = min(wait, rt.looks.watch(rt.clients.ecs, cluster, stale).wait)  # on_news wakes
+            except (AwsTerminal, AdjustmentRejected) as exc:
+                # For good (a deleted cluster, access denied): wake its polls to meet it themselves.
+                log.warning("watch.look-failed", cluster=cluster, error=str(exc))
+                for service in [str(s) for s in r.hkeys(keys.wake(cluster))]:
+                    wake(r, keys, self.app, cluster, service)
+            except ServoError as exc:  # transient: the cluster is due again at once, the others go on
+                log.warning("watch.look-error", cluster=cluster, error=str(exc))
+                wait = min(wait, ERROR_WAIT_S)
         if time.monotonic() - self._cancels_at >= CANCELS_EVERY_S:
             self._cancels_at = time.monotonic()
             for cluster in clusters:
