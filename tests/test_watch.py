@@ -219,3 +219,28 @@ def test_a_cluster_whose_look_fails_does_not_stop_the_round_for_the_others(
     assert redis_db.hget(keys.cursor("step-moved"), "wake"), "the moved service's poll still sleeps"
     assert redis_db.hget(keys.cursor("step-gone"), "wake"), "the deleted cluster's poll still sleeps"
 
+
+
+def test_a_twin_sent_from_inside_a_task_keeps_its_own_token_and_the_sleeping_copy_stays_valid(
+        redis_db: Any) -> None:
+    """A poll's look that names a sleeping service as a rider wakes it from inside that poll's
+    task (runtime._wake): the twin must not be stamped as the step's next message (which would
+    make the sleeping copy stale before the twin is even sent: a failed send loses the step),
+    nor be noted as a poll that sleeps for 10 s more."""
+    from worker.flow import tasks
+    from worker.flow.app import app
+
+    keys = tasks.runtime.current().store.keys
+    sleeping = asleep(redis_db, keys, "c", "web", "step-1")
+
+    @app.task(name="tests.review.wake_inside_a_task")
+    def wake_inside() -> bool:
+        return watch.wake(redis_db, keys, app, "c", "web")
+
+    assert wake_inside.apply().get() is True
+    cursor = redis_db.hgetall(keys.cursor("step-1"))
+    queued = [json.loads(m) for m in redis_db.lrange(keys.control, 0, -1)]
+    assert len(queued) == 1
+    assert cursor["next"] == sleeping  # the sleeping copy may still run, should the twin be lost
+    assert cursor["wake"] == queued[0]["headers"][recovery.MESSAGE_HEADER]
+    assert redis_db.zcard(keys.sleeping("c")) == 0  # the twin runs now: it is not asleep
