@@ -244,3 +244,26 @@ def test_a_twin_sent_from_inside_a_task_keeps_its_own_token_and_the_sleeping_cop
     assert cursor["next"] == sleeping  # the sleeping copy may still run, should the twin be lost
     assert cursor["wake"] == queued[0]["headers"][recovery.MESSAGE_HEADER]
     assert redis_db.zcard(keys.sleeping("c")) == 0  # the twin runs now: it is not asleep
+
+
+def test_a_wake_that_fails_to_send_does_not_fail_the_look_that_found_the_news(
+        setup: Setup, redis_db: Any, clients: Clients) -> None:
+    """A poll's look that names a sleeping service as a rider wakes it from inside that poll
+    (runtime._wake). If the twin cannot be sent (here: a broker that does not answer), that is
+    the sleeping poll's loss of an early wake only, never an error of the poll that looked:
+    raised there, it would end that other step as failed ('error') without a rollback."""
+    from dataclasses import replace
+
+    from worker.flow.app import make_app
+
+    app = make_app(TEST_REDIS_URL)
+    app.conf.broker_url = "redis://127.0.0.1:9/0"  # the broker does not answer (nothing listens there)
+    rt = replace(worker_runtime(setup), app=app)
+    keys, now = rt.store.keys, time.time()
+    svc0 = clients.ecs.describe_services(cluster=setup.cluster, services=["svc-0"])["services"][0]
+    sleeping = asleep(redis_db, keys, setup.cluster, "svc-0", "step-svc-0", judged=digest(svc0))
+    clients.ecs.update_service(cluster=setup.cluster, service="svc-0", desiredCount=3)
+    redis_db.zadd(keys.wanted(setup.cluster), {"svc-0": now})
+    seen = rt.looks.service(clients.ecs, component(setup), now - 1)  # names svc-0 as a rider
+    assert seen is not None and seen["serviceName"] == setup.service
+    assert redis_db.hget(keys.cursor("step-svc-0"), "next") == sleeping  # its own time still comes
