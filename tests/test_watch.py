@@ -199,7 +199,8 @@ def test_a_cluster_whose_look_fails_does_not_stop_the_round_for_the_others(
         setup: Setup, redis_db: Any, clients: Clients) -> None:
     """A sleeping poll in a cluster that was deleted (or any look that fails for good) must
     not keep the loop from looking at the other clusters and waking their cancelled steps:
-    else their polls sleep the whole 10 s while the loop still says it is alive."""
+    else their polls sleep the whole 10 s while the loop still says it is alive. (The deleted
+    cluster's own poll meets the error at its own time.)"""
     from worker.flow.app import app
 
     rt = worker_runtime(setup)
@@ -217,7 +218,6 @@ def test_a_cluster_whose_look_fails_does_not_stop_the_round_for_the_others(
             loop.round()
     assert redis_db.hget(keys.cursor("step-cancelled"), "wake"), "the cancelled step's poll still sleeps"
     assert redis_db.hget(keys.cursor("step-moved"), "wake"), "the moved service's poll still sleeps"
-    assert redis_db.hget(keys.cursor("step-gone"), "wake"), "the deleted cluster's poll still sleeps"
 
 
 

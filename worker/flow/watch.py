@@ -32,7 +32,7 @@ import redis
 from celery import bootsteps
 from celery.contrib.abortable import ABORTED
 
-from worker.contract.errors import AdjustmentRejected, AwsTerminal, ServoError
+from worker.contract.errors import ServoError
 from worker.contract.namespace import Keys
 from worker.contract.numbers import env_number
 from worker.flow import logs
@@ -207,12 +207,10 @@ class Watch:
         for cluster in clusters:  # one cluster's failed look must not starve the others' polls
             try:
                 wait = min(wait, rt.looks.watch(rt.clients.ecs, cluster, stale).wait)  # on_news wakes
-            except (AwsTerminal, AdjustmentRejected) as exc:
-                # For good (a deleted cluster, access denied): wake its polls to meet it themselves.
-                log.warning("watch.look-failed", cluster=cluster, error=str(exc))
-                for service in [str(s) for s in r.hkeys(keys.wake(cluster))]:
-                    wake(r, keys, self.app, cluster, service)
-            except ServoError as exc:  # transient: the cluster is due again at once, the others go on
+            except ServoError as exc:
+                # A deleted cluster, throttling, or this worker's own credentials (a load-only host
+                # may have none): its polls look for themselves at their time, the others go on.
+                # (No wake here: a worker that cannot look would wake every poll it claims.)
                 log.warning("watch.look-error", cluster=cluster, error=str(exc))
                 wait = min(wait, ERROR_WAIT_S)
         if time.monotonic() - self._cancels_at >= CANCELS_EVERY_S:
