@@ -4,6 +4,7 @@ stages are called as a worker calls them."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import yaml
 
 from producer.api import Producer
 from tests.support.aws_setup import config_dict, provision
+from tests.support.waiting import wait_until
 from worker.aws.budget import TASKS
 from worker.aws.clients import Clients
 from worker.aws.looks import dumps
@@ -61,3 +63,30 @@ def test_a_poll_that_could_not_list_its_failed_tasks_does_not_sleep_on_them(
         settling.run_poll(rt, step_id, {}, progress)
     assert watch.SLEEP_MEMO not in again.value.memo, again.value.memo
     assert again.value.countdown < watch.SLEEP_MAX_S
+
+
+def test_a_worker_that_serves_only_the_load_queue_runs_no_watch_loop(
+        clients: Clients, redis_db: Any, tmp_path: Path, aws_endpoint: str) -> None:
+    """Polls run on the control queue only; a load host needs no AWS credentials (README).
+    A watch loop there claims DescribeServices from the shared budget for looks that fail
+    (NoCredentials), every second, and says a loop is alive."""
+    from tests.support.workers import Worker
+    from worker.contract.namespace import process_keys
+
+    setup = provision(clients, cpu=256, memory=512, desired_count=1)
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config_dict(setup)))
+    keys = process_keys()
+    memo = {watch.SLEEP_MEMO: [setup.cluster, setup.service, 10.0, ""]}  # a poll sleeps
+    watch.note_sleep(redis_db, keys, "token", {"task": "servo.poll_stability", "id": "s.poll"},
+                     ((), {"step_id": "s", "memo": memo}, {}), keys.control, 10.0)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") or k == "AWS_DEFAULT_REGION"}
+    env.update(SERVO_CONFIG=str(path), AWS_ENDPOINT_URL=aws_endpoint, HOME=str(tmp_path))
+    w = Worker("loadonly", env, tmp_path, queues=keys.load, inherit_env=False)
+    try:
+        w.wait_ready()
+        wait_until(lambda: redis_db.hlen(keys.workers) == 1, 20, "the worker's heartbeat")
+        assert not redis_db.exists(keys.watching), w.log()
+        assert '"event": "watch.' not in w.log()
+    finally:
+        w.stop()

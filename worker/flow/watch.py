@@ -33,7 +33,7 @@ from celery import bootsteps
 from celery.contrib.abortable import ABORTED
 
 from worker.contract.errors import ServoError
-from worker.contract.namespace import Keys
+from worker.contract.namespace import Keys, process_keys
 from worker.contract.numbers import env_number
 from worker.flow import logs
 from worker.flow.recovery import CURSOR_TTL_S, MESSAGE_HEADER
@@ -240,6 +240,9 @@ class WatchStep(bootsteps.StartStopStep):
     _watch: ClassVar[Watch | None] = None
 
     def start(self, parent: Any) -> None:
+        consumed = {str(name) for name in parent.app.amqp.queues.consume_from}
+        if process_keys().control not in consumed:  # polls never run here: a load-only host (which
+            return  # may have no AWS credentials) would only spend the budget on looks that fail
         if WatchStep._watch is None:
             WatchStep._watch = Watch(parent.app)
             WatchStep._watch.start()
