@@ -4,6 +4,7 @@ and that a woken poll's two messages never both run."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from typing import Any
@@ -171,3 +172,98 @@ def test_a_woken_poll_runs_once_whichever_message_comes_first(redis_db: Any, ord
     assert len(ran) == 1
     if order.index("run sleeping") < order.index("wake") or twin is None:
         assert ran == ["sleeping"]
+
+
+# -- hostile review (r2e): failures that must stay local, twins that keep their token --------
+
+def asleep(r: Any, keys: Keys, cluster: str, service: str, step_id: str, judged: str = "") -> str:
+    """A poll's retry that sleeps, in the namespace a worker's runtime uses (tasks._stamp)."""
+    token = recovery.on_publish(r, keys, {}, step_id)
+    body = ((), {"step_id": step_id, "memo": {watch.SLEEP_MEMO: [cluster, service, 10.0, judged]}},
+            {"chain": []})
+    watch.note_sleep(r, keys, token, {"task": "servo.poll_stability", "id": f"{step_id}.settle"}, body,
+                     keys.control, 10.0)
+    return token
+
+
+def worker_runtime(setup: Setup) -> Any:
+    from worker.contract.records import RecordStore
+    from worker.flow.app import app
+    from worker.flow.runtime import Runtime
+
+    return Runtime(store=RecordStore.from_url(TEST_REDIS_URL), config=parse_config(config_dict(setup),
+                                                                                       environ={}), app=app)
+
+
+def test_a_cluster_whose_look_fails_does_not_stop_the_round_for_the_others(
+        setup: Setup, redis_db: Any, clients: Clients) -> None:
+    """A sleeping poll in a cluster that was deleted (or any look that fails for good) must
+    not keep the loop from looking at the other clusters and waking their cancelled steps:
+    else their polls sleep the whole 10 s while the loop still says it is alive. (The deleted
+    cluster's own poll meets the error at its own time.)"""
+    from worker.flow.app import app
+
+    rt = worker_runtime(setup)
+    keys = rt.store.keys
+    loop = watch.Watch(app)
+    loop._runtime = rt
+    svc0 = clients.ecs.describe_services(cluster=setup.cluster, services=["svc-0"])["services"][0]
+    asleep(redis_db, keys, setup.cluster, "svc-0", "step-moved", judged=digest(svc0))
+    asleep(redis_db, keys, setup.cluster, "svc-1", "step-cancelled", judged="whatever")
+    rt.store.request_cancel("step-cancelled")
+    asleep(redis_db, keys, "deleted-cluster", "web", "step-gone")
+    clients.ecs.update_service(cluster=setup.cluster, service="svc-0", desiredCount=2)
+    for _ in range(2):  # the loop goes round again after an error (Watch._loop)
+        with contextlib.suppress(Exception):
+            loop.round()
+    assert redis_db.hget(keys.cursor("step-cancelled"), "wake"), "the cancelled step's poll still sleeps"
+    assert redis_db.hget(keys.cursor("step-moved"), "wake"), "the moved service's poll still sleeps"
+
+
+
+def test_a_twin_sent_from_inside_a_task_keeps_its_own_token_and_the_sleeping_copy_stays_valid(
+        redis_db: Any) -> None:
+    """A poll's look that names a sleeping service as a rider wakes it from inside that poll's
+    task (runtime._wake): the twin must not be stamped as the step's next message (which would
+    make the sleeping copy stale before the twin is even sent: a failed send loses the step),
+    nor be noted as a poll that sleeps for 10 s more."""
+    from worker.flow import tasks
+    from worker.flow.app import app
+
+    keys = tasks.runtime.current().store.keys
+    sleeping = asleep(redis_db, keys, "c", "web", "step-1")
+
+    @app.task(name="tests.review.wake_inside_a_task")
+    def wake_inside() -> bool:
+        return watch.wake(redis_db, keys, app, "c", "web")
+
+    assert wake_inside.apply().get() is True
+    cursor = redis_db.hgetall(keys.cursor("step-1"))
+    queued = [json.loads(m) for m in redis_db.lrange(keys.control, 0, -1)]
+    assert len(queued) == 1
+    assert cursor["next"] == sleeping  # the sleeping copy may still run, should the twin be lost
+    assert cursor["wake"] == queued[0]["headers"][recovery.MESSAGE_HEADER]
+    assert redis_db.zcard(keys.sleeping("c")) == 0  # the twin runs now: it is not asleep
+
+
+def test_a_wake_that_fails_to_send_does_not_fail_the_look_that_found_the_news(
+        setup: Setup, redis_db: Any, clients: Clients) -> None:
+    """A poll's look that names a sleeping service as a rider wakes it from inside that poll
+    (runtime._wake). If the twin cannot be sent (here: a broker that does not answer), that is
+    the sleeping poll's loss of an early wake only, never an error of the poll that looked:
+    raised there, it would end that other step as failed ('error') without a rollback."""
+    from dataclasses import replace
+
+    from worker.flow.app import make_app
+
+    app = make_app(TEST_REDIS_URL)
+    app.conf.broker_url = "redis://127.0.0.1:9/0"  # the broker does not answer (nothing listens there)
+    rt = replace(worker_runtime(setup), app=app)
+    keys, now = rt.store.keys, time.time()
+    svc0 = clients.ecs.describe_services(cluster=setup.cluster, services=["svc-0"])["services"][0]
+    sleeping = asleep(redis_db, keys, setup.cluster, "svc-0", "step-svc-0", judged=digest(svc0))
+    clients.ecs.update_service(cluster=setup.cluster, service="svc-0", desiredCount=3)
+    redis_db.zadd(keys.wanted(setup.cluster), {"svc-0": now})
+    seen = rt.looks.service(clients.ecs, component(setup), now - 1)  # names svc-0 as a rider
+    assert seen is not None and seen["serviceName"] == setup.service
+    assert redis_db.hget(keys.cursor("step-svc-0"), "next") == sleeping  # its own time still comes

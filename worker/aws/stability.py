@@ -188,6 +188,7 @@ class Watcher:
                  memo: Mapping[str, Any] | None = None, looks: SharedLooks | None = None):
         self.clients, self.comp, self.expect, self.looks = clients, comp, expect, looks
         self.seen: Mapping[str, Any] | None = None  # the service as the last look saw it
+        self.deferred = False  # the last look left a check for the next one (the budget was short)
         memo = memo or {}
         self._failed_seen = int(memo.get("failed_seen", 0))
         self._running_seen = int(memo.get("running_seen", 0))
@@ -201,6 +202,7 @@ class Watcher:
                 "event_seen": self._event_seen, "stopped": [asdict(t) for t in self._stopped]}
 
     def poll(self) -> Observation:
+        self.deferred = False
         service = self.seen = self._service()
         if service is None:
             return Observation("settling", "waiting for a look: the account's API budget is spent for now")
@@ -238,7 +240,8 @@ class Watcher:
             self._running_seen = running
             return
         if self.looks is not None and not self.looks.may_list_tasks():
-            return  # the budget is short: the next look asks again
+            self.deferred = True  # the budget is short: the next look asks again (and soon)
+            return
         self._failed_seen, self._running_seen = failed, running
         self._event_seen = event if event is not None else self._event_seen
         self._stopped = stopped_tasks(self.clients.ecs, self.comp.cluster, self.comp.service_name,

@@ -74,7 +74,10 @@ class Runtime:
     def _wake(self, cluster: str, services: Sequence[str]) -> None:
         """Wake the sleeping polls whose service a look just saw change (worker/flow/watch.py)."""
         for service in services:
-            watch.wake(self.store.r, self.store.keys, self.app, cluster, service)
+            try:  # the look may be another step's: a wake that fails is never that step's error
+                watch.wake(self.store.r, self.store.keys, self.app, cluster, service)
+            except Exception as exc:  # the sleeping copy stays valid: the poll wakes at its own time
+                log.warning("watch.wake-failed", cluster=cluster, service=service, error=repr(exc))
 
     def component(self, record: dict[str, Any]) -> Component:
         return self.config.component(record["component"])

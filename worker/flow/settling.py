@@ -66,7 +66,10 @@ def run_poll(rt: Runtime, step_id: str, memo: dict[str, Any], progress: ReportSt
         _remember_deployment(rt, step_id, rec, watcher)
     watched = watcher.memo() if watcher else memo.get("watch") if same else None
     action = decide(view, seen, time.time())
-    if isinstance(action, LookAgain) and pace.sleep and _going(seen) and watcher and watcher.seen:
+    # A look that left a check for the next one (stopped tasks it could not list yet) does not
+    # sleep: the view it judged already shows why, so no watch loop would see news to wake it.
+    if isinstance(action, LookAgain) and pace.sleep and _going(seen) and watcher and watcher.seen \
+            and not watcher.deferred:
         action = _sleep(view, action, pace.sleep, comp, digest(watcher.seen))
     _act(rt, step_id, comp, view, action, {"phase": phase, "watch": watched}, progress)
 

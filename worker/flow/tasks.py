@@ -196,6 +196,8 @@ def _stamp(headers: dict[str, Any] | None = None, body: Any = None, routing_key:
     Redis and namespace, not necessarily this process's runtime's."""
     if not current_task or not current_task.request.id:  # a proxy: falsy outside a task
         return
+    if watch.sending_twin():  # a woken poll's twin has its own token (worker.flow.watch.wake)
+        return
     kwargs = body[1] if isinstance(body, list | tuple) and len(body) > 1 else None
     step_id = kwargs.get("step_id") if isinstance(kwargs, dict) else None
     if headers is not None and step_id and str(headers.get("task", "")).startswith("servo."):

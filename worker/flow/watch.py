@@ -20,6 +20,7 @@ its own time. A sleep is also never longer than SLEEP_MAX_S nor past the step's 
 
 from __future__ import annotations
 
+import contextvars
 import json
 import threading
 import time
@@ -31,7 +32,8 @@ import redis
 from celery import bootsteps
 from celery.contrib.abortable import ABORTED
 
-from worker.contract.namespace import Keys
+from worker.contract.errors import ServoError
+from worker.contract.namespace import Keys, process_keys
 from worker.contract.numbers import env_number
 from worker.flow import logs
 from worker.flow.recovery import CURSOR_TTL_S, MESSAGE_HEADER
@@ -46,6 +48,7 @@ IDLE_WAIT_S = 0.25  # how long the loop waits when nothing is sleeping
 ERROR_WAIT_S = 1.0
 CANCELS_EVERY_S = 1.0  # how often the loop wakes the sleeping polls of cancelled steps
 HEADERS_KEPT = ("task", "id", "shadow", "retries", "root_id", "parent_id", "group")  # to send it again
+_SENDING_TWIN = contextvars.ContextVar("servo_sending_twin", default=False)
 SLEEP_MEMO = "sleep"  # in a poll's retry memo while it sleeps: [cluster, service, seconds, digest judged]
 
 # KEYS: sleeping zset, wake hash, the step's cursor. ARGV: service, the sleeping message's token,
@@ -122,13 +125,29 @@ def wake(r: redis.Redis, keys: Keys, app: Any, cluster: str, service: str) -> bo
         return False
     entry, twin = claimed
     embed = entry["embed"] or {}
+    sending = _SENDING_TWIN.set(True)  # tasks._stamp leaves its token alone, even inside a task
+    try:
+        _send(app, entry, embed, twin)
+    finally:
+        _SENDING_TWIN.reset(sending)
+    log.info("watch.woke", step_id=entry["step_id"], service=service)
+    return True
+
+
+def sending_twin() -> bool:
+    """A twin is being sent (tasks._stamp): it carries its own token, already the step's
+    `wake`, and runs now. Stamped as the step's next, it would make the sleeping copy stale
+    before it is itself sent, and be noted as a poll that sleeps: a look made inside a task
+    (a poll's rider) wakes from inside that task."""
+    return _SENDING_TWIN.get()
+
+
+def _send(app: Any, entry: dict[str, Any], embed: dict[str, Any], twin: str) -> None:
     app.send_task(entry["task"], args=entry["args"], kwargs=entry["kwargs"], task_id=entry["id"],
                   chain=embed.get("chain"), link=embed.get("callbacks"), link_error=embed.get("errbacks"),
                   chord=embed.get("chord"), shadow=entry["shadow"], retries=entry["retries"] or 0,
                   root_id=entry["root_id"], parent_id=entry["parent_id"], group_id=entry["group"],
                   queue=entry["queue"], headers={MESSAGE_HEADER: twin})
-    log.info("watch.woke", step_id=entry["step_id"], service=service)
-    return True
 
 
 def cancelled(r: redis.Redis, keys: Keys, app: Any, cluster: str) -> list[str]:
@@ -185,8 +204,15 @@ class Watch:
         if not clusters:
             return wait
         stale = runtime.look_period(r, keys)
-        for cluster in clusters:
-            wait = min(wait, rt.looks.watch(rt.clients.ecs, cluster, stale).wait)  # on_news wakes
+        for cluster in clusters:  # one cluster's failed look must not starve the others' polls
+            try:
+                wait = min(wait, rt.looks.watch(rt.clients.ecs, cluster, stale).wait)  # on_news wakes
+            except ServoError as exc:
+                # A deleted cluster, throttling, or this worker's own credentials (a load-only host
+                # may have none): its polls look for themselves at their time, the others go on.
+                # (No wake here: a worker that cannot look would wake every poll it claims.)
+                log.warning("watch.look-error", cluster=cluster, error=str(exc))
+                wait = min(wait, ERROR_WAIT_S)
         if time.monotonic() - self._cancels_at >= CANCELS_EVERY_S:
             self._cancels_at = time.monotonic()
             for cluster in clusters:
@@ -214,6 +240,9 @@ class WatchStep(bootsteps.StartStopStep):
     _watch: ClassVar[Watch | None] = None
 
     def start(self, parent: Any) -> None:
+        consumed = {str(name) for name in parent.app.amqp.queues.consume_from}
+        if process_keys().control not in consumed:  # polls never run here: a load-only host (which
+            return  # may have no AWS credentials) would only spend the budget on looks that fail
         if WatchStep._watch is None:
             WatchStep._watch = Watch(parent.app)
             WatchStep._watch.start()
