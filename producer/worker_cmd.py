@@ -54,8 +54,25 @@ def _config(p: argparse.ArgumentParser) -> None:
     add_config(p)
 
 
-def worker_argv(args: argparse.Namespace) -> list[str]:
-    queues = ["-Q", args.queues] if args.queues else []
+QUEUE_ROLES = ("control", "load")
+
+
+def queue_names(text: str | None, keys: namespace.Keys) -> list[str]:
+    """`-Q control,load` as the namespace's queue names (`team-a.control`, ...): Celery given
+    the bare name would serve the default namespace's queue. Empty: both (the app's default)."""
+    if not text:
+        return []
+    roles = [part.strip() for part in text.split(",")]
+    bad = [role for role in roles if role not in QUEUE_ROLES]
+    if bad or not roles:
+        raise ConfigError([f"--queues: {', '.join(repr(b) for b in bad) or repr(text)} is not a queue; "
+                           f"allowed: control, load, or both (control,load)"])
+    by_role = dict(zip(QUEUE_ROLES, keys.queues, strict=True))
+    return ["-Q", ",".join(dict.fromkeys(by_role[role] for role in roles))]
+
+
+def worker_argv(args: argparse.Namespace, keys: namespace.Keys | None = None) -> list[str]:
+    queues = queue_names(args.queues, keys or namespace.Keys())
     return [sys.executable, "-m", "celery", "-A", "worker.flow.app", "worker", *queues,
             "-c", str(args.concurrency), "-E", "-l", "INFO", *_rest(args.celery_args)]
 
@@ -88,7 +105,7 @@ def child_env(args: argparse.Namespace, environ: Mapping[str, str] = os.environ)
 
 def cmd_worker(args: argparse.Namespace) -> int:
     env = child_env(args)
-    argv = worker_argv(args)
+    argv = worker_argv(args, namespace.Keys(env[namespace.ENV_NAMESPACE]))
     print(f"worker: {' '.join(argv[1:])} (config {env[C.ENV_CONFIG]}, namespace "
           f"{env[namespace.ENV_NAMESPACE]})", file=sys.stderr, flush=True)
     os.execve(sys.executable, argv, env)  # noqa: S606 - an argument list, no shell

@@ -69,3 +69,27 @@ def test_servo_fargate_worker_refuses_a_bad_config_before_starting_celery(tmp_pa
 
     result = run("worker", "--config", write_config(tmp_path, {"fargate": {"web": {"cluster": 5}}}))
     assert_clean_failure(result, code=2)
+
+
+def test_servo_fargate_worker_dash_q_names_the_namespaces_queue(tmp_path: Path, redis_db: object) -> None:
+    """`-Q load` is the namespace's load queue (`tests.load` here): Celery given the bare name
+    would serve the default namespace's, where no step of this namespace is ever sent."""
+    from tests.support.cli_run import write_config
+
+    cfg = write_config(tmp_path)
+    command = [sys.executable, "-m", "producer.cli", "worker", "--config", cfg, "-Q", "load", "--"]
+    worker = Worker("loadonly", {}, tmp_path, queues=None, concurrency=1, pool="solo", command=command)
+    try:
+        worker.wait_ready()
+        assert process_keys().load != "load"  # the tests run in a namespace of their own
+        assert served_queues(worker.name) == {process_keys().load}
+    finally:
+        worker.stop()
+
+
+def test_servo_fargate_worker_refuses_a_queue_that_is_not_control_or_load(tmp_path: Path) -> None:
+    from tests.support.cli_run import assert_clean_failure, run, write_config
+
+    result = run("worker", "--config", write_config(tmp_path), "-Q", "control,celery")
+    assert_clean_failure(result, code=2)
+    assert "--queues: 'celery' is not a queue; allowed: control, load" in result.err
