@@ -22,10 +22,12 @@ from worker.aws.budget import (
     DEFAULT_RATES,
     ELB,
     IN_FLIGHT,
+    REGISTERS,
     SERVICES,
     SHORT,
     TASK_DEFS,
     TASKS,
+    UPDATES,
     Budget,
     parse_budget,
 )
@@ -246,7 +248,9 @@ def test_a_reserve_keeps_tokens_for_the_looks(redis_db: Any) -> None:
 
 # half of AWS's documented sustained rates (ECS describes 20/s, task definition reads 20/s,
 # Elastic Load Balancing 10/s)
-HALF_OF_AWS = {SERVICES: 10.0, TASKS: 10.0, ELB: 5.0, TASK_DEFS: 10.0}
+# Half of AWS's published sustained rates (ECS: 20 service reads, 20 task reads, 20 task
+# definition reads, 5 UpdateService, 1 RegisterTaskDefinition a second; ELB: 10 describes).
+HALF_OF_AWS = {SERVICES: 10.0, TASKS: 10.0, ELB: 5.0, TASK_DEFS: 10.0, UPDATES: 2.5, REGISTERS: 0.5}
 
 
 def test_the_budget_setting_is_checked_and_names_what_is_wrong() -> None:
@@ -258,12 +262,13 @@ def test_the_budget_setting_is_checked_and_names_what_is_wrong() -> None:
             parse_budget(bad)
 
 
-@given(st.dictionaries(st.sampled_from(["services", "tasks", "elb"]),
+@given(st.dictionaries(st.sampled_from(["services", "tasks", "elb", "taskdefs", "updates", "registers"]),
                        st.floats(min_value=0.001, max_value=1000, allow_nan=False)))
 def test_any_valid_budget_reads_back_as_written(rates: dict[str, float]) -> None:
     text = ",".join(f"{k}={v!r}" for k, v in rates.items())
     parsed = parse_budget(text)
-    short = {"services": SERVICES, "tasks": TASKS, "elb": ELB}
+    short = {"services": SERVICES, "tasks": TASKS, "elb": ELB, "taskdefs": TASK_DEFS, "updates": UPDATES,
+             "registers": REGISTERS}
     assert parsed == {**HALF_OF_AWS, **{short[k]: v for k, v in rates.items()}}
 
 
@@ -275,3 +280,35 @@ def test_the_meter_reports_calls_per_second_per_family_once_a_minute() -> None:
     assert meter.count(ELB, 30, now=1030.0) is None
     assert meter.count(SERVICES, 599, now=1060.0) == {ELB: 0.5, SERVICES: 10.0}
     assert meter.count(SERVICES, 1, now=1061.0) is None  # a new minute began
+
+
+def test_a_step_that_needs_a_new_revision_waits_for_a_registration_and_changes_nothing_meanwhile(
+        setup: Setup, redis_db: Any, tmp_path: Any) -> None:
+    """AWS sustains one RegisterTaskDefinition a second per account. A step whose revision
+    is new finds the registrations spent: it waits in line having changed nothing, and its
+    next try takes a registration with its reads before it starts."""
+    import yaml
+
+    from producer.api import Producer
+    from worker.contract.config import load_config
+    from worker.contract.records import RecordStore
+    from worker.flow import adjusting, runtime
+
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config_dict(setup)))
+    config, store = load_config(str(path)), RecordStore(redis_db)
+    step_id = Producer(config, store).submit(setup.name, {"GOGC": 60}).id
+    rt = runtime.Runtime(store=store, config=config)
+    while rt.looks.budget.take(REGISTERS):  # another sweep registered a moment ago
+        pass
+    with recording() as calls, pytest.raises(runtime.RunAgain) as again:
+        adjusting.run_adjust(rt, step_id, lambda *a: None, lambda _: None)
+    assert again.value.memo == {"register": True}
+    assert not {"ecs:RegisterTaskDefinition", "ecs:UpdateService"} & set(calls), calls
+    assert store.require(step_id)["applied"] is None
+    redis_db.delete(store.keys.budget(REGISTERS))  # a second later: the bucket refilled
+    with recording() as calls:  # a new runtime: its clients' calls are recorded (made inside)
+        later = runtime.Runtime(store=store, config=config)
+        adjusting.run_adjust(later, step_id, lambda *a: None, lambda _: None, again.value.memo)
+    assert calls.count("ecs:RegisterTaskDefinition") == calls.count("ecs:UpdateService") == 1
+    assert store.require(step_id)["status"] == "settling"

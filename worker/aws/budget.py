@@ -32,11 +32,15 @@ log = logs.get("servo.budget")
 
 SERVICES, TASKS, ELB = "ecs.service-read", "ecs.task-read", "elbv2.describe"  # emulator/throttle.py
 TASK_DEFS = "ecs.task-definition-read"  # adjust's DescribeTaskDefinition and revision scan
-SHORT_NAMES = {"services": SERVICES, "tasks": TASKS, "elb": ELB, "taskdefs": TASK_DEFS}
+UPDATES = "ecs.service-write"  # adjust's UpdateService (a rollback's is never held back)
+REGISTERS = "ecs.task-definition-write"  # adjust's RegisterTaskDefinition, when no revision is reused
+SHORT_NAMES = {"services": SERVICES, "tasks": TASKS, "elb": ELB, "taskdefs": TASK_DEFS, "updates": UPDATES,
+               "registers": REGISTERS}
 # AWS's published sustained rates per account and region for these families (the ECS and
 # ELB API throttling pages; the sandbox enforces the same in emulator/throttle.py, which the
 # worker never imports), and the default: half of each.
-AWS_SUSTAINED: dict[str, float] = {SERVICES: 20.0, TASKS: 20.0, ELB: 10.0, TASK_DEFS: 20.0}
+AWS_SUSTAINED: dict[str, float] = {SERVICES: 20.0, TASKS: 20.0, ELB: 10.0, TASK_DEFS: 20.0, UPDATES: 5.0,
+                                   REGISTERS: 1.0}
 DEFAULT_RATES: dict[str, float] = {family: rate / 2 for family, rate in AWS_SUSTAINED.items()}
 MAX_RATE = 1000.0
 BATCH = 10  # DescribeServices names at most 10 services a call
@@ -260,7 +264,8 @@ class Budget:
 
     def burst(self, family: str) -> float:
         # One second's worth: over any window the calls stay near the rate (at least two
-        # tokens: ListTasks and DescribeTasks are taken together, or they would wait forever).
+        # tokens: ListTasks and DescribeTasks are taken together, or they would wait forever;
+        # and a bucket below one a second still holds the one token a call needs).
         return max(2.0, self.rates[family])
 
     def take(self, family: str, cost: int = 1, reserve: float = 0.0) -> bool:

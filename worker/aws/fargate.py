@@ -11,7 +11,7 @@ import copy
 import hashlib
 import json
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -117,14 +117,21 @@ def describe(ecs: Any, comp: Component) -> dict[str, Any]:
     return out
 
 
+class RegisterLater(Exception):
+    """The step needs a new revision and the API budget holds no registration now; nothing
+    was changed (worker/flow/adjusting.py waits in line and tries again)."""
+
+
 def adjust(ecs: Any, comp: Component, target: Target, previous: Snapshot | None = None,
-           state: ServiceState | None = None) -> AdjustResult:
+           state: ServiceState | None = None, may_register: Callable[[], bool] = lambda: True,
+           ) -> AdjustResult:
     """Move the service to `target`. Registers nothing and deploys nothing when nothing
     changes; reuses an identical earlier revision instead of registering a duplicate.
 
     `previous` is what to roll back to; a redelivered step passes the snapshot it recorded
     before its first attempt changed anything, since the service may already be changed.
     `state` is the service as the caller has just read it (one read instead of two).
+    `may_register` is asked before a registration, the first call that changes anything.
     """
     state = state or read_state(ecs, comp)
     _require_fargate(state.service, comp)
@@ -142,6 +149,8 @@ def adjust(ecs: Any, comp: Component, target: Target, previous: Snapshot | None 
         arn = find_revision(ecs, wanted) or ""
         reused = bool(arn)
         if not arn:
+            if not may_register():
+                raise RegisterLater()
             arn = register(ecs, wanted, state.tags)
             registered = True
     service = update_service(ecs, comp, arn, desired)

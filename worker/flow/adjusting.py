@@ -10,7 +10,7 @@ from dataclasses import asdict
 from typing import Any
 
 from worker.aws import fargate, settle, target
-from worker.aws.budget import ADJUST_SERVICE_READS, SERVICES, TASK_DEFS, Budget
+from worker.aws.budget import ADJUST_SERVICE_READS, REGISTERS, SERVICES, TASK_DEFS, UPDATES, Budget
 from worker.contract import constants as C
 from worker.contract import expiry
 from worker.contract.errors import AdjustmentRejected, AwsTerminal, TransientError
@@ -29,15 +29,18 @@ log = logs.get("servo.pipeline")
 ADJUST_TASK_DEF_READS = 4
 
 
-def adjusts_per_s(budget: Budget) -> float:
+def adjusts_per_s(budget: Budget, registers: bool = False) -> float:
     """Adjusts a second the budget lets through: half the service reads (the rest is the
-    looks'), and the task definition reads."""
-    return min(budget.rates[SERVICES] / 2 / ADJUST_SERVICE_READS,
-               budget.rates[TASK_DEFS] / ADJUST_TASK_DEF_READS)
+    looks'), the task definition reads, the UpdateServices, and for steps that register a
+    revision, the registrations (AWS sustains 1 a second per account)."""
+    rates = budget.rates
+    rate = min(rates[SERVICES] / 2 / ADJUST_SERVICE_READS, rates[TASK_DEFS] / ADJUST_TASK_DEF_READS,
+               rates[UPDATES])
+    return min(rate, rates[REGISTERS]) if registers else rate
 
 
 def run_adjust(rt: Runtime, step_id: str, progress: ReportStage,
-               blocked: Callable[[str], str | None]) -> None:
+               blocked: Callable[[str], str | None], memo: dict[str, Any] | None = None) -> None:
     rec = rt.store.require(step_id)
     if rec["status"] in TERMINAL or rec["status"] == "settling":
         return
@@ -59,12 +62,17 @@ def run_adjust(rt: Runtime, step_id: str, progress: ReportStage,
         return
     budget = rt.looks.budget
     # The service read is left to it by the looks while it waits in line (worker/aws/budget.py,
-    # LOOK); task definition reads are taken with it, all or none.
-    if not budget.take_all({SERVICES: (ADJUST_SERVICE_READS, 0.0), TASK_DEFS: (ADJUST_TASK_DEF_READS, 0.0)}):
-        wait = budget.wait_in_line(step_id, adjusts_per_s(budget))
-        progress("queued", 0, f"waiting for the account's API budget (service and task definition reads): "
+    # LOOK); task definition reads and the UpdateService are taken with it, all or none, and a
+    # registration too once an earlier try found that the step needs one.
+    registers = bool((memo or {}).get("register"))
+    costs = {SERVICES: (ADJUST_SERVICE_READS, 0.0), TASK_DEFS: (ADJUST_TASK_DEF_READS, 0.0),
+             UPDATES: (1, 0.0), **({REGISTERS: (1, 0.0)} if registers else {})}
+    if not budget.take_all(costs):
+        wait = budget.wait_in_line(step_id, adjusts_per_s(budget, registers))
+        what = "reads and a registration" if registers else "reads"
+        progress("queued", 0, f"waiting for the account's API budget (service and task definition {what}): "
                               f"next try in {wait:.1f} s")
-        raise RunAgain(wait)
+        raise RunAgain(wait, {"register": registers})
     budget.leave_line(step_id)
     key = rt.lease_key(comp)
     if not lease.acquire(rt.store.r, key, step_id):
@@ -82,10 +90,16 @@ def run_adjust(rt: Runtime, step_id: str, progress: ReportStage,
         rt.store.set_fields(step_id, previous=previous)
     try:  # adjust works from that same read: nothing has changed the service since
         result = fargate.adjust(rt.clients.ecs, comp, Target.from_dict(rec["target"]),
-                                previous=fargate.Snapshot(**previous), state=state)
+                                previous=fargate.Snapshot(**previous), state=state,
+                                may_register=lambda: registers or budget.take(REGISTERS))
     except AdjustmentRejected as exc:  # nothing was changed: adjust checks before it mutates
         end(rt, step_id, "rejected", reason=exc.reason, message=exc.message)
         return
+    except fargate.RegisterLater:  # nothing was changed: the next try takes a registration first
+        wait = budget.wait_in_line(step_id, adjusts_per_s(budget, registers=True))
+        progress("queued", 5, f"waiting for the account's API budget (a task definition registration): "
+                              f"next try in {wait:.1f} s")
+        raise RunAgain(wait, {"register": True}) from None
     _applied(rt, step_id, result.to_dict())
     what = "registered" if result.registered else "reused" if result.reused else "kept"
     progress("settling", 10, f"{what} {result.task_definition.rsplit('/', 1)[-1]}, "
@@ -107,7 +121,7 @@ def adjust_stage(rt: Runtime, step_id: str, memo: dict[str, Any], progress: Repo
                  blocked: Callable[[str], str | None]) -> None:
     """The adjust task's body: run_adjust, with AWS's errors handled as worker.aws.clients classifies them."""
     try:
-        run_adjust(rt, step_id, progress, blocked)
+        run_adjust(rt, step_id, progress, blocked, memo)
     except TransientError as exc:
         adjust_failed(rt, step_id, exc, memo)
     except AwsTerminal as exc:  # adjust changes nothing before its last call: nothing to undo
