@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import TEST_REDIS_URL
 from tests.support.aws_calls import recording
-from tests.support.aws_setup import Setup, config_dict, provision
+from tests.support.aws_setup import CROWD, Setup, config_dict, provision_crowded
 from worker.aws.budget import (
     CLAIMED,
     DEFAULT_RATES,
@@ -37,17 +37,12 @@ from worker.contract.config import Component, parse_config
 from worker.contract.errors import ConfigError
 from worker.contract.namespace import Keys
 
-EXTRA = 11  # more services in the cluster than one DescribeServices names
+EXTRA = CROWD
 
 
 @pytest.fixture
 def setup(clients: Clients) -> Setup:
-    made = provision(clients, cpu=256, memory=512, desired_count=1)
-    for i in range(EXTRA):
-        clients.ecs.create_service(cluster=made.cluster, serviceName=f"svc-{i}",
-                                   taskDefinition=made.task_definition_arn, desiredCount=0,
-                                   launchType="FARGATE")
-    return made
+    return provision_crowded(clients)
 
 
 def component(setup: Setup, service: str | None = None) -> Component:

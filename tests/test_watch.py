@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import TEST_REDIS_URL
-from tests.support.aws_setup import Setup, config_dict, provision
+from tests.support.aws_setup import CROWD, Setup, config_dict, provision_crowded
 from worker.aws.budget import CLAIMED, DEFAULT_RATES, IDLE, SERVICES, SHORT, Budget
 from worker.aws.clients import Clients
 from worker.aws.looks import SharedLooks, digest
@@ -23,17 +23,12 @@ from worker.contract.config import Component, parse_config
 from worker.contract.namespace import Keys
 from worker.flow import recovery, watch
 
-EXTRA = 11
+EXTRA = CROWD
 
 
 @pytest.fixture
 def setup(clients: Clients) -> Setup:
-    made = provision(clients, cpu=256, memory=512, desired_count=1)
-    for i in range(EXTRA):
-        clients.ecs.create_service(cluster=made.cluster, serviceName=f"svc-{i}",
-                                   taskDefinition=made.task_definition_arn, desiredCount=0,
-                                   launchType="FARGATE")
-    return made
+    return provision_crowded(clients)
 
 
 def component(setup: Setup) -> Component:

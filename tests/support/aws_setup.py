@@ -8,6 +8,8 @@ build the broken variants that preflight tests need; `write_config()` writes a m
 `config.yaml`.
 """
 
+from typing import Any
+
 from emulator.provision import (
     ASSUME_ECS_TASKS,
     DEFAULT_IMAGE,
@@ -20,4 +22,16 @@ from emulator.provision import (
 )
 
 __all__ = ["ASSUME_ECS_TASKS", "DEFAULT_IMAGE", "EXECUTION_POLICY", "Setup", "config_dict",
-           "fill_moto_gaps", "provision", "write_config"]
+           "fill_moto_gaps", "provision", "provision_crowded", "write_config"]
+
+CROWD = 11  # more services in the cluster than one DescribeServices names
+
+
+def provision_crowded(clients: Any, extra: int = CROWD) -> Setup:
+    """The usual setup, plus `extra` idle services `svc-0`... in its cluster (batched looks)."""
+    made = provision(clients, cpu=256, memory=512, desired_count=1)
+    for i in range(extra):
+        clients.ecs.create_service(cluster=made.cluster, serviceName=f"svc-{i}",
+                                   taskDefinition=made.task_definition_arn, desiredCount=0,
+                                   launchType="FARGATE")
+    return made

@@ -4,8 +4,8 @@ family, taken from by one Lua script.
 AWS throttles reads per account and region, shared with the console and every CI deploy
 (AWS_SUSTAINED below has the published rates). By default the workers together spend at
 most half of the sustained rates; `$SERVO_API_BUDGET` ("services=10,tasks=10,elb=5", and
-taskdefs, updates, registers) sets other rates. An empty bucket is not an error: the caller uses the view it has and looks
-again later, so detection slows down and is never throttled.
+taskdefs, updates, registers) sets other rates. An empty bucket is not an error: the caller
+uses the view it has and looks again later, so detection slows down and is never throttled.
 
 A second script (LOOK) reads a poll's view and, when it is stale, claims the services one
 DescribeServices covers (worker/aws/looks.py) in the same round trip: the asker and the settling
