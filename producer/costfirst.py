@@ -81,7 +81,6 @@ class _State:
     noise: float = verdict.PRIOR_NOISE
     dof: float = verdict.PRIOR_DOF  # the noise's degrees of freedom
     hunger: dict[str, int] = field(default_factory=dict)
-    sweet: dict[str, Any] | None = None  # each variable's sweet spot by the model (`_bracket`)
 
 
 class CostFirst:
@@ -309,10 +308,8 @@ class CostFirst:
             top = min(started, key=lambda m: pruning.miss(self.goal, m.outcome))
             centers.append({k: top.settings[k] for k in self.env_keys if k in top.settings})
         options: list[dict[str, Any]] = []
-        brackets = self._bracket(state, centers)
         for center in centers:
             options.append(center)
-            options.extend(brackets.get(settings_key(center), []))
             for fraction in COMPASS:
                 for name in self.env_keys:
                     if name not in center:
@@ -320,27 +317,6 @@ class CostFirst:
                     for sign in (1, -1):
                         options.append({**center, name: _move(self.env[name], center[name], sign / fraction)})
         return options
-
-    def _bracket(self, state: _State,
-                 centers: Sequence[Mapping[str, Any]]) -> dict[SizeKey, list[dict[str, Any]]]:
-        """Per center, the fitted curves' sweet spots (capacity.py `best_value`): all the
-        variables that have one moved there together, then each alone. They come right after
-        the center, before the compass: a compass step moves one variable a fixed fraction of
-        its range and steps over a sweet spot between two measured values, where the curve's
-        bottom lies between them; and where two variables each gain, both move in one try."""
-        if state.model is None:
-            return {}
-        if state.sweet is None:  # the model's, so the same for every size: found once per proposal
-            state.sweet = {name: state.model.best_value(name) for name in self.env_keys}
-        best = state.sweet
-        out: dict[SizeKey, list[dict[str, Any]]] = {}
-        for center in centers:
-            moved = {k: v for k, v in best.items() if k in center and v is not None
-                     and value_text(v) != value_text(center[k])}
-            options = [{**center, **moved}] if len(moved) > 1 else []
-            options.extend({**center, name: value} for name, value in moved.items())
-            out[settings_key(center)] = options
-        return out
 
     # -- the reasons -----------------------------------------------------------------------
     def _why(self, state: _State, settings: Settings, chance: float, open_sizes: int,

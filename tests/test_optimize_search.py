@@ -4,7 +4,6 @@ study in Redis) against the stand-in producer of bench/optimize_suite.py."""
 
 from __future__ import annotations
 
-import math
 import random
 from typing import Any
 
@@ -165,45 +164,6 @@ def test_a_prediction_far_from_the_measured_sizes_is_less_sure(a: float, b: floa
     assert model is not None
     near, far = model.log_spread(size(0.5, 2, 2)), model.log_spread(size(4, 2, 10))
     assert model.spread <= near < far
-
-
-BATCH = {"type": "range", "min": 2, "max": 64, "step": 2}
-
-
-def batch_p95(batch: float) -> float:
-    """A sweet spot at BATCH 12: 40 % more per doubling away from it (both ends slower)."""
-    return 40.0 * (1 + 0.4 * abs(math.log2(batch / 12)))
-
-
-def test_the_model_fits_a_sweet_spot_inside_a_variables_range_not_a_line_to_one_end() -> None:
-    env = build_space(parse_config({"fargate": {"web": {"service_name": "web", "settings": WIDE,
-                                                        "environment": {"BATCH": BATCH}}}}, {})
-                      .component("web")).others
-    batch = {"BATCH": env["BATCH"]}
-    points = [({**size(0.5, 1, 2, gogc=None), "BATCH": b}, batch_p95(b)) for b in (2, 16, 32, 48)]
-    model = CapacityModel.fit(batch, points, 50.0)
-    assert model is not None
-    assert model.best_value("BATCH") in range(8, 18, 2)  # between the measured 2 and 32, near 16
-    at = {b: model.predict({**size(0.5, 1, 2, gogc=None), "BATCH": b}) for b in (2, 12, 64)}
-    assert at[12] < at[2] and at[12] < at[64]
-    assert model.env_gain() > 1.15  # the curve's swing (shrunk by its prior), best value to worst end
-
-
-def test_the_search_tries_the_fitted_curves_lowest_point_between_two_measured_values() -> None:
-    """BATCH 16 beat 2, 32 and 48 at one size: a compass step from 16 goes to 0.5 or 32, 8 or
-    24, 12 or 20 of the range; the next try brackets the sweet spot the curve puts below 16."""
-    raw = {"fargate": {"web": {"service_name": "web", "settings": WIDE, "environment": {"BATCH": BATCH}}}}
-    config = parse_config(raw, {})
-    space = build_space(config.component("web"))
-    s = CostFirst(space, GOAL, lambda z: cost_per_hour(int(z["cpu"] * 1024), int(z["mem"] * 1024),
-                                                       int(z["replicas"]), config.pricing),
-                  anchor_env={"BATCH": 32})
-    at = size(0.5, 1, 3, gogc=None)
-    tried = [Measured({**at, "BATCH": b}, result(batch_p95(b) * 1.2), i)
-             for i, b in enumerate((32, 16, 2, 48))]
-    proposal = s.propose(tried)
-    assert proposal is not None and proposal.repeat_of is None
-    assert 6 <= proposal.settings["BATCH"] <= 14, proposal
 
 
 def test_the_search_jumps_to_a_predicted_size_instead_of_walking_the_price_list() -> None:
