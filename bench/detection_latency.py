@@ -46,6 +46,7 @@ from bench._stack import (
     table,
     timeline,
 )
+from worker.aws.budget import BATCH, SERVICES, parse_budget
 
 SETTLED = ("measuring", "succeeded")
 
@@ -166,7 +167,9 @@ def report(steps: list[Timeline], facts: dict[str, float], args: argparse.Namesp
         summary_row("deployment settle (UpdateService -> stable_at)", [t.settle for t in steps]),
         summary_row("submit -> UpdateService", [t.update_service - t.submitted for t in steps]),
     ]
-    cap = args.poll_cap if args.poll_cap is not None else max(0.4, args.services / 100)  # the adaptive cap
+    # The adaptive cap (worker.flow.runtime): the budget's DescribeServices, 10 services each.
+    per_s = parse_budget(args.budget or "")[SERVICES] * BATCH
+    cap = args.poll_cap if args.poll_cap is not None else max(0.4, args.services / per_s)
     capped = [g for t in steps for g in t.look_gaps if g >= 0.9 * cap]
     if capped:
         rows.append(summary_row(f"look period at the {cap:g} s cap (gaps >= {0.9 * cap:.2g} s)", capped))
