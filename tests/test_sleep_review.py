@@ -79,7 +79,7 @@ def test_a_worker_that_serves_only_the_load_queue_runs_no_watch_loop(
     keys = process_keys()
     memo = {watch.SLEEP_MEMO: [setup.cluster, setup.service, 10.0, ""]}  # a poll sleeps
     watch.note_sleep(redis_db, keys, "token", {"task": "servo.poll_stability", "id": "s.poll"},
-                     ((), {"step_id": "s", "memo": memo}, {}), keys.control, 10.0)
+                     ((), {"step_id": "s", "memo": memo}, {}), keys.control)
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") or k == "AWS_DEFAULT_REGION"}
     env.update(SERVO_CONFIG=str(path), AWS_ENDPOINT_URL=aws_endpoint, HOME=str(tmp_path))
     w = Worker("loadonly", env, tmp_path, queues=keys.load, inherit_env=False)

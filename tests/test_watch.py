@@ -40,14 +40,15 @@ def looks(rates: dict[str, float] | None = None) -> SharedLooks:
     return SharedLooks(Budget(r, Keys(), rates or {**DEFAULT_RATES, SERVICES: 1000}))
 
 
-def sleep(r: Any, cluster: str, service: str, step_id: str, *, for_s: float = 10.0, judged: str = "") -> str:
+def sleep(r: Any, cluster: str, service: str, step_id: str, *, for_s: float = 10.0, judged: str = "",
+          keys: Keys | None = None) -> str:
     """What a poll's retry that sleeps leaves behind (tasks._stamp): its token is the step's next."""
-    keys = Keys()
+    keys = keys or Keys()
     token = recovery.on_publish(r, keys, {}, step_id)
     body = ((), {"step_id": step_id, "memo": {watch.SLEEP_MEMO: [cluster, service, for_s, judged]}},
             {"chain": []})
     watch.note_sleep(r, keys, token, {"task": "servo.poll_stability", "id": f"{step_id}.settle"}, body,
-                     "control", for_s)
+                     keys.control)
     return token
 
 
@@ -171,16 +172,6 @@ def test_a_woken_poll_runs_once_whichever_message_comes_first(redis_db: Any, ord
 
 # -- hostile review (r2e): failures that must stay local, twins that keep their token --------
 
-def asleep(r: Any, keys: Keys, cluster: str, service: str, step_id: str, judged: str = "") -> str:
-    """A poll's retry that sleeps, in the namespace a worker's runtime uses (tasks._stamp)."""
-    token = recovery.on_publish(r, keys, {}, step_id)
-    body = ((), {"step_id": step_id, "memo": {watch.SLEEP_MEMO: [cluster, service, 10.0, judged]}},
-            {"chain": []})
-    watch.note_sleep(r, keys, token, {"task": "servo.poll_stability", "id": f"{step_id}.settle"}, body,
-                     keys.control, 10.0)
-    return token
-
-
 def worker_runtime(setup: Setup) -> Any:
     from worker.contract.records import RecordStore
     from worker.flow.app import app
@@ -203,10 +194,10 @@ def test_a_cluster_whose_look_fails_does_not_stop_the_round_for_the_others(
     loop = watch.Watch(app)
     loop._runtime = rt
     svc0 = clients.ecs.describe_services(cluster=setup.cluster, services=["svc-0"])["services"][0]
-    asleep(redis_db, keys, setup.cluster, "svc-0", "step-moved", judged=digest(svc0))
-    asleep(redis_db, keys, setup.cluster, "svc-1", "step-cancelled", judged="whatever")
+    sleep(redis_db, setup.cluster, "svc-0", "step-moved", judged=digest(svc0), keys=keys)
+    sleep(redis_db, setup.cluster, "svc-1", "step-cancelled", judged="whatever", keys=keys)
     rt.store.request_cancel("step-cancelled")
-    asleep(redis_db, keys, "deleted-cluster", "web", "step-gone")
+    sleep(redis_db, "deleted-cluster", "web", "step-gone", keys=keys)
     clients.ecs.update_service(cluster=setup.cluster, service="svc-0", desiredCount=2)
     for _ in range(2):  # the loop goes round again after an error (Watch._loop)
         with contextlib.suppress(Exception):
@@ -226,7 +217,7 @@ def test_a_twin_sent_from_inside_a_task_keeps_its_own_token_and_the_sleeping_cop
     from worker.flow.app import app
 
     keys = tasks.runtime.current().store.keys
-    sleeping = asleep(redis_db, keys, "c", "web", "step-1")
+    sleeping = sleep(redis_db, "c", "web", "step-1", keys=keys)
 
     @app.task(name="tests.review.wake_inside_a_task")
     def wake_inside() -> bool:
@@ -256,7 +247,7 @@ def test_a_wake_that_fails_to_send_does_not_fail_the_look_that_found_the_news(
     rt = replace(worker_runtime(setup), app=app)
     keys, now = rt.store.keys, time.time()
     svc0 = clients.ecs.describe_services(cluster=setup.cluster, services=["svc-0"])["services"][0]
-    sleeping = asleep(redis_db, keys, setup.cluster, "svc-0", "step-svc-0", judged=digest(svc0))
+    sleeping = sleep(redis_db, setup.cluster, "svc-0", "step-svc-0", judged=digest(svc0), keys=keys)
     clients.ecs.update_service(cluster=setup.cluster, service="svc-0", desiredCount=3)
     redis_db.zadd(keys.wanted(setup.cluster), {"svc-0": now})
     seen = rt.looks.service(clients.ecs, component(setup), now - 1)  # names svc-0 as a rider

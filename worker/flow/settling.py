@@ -89,8 +89,7 @@ def _going(seen: Seen) -> bool:
 
 
 def _sleep(view: View, action: LookAgain, sleep: float, comp: Component, judged: str) -> LookAgain:
-    if action.transient:
-        return action
+    """The look again as a sleep (`_going`: a judged look, so never a transient backoff)."""
     until_deadline = view.deadline - time.time()
     after = max(action.after, min(sleep, until_deadline))
     if after <= action.after:

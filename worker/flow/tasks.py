@@ -203,6 +203,6 @@ def _stamp(headers: dict[str, Any] | None = None, body: Any = None, routing_key:
     if headers is not None and step_id and str(headers.get("task", "")).startswith("servo."):
         store = runtime.current().store
         token = recovery.on_publish(store.r, store.keys, headers, step_id)
-        sleep = (kwargs.get("memo") or {}).get(watch.SLEEP_MEMO) if isinstance(kwargs, dict) else None
-        if sleep and headers.get("task") == C.TASK_POLL:  # a poll that sleeps: a watch loop may wake it
-            watch.note_sleep(store.r, store.keys, token, headers, body, routing_key, float(sleep[2]))
+        sleeps = isinstance(kwargs, dict) and (kwargs.get("memo") or {}).get(watch.SLEEP_MEMO)
+        if sleeps and headers.get("task") == C.TASK_POLL:  # a poll that sleeps: a watch loop may wake it
+            watch.note_sleep(store.r, store.keys, token, headers, body, routing_key)

@@ -78,14 +78,14 @@ def sleep_for(settling: int, cap: float, alive: bool) -> float | None:
 
 
 def note_sleep(r: redis.Redis, keys: Keys, token: str, headers: Mapping[str, Any], body: Any,
-               routing_key: str | None, countdown: float) -> None:
+               routing_key: str | None) -> None:
     """A poll's retry that sleeps is being sent: keep what sending it again early needs."""
     args, kwargs, embed = body
-    cluster, service, _, judged = kwargs["memo"][SLEEP_MEMO]
+    cluster, service, countdown, judged = kwargs["memo"][SLEEP_MEMO]
     entry = {"token": token, "digest": judged, "step_id": kwargs["step_id"], "args": args, "kwargs": kwargs,
              "embed": embed, "queue": routing_key,
              **{k: headers.get(k) for k in HEADERS_KEPT}}
-    until = time.time() + countdown + ALIVE_S
+    until = time.time() + float(countdown) + ALIVE_S
     pipe = r.pipeline(transaction=False)
     pipe.zadd(keys.sleeping(cluster), {service: until})
     pipe.zadd(keys.settling, {f"{cluster}/{service}": until})  # it still counts as settling
