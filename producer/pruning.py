@@ -51,9 +51,18 @@ def dominates(bigger: Mapping[str, Any], smaller: Mapping[str, Any]) -> bool:
 
 
 def far_misses(goal: obj.Goal, measured: Sequence[Measured], env_gain: float) -> list[Measured]:
-    """Measurements whose miss no environment or noise seen here could make up."""
+    """Measurements whose miss no environment or noise seen here could make up. Only a size's
+    best try counts: a size that another environment served better is judged by that one (a
+    pool of two connections says nothing of the size under ten)."""
     limit = FAR * max(1.0, env_gain) - 1
-    return [m for m in measured if m.outcome.status == "succeeded" and miss(goal, m.outcome) > limit]
+    best: dict[tuple[float, ...], Measured] = {}
+    for m in measured:
+        if m.outcome.status != "succeeded":
+            continue
+        size = tuple(float(m.settings.get(k, 0) or 0) for k in SIZE_KEYS)
+        if size not in best or miss(goal, m.outcome) < miss(goal, best[size].outcome):
+            best[size] = m
+    return [m for m in best.values() if miss(goal, m.outcome) > limit]
 
 
 def ruled_out_by(size: Mapping[str, Any], far: Sequence[Measured]) -> Measured | None:

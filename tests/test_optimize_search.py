@@ -73,6 +73,21 @@ def test_a_far_miss_rules_out_exactly_the_sizes_it_dominates(measured: Any, othe
     assert pruning.ruled_out_by(candidate, pruning.far_misses(GOAL, [m], env_gain=3.0)) is None or over > 3.5
 
 
+@settings(max_examples=200, deadline=None)
+@given(at=sizes, other=sizes, bad=st.floats(0.6, 20.0), good=st.floats(-0.5, 20.0))
+def test_a_size_is_judged_by_its_best_environment(at: Any, other: Any, bad: float, good: float) -> None:
+    """A far miss under one environment rules out nothing when the same size did better under
+    another (connlimit-pinned-5: a pool of two connections said nothing of the size under ten);
+    the size's best try rules out exactly what a lone try would."""
+    worse = Measured(size(*at, gogc=50), result(50 * (1 + max(bad, good))), 0)
+    better = Measured(size(*at, gogc=150), result(50 * (1 + min(bad, good))), 1)
+    candidate = size(*other)
+    both = pruning.ruled_out_by(candidate, pruning.far_misses(GOAL, [worse, better], env_gain=1.0))
+    alone = pruning.ruled_out_by(candidate, pruning.far_misses(GOAL, [better], env_gain=1.0))
+    assert (both is None) == (alone is None)
+    assert both is None or both.outcome.p95_ms == better.outcome.p95_ms
+
+
 def test_an_oom_rules_out_no_more_memory_under_an_environment_as_hungry_and_another_failure_nothing() -> None:
     oom = Measured(size(0.5, 1, 2, gogc=150), result(None, message=OOM_MESSAGE), 3)
     other = Measured(size(0.5, 1, 2, gogc=150), result(None, message="task stopped: health checks failed"), 4)
