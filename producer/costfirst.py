@@ -41,7 +41,7 @@ from optuna.distributions import BaseDistribution, CategoricalDistribution, Floa
 
 from producer import objectives as obj
 from producer import pruning, verdict
-from producer.capacity import CapacityModel
+from producer.capacity import CapacityModel, position
 from producer.pruning import SIZE_KEYS, Measured
 from producer.space import SearchSpace, settings_key, value_text
 
@@ -195,7 +195,7 @@ class CostFirst:
             chance, settings = option
             scored.append((chance * (reference - self.cost[key]) / reference, chance, order, settings))
         if not scored:  # nothing cheaper is open: the best is the answer, once it is sure
-            return self._confirm(state)
+            return self._confirm(state) if state.best is not None else self._closest_env(state)
         if state.model is None:  # nothing measured: a size in the middle of the price list
             _, chance, _, settings = scored[len(scored) // 2]
             text = f"nothing measured yet: a size in the middle of the {len(scored)} open sizes by price"
@@ -238,6 +238,46 @@ class CostFirst:
         why["text"] = (f"exploring a cpu tier never measured ({value_text(settings.get('cpu'))} vCPU): "
                        f"the model's {chance:.0%} chance there is an extrapolation; " + why["text"])
         return Proposal(settings, why)
+
+    def _closest_env(self, state: _State) -> Proposal | None:
+        """Nothing has met the SLO and no size is left open (each ruled out by a far miss or by
+        its own tries, all under environments the search had not varied much): what the sizes
+        could not do, the environment may. At the size that came closest, the untried
+        environment next to the closest try's, a variable never varied moved half its range
+        first; then the next closest size. None only when every such environment was tried."""
+        started = sorted((m for m in state.latest.values() if m.outcome.status == "succeeded"),
+                         key=lambda m: pruning.miss(self.goal, m.outcome))
+        if not self.env_keys:
+            return None
+        for m in started:
+            size = _size(self._step_settings(m.settings))
+            tried = state.by_size.get(self._key(m.settings), [])
+            done = {settings_key({k: t.settings.get(k) for k in self.env_keys}) for t in tried}
+            center = {k: m.settings[k] for k in self.env_keys if k in m.settings}
+            for env in [*self._screen(state, center), *self._env_options(state, tried)]:
+                if settings_key(env) in done:
+                    continue
+                settings = {**size, **env}
+                if pruning.start_chance({**self.space.fixed, **settings}, self.env_keys,
+                                        list(state.latest.values()), state.hunger) == 0.0:
+                    continue
+                text = (f"exploring the environment: nothing has met the SLO and no size is left open; "
+                        f"trial {m.trial} came closest ({_p95(m.outcome)}), so its size with another "
+                        f"environment")
+                return Proposal(settings, {"kind": "exploring", "text": text, "trial": m.trial})
+        return None
+
+    def _screen(self, state: _State, center: Settings) -> list[dict[str, Any]]:
+        """Each variable no started try has varied yet, moved half its range towards its far end."""
+        moves = []
+        for name in self.env_keys:
+            if name not in center or len({value_text(m.settings.get(name)) for m in state.latest.values()
+                                          if m.outcome.status == "succeeded"}) > 1:
+                continue
+            dist = self.env[name]
+            at = 0.5 if isinstance(dist, CategoricalDistribution) else position(dist, center[name])
+            moves.append({**center, name: _move(dist, center[name], 0.5 if at < 0.5 else -0.5)})
+        return moves
 
     def _confirm(self, state: _State) -> Proposal | None:
         """A repeat of the trusted best while it is not yet sure (`CONFIRMED`): a pass trusted at

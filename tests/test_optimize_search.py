@@ -239,6 +239,30 @@ def test_with_nothing_cheaper_open_the_best_is_confirmed_before_the_search_ends(
     assert s.propose([Measured(cheapest, result(30.0, samples=2, stdev=1.0), 1)]) is None
 
 
+@settings(max_examples=50, deadline=None)
+@given(over=st.floats(1.0, 30.0), gogc=st.sampled_from([50, 100, 150, 200]))
+def test_with_nothing_met_and_no_size_open_the_search_varies_the_environment_before_it_ends(
+        over: float, gogc: int) -> None:
+    """Round nine's hold-outs (sortmem-large-10, gil-tshirt-5) stopped after 4-6 of 30 steps:
+    the biggest size missed far under the baseline's environment, which ruled out every size,
+    and nothing had met the SLO. What the sizes cannot do the environment may: the search
+    tries the environment at the size that came closest, until every move there is tried."""
+    s = search()
+    biggest = size(2, 8, 6, gogc=gogc)  # the dearest size: its far miss rules out every other
+    tried = [Measured(biggest, result(50 * (1 + over)), 0)]
+    seen = set()
+    for trial in range(1, 12):
+        proposal = s.propose(tried)
+        if proposal is None:
+            break
+        assert {k: proposal.settings[k] for k in ("cpu", "mem", "replicas")} == size(2, 8, 6, gogc=None)
+        assert proposal.why["kind"] == "exploring" and "came closest" in proposal.why["text"]
+        assert proposal.settings["GOGC"] not in seen and proposal.settings["GOGC"] != gogc
+        seen.add(proposal.settings["GOGC"])
+        tried.append(Measured(proposal.settings, result(50 * (1 + over)), trial))
+    assert len(seen) >= 4  # a half-range move, then the compass around the closest try
+
+
 def test_while_memory_shows_no_effect_more_of_it_does_not_repeat_what_less_memory_tried() -> None:
     """A walk on a service whose latency memory does not change: no size is tried with an
     environment its cpu and replicas already ran with less memory, nor after they ran four
