@@ -6,9 +6,12 @@ which environment (GOGC, say). A general-purpose sampler spends a small budget l
 what the price list already says; this search spends it on feasibility, using what it
 knows about services:
 
-- **Pruning** (producer/pruning.py): a size far over the SLO rules out every size it
-  dominates; an OOM kill rules out no more memory under an environment as hungry. Only
-  sizes cheaper than the best trusted feasible one stay open.
+- **Pruning** (producer/pruning.py): a size far over the SLO (judged by its best try) rules
+  out every size it dominates, under the environment it was measured in, which counts only
+  while it is the reference one (the anchor's, then the trusted best's: what each size is
+  tried under first); an OOM kill rules out no more memory under an environment as hungry.
+  Only sizes cheaper than the best trusted feasible one stay open. With nothing met and no
+  size open, the environment is varied at the size that came closest.
 - **A capacity model** (producer/capacity.py), fitted to every measurement so far, gives
   each open size (with the environment the model likes best among the reference one and
   its compass neighbours) a chance of meeting the SLO. The next size is the one with the
@@ -173,8 +176,10 @@ class CostFirst:
 
     def _next_size(self, state: _State) -> Proposal | None:
         """The open size with the best chance x saving, with its best environment."""
-        far = pruning.far_misses(self.goal, list(state.latest.values()),
-                                 state.model.env_gain() if state.model else 1.0)
+        ref_env = settings_key(self._reference_env(state))  # far misses under it rule sizes out
+        far = pruning.far_misses(self.goal, [m for m in state.latest.values() if settings_key(
+            {k: m.settings[k] for k in self.env_keys if k in m.settings}) == ref_env],
+            state.model.env_gain() if state.model else 1.0)
         ruled: dict[str, int] = {}
         scored: list[tuple[float, float, int, dict[str, Any]]] = []
         dearest = self.cost[_size_key(self.sizes[-1])] * 1.05 if self.sizes else 1.0
@@ -338,11 +343,7 @@ class CostFirst:
         best try's, and their compass neighbours."""
         if not self.env_keys:
             return [{}]
-        centers = []
-        if state.best_settings is not None:
-            centers.append({k: state.best_settings[k] for k in self.env_keys if k in state.best_settings})
-        else:
-            centers.append(dict(self.anchor_env))
+        centers = [self._reference_env(state)]
         started = [m for m in tried if m.outcome.status == "succeeded"]
         if started:
             top = min(started, key=lambda m: pruning.miss(self.goal, m.outcome))
@@ -375,6 +376,12 @@ class CostFirst:
                 "open": open_sizes, "ruled_out": dict(ruled), "model": state.model.describe()}
 
     # -- helpers -----------------------------------------------------------------------------
+    def _reference_env(self, state: _State) -> dict[str, Any]:
+        """The environment each size is tried under first: the trusted best's, else the anchor."""
+        if state.best_settings is not None:
+            return {k: state.best_settings[k] for k in self.env_keys if k in state.best_settings}
+        return dict(self.anchor_env)
+
     def _repeats_of(self, result: obj.Outcome) -> int:
         """An undecided result is measured up to `repeats` times, whichever side of the limit its
         median lies: with a margin of a few per cent, the median of three flips either way."""
