@@ -176,10 +176,9 @@ class CostFirst:
 
     def _next_size(self, state: _State) -> Proposal | None:
         """The open size with the best chance x saving, with its best environment."""
-        ref_env = settings_key(self._reference_env(state))  # far misses under it rule sizes out
-        far = pruning.far_misses(self.goal, [m for m in state.latest.values() if settings_key(
-            {k: m.settings[k] for k in self.env_keys if k in m.settings}) == ref_env],
-            state.model.env_gain() if state.model else 1.0)
+        ref_env = settings_key(self._reference_env(state))  # only far misses under it rule sizes out
+        under = [m for m in state.latest.values() if settings_key(self._env_of(m.settings)) == ref_env]
+        far = pruning.far_misses(self.goal, under, state.model.env_gain() if state.model else 1.0)
         ruled: dict[str, int] = {}
         scored: list[tuple[float, float, int, dict[str, Any]]] = []
         dearest = self.cost[_size_key(self.sizes[-1])] * 1.05 if self.sizes else 1.0
@@ -250,16 +249,15 @@ class CostFirst:
         could not do, the environment may. At the size that came closest, the untried
         environment next to the closest try's, a variable never varied moved half its range
         first; then the next closest size. None only when every such environment was tried."""
-        started = sorted((m for m in state.latest.values() if m.outcome.status == "succeeded"),
-                         key=lambda m: pruning.miss(self.goal, m.outcome))
         if not self.env_keys:
             return None
+        started = sorted((m for m in state.latest.values() if m.outcome.status == "succeeded"),
+                         key=lambda m: pruning.miss(self.goal, m.outcome))
         for m in started:
             size = _size(self._step_settings(m.settings))
             tried = state.by_size.get(self._key(m.settings), [])
-            done = {settings_key({k: t.settings.get(k) for k in self.env_keys}) for t in tried}
-            center = {k: m.settings[k] for k in self.env_keys if k in m.settings}
-            for env in [*self._screen(state, center), *self._env_options(state, tried)]:
+            done = self._tried_envs(tried)
+            for env in [*self._screen(state, self._env_of(m.settings)), *self._env_options(state, tried)]:
                 if settings_key(env) in done:
                     continue
                 settings = {**size, **env}
@@ -310,7 +308,7 @@ class CostFirst:
         misses = [pruning.miss(self.goal, m.outcome) for m in tried if m.outcome.status == "succeeded"]
         if misses and min(misses) > NOISE_WIDTH * state.noise + gain - 1:  # more than environments make up
             return None
-        done = {settings_key({k: m.settings.get(k) for k in self.env_keys}) for m in tried}
+        done = self._tried_envs(tried)
         best: tuple[float, dict[str, Any]] | None = None
         for env in self._env_options(state, tried):
             if settings_key(env) in done:
@@ -347,7 +345,7 @@ class CostFirst:
         started = [m for m in tried if m.outcome.status == "succeeded"]
         if started:
             top = min(started, key=lambda m: pruning.miss(self.goal, m.outcome))
-            centers.append({k: top.settings[k] for k in self.env_keys if k in top.settings})
+            centers.append(self._env_of(top.settings))
         options: list[dict[str, Any]] = []
         for center in centers:
             options.append(center)
@@ -378,9 +376,15 @@ class CostFirst:
     # -- helpers -----------------------------------------------------------------------------
     def _reference_env(self, state: _State) -> dict[str, Any]:
         """The environment each size is tried under first: the trusted best's, else the anchor."""
-        if state.best_settings is not None:
-            return {k: state.best_settings[k] for k in self.env_keys if k in state.best_settings}
-        return dict(self.anchor_env)
+        return self._env_of(state.best_settings) if state.best_settings is not None else dict(self.anchor_env)
+
+    def _env_of(self, settings: Settings) -> dict[str, Any]:
+        """The environment variables `settings` name."""
+        return {k: settings[k] for k in self.env_keys if k in settings}
+
+    def _tried_envs(self, tried: Sequence[Measured]) -> set[SizeKey]:
+        """The environments measured among `tried` (a variable a try left out counts as None)."""
+        return {settings_key({k: m.settings.get(k) for k in self.env_keys}) for m in tried}
 
     def _repeats_of(self, result: obj.Outcome) -> int:
         """An undecided result is measured up to `repeats` times, whichever side of the limit its
