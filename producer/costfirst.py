@@ -26,7 +26,9 @@ knows about services:
   the budget left on long shots: first one in each cpu tier nothing has run in (the model
   extrapolates there), then the cheaper open sizes with the best chance x saving, far ones
   included. It stops only when no cheaper size is open and the best is confirmed.
-- While memory shows no effect on latency, a size's more-memory twins share its tries.
+- While memory shows no effect on latency, a size's more-memory twins share its tries; where
+  one cpu and replicas ran two memories and the bigger was no faster, its more-memory twins
+  share what it ran there (memory that helps small tasks may not help big ones, or may hurt).
 
 Every proposal carries its reason (`Proposal.why`), shown by `optimize` and the report.
 The state is read from the measurements each time, so a resumed run goes on where it
@@ -301,8 +303,10 @@ class CostFirst:
         """The size's untried environment with the best chance (the first, in compass order,
         unless another is clearly better), or None when the size is closed."""
         measured = list(state.latest.values())
-        tried = state.by_size.get(self._key(size), []) + self._less_memory(state, size)
-        if len(tried) >= TRIES_PER_SIZE or (tried and not self.env_keys):
+        own = state.by_size.get(self._key(size), [])
+        shared, counted = self._less_memory(state, size)
+        tried = own + shared
+        if len(own + counted) >= TRIES_PER_SIZE or (tried and not self.env_keys):
             return None
         gain = state.model.env_gain() if state.model else 1.0
         misses = [pruning.miss(self.goal, m.outcome) for m in tried if m.outcome.status == "succeeded"]
@@ -324,17 +328,25 @@ class CostFirst:
                 best = (chance, settings)
         return best
 
-    def _less_memory(self, state: _State, size: Settings) -> list[Measured]:
-        """While memory has shown no effect on latency (the model's memory slope above
-        -`MEMORY_GAIN`), the started tries of the same cpu and replicas with less memory count as
-        the size's own: more memory would only repeat them (the tries it takes to close a size,
-        the environments tried, the misses), and a wide space has many memory sizes per cpu."""
-        if state.model is None or "mem" not in size or state.model.slope("mem") <= -MEMORY_GAIN:
-            return []
+    def _less_memory(self, state: _State, size: Settings) -> tuple[list[Measured], list[Measured]]:
+        """While memory has shown no effect on latency, the started tries of the same cpu and
+        replicas with less memory count as the size's own: more memory would only repeat them
+        (the environments tried, the misses), and a wide space has many memory sizes per cpu.
+        No effect: the model's memory slope above -`MEMORY_GAIN` (then they count towards the
+        size's tries too), or, at this cpu and replicas, two memories under one environment
+        where the bigger was no faster by as much (a service that gains from memory elsewhere,
+        or loses from it past a point as a collector's pauses grow with the heap; an environment
+        that did not start with less memory may with more, so the size keeps its own tries).
+        Returns the tries shared and those of them counted."""
+        if state.model is None or "mem" not in size:
+            return [], []
         full = {**self.space.fixed, **size}
-        return [m for m in state.latest.values() if m.outcome.status == "succeeded"
+        less = [m for m in state.latest.values() if m.outcome.status == "succeeded"
                 and all(value_text(m.settings.get(k)) == value_text(full.get(k)) for k in ("cpu", "replicas"))
                 and float(m.settings.get("mem", 0)) < float(full["mem"])]
+        if state.model.slope("mem") > -MEMORY_GAIN:
+            return less, less
+        return (less, []) if _memory_flat(less, self._env_of) else ([], [])
 
     def _env_options(self, state: _State, tried: Sequence[Measured]) -> list[dict[str, Any]]:
         """The reference environment (the best feasible one's, else the anchor), the size's
@@ -442,6 +454,22 @@ def _move(dist: BaseDistribution, value: Any, by: float) -> Any:
     if step:
         moved = low + round((moved - low) / step) * step
     return int(moved) if isinstance(dist, IntDistribution) else round(moved, 10)
+
+
+def _memory_flat(tried: Sequence[Measured], env_of: Callable[[Settings], dict[str, Any]]) -> bool:
+    """Two of `tried` (one cpu and replicas) under one environment where the one with more
+    memory was no faster than `MEMORY_GAIN` (log p95 per log GiB) says memory makes it."""
+    by_env: dict[SizeKey, list[tuple[float, float]]] = {}
+    for m in tried:
+        if m.outcome.p95_ms is not None:
+            by_env.setdefault(settings_key(env_of(m.settings)), []).append(
+                (float(m.settings["mem"]), float(m.outcome.p95_ms)))
+    for points in by_env.values():
+        for mem_a, p95_a in points:
+            for mem_b, p95_b in points:
+                if mem_b > mem_a and math.log(p95_b / p95_a) / math.log(mem_b / mem_a) > -MEMORY_GAIN:
+                    return True
+    return False
 
 
 def _size(settings: Settings) -> dict[str, Any]:

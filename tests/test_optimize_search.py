@@ -319,6 +319,38 @@ def test_while_memory_shows_no_effect_more_of_it_does_not_repeat_what_less_memor
     assert any(twins(z, before) for z, before in walk(1.0))
 
 
+@settings(max_examples=40, deadline=None)
+@given(knee=st.sampled_from([1.0, 1.5, 2.0, 3.0]), starved=st.floats(0.3, 1.5), bloat=st.floats(0.0, 0.4),
+       load=st.floats(40.0, 120.0))
+def test_where_more_memory_was_seen_not_to_help_a_size_is_not_tried_with_more(
+        knee: float, starved: float, bloat: float, load: float) -> None:
+    """A service whose latency is a bowl in memory (a collector's pauses grow with the heap:
+    pauses-whole-6): memory helps below a knee and hurts past it, so the model's memory slope,
+    fitted over every size, says memory helps. Once a cpu and replicas ran two memories and the
+    bigger was no faster, more memory is not tried there (it walked the memory sizes one by
+    one, fifteen steps at one cpu and replicas, each a near miss)."""
+    s = search(env=False)
+    tried: list[Measured] = []
+    for step in range(24):
+        proposal = s.propose(tried)
+        if proposal is None:
+            break
+        z = proposal.settings
+        mem = z["mem"] / knee
+        p95 = load * (3 / z["replicas"]) * z["cpu"] ** -0.7 * (mem ** -starved if mem < 1 else mem ** bloat)
+        if proposal.repeat_of is not None:
+            old = next(m for m in tried if m.trial == proposal.repeat_of)
+            tried = [m for m in tried if m is not old]
+            tried.append(Measured(z, result(p95, samples=old.outcome.samples + 1, stdev=0.5), step))
+            continue
+        less = sorted((m.settings["mem"], m.outcome.p95_ms) for m in tried if m.outcome.p95_ms is not None
+                      and m.settings["cpu"] == z["cpu"] and m.settings["replicas"] == z["replicas"]
+                      and m.settings["mem"] < z["mem"])
+        assert not any(b[0] > a[0] and b[1] / a[1] > (a[0] / b[0]) ** costfirst.MEMORY_GAIN
+                       for a in less for b in less), (z, less)
+        tried.append(Measured(z, result(p95), step))
+
+
 def test_once_the_best_is_confirmed_a_cpu_tier_never_measured_goes_before_other_long_shots() -> None:
     s = search(env=False)
     tried = [Measured(size(0.25, 0.5, 2, gogc=None), result(400.0), 0),
