@@ -11,7 +11,9 @@ knows about services:
   while it is the reference one (the anchor's, then the trusted best's: what each size is
   tried under first); an OOM kill rules out no more memory under an environment as hungry.
   Only sizes cheaper than the best trusted feasible one stay open. With nothing met and no
-  size open, the environment is varied at the size that came closest.
+  size open, the environment is varied at the size that came closest; with a best and no
+  cheaper size open, a variable never varied is moved once at the cheaper size that came
+  closest before the search ends.
 - **A capacity model** (producer/capacity.py), fitted to every measurement so far, gives
   each open size (with the environment the model likes best among the reference one and
   its compass neighbours) a chance of meeting the SLO. The next size is the one with the
@@ -201,7 +203,9 @@ class CostFirst:
             chance, settings = option
             scored.append((chance * (reference - self.cost[key]) / reference, chance, order, settings))
         if not scored:  # nothing cheaper is open: the best is the answer, once it is sure
-            return self._confirm(state) if state.best is not None else self._closest_env(state)
+            if state.best is None:
+                return self._closest_env(state)
+            return self._confirm(state) or self._closest_env(state, cheaper_than=state.best)
         if state.model is None:  # nothing measured: a size in the middle of the price list
             _, chance, _, settings = scored[len(scored) // 2]
             text = f"nothing measured yet: a size in the middle of the {len(scored)} open sizes by price"
@@ -245,30 +249,36 @@ class CostFirst:
                        f"the model's {chance:.0%} chance there is an extrapolation; " + why["text"])
         return Proposal(settings, why)
 
-    def _closest_env(self, state: _State) -> Proposal | None:
+    def _closest_env(self, state: _State, cheaper_than: float | None = None) -> Proposal | None:
         """Nothing has met the SLO and no size is left open (each ruled out by a far miss or by
         its own tries, all under environments the search had not varied much): what the sizes
         could not do, the environment may. At the size that came closest, the untried
         environment next to the closest try's, a variable never varied moved half its range
-        first; then the next closest size. None only when every such environment was tried."""
+        first; then the next closest size. None only when every such environment was tried.
+        With `cheaper_than` (a best is trusted at that cost and no cheaper size is open), only
+        the sizes cheaper than the best, and only a variable never varied: the sizes were ruled
+        out under one value of it, which says nothing of the others."""
         if not self.env_keys:
             return None
-        started = sorted((m for m in state.latest.values() if m.outcome.status == "succeeded"),
+        started = sorted((m for m in state.latest.values() if m.outcome.status == "succeeded"
+                          and (cheaper_than is None or self._cost(m) < cheaper_than)),
                          key=lambda m: pruning.miss(self.goal, m.outcome))
         for m in started:
             size = _size(self._step_settings(m.settings))
             tried = state.by_size.get(self._key(m.settings), [])
             done = self._tried_envs(tried)
-            for env in [*self._screen(state, self._env_of(m.settings)), *self._env_options(state, tried)]:
+            options = self._env_options(state, tried) if cheaper_than is None else []
+            for env in [*self._screen(state, self._env_of(m.settings)), *options]:
                 if settings_key(env) in done:
                     continue
                 settings = {**size, **env}
                 if pruning.start_chance({**self.space.fixed, **settings}, self.env_keys,
                                         list(state.latest.values()), state.hunger) == 0.0:
                     continue
-                text = (f"exploring the environment: nothing has met the SLO and no size is left open; "
-                        f"trial {m.trial} came closest ({_p95(m.outcome)}), so its size with another "
-                        f"environment")
+                head = ("nothing has met the SLO and no size is left open" if cheaper_than is None else
+                        "no cheaper size is left open, and a variable has never been varied")
+                text = (f"exploring the environment: {head}; trial {m.trial} came closest "
+                        f"({_p95(m.outcome)}), so its size with another environment")
                 return Proposal(settings, {"kind": "exploring", "text": text, "trial": m.trial})
         return None
 

@@ -283,6 +283,28 @@ def test_with_nothing_met_and_no_size_open_the_search_varies_the_environment_bef
     assert len(seen) >= 4  # a half-range move, then the compass around the closest try
 
 
+@settings(max_examples=50, deadline=None)
+@given(over=st.floats(0.6, 30.0), room=st.floats(0.3, 0.8))
+def test_with_a_best_and_nothing_cheaper_open_a_variable_never_varied_is_varied_before_the_end(
+        over: float, room: float) -> None:
+    """jvm-heap-stepped-5 stopped at step 22 of 30 with HEAP_PCT never varied: a best was
+    confirmed and every cheaper size ruled out, all under the baseline's heap share. Before it
+    ends, the search moves each variable never varied at the cheaper size that came closest,
+    once."""
+    s = search()
+    best = Measured(size(2, 8, 6), result(50 * room, samples=6, stdev=0.5), 0)  # the dearest, confirmed
+    near = [size(2, 7, 6), size(1, 8, 6), size(2, 8, 5)]  # their far misses rule out every cheaper size
+    tried = [best, *(Measured(z, result(50 * (1 + over + i / 10)), 1 + i) for i, z in enumerate(near))]
+    assert s.trusted_best(tried) == 0
+    proposal = s.propose(tried)
+    assert proposal is not None and proposal.repeat_of is None
+    assert {k: proposal.settings[k] for k in ("cpu", "mem", "replicas")} == size(2, 7, 6, gogc=None)
+    assert proposal.settings["GOGC"] != 100 and "never been varied" in proposal.why["text"]
+    tried.append(Measured(proposal.settings, result(50 * (1 + over)), 4))
+    follow = s.propose(tried)  # varied now: no second move of it (sizes may reopen if it mattered)
+    assert follow is None or "never been varied" not in follow.why["text"]
+
+
 def test_while_memory_shows_no_effect_more_of_it_does_not_repeat_what_less_memory_tried() -> None:
     """A walk on a service whose latency memory does not change: no size is tried with an
     environment its cpu and replicas already ran with less memory, nor after they ran four
