@@ -245,9 +245,10 @@ class Service:
 
     def __call__(self, s: Settings) -> Point:
         v, mib, r = float(s["cpu"]), float(s["mem"]) * 1024, int(s["replicas"])
-        g = float(s.get("GOGC", 100)) if self.go_peak is None else 100.0
-        heap = self.ws_per_gogc_mib * (1 + g / 100)
-        if self.go_peak is not None:
+        if self.go_peak is None:
+            g = float(s.get("GOGC", 100))
+            heap = self.ws_per_gogc_mib * (1 + g / 100)
+        else:
             g, heap = self._go_heap(s)
             if not math.isfinite(heap):
                 return Point(False, message=OOM_MESSAGE)

@@ -260,7 +260,8 @@ class CostFirst:
         out under one value of it, which says nothing of the others."""
         if not self.env_keys:
             return None
-        started = sorted((m for m in state.latest.values() if m.outcome.status == "succeeded"
+        measured = list(state.latest.values())
+        started = sorted((m for m in measured if m.outcome.status == "succeeded"
                           and (cheaper_than is None or self._cost(m) < cheaper_than)),
                          key=lambda m: pruning.miss(self.goal, m.outcome))
         for m in started:
@@ -272,8 +273,8 @@ class CostFirst:
                 if settings_key(env) in done:
                     continue
                 settings = {**size, **env}
-                if pruning.start_chance({**self.space.fixed, **settings}, self.env_keys,
-                                        list(state.latest.values()), state.hunger) == 0.0:
+                if pruning.start_chance({**self.space.fixed, **settings}, self.env_keys, measured,
+                                        state.hunger) == 0.0:
                     continue
                 head = ("nothing has met the SLO and no size is left open" if cheaper_than is None else
                         "no cheaper size is left open, and a variable has never been varied")
@@ -356,7 +357,18 @@ class CostFirst:
                 and float(m.settings.get("mem", 0)) < float(full["mem"])]
         if state.model.slope("mem") > -MEMORY_GAIN:
             return less, less
-        return (less, []) if _memory_flat(less, self._env_of) else ([], [])
+        return (less, []) if self._memory_flat(less) else ([], [])
+
+    def _memory_flat(self, tried: Sequence[Measured]) -> bool:
+        """Two of `tried` (one cpu and replicas) under one environment where the one with more
+        memory was no faster than `MEMORY_GAIN` (log p95 per log GiB) says memory makes it."""
+        by_env: dict[SizeKey, list[tuple[float, float]]] = {}
+        for m in tried:
+            if m.outcome.p95_ms is not None:
+                by_env.setdefault(settings_key(self._env_of(m.settings)), []).append(
+                    (float(m.settings["mem"]), float(m.outcome.p95_ms)))
+        return any(mem_b > mem_a and math.log(p95_b / p95_a) / math.log(mem_b / mem_a) > -MEMORY_GAIN
+                   for points in by_env.values() for mem_a, p95_a in points for mem_b, p95_b in points)
 
     def _env_options(self, state: _State, tried: Sequence[Measured]) -> list[dict[str, Any]]:
         """The reference environment (the best feasible one's, else the anchor), the size's
@@ -464,22 +476,6 @@ def _move(dist: BaseDistribution, value: Any, by: float) -> Any:
     if step:
         moved = low + round((moved - low) / step) * step
     return int(moved) if isinstance(dist, IntDistribution) else round(moved, 10)
-
-
-def _memory_flat(tried: Sequence[Measured], env_of: Callable[[Settings], dict[str, Any]]) -> bool:
-    """Two of `tried` (one cpu and replicas) under one environment where the one with more
-    memory was no faster than `MEMORY_GAIN` (log p95 per log GiB) says memory makes it."""
-    by_env: dict[SizeKey, list[tuple[float, float]]] = {}
-    for m in tried:
-        if m.outcome.p95_ms is not None:
-            by_env.setdefault(settings_key(env_of(m.settings)), []).append(
-                (float(m.settings["mem"]), float(m.outcome.p95_ms)))
-    for points in by_env.values():
-        for mem_a, p95_a in points:
-            for mem_b, p95_b in points:
-                if mem_b > mem_a and math.log(p95_b / p95_a) / math.log(mem_b / mem_a) > -MEMORY_GAIN:
-                    return True
-    return False
 
 
 def _size(settings: Settings) -> dict[str, Any]:
