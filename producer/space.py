@@ -285,9 +285,12 @@ def _walk(dist: BaseDistribution) -> list[Value]:
 
 
 def _match(choices: tuple[Value, ...], value: Any) -> Value:
-    """The choice equal to `value` as a number (0.5 == "0.5"), else ValueError."""
+    """The choice equal to `value` as a number (0.5 == "0.5", and an environment variable's
+    "4" == 4: its values are text, a current value given as a number is the same one), else
+    ValueError."""
     for choice in choices:
-        if choice == value or (not isinstance(choice, str) and _dec(choice) == _dec(value)):
+        number = _dec(choice)
+        if choice == value or (number is not None and not isinstance(value, bool) and number == _dec(value)):
             return choice
     raise ValueError(f"{value!r} is not among {choices!r}")
 

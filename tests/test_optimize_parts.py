@@ -75,6 +75,20 @@ def test_settings_and_optuna_params_round_trip_and_outside_values_are_refused() 
     assert space.params({**settings, "GOGC": 95}) is None  # off the step
 
 
+def test_a_number_given_for_an_environment_enum_is_its_text_choice() -> None:
+    declared = {"cpu": {"type": "enum", "unit": "vCPU", "values": [0.5]},
+                "mem": {"type": "enum", "unit": "GiB", "values": [1]}}
+    raw = {"fargate": {"web": {"service_name": "web", "settings": declared, "environment": {
+        "POLLERS": {"type": "enum", "values": [1, 2, 4, 16]},
+        "GOGC": {"type": "enum", "values": ["50", "100", "off"]}}}}}
+    space = build_space(parse_config(raw, {}).component("web"))
+    params = space.params({"cpu": 0.5, "mem": 1, "POLLERS": 4, "GOGC": 100})
+    assert params is not None and params["POLLERS"] == "4" and params["GOGC"] == "100"
+    assert space.params({"cpu": 0.5, "mem": 1, "POLLERS": 4.0, "GOGC": "off"}) is not None
+    assert space.params({"cpu": 0.5, "mem": 1, "POLLERS": 3, "GOGC": "off"}) is None
+    assert space.params({"cpu": 0.5, "mem": 1, "POLLERS": 1, "GOGC": True}) is None
+
+
 def test_cost_per_hour_is_vcpu_and_gb_hours_times_replicas_at_reference_prices() -> None:
     pricing = config().pricing
     assert pricing.architecture == "x86"
