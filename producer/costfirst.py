@@ -389,7 +389,37 @@ class CostFirst:
                         continue
                     for sign in (1, -1):
                         options.append({**center, name: _move(self.env[name], center[name], sign / fraction)})
+            options.extend(self._ridge_moves(center, tried, state.noise))
         return options
+
+    def _ridge_moves(self, center: Settings, tried: Sequence[Measured], noise: float) -> list[dict[str, Any]]:
+        """Two variables moved at once from `center`, where one of them moved alone (a quarter of
+        its range, the same way) went downhill at this size: it did not start, or was slower
+        than `center` there by more than `NOISE_WIDTH` noises. A ridge (a pool that must match
+        its workers, a heap that fits only under a limit) is climbed by neither alone, and a
+        model that adds the variables' effects cannot see it."""
+        by_env = {settings_key(self._env_of(m.settings)): m.outcome for m in tried}
+        base = by_env.get(settings_key(center))
+
+        def downhill(env: Settings) -> bool:
+            result = by_env.get(settings_key(env))
+            if result is None:
+                return False
+            if result.status != "succeeded" or result.p95_ms is None:
+                return True
+            return base is not None and base.p95_ms is not None \
+                and math.log(result.p95_ms / base.p95_ms) > NOISE_WIDTH * noise
+
+        moves = []
+        names = [n for n in self.env_keys if n in center]
+        for i, first in enumerate(names):
+            for second in names[i + 1:]:
+                for a, b in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
+                    one = {**center, first: _move(self.env[first], center[first], a / COMPASS[0])}
+                    two = {**center, second: _move(self.env[second], center[second], b / COMPASS[0])}
+                    if downhill(one) or downhill(two):
+                        moves.append({**one, second: two[second]})
+        return moves
 
     # -- the reasons -----------------------------------------------------------------------
     def _why(self, state: _State, settings: Settings, chance: float, open_sizes: int,

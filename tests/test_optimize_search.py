@@ -4,11 +4,12 @@ study in Redis) against the stand-in producer of bench/optimize_suite.py."""
 
 from __future__ import annotations
 
+import math
 import random
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.landscapes import OOM_MESSAGE, SUITE, truth
@@ -394,6 +395,8 @@ def test_once_the_best_is_confirmed_a_cpu_tier_never_measured_goes_before_other_
     assert first is not None and first.repeat_of == 1 and "confirming the best" in first.why["text"]
 
 
+
+
 # -- whole runs on the stand-in producer ------------------------------------------------------------
 def run(name: str, seed: int, redis_url: str, **options: Any) -> Any:
     land = SUITE[name]
@@ -420,6 +423,69 @@ def test_a_run_on_a_wide_space_finds_the_optimum_and_every_trial_says_why(redis_
     assert all(row["why"]["text"] for row in summary["trials"])
     assert "trial 0:" in studies.render(summary)  # the table form lists every trial's reason
 
+
+
+def joint_moves_without_a_downhill_single(study: Any, env: tuple[str, ...],
+                                          slo: float) -> tuple[int, list[Any]]:
+    """The run's moves of both variables at once from every environment a move could start from
+    (the baseline's, any that met the SLO, the best its size ran: its own tries and those of
+    less memory), and those of them with no single move measured at the size that did not start
+    or was slower."""
+    a, b = env[:2]
+    runs = [t.user_attrs for t in study.trials
+            if t.user_attrs.get("source") == "run" and "outcome" in t.user_attrs]
+    joint, unexplained = 0, []
+    for i, attrs in enumerate(runs[1:], start=1):
+        z = attrs["settings"]
+        here = [r for r in runs[:i] if all(str(r["settings"][k]) == str(z[k]) for k in ("cpu", "replicas"))
+                and float(r["settings"]["mem"]) <= float(z["mem"])]
+        started = [r for r in here if r["outcome"].get("p95_ms") is not None]
+        met = [r["settings"] for r in runs[:i] if (r["outcome"].get("p95_ms") or math.inf) <= slo]
+        closest = [min(started, key=lambda r: r["outcome"]["p95_ms"])["settings"]] if started else []
+        centers = [runs[0]["settings"], *met, *closest]
+        if not here or any(str(c[a]) == str(z[a]) or str(c[b]) == str(z[b]) for c in centers):
+            continue
+        joint += 1
+        p95s = [(r["settings"], r["outcome"].get("p95_ms")) for r in here]
+
+        def one_apart(x: Any, y: Any) -> bool:
+            return (str(x[a]) == str(y[a])) != (str(x[b]) == str(y[b]))
+
+        # a single move on the way to z that did not start, or was slower than where it moved from
+        if not any(one_apart(sa, z) and (pa is None or any(one_apart(sa, sb) and pb is not None and pa > pb
+                                                           for sb, pb in p95s)) for sa, pa in p95s):
+            unexplained.append(z)
+    return joint, unexplained
+
+
+def test_a_go_heap_that_fits_only_under_a_memory_limit_is_found(redis_db: Any) -> None:
+    """memlimit-even-5: GOGC 400 fits in 6 GiB only with GOMEMLIMIT set, and neither moved alone
+    helps. Every search move changed one variable at a time, and no run found the optimum
+    (0 of 20). Now, where one moved alone did not start (or was slower), both are moved at once
+    at that size, and never otherwise."""
+    from tests.conftest import TEST_REDIS_URL
+
+    land = SUITE["memlimit-even-5"]
+    study = run(land.name, 1, TEST_REDIS_URL)
+    best = study.trials[study.user_attrs["best_trial"]].user_attrs["settings"]
+    _, point, cost = truth(land).points[settings_key(best)]
+    assert point.p95_ms is not None and point.p95_ms <= land.slo_p95_ms
+    assert cost <= 1.10 * truth(land).optimum_cost, best
+    assert best["GOGC"] != "100" and best["GOMEMLIMIT"] != "off"
+    joint, unexplained = joint_moves_without_a_downhill_single(study, ("GOGC", "GOMEMLIMIT"), land.slo_p95_ms)
+    assert joint >= 1 and unexplained == []
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.sampled_from(["ridge-wide-5", "memlimit-even-5", "workers-wide-5"]), seed=st.integers(2, 20))
+def test_two_variables_move_at_once_only_where_one_alone_went_downhill(redis_db: Any, name: str,
+                                                                      seed: int) -> None:
+    from tests.conftest import TEST_REDIS_URL
+
+    land = SUITE[name]
+    study = run(land.name, seed, TEST_REDIS_URL)
+    _, unexplained = joint_moves_without_a_downhill_single(study, tuple(land.environment), land.slo_p95_ms)
+    assert unexplained == []
 
 def test_a_repeat_runs_a_new_step_and_its_outcome_holds_every_measurement(redis_db: Any) -> None:
     from tests.conftest import TEST_REDIS_URL
