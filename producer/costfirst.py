@@ -61,6 +61,7 @@ NOISE_WIDTH = 2.5  # a miss by more than this many noises (beyond the environmen
 CLEARLY = 0.01  # a chance this much higher beats the compass order
 BETTER = 0.1  # an environment this much likelier to pass is tried before a near result is repeated
 PREDICTED = 0.5  # a chance from which a proposal is the model's prediction, below it exploring
+SCREEN_PARTS = (0.5, 0.25, 0.125)  # a never-varied variable's moves, the longest first
 MEMORY_GAIN = 0.05  # a memory slope (log p95 per log GiB) below minus this: more memory is faster
 
 Settings = Mapping[str, Any]
@@ -254,7 +255,9 @@ class CostFirst:
         its own tries, all under environments the search had not varied much): what the sizes
         could not do, the environment may. At the size that came closest, the untried
         environment next to the closest try's, a variable never varied moved half its range
-        first; then the next closest size. None only when every such environment was tried.
+        first, then a quarter and an eighth of its range (a cache of 1024 s may need more memory
+        than the size has, where 128 s fits); then the next closest size. None only when every
+        such environment was tried.
         With `cheaper_than` (a best is trusted at that cost and no cheaper size is open), only
         the sizes cheaper than the best, and only a variable never varied: the sizes were ruled
         out under one value of it, which says nothing of the others."""
@@ -268,31 +271,32 @@ class CostFirst:
             size = _size(self._step_settings(m.settings))
             tried = state.by_size.get(self._key(m.settings), [])
             done = self._tried_envs(tried)
-            options = self._env_options(state, tried) if cheaper_than is None else []
-            for env in [*self._screen(state, self._env_of(m.settings)), *options]:
-                if settings_key(env) in done:
-                    continue
-                settings = {**size, **env}
-                if pruning.start_chance({**self.space.fixed, **settings}, self.env_keys, measured,
-                                        state.hunger) == 0.0:
-                    continue
-                head = ("nothing has met the SLO and no size is left open" if cheaper_than is None else
-                        "no cheaper size is left open, and a variable has never been varied")
-                text = (f"exploring the environment: {head}; trial {m.trial} came closest "
-                        f"({_p95(m.outcome)}), so its size with another environment")
-                return Proposal(settings, {"kind": "exploring", "text": text, "trial": m.trial})
+            for part in SCREEN_PARTS:
+                options = self._env_options(state, tried) if cheaper_than is None and part == 0.5 else []
+                for env in [*self._screen(state, self._env_of(m.settings), part), *options]:
+                    if settings_key(env) in done:
+                        continue
+                    settings = {**size, **env}
+                    if pruning.start_chance({**self.space.fixed, **settings}, self.env_keys, measured,
+                                            state.hunger) == 0.0:
+                        continue
+                    head = ("nothing has met the SLO and no size is left open" if cheaper_than is None else
+                            "no cheaper size is left open, and a variable has never been varied")
+                    text = (f"exploring the environment: {head}; trial {m.trial} came closest "
+                            f"({_p95(m.outcome)}), so its size with another environment")
+                    return Proposal(settings, {"kind": "exploring", "text": text, "trial": m.trial})
         return None
 
-    def _screen(self, state: _State, center: Settings) -> list[dict[str, Any]]:
-        """Each variable no started try has varied yet, moved half its range towards its far end."""
+    def _screen(self, state: _State, center: Settings, part: float = 0.5) -> list[dict[str, Any]]:
+        """Each variable no started try has varied yet, moved `part` of its range towards its far end."""
         moves = []
         for name in self.env_keys:
             if name not in center or len({value_text(m.settings.get(name)) for m in state.latest.values()
                                           if m.outcome.status == "succeeded"}) > 1:
                 continue
             dist = self.env[name]
-            at = 0.5 if isinstance(dist, CategoricalDistribution) else position(dist, center[name])
-            moves.append({**center, name: _move(dist, center[name], 0.5 if at < 0.5 else -0.5)})
+            at = position(dist, center[name])  # a choice by its index: an enum of numbers is ordered
+            moves.append({**center, name: _move(dist, center[name], part if at < 0.5 else -part)})
         return moves
 
     def _confirm(self, state: _State) -> Proposal | None:

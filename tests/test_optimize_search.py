@@ -306,6 +306,40 @@ def test_with_a_best_and_nothing_cheaper_open_a_variable_never_varied_is_varied_
     assert follow is None or "never been varied" not in follow.why["text"]
 
 
+@settings(max_examples=11, deadline=None)
+@given(at=st.integers(0, 10))
+def test_a_variable_never_varied_moves_towards_its_far_end_and_shorter_where_that_did_not_start(
+        at: int) -> None:
+    """slowpath-sparse-4: CACHE_TTL, an enum of 1-1024 s at 16, was moved once before the end and
+    went to 1 (an enum's place was taken as its middle, so always down), not to the long TTLs
+    that pay. An enum's place is its index: it moves half its choices towards the far end, and
+    where that did not start (1024 s of cache needs 32 GiB), a quarter."""
+    ttl = [2 ** i for i in range(11)]
+    raw = {"fargate": {"web": {"service_name": "web", "settings": WIDE, "environment": {
+        "CACHE_TTL": {"type": "enum", "values": ttl}}}}}
+    config = parse_config(raw, {})
+
+    def hourly(z: Any) -> float:
+        return cost_per_hour(int(z["cpu"] * 1024), int(z["mem"] * 1024), int(z["replicas"]), config.pricing)
+
+    s = CostFirst(build_space(config.component("web")), GOAL, hourly, anchor_env={"CACHE_TTL": ttl[at]})
+    here = {"CACHE_TTL": str(ttl[at])}
+    best = Measured({**size(2, 8, 6, gogc=None), **here}, result(25.0, samples=6, stdev=0.5), 0)
+    near = [size(2, 7, 6, gogc=None), size(1, 8, 6, gogc=None), size(2, 8, 5, gogc=None)]
+    tried = [best, *(Measured({**z, **here}, result(50 * (2 + i / 10)), 1 + i) for i, z in enumerate(near))]
+    proposal = s.propose(tried)
+    assert proposal is not None and "never been varied" in proposal.why["text"]
+    moved = ttl.index(int(proposal.settings["CACHE_TTL"]))
+    assert (moved > at) if at < 5 else (moved < at), (at, moved)
+    # Where that did not start (the cache needs more memory than the size has), a shorter move there.
+    tried.append(Measured(proposal.settings, result(None, message=OOM_MESSAGE), 4))
+    shorter = s.propose(tried)
+    assert shorter is not None and "never been varied" in shorter.why["text"]
+    assert {k: shorter.settings[k] for k in ("cpu", "mem", "replicas")} == size(2, 7, 6, gogc=None)
+    between = ttl.index(int(shorter.settings["CACHE_TTL"]))
+    assert min(at, moved) < between < max(at, moved), (at, moved, between)
+
+
 def test_while_memory_shows_no_effect_more_of_it_does_not_repeat_what_less_memory_tried() -> None:
     """A walk on a service whose latency memory does not change: no size is tried with an
     environment its cpu and replicas already ran with less memory, nor after they ran four
