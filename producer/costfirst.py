@@ -28,6 +28,10 @@ knows about services:
   the budget left on long shots: first one in each cpu tier nothing has run in (the model
   extrapolates there), then the cheaper open sizes with the best chance x saving, far ones
   included. It stops only when no cheaper size is open and the best is confirmed.
+- Environments are moved one variable at a time (the compass: a quarter, an eighth, a 16th of
+  its range); where one variable moved alone went downhill at a size (it did not start, or was
+  slower beyond noise), both it and another are moved at once there: a ridge neither climbs
+  alone (a GOGC that fits only under a memory limit, a pool that must match its workers).
 - While memory shows no effect on latency, a size's more-memory twins share its tries; where
   one cpu and replicas ran two memories and the bigger was no faster, its more-memory twins
   share what it ran there (memory that helps small tasks may not help big ones, or may hurt).
