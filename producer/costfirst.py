@@ -275,33 +275,32 @@ class CostFirst:
             size = _size(self._step_settings(m.settings))
             tried = state.by_size.get(self._key(m.settings), [])
             done = self._tried_envs(tried)
-            for part in SCREEN_PARTS:
-                options = self._env_options(state, tried) if cheaper_than is None and part == 0.5 else []
-                for env in [*self._screen(state, self._env_of(m.settings), part), *options]:
-                    if settings_key(env) in done:
-                        continue
-                    settings = {**size, **env}
-                    if pruning.start_chance({**self.space.fixed, **settings}, self.env_keys, measured,
-                                            state.hunger) == 0.0:
-                        continue
-                    head = ("nothing has met the SLO and no size is left open" if cheaper_than is None else
-                            "no cheaper size is left open, and a variable has never been varied")
-                    text = (f"exploring the environment: {head}; trial {m.trial} came closest "
-                            f"({_p95(m.outcome)}), so its size with another environment")
-                    return Proposal(settings, {"kind": "exploring", "text": text, "trial": m.trial})
+            options = self._env_options(state, tried) if cheaper_than is None else []
+            half, *shorter = self._screen(state, self._env_of(m.settings))
+            for env in [*half, *options, *(move for moves in shorter for move in moves)]:
+                if settings_key(env) in done:
+                    continue
+                settings = {**size, **env}
+                if pruning.start_chance({**self.space.fixed, **settings}, self.env_keys, measured,
+                                        state.hunger) == 0.0:
+                    continue
+                head = ("nothing has met the SLO and no size is left open" if cheaper_than is None else
+                        "no cheaper size is left open, and a variable has never been varied")
+                text = (f"exploring the environment: {head}; trial {m.trial} came closest "
+                        f"({_p95(m.outcome)}), so its size with another environment")
+                return Proposal(settings, {"kind": "exploring", "text": text, "trial": m.trial})
         return None
 
-    def _screen(self, state: _State, center: Settings, part: float = 0.5) -> list[dict[str, Any]]:
-        """Each variable no started try has varied yet, moved `part` of its range towards its far end."""
-        moves = []
-        for name in self.env_keys:
-            if name not in center or len({value_text(m.settings.get(name)) for m in state.latest.values()
-                                          if m.outcome.status == "succeeded"}) > 1:
-                continue
-            dist = self.env[name]
-            at = position(dist, center[name])  # a choice by its index: an enum of numbers is ordered
-            moves.append({**center, name: _move(dist, center[name], part if at < 0.5 else -part)})
-        return moves
+    def _screen(self, state: _State, center: Settings) -> list[list[dict[str, Any]]]:
+        """Each variable no started try has varied yet, moved towards its far end by each of
+        `SCREEN_PARTS` of its range: one list of moves per part, the longest first."""
+        started = [m for m in state.latest.values() if m.outcome.status == "succeeded"]
+        names = [n for n in self.env_keys
+                 if n in center and len({value_text(m.settings.get(n)) for m in started}) <= 1]
+        ways = {n: 1 if position(self.env[n], center[n]) < 0.5 else -1  # an enum by its index: ordered
+                for n in names}
+        return [[{**center, n: _move(self.env[n], center[n], ways[n] * part)} for n in names]
+                for part in SCREEN_PARTS]
 
     def _confirm(self, state: _State) -> Proposal | None:
         """A repeat of the trusted best while it is not yet sure (`CONFIRMED`): a pass trusted at

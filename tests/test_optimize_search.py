@@ -429,8 +429,6 @@ def test_once_the_best_is_confirmed_a_cpu_tier_never_measured_goes_before_other_
     assert first is not None and first.repeat_of == 1 and "confirming the best" in first.why["text"]
 
 
-
-
 # -- whole runs on the stand-in producer ------------------------------------------------------------
 def run(name: str, seed: int, redis_url: str, **options: Any) -> Any:
     land = SUITE[name]
@@ -458,7 +456,6 @@ def test_a_run_on_a_wide_space_finds_the_optimum_and_every_trial_says_why(redis_
     assert "trial 0:" in studies.render(summary)  # the table form lists every trial's reason
 
 
-
 def joint_moves_without_a_downhill_single(study: Any, env: tuple[str, ...],
                                           slo: float) -> tuple[int, list[Any]]:
     """The run's moves of both variables at once from every environment a move could start from
@@ -466,6 +463,10 @@ def joint_moves_without_a_downhill_single(study: Any, env: tuple[str, ...],
     less memory), and those of them with no single move measured at the size that did not start
     or was slower."""
     a, b = env[:2]
+
+    def one_apart(x: Any, y: Any) -> bool:
+        return (str(x[a]) == str(y[a])) != (str(x[b]) == str(y[b]))
+
     runs = [t.user_attrs for t in study.trials
             if t.user_attrs.get("source") == "run" and "outcome" in t.user_attrs]
     joint, unexplained = 0, []
@@ -481,10 +482,6 @@ def joint_moves_without_a_downhill_single(study: Any, env: tuple[str, ...],
             continue
         joint += 1
         p95s = [(r["settings"], r["outcome"].get("p95_ms")) for r in here]
-
-        def one_apart(x: Any, y: Any) -> bool:
-            return (str(x[a]) == str(y[a])) != (str(x[b]) == str(y[b]))
-
         # a single move on the way to z that did not start, or was slower than where it moved from
         if not any(one_apart(sa, z) and (pa is None or any(one_apart(sa, sb) and pb is not None and pa > pb
                                                            for sb, pb in p95s)) for sa, pa in p95s):
@@ -520,6 +517,7 @@ def test_two_variables_move_at_once_only_where_one_alone_went_downhill(redis_db:
     study = run(land.name, seed, TEST_REDIS_URL)
     _, unexplained = joint_moves_without_a_downhill_single(study, tuple(land.environment), land.slo_p95_ms)
     assert unexplained == []
+
 
 def test_a_repeat_runs_a_new_step_and_its_outcome_holds_every_measurement(redis_db: Any) -> None:
     from tests.conftest import TEST_REDIS_URL
