@@ -92,7 +92,7 @@ class _State:
     model: CapacityModel | None = None
     noise: float = verdict.PRIOR_NOISE
     dof: float = verdict.PRIOR_DOF  # the noise's degrees of freedom
-    hunger: dict[str, int] = field(default_factory=dict)
+    hunger: pruning.Hunger = ()  # per kind of failed start (pruning.FAILURES)
 
 
 class CostFirst:
@@ -147,7 +147,7 @@ class CostFirst:
             if (self._trusted_feasible(m, state) and cost is not None
                     and (state.best is None or cost < state.best)):
                 state.best, state.best_settings = cost, m.settings
-        state.hunger = pruning.hungrier(self.env_keys, list(state.latest.values()))
+        state.hunger = pruning.hungers(self.env_keys, list(state.latest.values()))
         return state
 
     def _repeat(self, state: _State) -> Proposal | None:
@@ -281,8 +281,8 @@ class CostFirst:
                 if settings_key(env) in done:
                     continue
                 settings = {**size, **env}
-                if pruning.start_chance({**self.space.fixed, **settings}, self.env_keys, measured,
-                                        state.hunger) == 0.0:
+                full = {**self.space.fixed, **settings}
+                if pruning.starts(full, self.env_keys, measured, state.hunger) == 0.0:
                     continue
                 head = ("nothing has met the SLO and no size is left open" if cheaper_than is None else
                         "no cheaper size is left open, and a variable has never been varied")
@@ -337,7 +337,7 @@ class CostFirst:
                 continue
             settings = {**size, **env}
             full = {**self.space.fixed, **settings}
-            starts = pruning.start_chance(full, self.env_keys, measured, state.hunger)
+            starts = pruning.starts(full, self.env_keys, measured, state.hunger)
             if starts == 0.0:
                 continue
             chance = starts * (0.5 if state.model is None or self.goal.max_p95_ms is None else

@@ -6,14 +6,20 @@ them). "By far" leaves room for what the environment could still change at those
 (`env_gain`, learnt by producer/capacity.py) and for noise. A start that failed for
 memory (the container OOM-killed, exit 137) rules out every size with no more memory,
 under the same environment or one known to need more memory (and, once an OOM has shown
-that memory need grows with replicas or cpu, with no fewer of them); any other failed start
-says nothing about other sizes. A start vouches only for what it shows: sizes needing no
-more memory than it did, by the same rules.
+that memory need grows with replicas or cpu, with no fewer of them). A runtime's own heap
+running out (Java's "OutOfMemoryError: Java heap space", Node's "JavaScript heap out of
+memory") is another kind: the heap a variable sets was too small, so the variable that
+set it must go the other way from a container OOM's (a bigger HEAP_PCT, not a smaller
+one). It rules out no more memory under the same environment, and under others only once
+two tries have shown which way a variable needs more heap. Any other failed start says
+nothing about other sizes. A start vouches only for what it shows: sizes needing no more
+memory than it did, by the same rules, kind by kind.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from producer import objectives as obj
@@ -23,6 +29,7 @@ SIZE_CAUSES = ("cpu", "replicas")  # sizes that may grow a task's memory need (`
 FAR = 1.5  # a miss by more than 50 % is far: no noise or environment seen here makes that up
 UNKNOWN_START = 0.7  # memory between an OOM and a start: most services fit more often than not
 MEMORY_SIGNS = ("outofmemory", "out of memory", "exit code 137", "oom")
+HEAP_SIGNS = ("java heap space", "javascript heap out of memory", "gc overhead limit exceeded")
 
 
 class Measured(NamedTuple):
@@ -40,9 +47,37 @@ def miss(goal: obj.Goal, result: obj.Outcome) -> float:
 
 
 def memory_failure(result: obj.Outcome) -> bool:
-    """A failed start whose message says memory ran out."""
-    text = f"{result.reason or ''} {result.message or ''}".lower()
-    return result.status == "rejected" and any(sign in text for sign in MEMORY_SIGNS)
+    """A failed start whose message says the container's memory ran out (not a heap's)."""
+    text = _failure_text(result)
+    return any(sign in text for sign in MEMORY_SIGNS) and not heap_failure(result)
+
+
+def heap_failure(result: obj.Outcome) -> bool:
+    """A failed start whose message says a runtime's heap ran out: the heap it was given
+    was too small, whatever memory the container had left."""
+    return any(sign in _failure_text(result) for sign in HEAP_SIGNS)
+
+
+Failure = Callable[[obj.Outcome], bool]
+HEAP_NAMES = ("HEAP", "XMX", "MAXRAM", "MAX_RAM", "OLD_SPACE")  # a variable that sets a runtime's heap
+
+
+def _holds_more(name: str) -> int | None:
+    """A container OOM's way: up, as a rule (a bigger GOGC, pool or cache holds more)."""
+    return 1
+
+
+def _heap_way(name: str) -> int | None:
+    """A heap OOM's way: down for a variable named for the heap it sets (HEAP_PCT, JAVA_XMX_MB,
+    MAX_OLD_SPACE_SIZE: a smaller heap runs out first), else not known until two tries say."""
+    return -1 if any(part in name.upper() for part in HEAP_NAMES) else None
+
+
+# The kinds of failed start a size or an environment can cause, and the way an environment
+# variable needs more of what ran out until two tries say (None: not known, only the same value counts).
+FAILURES: tuple[tuple[Failure, Callable[[str], int | None]], ...] = ((memory_failure, _holds_more),
+                                                                      (heap_failure, _heap_way))
+Hunger = tuple[dict[str, int], ...]  # `hungrier` for each of FAILURES, in order
 
 
 def dominates(bigger: Mapping[str, Any], smaller: Mapping[str, Any]) -> bool:
@@ -70,16 +105,18 @@ def ruled_out_by(size: Mapping[str, Any], far: Sequence[Measured]) -> Measured |
     return next((m for m in far if dominates(m.settings, size)), None)
 
 
-def hungrier(env_keys: Sequence[str], measured: Sequence[Measured]) -> dict[str, int]:
-    """Per variable, the direction (+1 up, -1 down) that needs more memory. Environment
-    variables: up until two tries that differ *only* in that variable (same cpu and replicas
-    too), one OOM-killed and one started with no more memory, say otherwise (a bigger GOGC,
-    pool or cache holds more, as a rule). Sizes: memory need is taken not to grow with cpu or
-    replicas until an OOM contradicts a start with no more memory, and the OOM had more of
-    one (a table per peer, an arena per core): then that size counts (+1) from then on, and
-    no environment variable is flipped on that comparison, since the size may be the cause."""
-    out: dict[str, int] = {k: 1 for k in env_keys}
-    ooms = [m for m in measured if memory_failure(m.outcome)]
+def hungrier(env_keys: Sequence[str], measured: Sequence[Measured], failed: Failure = memory_failure,
+             way: Callable[[str], int | None] = _holds_more) -> dict[str, int]:
+    """Per variable, the direction (+1 up, -1 down) that needs more memory (or, with `failed`
+    another kind, more of what ran out). Environment variables: the kind's `way` (None: no
+    direction, only the same value counts) until two tries that differ
+    *only* in that variable (same cpu and replicas too), one failed and one started with no
+    more memory, say otherwise. Sizes: memory need is taken not to grow with cpu or replicas
+    until a failure contradicts a start with no more memory, and the failure had more of one
+    (a table per peer, an arena per core): then that size counts (+1) from then on, and no
+    environment variable is flipped on that comparison, since the size may be the cause."""
+    out = {k: d for k in env_keys if (d := way(k)) is not None}
+    ooms = [m for m in measured if failed(m.outcome)]
     for oom in ooms:
         for other in measured:
             if other.outcome.status != "succeeded" or _mem(other) > _mem(oom):
@@ -112,22 +149,38 @@ def oom_predicted(settings: Mapping[str, Any], env_keys: Sequence[str], ooms: Se
     return None
 
 
+def hungers(env_keys: Sequence[str], measured: Sequence[Measured]) -> Hunger:
+    """`hungrier` for each kind of failure in `FAILURES`."""
+    return tuple(hungrier(env_keys, measured, failed, way) for failed, way in FAILURES)
+
+
+def starts(settings: Mapping[str, Any], env_keys: Sequence[str], measured: Sequence[Measured],
+           hunger: Hunger) -> float:
+    """The chance that `settings` start: `start_chance` for each kind of failure at once."""
+    return math.prod(start_chance(settings, env_keys, measured, kind, failed)
+                     for kind, (failed, _) in zip(hunger, FAILURES, strict=True))
+
+
 def start_chance(settings: Mapping[str, Any], env_keys: Sequence[str], measured: Sequence[Measured],
-                 hunger: Mapping[str, int]) -> float:
+                 hunger: Mapping[str, int], failed: Failure = memory_failure) -> float:
     """1 when a try with no more memory and an environment (and sizes that count) as hungry
-    started, or when no OOM was seen at this memory or more; 0 when an OOM says it will not;
-    else `UNKNOWN_START`, once per OOM at this memory or more (each one more makes a start
-    there less likely, so a region of repeated OOM kills is left after a few)."""
+    started, or when no OOM (`failed`) was seen at this memory or more; 0 when an OOM says it
+    will not; else `UNKNOWN_START`, once per OOM at this memory or more (each one more makes
+    a start there less likely, so a region of repeated OOM kills is left after a few)."""
     keys = _causes(env_keys, hunger)
     for m in measured:
         if m.outcome.status == "succeeded" and _mem(m) <= float(settings.get("mem", 0)) \
                 and all(_as_hungry(k, m.settings.get(k), settings.get(k), hunger) for k in keys):
             return 1.0
-    ooms = [m for m in measured if memory_failure(m.outcome)]
+    ooms = [m for m in measured if failed(m.outcome)]
     if oom_predicted(settings, env_keys, ooms, hunger):
         return 0.0
     at_risk = sum(1 for m in ooms if _mem(m) >= float(settings.get("mem", 0)))  # OOMs at this memory or more
     return float(UNKNOWN_START ** at_risk)
+
+
+def _failure_text(result: obj.Outcome) -> str:
+    return f"{result.reason or ''} {result.message or ''}".lower() if result.status == "rejected" else ""
 
 
 def _causes(env_keys: Sequence[str], hunger: Mapping[str, int]) -> list[str]:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.landscapes import OOM_MESSAGE, SUITE, truth
+from bench.landscapes import HEAP_MESSAGE, OOM_MESSAGE, SUITE, truth
 from bench.optimize_suite import StandIn
 from producer import costfirst, pruning
 from producer import objectives as obj
@@ -116,6 +116,39 @@ def test_an_oom_with_more_replicas_than_a_start_makes_replicas_a_cause_and_flips
     assert pruning.start_chance(size(0.5, 1, 2), ["GOGC"], [started, oom], hunger) == 1.0  # what x2 shows
     assert pruning.oom_predicted(size(0.5, 1, 10, gogc=100), ["GOGC"], [oom], hunger) is oom
     assert pruning.oom_predicted(size(0.5, 1, 4, gogc=60), ["GOGC"], [oom], hunger) is None  # fewer peers
+
+
+@settings(max_examples=200, deadline=None)
+@given(mem=st.sampled_from([1, 2, 4, 8]), pct=st.integers(30, 70),
+       other_mem=st.sampled_from([1, 2, 4, 8, 16]), other_pct=st.integers(30, 70),
+       name=st.sampled_from(["HEAP_PCT", "ES_HEAP_PCT", "CACHE_MB"]))
+def test_a_heap_oom_rules_out_a_smaller_heap_and_a_container_oom_a_bigger_one(
+        mem: int, pct: int, other_mem: int, other_pct: int, name: str) -> None:
+    """Java's "OutOfMemoryError: Java heap space" is the heap the variable set being too small:
+    the opposite way from a container OOM (exit 137), which is the heap leaving the rest no
+    room. A variable named for the heap it sets goes up after a heap OOM; any other variable
+    counts only at the value that failed, until two tries say which way needs more heap."""
+    keys = [name]
+    failed = {"cpu": 1, "mem": mem, "replicas": 2, name: pct}
+    other = {"cpu": 2, "mem": other_mem, "replicas": 3, name: other_pct}
+    heap = Measured(failed, result(None, message=HEAP_MESSAGE), 0)
+    assert pruning.heap_failure(heap.outcome) and not pruning.memory_failure(heap.outcome)
+    chance = pruning.starts(other, keys, [heap], pruning.hungers(keys, [heap]))
+    smaller_heap = other_pct <= pct if "HEAP" in name else other_pct == pct
+    assert (chance == 0.0) == (other_mem <= mem and smaller_heap)
+    oom = Measured(failed, result(None, message=OOM_MESSAGE), 0)
+    chance = pruning.starts(other, keys, [oom], pruning.hungers(keys, [oom]))
+    assert (chance == 0.0) == (other_mem <= mem and other_pct >= pct)
+
+
+def test_two_tries_tell_which_way_a_variable_needs_more_heap() -> None:
+    failed = Measured({"cpu": 1, "mem": 4, "replicas": 2, "CACHE_MB": 900},
+                      result(None, message=HEAP_MESSAGE), 0)
+    started = Measured({"cpu": 1, "mem": 4, "replicas": 2, "CACHE_MB": 300}, result(40.0), 1)
+    hunger = pruning.hungers(["CACHE_MB"], [failed, started])
+    assert hunger[1] == {"CACHE_MB": 1}  # a bigger cache in the heap runs it out
+    bigger = {"cpu": 1, "mem": 2, "replicas": 2, "CACHE_MB": 1000}
+    assert pruning.starts(bigger, ["CACHE_MB"], [failed, started], hunger) == 0.0
 
 
 def test_each_oom_at_a_memory_makes_a_start_there_less_likely() -> None:
