@@ -67,6 +67,7 @@ BETTER = 0.1  # an environment this much likelier to pass is tried before a near
 PREDICTED = 0.5  # a chance from which a proposal is the model's prediction, below it exploring
 SCREEN_PARTS = (0.5, 0.25, 0.125)  # a never-varied variable's moves, the longest first
 MEMORY_GAIN = 0.05  # a memory slope (log p95 per log GiB) below minus this: more memory is faster
+STEEP = 2.0  # log p95 per log size: a fall steeper than a queue's (1 / replicas) between two tries is a cliff
 
 Settings = Mapping[str, Any]
 SizeKey = tuple[tuple[str, str], ...]
@@ -217,9 +218,73 @@ class CostFirst:
             return Proposal(settings, {"kind": "exploring", "text": text, "open": len(scored)})
         _, chance, _, settings = max(scored, key=lambda s: (s[0], -s[2]))
         long_shot = Proposal(settings, self._why(state, settings, chance, len(scored), ruled))
+        if chance >= PREDICTED:
+            return long_shot
+        confirm = self._confirm(state) if chance < self.stop and state.best is not None else None
+        if confirm is not None:
+            return confirm
+        cliff = self._cliff(state, scored, ruled)
+        if cliff is not None:
+            return cliff
         if chance < self.stop and state.best is not None:  # long shots, once the best is confirmed
-            return self._confirm(state) or self._tier_probe(state, scored, ruled) or long_shot
+            return self._tier_probe(state, scored, ruled) or long_shot
         return long_shot
+
+    def _cliff(self, state: _State, scored: Sequence[tuple[float, float, int, dict[str, Any]]],
+               ruled: Mapping[str, int]) -> Proposal | None:
+        """With no open size likely: where a clear miss and a pass differ in one size only (the
+        tightest such pair: the biggest miss below, the smallest pass above) and p95 falls between
+        them faster than `STEEP` (a queue's p95 falls about like 1 / replicas; a retry storm, a
+        listen queue or a swap cliff falls off an edge), the power-law model cannot place the
+        edge, so a size between them that nothing has run at, halfway in log size, is measured
+        under their environment: a bisection. Of every such pair, the cheapest halfway size."""
+        if self.goal.max_p95_ms is None:
+            return None
+        ran = [m for m in state.latest.values() if m.outcome.status == "succeeded" and m.outcome.p95_ms]
+        brackets: dict[tuple[str, SizeKey], tuple[Measured | None, Measured | None]] = {}
+        for m in ran:
+            met = obj.feasible(self.goal, m.outcome)
+            if not met and self._undecided(m, state):
+                continue
+            for key in SIZE_KEYS:
+                if key not in m.settings or key in self.space.fixed:
+                    continue
+                group = (key, settings_key({k: v for k, v in m.settings.items() if k != key}))
+                low, high = brackets.get(group, (None, None))
+                if met and (high is None or float(m.settings[key]) < float(high.settings[key])):
+                    high = m
+                if not met and (low is None or float(m.settings[key]) > float(low.settings[key])):
+                    low = m
+                brackets[group] = (low, high)
+        open_sizes = {self._key(entry[3]): entry for entry in scored}
+        found: tuple[float, str, Measured, Measured, dict[str, Any]] | None = None
+        for (key, _), (low, high) in brackets.items():
+            if low is None or high is None:
+                continue
+            a, b = float(low.settings[key]), float(high.settings[key])
+            fall = math.log(float(low.outcome.p95_ms or 0) / float(high.outcome.p95_ms or 1))
+            if b <= a or fall / math.log(b / a) <= STEEP:
+                continue
+            at = _size(self._step_settings(low.settings))
+            between = [size for size in self.sizes if _one_size_apart(size, at) == key
+                       and a < float(size[key]) < b
+                       and _size_key(size) in open_sizes and self._key(size) not in state.by_size]
+            if not between:
+                continue
+            size = min(between, key=lambda z: abs(math.log(float(z[key]) / math.sqrt(a * b))))
+            cost = self.cost[_size_key(size)]
+            if found is None or cost < found[0]:
+                found = (cost, key, low, high, {**size, **self._env_of(high.settings)})
+        if found is None:
+            return None
+        _, key, low, high, settings = found
+        chance = open_sizes[self._key(settings)][1]
+        why = self._why(state, settings, chance, len(scored), ruled)
+        why["kind"] = "exploring"
+        why["text"] = (f"exploring a cliff in {key}: p95 fell from {_p95(low.outcome)} (trial {low.trial}) "
+                       f"to {_p95(high.outcome)} (trial {high.trial}), faster than a queue's, so a size "
+                       f"between them; " + why["text"])
+        return Proposal(settings, why)
 
     def _tier_probe(self, state: _State, scored: Sequence[tuple[float, float, int, dict[str, Any]]],
                     ruled: Mapping[str, int]) -> Proposal | None:
@@ -513,6 +578,12 @@ def _move(dist: BaseDistribution, value: Any, by: float) -> Any:
     if step:
         moved = low + round((moved - low) / step) * step
     return int(moved) if isinstance(dist, IntDistribution) else round(moved, 10)
+
+
+def _one_size_apart(a: Settings, b: Settings) -> str | None:
+    """The one size (cpu, mem, replicas) in which `a` and `b` differ, if they differ in only that."""
+    differ = [k for k in SIZE_KEYS if value_text(a.get(k)) != value_text(b.get(k))]
+    return differ[0] if len(differ) == 1 else None
 
 
 def _size(settings: Settings) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import random
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bench.landscapes import HEAP_MESSAGE, OOM_MESSAGE, SUITE, truth
@@ -275,6 +275,33 @@ def test_a_near_miss_is_repeated_until_ruled_out_and_a_far_one_not_again() -> No
     thrice = [Measured(size(0.5, 1, 2, gogc=None), result(52.0, samples=3, stdev=0.5), 2)]
     nxt = s.propose(thrice)
     assert nxt is None or nxt.repeat_of is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(a=st.integers(1, 3), gap=st.integers(2, 5), slope=st.floats(1.3, 6.0))  # low: a miss by 1.5x or more
+@example(a=1, gap=5, slope=3.0)
+def test_a_fall_steeper_than_a_queue_between_a_miss_and_a_pass_is_bisected(
+        a: int, gap: int, slope: float) -> None:
+    """A retry storm or a listen queue: p95 40x the SLO at a few replicas, under it at a few more.
+    The power-law model cannot place such an edge; with no open size likely, the search measures
+    a size between the two (halfway in log replicas) rather than long shots elsewhere. A fall a
+    queue can make (p95 about 1 / replicas, or up to `STEEP`) is left to the model."""
+    s = search()
+    b = min(6, a + gap)
+    low = Measured(size(0.5, 1, a), result(40.0 * (b / a) ** slope), 0)
+    high = Measured(size(0.5, 1, b), result(40.0, samples=4, stdev=1.0), 1)
+    assert s.trusted_best([low, high]) == 1
+    proposal = s.propose([low, high])
+    assert proposal is not None
+    cliff = "cliff" in proposal.why["text"]
+    if slope <= costfirst.STEEP:
+        assert not cliff
+    elif proposal.why["kind"] != "predicted":  # the model names no likely size: bisect
+        assert cliff and proposal.settings["cpu"] == 0.5 and proposal.settings["mem"] == 1
+        assert a < proposal.settings["replicas"] < b
+        assert abs(math.log(proposal.settings["replicas"] / math.sqrt(a * b))) <= math.log(2) / 2 + 1e-9
+    if (a, b) == (1, 6) and slope > 2.2:  # 50x at one task: nothing cheaper is likely
+        assert cliff and proposal.settings["replicas"] in (2, 3)
 
 
 def test_with_nothing_cheaper_open_the_best_is_confirmed_before_the_search_ends() -> None:
