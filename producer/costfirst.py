@@ -28,6 +28,10 @@ knows about services:
   the budget left on long shots: first one in each cpu tier nothing has run in (the model
   extrapolates there), then the cheaper open sizes with the best chance x saving, far ones
   included. It stops only when no cheaper size is open and the best is confirmed.
+- **A cliff**: where a clear miss and a pass differ in one size only and p95 falls between
+  them faster than a queue's can (`STEEP`: a retry storm, a listen queue), the model's power
+  law cannot place the edge; with no open size likely, a size between them is measured
+  (halfway in log size, a bisection).
 - Environments are moved one variable at a time (the compass: a quarter, an eighth, a 16th of
   its range); where one variable moved alone went downhill at a size (it did not start, or was
   slower beyond noise), both it and another are moved at once there: a ridge neither climbs
