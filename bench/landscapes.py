@@ -266,6 +266,11 @@ class Service:
     #   ws_per_worker_mib this much is the app loaded before the fork; with PRELOAD "true" the master loads it
     #   once and the workers share a preload_share of it copy-on-write (the rest is dirtied: refcounts, GC)
     preload_share: float = 1.0
+    net_mbps: float | None = None  # set: a task's network sends at most net_mbps Mbit/s at 1 vCPU, x
+    #   vCPU^net_exp (bandwidth that grows with the task's size, less than in proportion), and a response is
+    #   body_kib: a cap on its req/s of that bandwidth / body_kib, which more cpu raises less than the price
+    net_exp: float = 1.0
+    body_kib: float = 1.0
 
     def __call__(self, s: Settings) -> Point:
         v, mib, r = float(s["cpu"]), float(s["mem"]) * 1024, int(s["replicas"])
@@ -407,6 +412,9 @@ class Service:
         rps = self.clients / mean * 1000
         if self.task_rps is not None:
             rps = min(rps, serving * self.task_rps)
+        if self.net_mbps is not None:
+            kib_s = self.net_mbps * float(s["cpu"]) ** self.net_exp * 1e6 / 8 / 1024  # KiB a second
+            rps = min(rps, serving * kib_s / self.body_kib)
         if missed:
             rps = min(rps, serving * self.disk_iops / (self.index_reads * missed))
         if self.gil is not None:
@@ -1003,6 +1011,292 @@ class Parallel:
         over = 1 + self.oversub * max(0.0, math.log2(busy * threads / v))
         time = self.work_ms * (self.serial / min(1.0, g) + (1 - self.serial) / g) * over + self.io_ms
         return Point(True, self.tail * time, self.clients / time * 1000)
+
+
+# JAVA_GC's collectors: (off-heap bookkeeping as a share of the heap, a young pause's work as a multiple of
+# young_ms, True when the pauses run on every core (else on one), True when a full old generation is
+# collected in a pause (else concurrently: G1 marks it alongside, Z marks all the live data every cycle),
+# the slowdown of the app's own cpu by the collector's barriers)
+COLLECTORS: Mapping[str, tuple[float, float, bool, bool, float]] = {
+    "serial": (0.0, 1.0, False, True, 1.0),
+    "parallel": (0.02, 1.1, True, True, 1.0),
+    "g1": (0.1, 1.4, True, False, 1.05),
+    "z": (0.04, 0.0, True, False, 1.12),
+}
+
+
+@dataclass(frozen=True)
+class Collector:
+    """A JVM service under `ab -c clients` whose garbage collector is chosen by JAVA_GC ("default", "serial",
+    "parallel", "g1" or "z", passed as -XX:+Use...GC). The heap is heap_pct % of memory (the image's
+    MaxRAMPercentage) and holds live_mib of live data; each request allocates alloc_mib, of which a share
+    `promote` outlives the young generation, so a task's young collections come f = its req/s x alloc_mib /
+    (heap - live) a second and its old generation fills f x promote times a second. Marking the live data
+    costs mark_ms_per_gib of cpu a GiB. "default" is the JVM's own choice: Serial on a task that is not a
+    "server-class machine" (fewer than 2 cpus, counted as ceil(vCPU), or under 1792 MiB), else G1.
+
+        serial     young pauses of young_ms on one core (young_ms / min(1, v)); a full old generation is
+                   marked in a pause on one core
+        parallel   young pauses of 1.1 x young_ms over every core; full ones marked over every core
+        g1         young pauses of 1.4 x young_ms over every core; the old generation marked concurrently
+                   (its cpu taken from the app's), off-heap remembered sets (10 % of the heap), barriers 5 %
+        z          no young pause (1 ms): all the live data marked concurrently every cycle (f a second) on
+                   a quarter of the cores (one at least), barriers 12 %; when the free heap fills before a
+                   cycle ends, allocations stall (a pause of the rest of the cycle)
+
+        service    = base_ms x ((1 - cpu_part) + cpu_part x barriers / v_app^cpu_exp), v_app = v less the
+                     concurrent marking's share of it
+        mean       = service x max(1, clients / (replicas x slots)) / (1 - the share of time paused)
+        p95        = tail x mean + each kind of pause x min(1, its rate x (pause + mean) / 5 %)   (a pause in
+                     the p95 once 5 % of requests meet one)
+        start      = fails (137) when memory - heap < ws_base_mib + the collector's off-heap share of the
+                     heap; fails (Java heap, exit 3) when heap <= 1.05 x live, or when pauses take 98 % of
+                     the time (GC overhead limit exceeded)
+
+    So Serial's pauses do not shrink with cores and Parallel's do; both stop for the old generation, which
+    more memory makes rarer; G1 and Z trade those pauses for cpu that a small heap (frequent cycles) or a
+    small task makes dear."""
+
+    clients: int
+    base_ms: float
+    cpu_part: float
+    live_mib: float
+    alloc_mib: float
+    young_ms: float
+    mark_ms_per_gib: float
+    promote: float = 0.0
+    cpu_exp: float = 1.0
+    slots0: float = 2.0
+    slots_per_vcpu: float = 8.0
+    ws_base_mib: float = 250.0
+    heap_pct: float = 75.0
+    tail: float = 1.6
+
+    def collector(self, v: float, mib: float, s: Settings) -> str:
+        chosen = str(s.get("JAVA_GC", "default"))
+        if chosen != "default":
+            return chosen
+        return "g1" if math.ceil(v) >= 2 and mib >= 1792 else "serial"
+
+    def __call__(self, s: Settings) -> Point:
+        v, mib, r = float(s["cpu"]), float(s["mem"]) * 1024, int(s["replicas"])
+        name = self.collector(v, mib, s)
+        native, young, parallel, stops, barriers = COLLECTORS[name]
+        heap = self.heap_pct / 100 * mib
+        if mib - heap < self.ws_base_mib + native * heap:
+            return Point(False, message=OOM_MESSAGE)
+        if heap <= 1.05 * self.live_mib:
+            return Point(False, message=HEAP_MESSAGE)
+        free = heap - self.live_mib
+        cores = v if parallel else min(1.0, v)
+        marking = self.mark_ms_per_gib * self.live_mib / 1024  # cpu-ms to mark the live data
+        cycle = marking / min(v, max(1.0, v / 4))  # Z's concurrent cycle (ms) on its threads
+        slots = math.floor(self.slots0 + self.slots_per_vcpu * v)
+        rps, mean = 0.0, 0.0
+        pauses: list[tuple[float, float]] = []  # (collections a second, pause ms) of each kind
+        for _ in range(200):  # collections follow the req/s, which follows the collections: a fixed point
+            f = rps / r * self.alloc_mib / free
+            concurrent = 0.0  # cpu-ms a second marked alongside the app
+            if name == "z":
+                alloc = f * free / 1000  # MiB a ms
+                f = min(f, 1000 / cycle)
+                pauses = [(f, 1.0 + (max(0.0, cycle - free / alloc) if alloc else 0.0))]
+                concurrent = f * marking
+            else:
+                pauses = [(f, self.young_ms * young / cores)]
+                if stops:
+                    pauses.append((f * self.promote, marking / cores))
+                else:
+                    concurrent = f * self.promote * marking
+            paused = sum(rate * pause for rate, pause in pauses) / 1000
+            if paused >= 0.98:
+                return Point(False, message=HEAP_MESSAGE)
+            stolen = min(0.95, concurrent / (1000 * v))
+            service = self.base_ms * ((1 - self.cpu_part) + self.cpu_part * barriers
+                                      / (v * (1 - stolen)) ** self.cpu_exp)
+            mean = service * max(1.0, self.clients / (r * slots)) / (1 - paused)
+            nxt = self.clients / mean * 1000
+            if abs(nxt - rps) < 1e-9 * nxt:
+                break
+            rps = nxt if not rps else (rps + nxt) / 2
+        met = sum(pause * min(1.0, rate * (pause + mean) / 1000 / 0.05) for rate, pause in pauses)
+        return Point(True, self.tail * mean + met, rps)
+
+
+@dataclass(frozen=True)
+class Polled:
+    """A Kafka consumer group under a fixed arrival rate (an open loop): `partitions` partitions shared by the
+    replicas (the busiest owns ceil(partitions / r)), each task one consumer that polls up to MAX_POLL_RECORDS
+    records, works through them on a pool of its cores (record_ms of cpu each, on v^cpu_exp), writes them
+    out in one bulk request and commits (batch_ms, whatever the count). A poll returns what has arrived since
+    the last one, so at a steady state a poll holds b = lam x batch_ms / (1 - lam x t) records (lam: the
+    busiest consumer's records a ms, t = record_ms / v^cpu_exp) and a record waits one cycle to be fetched
+    and one to be committed:
+
+        cycle      = batch_ms + b x t;   p95 = 1.95 x cycle
+        capacity   = MAX_POLL_RECORDS / (batch_ms + MAX_POLL_RECORDS x t)   (full polls; past it a backlog
+                     grows over the step: its age at the 95th percentile)
+        evicted    = when a full poll outlasts interval_ms (max.poll.interval.ms): the consumer misses it and
+                     leaves the group, which rebalances and hands the poll to another that misses it too (a
+                     step starts behind, so polls are full): nothing is committed, the lag grows all step
+        start      = fails (137) when memory < ws_base_mib + MAX_POLL_RECORDS x record_mib (a poll in memory)
+
+    So a bigger MAX_POLL_RECORDS spreads the bulk write over more records (capacity), up to the most a task's
+    cores get through within the interval: the best value grows with the cpu, and too big a one is a
+    cliff, not a slope."""
+
+    arrival_rps: float
+    partitions: int
+    record_ms: float
+    batch_ms: float
+    interval_ms: float = 300000.0
+    cpu_exp: float = 1.0
+    ws_base_mib: float = 400.0
+    record_mib: float = 0.0
+    step_s: float = 300.0
+
+    def __call__(self, s: Settings) -> Point:
+        v, mib, r = float(s["cpu"]), float(s["mem"]) * 1024, int(s["replicas"])
+        most = int(s.get("MAX_POLL_RECORDS", 500))
+        if mib < self.ws_base_mib + most * self.record_mib:
+            return Point(False, message=OOM_MESSAGE)
+        t = self.record_ms / v ** self.cpu_exp
+        full = self.batch_ms + most * t
+        if full > self.interval_ms:  # a rebalance storm: nothing is committed, the lag grows all step
+            return Point(True, 2 * full + 0.95 * self.step_s * 1000, self.arrival_rps * 0.01)
+        owned = math.ceil(self.partitions / min(r, self.partitions))
+        lam = self.arrival_rps * owned / self.partitions / 1000  # records a ms to the busiest consumer
+        capacity = most / full
+        if lam >= capacity:
+            rho = lam / capacity
+            return Point(True, 2 * full + 0.95 * self.step_s * 1000 * (1 - 1 / rho), self.arrival_rps / rho)
+        b = max(1.0, lam * self.batch_ms / (1 - lam * t))
+        return Point(True, 1.95 * (self.batch_ms + b * t), self.arrival_rps)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """An API under a fixed arrival rate (an open loop) whose requests each send `lookups` DNS queries to the
+    VPC's resolver (a service that calls others by name and keeps no connection or cache: A and AAAA for
+    each), unless DNS_CACHE is "true" (a cache in the task: its queries come once a TTL, none to speak of).
+    The resolver answers at most pps queries a second from one network interface, and in awsvpc mode each
+    task has its own; past that it drops them, and the resolver library sends a dropped query again after
+    timeout_ms (glibc: 5 s, two attempts; after the last the lookup fails, its request with it). A task's
+    queries in a second are Poisson (mean m = lookups x arrival_rps / replicas, with the attempts they
+    retry), and the share dropped is E[(N - pps)+] / m. A request holds one of a task's slots (threads) for
+    io_ms on other services, cpu_ms of cpu on v^cpu_exp, lookup_ms of round trips when it resolves, and for
+    every timeout it meets:
+
+        S          = io_ms + cpu_ms / v^cpu_exp (+ lookup_ms),  S_held = S + timeout_ms x the timeouts a
+                     request meets on average,  c = replicas x floor(slots0 + slots_per_vcpu x v)
+        rho        = arrival_rps x S_held / c;  waiting = rho^(sqrt(2 (c + 1)) - 1)     (as `Retried`'s)
+        p95        = tail x S, plus ln(waiting / 0.05) x S_held / (c (1 - rho)) when waiting > 5 %, plus
+                     timeout_ms x the most timeouts that 5 % of requests meet
+        start      = fails (137) when memory < ws_base_mib + ws_per_slot_mib x slots
+
+    rho >= 1 is a queue that grows through the step, cut by the load balancer's idle timeout (idle_ms, the
+    ALB's 60 s): the p95 is that. So with no cache a task can serve only pps / lookups req/s, whatever its
+    size, and a little past that the timeouts hold its threads and it falls over: many small tasks, or the
+    cache and a few."""
+
+    arrival_rps: float
+    io_ms: float
+    cpu_ms: float
+    lookups: int
+    cpu_exp: float = 1.0
+    slots0: float = 2.0
+    slots_per_vcpu: float = 8.0
+    ws_base_mib: float = 200.0
+    ws_per_slot_mib: float = 0.0
+    pps: float = 1024.0
+    timeout_ms: float = 5000.0
+    attempts: int = 2
+    lookup_ms: float = 1.0
+    idle_ms: float = 60000.0
+    tail: float = 1.6
+
+    def dropped(self, per_task: float) -> float:
+        """The share of query attempts dropped at a task's interface, with the attempts that retry them."""
+        f = 0.0
+        for _ in range(100):
+            m = per_task * sum(f ** i for i in range(self.attempts))
+            sd = math.sqrt(m)
+            z = (self.pps - m) / sd
+            over = sd * math.exp(-z * z / 2) / math.sqrt(2 * math.pi) + (m - self.pps) * 0.5 * math.erfc(
+                z / math.sqrt(2))  # E[(N - pps)+], N normal (Poisson's, m large)
+            nxt = min(1.0, max(0.0, over / m))
+            if abs(nxt - f) < 1e-12:
+                return nxt
+            f = nxt
+        return f
+
+    def __call__(self, s: Settings) -> Point:
+        v, mib, r = float(s["cpu"]), float(s["mem"]) * 1024, int(s["replicas"])
+        slots = math.floor(self.slots0 + self.slots_per_vcpu * v)
+        if mib < self.ws_base_mib + self.ws_per_slot_mib * slots:
+            return Point(False, message=OOM_MESSAGE)
+        service = self.io_ms + self.cpu_ms / v ** self.cpu_exp
+        f = 0.0
+        if str(s.get("DNS_CACHE", "false")) != "true":
+            service += self.lookup_ms
+            f = self.dropped(self.lookups * self.arrival_rps / r)
+        # a query's timeouts: i with chance f^i (i < attempts), and `attempts` when every attempt is dropped
+        one = [f ** i * (1 - f) for i in range(self.attempts)] + [f ** self.attempts]
+        dist = [1.0]
+        for _ in range(self.lookups if f else 0):  # a request's timeouts: the sum over its queries
+            dist = [sum(dist[j] * one[k - j] for j in range(len(dist)) if 0 <= k - j < len(one))
+                    for k in range(len(dist) + len(one) - 1)]
+        mean_timeouts = sum(k * p for k, p in enumerate(dist))
+        held = service + self.timeout_ms * mean_timeouts
+        c = r * slots
+        rho = self.arrival_rps * held / 1000 / c
+        failed = 1 - (1 - f ** self.attempts) ** self.lookups
+        if rho >= 1:
+            return Point(True, self.idle_ms, c / held * 1000 * (1 - failed))
+        waiting = rho ** (math.sqrt(2 * (c + 1)) - 1)
+        p95 = self.tail * service
+        if waiting > 0.05:
+            p95 += math.log(waiting / 0.05) * held / (c * (1 - rho))
+        k, above = 0, 1.0  # the most timeouts that 5 % of requests meet or exceed
+        while k + 1 < len(dist) and above - dist[k] >= 0.05:
+            above -= dist[k]
+            k += 1
+        return Point(True, p95 + self.timeout_ms * k, self.arrival_rps * (1 - failed))
+
+
+@dataclass(frozen=True)
+class Leader:
+    """A service of which one task works and the others wait (a leader lease: a change-data-capture connector
+    reading a database's one replication slot, which takes one reader): the replicas beyond the first are
+    standbys that buy failover, not capacity. The leader takes arrival_rps changes a second (an open loop),
+    each cpu_ms of cpu, decoded, converted and sent by a pipeline of `lanes` stages (so at most that many
+    cores; v^cpu_exp of them), and sent in batches every flush_ms:
+
+        mu         = min(v, lanes)^cpu_exp x 1000 / cpu_ms                 (changes a second)
+        p95        = flush_ms + ln(20) / (mu - arrival_rps)                  (M/M/1's sojourn; rho < 1)
+                     else a backlog that grows over the step: its age at the 95th percentile
+        start      = fails (137) when memory < ws_base_mib + queue_mib + ws_per_vcpu_mib x v (its queue of
+                     decoded changes, and a buffer per core)"""
+
+    arrival_rps: float
+    cpu_ms: float
+    lanes: float
+    flush_ms: float
+    cpu_exp: float = 1.0
+    ws_base_mib: float = 300.0
+    queue_mib: float = 0.0
+    ws_per_vcpu_mib: float = 0.0
+    step_s: float = 300.0
+
+    def __call__(self, s: Settings) -> Point:
+        v, mib = float(s["cpu"]), float(s["mem"]) * 1024
+        if mib < self.ws_base_mib + self.queue_mib + self.ws_per_vcpu_mib * v:
+            return Point(False, message=OOM_MESSAGE)
+        mu = min(v, self.lanes) ** self.cpu_exp * 1000 / self.cpu_ms
+        if self.arrival_rps >= mu:
+            rho = self.arrival_rps / mu
+            return Point(True, self.flush_ms + 0.95 * self.step_s * 1000 * (1 - 1 / rho), mu)
+        return Point(True, self.flush_ms + math.log(20) / (mu - self.arrival_rps) * 1000, self.arrival_rps)
 
 # The demo app's own model (emulator/README.md), on a wide space and 64 clients.
 CPU_BOUND = Service(clients=64, base_ms=10, cpu_part=0.8, gc=0.2)
