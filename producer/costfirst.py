@@ -282,7 +282,10 @@ class CostFirst:
         if found is None:
             return None
         _, key, low, high, settings = found
-        chance = open_sizes[self._key(settings)][1]
+        full = {**self.space.fixed, **settings}
+        assert state.model is not None  # a miss and a pass were measured
+        chance = pruning.starts(full, self.env_keys, list(state.latest.values()), state.hunger) \
+            * state.model.chance_below(full, self.goal.max_p95_ms)
         why = self._why(state, settings, chance, len(scored), ruled)
         why["kind"] = "exploring"
         why["text"] = (f"exploring a cliff in {key}: p95 fell from {_p95(low.outcome)} (trial {low.trial}) "

@@ -109,9 +109,9 @@ def hungrier(env_keys: Sequence[str], measured: Sequence[Measured], failed: Fail
              way: Callable[[str], int | None] = _holds_more) -> dict[str, int]:
     """Per variable, the direction (+1 up, -1 down) that needs more memory (or, with `failed`
     another kind, more of what ran out). Environment variables: the kind's `way` (None: no
-    direction, only the same value counts) until two tries that differ
-    *only* in that variable (same cpu and replicas too), one failed and one started with no
-    more memory, say otherwise. Sizes: memory need is taken not to grow with cpu or replicas
+    direction, only the same value counts) until two tries that differ *only* in that variable
+    (same cpu and replicas too), one failed and one started with no more memory, say
+    otherwise. Sizes: memory need is taken not to grow with cpu or replicas
     until a failure contradicts a start with no more memory, and the failure had more of one
     (a table per peer, an arena per core): then that size counts (+1) from then on, and no
     environment variable is flipped on that comparison, since the size may be the cause."""
