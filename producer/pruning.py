@@ -10,8 +10,11 @@ that memory need grows with replicas or cpu, with no fewer of them). A runtime's
 running out (Java's "OutOfMemoryError: Java heap space", Node's "JavaScript heap out of
 memory") is another kind: the heap a variable sets was too small, so the variable that
 set it must go the other way from a container OOM's (a bigger HEAP_PCT, not a smaller
-one). It rules out no more memory under the same environment, and under others only once
-two tries have shown which way a variable needs more heap. Any other failed start says
+one). It rules out no more memory under the same environment, and under others only where a
+variable's way is known: one named for the heap it sets (a smaller one runs out first), or
+once two tries have shown which way it needs more heap. A message with both (one task
+OOM-killed, another out of heap; a JVM told to kill itself on OOM) is a container OOM: the
+container's limit is what stopped it. Any other failed start says
 nothing about other sizes. A start vouches only for what it shows: sizes needing no more
 memory than it did, by the same rules, kind by kind.
 """
@@ -19,6 +22,7 @@ memory than it did, by the same rules, kind by kind.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -28,7 +32,8 @@ SIZE_KEYS = ("cpu", "mem", "replicas")
 SIZE_CAUSES = ("cpu", "replicas")  # sizes that may grow a task's memory need (`hungrier`)
 FAR = 1.5  # a miss by more than 50 % is far: no noise or environment seen here makes that up
 UNKNOWN_START = 0.7  # memory between an OOM and a start: most services fit more often than not
-MEMORY_SIGNS = ("outofmemory", "out of memory", "exit code 137", "oom")
+MEMORY_SIGNS = re.compile(r"outofmemory|out of memory|exit code 137|\boom")  # "oom-kill", not "room"
+KILLED_SIGNS = ("exit code 137", "container killed due to memory")  # the container's limit, not a heap's
 HEAP_SIGNS = ("java heap space", "javascript heap out of memory", "gc overhead limit exceeded")
 
 
@@ -48,18 +53,22 @@ def miss(goal: obj.Goal, result: obj.Outcome) -> float:
 
 def memory_failure(result: obj.Outcome) -> bool:
     """A failed start whose message says the container's memory ran out (not a heap's)."""
-    text = _failure_text(result)
-    return any(sign in text for sign in MEMORY_SIGNS) and not heap_failure(result)
+    return bool(MEMORY_SIGNS.search(_failure_text(result))) and not heap_failure(result)
 
 
 def heap_failure(result: obj.Outcome) -> bool:
-    """A failed start whose message says a runtime's heap ran out: the heap it was given
-    was too small, whatever memory the container had left."""
-    return any(sign in _failure_text(result) for sign in HEAP_SIGNS)
+    """A failed start whose message says a runtime's heap ran out (the heap it was given was
+    too small, whatever memory the container had left), and not that the container was killed."""
+    text = _failure_text(result)
+    return any(sign in text for sign in HEAP_SIGNS) and not any(sign in text for sign in KILLED_SIGNS)
 
 
 Failure = Callable[[obj.Outcome], bool]
-HEAP_NAMES = ("HEAP", "XMX", "MAXRAM", "MAX_RAM", "OLD_SPACE")  # a variable that sets a runtime's heap
+# A variable that sets a runtime's heap has one of these words in its name (HEAP_PCT, JAVA_XMX_MB,
+# MaxRAMPercentage, MAX_OLD_SPACE_SIZE, GCHeapHardLimit) and none of NOT_HEAP_WORDS (a cache or a
+# dump held in the heap, a ratio of it left free: more of those runs the heap out sooner).
+HEAP_WORDS = ("HEAP", "XMX", "MAXRAM", "OLD_SPACE")
+NOT_HEAP_WORDS = ("CACHE", "DUMP", "FREE", "BUFFER")
 
 
 def _holds_more(name: str) -> int | None:
@@ -68,9 +77,15 @@ def _holds_more(name: str) -> int | None:
 
 
 def _heap_way(name: str) -> int | None:
-    """A heap OOM's way: down for a variable named for the heap it sets (HEAP_PCT, JAVA_XMX_MB,
-    MAX_OLD_SPACE_SIZE: a smaller heap runs out first), else not known until two tries say."""
-    return -1 if any(part in name.upper() for part in HEAP_NAMES) else None
+    """A heap OOM's way: down for a variable named for the heap it sets (`HEAP_WORDS`, as whole
+    words: CHEAP_MODE is not one; a smaller heap runs out first), else not known until two
+    tries say."""
+    words = "_".join(re.split(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", name)).upper()
+    padded = f"_{words}_"
+    if any(f"_{w}_" in padded for w in NOT_HEAP_WORDS):
+        return None
+    joined = padded.replace("MAX_RAM", "MAXRAM")
+    return -1 if any(f"_{w}_" in joined for w in HEAP_WORDS) else None
 
 
 # The kinds of failed start a size or an environment can cause, and the way an environment
