@@ -75,6 +75,7 @@ STEEP = 2.0  # log p95 per log size: a fall steeper than a queue's (1 / replicas
 
 Settings = Mapping[str, Any]
 SizeKey = tuple[tuple[str, str], ...]
+_Valued = tuple[float, Measured]  # a try and its value of one size
 
 
 @dataclass(frozen=True)
@@ -245,21 +246,22 @@ class CostFirst:
         if self.goal.max_p95_ms is None:
             return None
         ran = [m for m in state.latest.values() if m.outcome.status == "succeeded" and m.outcome.p95_ms]
-        brackets: dict[tuple[str, SizeKey], tuple[Measured | None, Measured | None]] = {}
+        # per size and the rest of the settings: (its value, the try) of clear misses and of passes
+        groups: dict[tuple[str, SizeKey], tuple[list[_Valued], list[_Valued]]] = {}
         for m in ran:
             met = obj.feasible(self.goal, m.outcome)
             if not met and self._undecided(m, state):
                 continue
             for key in SIZE_KEYS:
-                if key not in m.settings or key in self.space.fixed:
-                    continue
-                group = (key, settings_key({k: v for k, v in m.settings.items() if k != key}))
-                low, high = brackets.get(group, (None, None))
-                if met and (high is None or float(m.settings[key]) < float(high.settings[key])):
-                    high = m
-                if not met and (low is None or float(m.settings[key]) > float(low.settings[key])):
-                    low = m
-                brackets[group] = (low, high)
+                if key in m.settings and key not in self.space.fixed:
+                    group = (key, settings_key({k: v for k, v in m.settings.items() if k != key}))
+                    groups.setdefault(group, ([], []))[1 if met else 0].append((float(m.settings[key]), m))
+        brackets: dict[tuple[str, SizeKey], tuple[Measured | None, Measured | None]] = {}
+        for group, (misses, passes) in groups.items():  # the smallest pass, the biggest miss below it
+            smallest = min(passes, key=lambda vm: vm[0], default=None)
+            below = [vm for vm in misses if smallest is not None and vm[0] < smallest[0]]
+            biggest = max(below, key=lambda vm: vm[0], default=None)
+            brackets[group] = (biggest and biggest[1], smallest and smallest[1])
         open_sizes = {self._key(entry[3]): entry for entry in scored}
         found: tuple[float, str, Measured, Measured, dict[str, Any]] | None = None
         for (key, _), (low, high) in brackets.items():

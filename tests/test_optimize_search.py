@@ -141,6 +141,29 @@ def test_a_heap_oom_rules_out_a_smaller_heap_and_a_container_oom_a_bigger_one(
     assert (chance == 0.0) == (other_mem <= mem and other_pct >= pct)
 
 
+def test_a_message_with_a_container_kill_is_a_container_oom_and_only_a_word_oom_counts() -> None:
+    """One task OOM-killed and another out of heap (ECS joins up to three stopped tasks), or a
+    JVM told to kill itself on OOM: the container's limit stopped it. "No room" is not an OOM."""
+    both = result(None, message=f"{OOM_MESSAGE}; {HEAP_MESSAGE}")
+    assert pruning.memory_failure(both) and not pruning.heap_failure(both)
+    room = result(None, message="task stopped: no room left for the health check's buffer (exit code 1)")
+    assert not pruning.memory_failure(room) and not pruning.heap_failure(room)
+    assert pruning.memory_failure(result(None, message="container app: OOMKilled"))
+
+
+@pytest.mark.parametrize(("name", "way"), [
+    ("HEAP_PCT", -1), ("ES_HEAP_PCT", -1), ("JAVA_XMX_MB", -1), ("MaxRAMPercentage", -1),
+    ("MAX_OLD_SPACE_SIZE", -1), ("DOTNET_GCHeapHardLimit", -1),
+    ("CHEAP_MODE", None), ("ON_HEAP_CACHE_MB", None), ("HEAPDUMP_ON_OOM", None),
+    ("MAX_HEAP_FREE_RATIO", None), ("GOGC", None)])
+def test_a_variable_is_named_for_the_heap_it_sets_by_whole_words(name: str, way: int | None) -> None:
+    """Only a variable that sets the heap goes up after a heap OOM; a cache held in the heap
+    (more of it runs the heap out sooner) or a word that merely contains HEAP counts only at
+    the value that failed."""
+    heap = Measured({"cpu": 1, "mem": 2, "replicas": 2, name: 50}, result(None, message=HEAP_MESSAGE), 0)
+    assert pruning.hungers([name], [heap])[1].get(name) == way
+
+
 def test_two_tries_tell_which_way_a_variable_needs_more_heap() -> None:
     failed = Measured({"cpu": 1, "mem": 4, "replicas": 2, "CACHE_MB": 900},
                       result(None, message=HEAP_MESSAGE), 0)
@@ -302,6 +325,16 @@ def test_a_fall_steeper_than_a_queue_between_a_miss_and_a_pass_is_bisected(
         assert abs(math.log(proposal.settings["replicas"] / math.sqrt(a * b))) <= math.log(2) / 2 + 1e-9
     if (a, b) == (1, 6) and slope > 2.2:  # 50x at one task: nothing cheaper is likely
         assert cliff and proposal.settings["replicas"] in (2, 3)
+
+
+def test_a_miss_above_the_smallest_pass_does_not_hide_the_cliff_below_it() -> None:
+    s = search()
+    tried = [Measured(size(0.5, 1, 1), result(40.0 * 6 ** 3), 0),
+             Measured(size(0.5, 1, 4), result(40.0, samples=4, stdev=1.0), 1),
+             Measured(size(0.5, 1, 5), result(65.0, samples=4, stdev=1.0), 2)]  # an outlier, clearly missed
+    proposal = s.propose(tried)
+    assert proposal is not None and "cliff" in proposal.why["text"]
+    assert 1 < proposal.settings["replicas"] < 4
 
 
 def test_with_nothing_cheaper_open_the_best_is_confirmed_before_the_search_ends() -> None:
