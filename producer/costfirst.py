@@ -256,20 +256,18 @@ class CostFirst:
                 if key in m.settings and key not in self.space.fixed:
                     group = (key, settings_key({k: v for k, v in m.settings.items() if k != key}))
                     groups.setdefault(group, ([], []))[1 if met else 0].append((float(m.settings[key]), m))
-        brackets: dict[tuple[str, SizeKey], tuple[Measured | None, Measured | None]] = {}
-        for group, (misses, passes) in groups.items():  # the smallest pass, the biggest miss below it
-            smallest = min(passes, key=lambda vm: vm[0], default=None)
-            below = [vm for vm in misses if smallest is not None and vm[0] < smallest[0]]
-            biggest = max(below, key=lambda vm: vm[0], default=None)
-            brackets[group] = (biggest and biggest[1], smallest and smallest[1])
-        open_sizes = {self._key(entry[3]): entry for entry in scored}
+        open_sizes = {self._key(entry[3]) for entry in scored}
         found: tuple[float, str, Measured, Measured, dict[str, Any]] | None = None
-        for (key, _), (low, high) in brackets.items():
-            if low is None or high is None:
+        for (key, _), (misses, passes) in groups.items():  # the smallest pass, the biggest miss below it
+            if not passes:
                 continue
-            a, b = float(low.settings[key]), float(high.settings[key])
+            b, high = min(passes, key=lambda vm: vm[0])
+            below = [vm for vm in misses if vm[0] < b]
+            if not below:
+                continue
+            a, low = max(below, key=lambda vm: vm[0])
             fall = math.log(float(low.outcome.p95_ms or 0) / float(high.outcome.p95_ms or 1))
-            if b <= a or fall / math.log(b / a) <= STEEP:
+            if fall / math.log(b / a) <= STEEP:
                 continue
             at = _size(self._step_settings(low.settings))
             between = [size for size in self.sizes if _one_size_apart(size, at) == key
@@ -285,9 +283,8 @@ class CostFirst:
             return None
         _, key, low, high, settings = found
         full = {**self.space.fixed, **settings}
-        assert state.model is not None  # a miss and a pass were measured
         chance = pruning.starts(full, self.env_keys, list(state.latest.values()), state.hunger) \
-            * state.model.chance_below(full, self.goal.max_p95_ms)
+            * self._meets(state, full)
         why = self._why(state, settings, chance, len(scored), ruled)
         why["kind"] = "exploring"
         why["text"] = (f"exploring a cliff in {key}: p95 fell from {_p95(low.outcome)} (trial {low.trial}) "
@@ -414,11 +411,16 @@ class CostFirst:
             starts = pruning.starts(full, self.env_keys, measured, state.hunger)
             if starts == 0.0:
                 continue
-            chance = starts * (0.5 if state.model is None or self.goal.max_p95_ms is None else
-                               state.model.chance_below(full, self.goal.max_p95_ms))
+            chance = starts * self._meets(state, full)
             if best is None or chance > best[0] + CLEARLY:
                 best = (chance, settings)
         return best
+
+    def _meets(self, state: _State, full: Settings) -> float:
+        """The model's chance that a configuration (sizes filled in) meets the SLO; even before it has one."""
+        if state.model is None or self.goal.max_p95_ms is None:
+            return 0.5
+        return state.model.chance_below(full, self.goal.max_p95_ms)
 
     def _less_memory(self, state: _State, size: Settings) -> tuple[list[Measured], list[Measured]]:
         """While memory has shown no effect on latency, the started tries of the same cpu and

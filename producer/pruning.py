@@ -67,7 +67,7 @@ Failure = Callable[[obj.Outcome], bool]
 # A variable that sets a runtime's heap has one of these words in its name (HEAP_PCT, JAVA_XMX_MB,
 # MaxRAMPercentage, MAX_OLD_SPACE_SIZE, GCHeapHardLimit) and none of NOT_HEAP_WORDS (a cache or a
 # dump held in the heap, a ratio of it left free: more of those runs the heap out sooner).
-HEAP_WORDS = ("HEAP", "XMX", "MAXRAM", "OLD_SPACE")
+HEAP_WORDS = ("HEAP", "XMX", "MAXRAM", "MAX_RAM", "OLD_SPACE")
 NOT_HEAP_WORDS = ("CACHE", "DUMP", "FREE", "BUFFER")
 
 
@@ -84,8 +84,7 @@ def _heap_way(name: str) -> int | None:
     padded = f"_{words}_"
     if any(f"_{w}_" in padded for w in NOT_HEAP_WORDS):
         return None
-    joined = padded.replace("MAX_RAM", "MAXRAM")
-    return -1 if any(f"_{w}_" in joined for w in HEAP_WORDS) else None
+    return -1 if any(f"_{w}_" in padded for w in HEAP_WORDS) else None
 
 
 # The kinds of failed start a size or an environment can cause, and the way an environment
@@ -126,10 +125,10 @@ def hungrier(env_keys: Sequence[str], measured: Sequence[Measured], failed: Fail
     another kind, more of what ran out). Environment variables: the kind's `way` (None: no
     direction, only the same value counts) until two tries that differ *only* in that variable
     (same cpu and replicas too), one failed and one started with no more memory, say
-    otherwise. Sizes: memory need is taken not to grow with cpu or replicas
-    until a failure contradicts a start with no more memory, and the failure had more of one
-    (a table per peer, an arena per core): then that size counts (+1) from then on, and no
-    environment variable is flipped on that comparison, since the size may be the cause."""
+    otherwise. Sizes: memory need is taken not to grow with cpu or replicas until a failure
+    contradicts a start with no more memory, and the failure had more of one (a table per
+    peer, an arena per core): then that size counts (+1) from then on, and no environment
+    variable is flipped on that comparison, since the size may be the cause."""
     out = {k: d for k in env_keys if (d := way(k)) is not None}
     ooms = [m for m in measured if failed(m.outcome)]
     for oom in ooms:
