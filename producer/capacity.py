@@ -6,23 +6,26 @@ instead of walking the price list.
     model.predict({"cpu": 1, "mem": 2, "replicas": 3, "GOGC": 150})   # p95 ms
     model.chance_below(settings, 45.0)                                  # P(p95 <= 45)
 
-log p95 is linear in log vCPU, log replicas, log memory and each environment variable (its
-place in its range). The slopes start from a prior that says what a service under a fixed
-load does — p95 falls about like 1 / replicas and 1 / vCPU^0.7 (more slots, shorter CPU
-time; emulator/README.md "performance model") and does not depend on memory or the
-environment — as a weak start only (a fifth of one measurement for cpu and replicas): the
-measurements set the exponents (ridge regression towards the prior, a Bayesian linear model
-with a known noise), since a service below saturation gains nothing from replicas and one
-whose request slots grow with vCPU gains more than the prior says. A prediction carries the
-slopes' posterior uncertainty too, so a size far from every measured one is less sure.
-Measurements near the SLO weigh more: queueing makes the curve flatten far below it, and the
-search cares about the boundary.
+log p95 is linear in log vCPU, log replicas, log memory and each environment variable: its
+place in its range, or, for a choice among names (a collector, a cache mode: `nominal`), one
+effect per name, since "z" is not further from "default" than "serial" is (a name never
+tried has no effect, with the uncertainty of a slope never measured). The slopes start from
+a prior that says what a service under a fixed load does — p95 falls about like 1 / replicas
+and 1 / vCPU^0.7 (more slots, shorter CPU time; emulator/README.md "performance model") and
+does not depend on memory or the environment — as a weak start only (a fifth of one
+measurement for cpu and replicas): the measurements set the exponents (ridge regression
+towards the prior, a Bayesian linear model with a known noise), since a service below
+saturation gains nothing from replicas and one whose request slots grow with vCPU gains more
+than the prior says. A prediction carries the slopes' posterior uncertainty too, so a size
+far from every measured one is less sure. Measurements near the SLO weigh more: queueing
+makes the curve flatten far below it, and the search cares about the boundary.
 Slopes are kept at or below zero for the sizes: more capacity never makes a service slower.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,13 +38,14 @@ PRIOR_SLOPE = {"cpu": -0.7, "replicas": -1.0, "mem": 0.0}  # log p95 per log siz
 PRIOR_WEIGHT = {"cpu": 0.2, "replicas": 0.2, "mem": 0.5}  # in measurements' worth
 ENV_PRIOR_WEIGHT = 1.0  # the environment's effect is unknown until it is varied
 MIN_SPREAD = 0.12  # log-space uncertainty of a prediction, at least (noise + model error)
+AMOUNT = re.compile(r"-?\d+(\.\d+)?\s*[a-z%]*", re.IGNORECASE)  # 100, 0.5, 1800MiB, 64ms, 75%
 
 
 @dataclass(frozen=True)
 class CapacityModel:
     """Fitted slopes (log p95 per feature) and the residual spread, in log space."""
 
-    names: tuple[str, ...]  # "cpu", "replicas", "mem", then environment variables
+    names: tuple[str, ...]  # "cpu", "replicas", "mem", then environment variables ("NAME=value" per name)
     coef: tuple[float, ...]  # intercept first, then one per name
     spread: float
     env: Mapping[str, BaseDistribution]
@@ -56,7 +60,7 @@ class CapacityModel:
         points = [(s, p) for s, p in measured if p > 0]
         if not points:
             return None
-        names = (*SIZE_FEATURES, *env)
+        names = (*SIZE_FEATURES, *_env_features(env))
         x = np.array([[1.0, *_features(names, env, s)] for s, _ in points])
         y = np.array([math.log(p) for _, p in points])
         weights = np.array([1.0 if slo_ms is None else 1 / (1 + abs(math.log(p / slo_ms)))
@@ -101,18 +105,45 @@ class CapacityModel:
 
     def env_gain(self) -> float:
         """How much faster the best environment is than the worst (1 = no effect learnt)."""
-        swing = sum(abs(c) for n, c in zip(self.names, self.coef[1:], strict=True) if n in self.env)
-        return math.exp(swing)
+        effects: dict[str, list[float]] = {}
+        for name, c in zip(self.names, self.coef[1:], strict=True):
+            variable = name.split("=", 1)[0]
+            if variable in self.env:  # a range or an ordered choice: its slope; names: best to worst
+                effects.setdefault(variable, [0.0]).append(c)
+        return math.exp(sum(max(cs) - min(cs) for cs in effects.values()))
 
     def describe(self) -> dict[str, Any]:
         return {"slopes": {n: round(c, 3) for n, c in zip(self.names, self.coef[1:], strict=True)},
                 "spread": round(self.spread, 3), "measurements": self.samples}
 
 
+def nominal(dist: BaseDistribution) -> bool:
+    """A choice among names (two or more of its three or more values are not amounts): its
+    values have no order, so it is modelled and moved value by value. A choice of amounts,
+    with an "off" or "default" among them, is ordered by its index."""
+    return isinstance(dist, CategoricalDistribution) and len(dist.choices) >= 3 \
+        and sum(1 for c in dist.choices if not AMOUNT.fullmatch(str(c).strip())) >= 2
+
+
+def _env_features(env: Mapping[str, BaseDistribution]) -> list[str]:
+    out: list[str] = []
+    for name, dist in env.items():
+        out.extend([f"{name}={c}" for c in dist.choices] if nominal(dist) else [name])  # type: ignore[attr-defined]
+    return out
+
+
 def _features(names: Sequence[str], env: Mapping[str, BaseDistribution],
               settings: Mapping[str, Any]) -> list[float]:
-    return [math.log(max(float(settings.get(n, 1)), 1e-9)) if n in SIZE_FEATURES
-            else position(env[n], settings.get(n)) for n in names]
+    out = []
+    for n in names:
+        if n in SIZE_FEATURES:
+            out.append(math.log(max(float(settings.get(n, 1)), 1e-9)))
+        elif n in env:
+            out.append(position(env[n], settings.get(n)))
+        else:  # a name of a nominal choice: 1 where it is chosen
+            variable, choice = n.split("=", 1)
+            out.append(1.0 if str(settings.get(variable)) == choice else 0.0)
+    return out
 
 
 def position(dist: BaseDistribution, value: Any) -> float:

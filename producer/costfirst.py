@@ -56,7 +56,7 @@ from optuna.distributions import BaseDistribution, CategoricalDistribution, Floa
 
 from producer import objectives as obj
 from producer import pruning, verdict
-from producer.capacity import CapacityModel, position
+from producer.capacity import CapacityModel, nominal, position
 from producer.pruning import SIZE_KEYS, Measured
 from producer.space import SearchSpace, settings_key, value_text
 
@@ -364,14 +364,24 @@ class CostFirst:
 
     def _screen(self, state: _State, center: Settings) -> list[list[dict[str, Any]]]:
         """Each variable no started try has varied yet, moved towards its far end by each of
-        `SCREEN_PARTS` of its range: one list of moves per part, the longest first."""
+        `SCREEN_PARTS` of its range (a choice among names: to each of its other names, with the
+        longest): one list of moves per part, the longest first."""
         started = [m for m in state.latest.values() if m.outcome.status == "succeeded"]
         names = [n for n in self.env_keys
                  if n in center and len({value_text(m.settings.get(n)) for m in started}) <= 1]
-        ways = {n: 1 if position(self.env[n], center[n]) < 0.5 else -1  # an enum by its index: ordered
-                for n in names}
-        return [[{**center, n: _move(self.env[n], center[n], ways[n] * part)} for n in names]
-                for part in SCREEN_PARTS]
+        screens: list[list[dict[str, Any]]] = []
+        for part in SCREEN_PARTS:
+            moves: list[dict[str, Any]] = []
+            for n in names:
+                dist = self.env[n]
+                if nominal(dist):  # names: every other one, with the longest moves
+                    longest = part == SCREEN_PARTS[0]
+                    moves.extend({**center, n: v} for v in (_others(dist, center[n]) if longest else []))
+                else:  # an enum of amounts by its index
+                    way = 1 if position(dist, center[n]) < 0.5 else -1
+                    moves.append({**center, n: _move(dist, center[n], way * part)})
+            screens.append(moves)
+        return screens
 
     def _confirm(self, state: _State) -> Proposal | None:
         """A repeat of the trusted best while it is not yet sure (`CONFIRMED`): a pass trusted at
@@ -455,7 +465,8 @@ class CostFirst:
 
     def _env_options(self, state: _State, tried: Sequence[Measured]) -> list[dict[str, Any]]:
         """The reference environment (the best feasible one's, else the anchor), the size's
-        best try's, and their compass neighbours."""
+        best try's, and their compass neighbours (of a choice among names, all its other names),
+        each once, in that order."""
         if not self.env_keys:
             return [{}]
         centers = [self._reference_env(state)]
@@ -471,9 +482,13 @@ class CostFirst:
                     if name not in center:
                         continue
                     for sign in (1, -1):
-                        options.append({**center, name: _move(self.env[name], center[name], sign / fraction)})
+                        options.extend({**center, name: value}
+                                       for value in self._steps(name, center[name], sign / fraction))
             options.extend(self._ridge_moves(center, tried, state.noise))
-        return options
+        unique: dict[SizeKey, dict[str, Any]] = {}
+        for env in options:
+            unique.setdefault(settings_key(env), env)
+        return list(unique.values())
 
     def _ridge_moves(self, center: Settings, tried: Sequence[Measured], noise: float) -> list[dict[str, Any]]:
         """Two variables moved at once from `center`, where one of them moved alone (a quarter of
@@ -497,12 +512,22 @@ class CostFirst:
         names = [n for n in self.env_keys if n in center]
         for i, first in enumerate(names):
             for second in names[i + 1:]:
-                for a, b in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
-                    one = {**center, first: _move(self.env[first], center[first], a / COMPASS[0])}
-                    two = {**center, second: _move(self.env[second], center[second], b / COMPASS[0])}
-                    if downhill(one) or downhill(two):
-                        moves.append({**one, second: two[second]})
+                for a in self._quarter(first, center[first]):
+                    for b in self._quarter(second, center[second]):
+                        one, two = {**center, first: a}, {**center, second: b}
+                        if downhill(one) or downhill(two):
+                            moves.append({**one, second: b})
         return moves
+
+    def _quarter(self, name: str, value: Any) -> list[Any]:
+        """A variable's compass moves by a quarter of its range, up then down."""
+        return [v for sign in (1, -1) for v in self._steps(name, value, sign / COMPASS[0])]
+
+    def _steps(self, name: str, value: Any, by: float) -> list[Any]:
+        """A variable's compass move by `by` of its range; of a choice among names (no order
+        to move along), every other name, whatever `by`."""
+        dist = self.env[name]
+        return _others(dist, value) if nominal(dist) else [_move(dist, value, by)]
 
     # -- the reasons -----------------------------------------------------------------------
     def _why(self, state: _State, settings: Settings, chance: float, open_sizes: int,
@@ -589,6 +614,12 @@ def _move(dist: BaseDistribution, value: Any, by: float) -> Any:
     if step:
         moved = low + round((moved - low) / step) * step
     return int(moved) if isinstance(dist, IntDistribution) else round(moved, 10)
+
+
+def _others(dist: BaseDistribution, value: Any) -> list[Any]:
+    """A choice's values other than `value`, in their declared order."""
+    assert isinstance(dist, CategoricalDistribution)
+    return [c for c in dist.choices if value_text(c) != value_text(value)]
 
 
 def _one_size_apart(a: Settings, b: Settings) -> str | None:
