@@ -9,16 +9,21 @@ instead of walking the price list.
 log p95 is linear in log vCPU, log replicas, log memory and each environment variable: its
 place in its range, or, for a choice among names (a collector, a cache mode: `nominal`), one
 effect per name, since "z" is not further from "default" than "serial" is (a name never
-tried has no effect, with the uncertainty of a slope never measured). The slopes start from
-a prior that says what a service under a fixed load does — p95 falls about like 1 / replicas
-and 1 / vCPU^0.7 (more slots, shorter CPU time; emulator/README.md "performance model") and
-does not depend on memory or the environment — as a weak start only (a fifth of one
-measurement for cpu and replicas): the measurements set the exponents (ridge regression
-towards the prior, a Bayesian linear model with a known noise), since a service below
-saturation gains nothing from replicas and one whose request slots grow with vCPU gains more
-than the prior says. A prediction carries the slopes' posterior uncertainty too, so a size
-far from every measured one is less sure. Measurements near the SLO weigh more: queueing
-makes the curve flatten far below it, and the search cares about the boundary.
+tried has no effect, with the uncertainty of a slope never measured). A variable's effect
+may change with log vCPU and log memory (an interaction: a cache kept in the heap pays only
+with spare memory, a collector's best choice moves with the cores); each is taken from its
+measured mean, so where a variable has never varied the predictions under its one value are
+what they would be without it, and a prior twice an effect's (`INTERACT_WEIGHT`) keeps the
+interactions small until the measurements insist. The slopes start from a prior that says
+what a service under a fixed load does — p95 falls about like 1 / replicas and 1 / vCPU^0.7
+(more slots, shorter CPU time; emulator/README.md "performance model") and does not depend on
+memory or the environment — as a weak start only (a fifth of one measurement for cpu and
+replicas): the measurements set the exponents (ridge regression towards the prior, a
+Bayesian linear model with a known noise), since a service below saturation gains nothing
+from replicas and one whose request slots grow with vCPU gains more than the prior says. A
+prediction carries the slopes' posterior uncertainty too, so a size far from every measured
+one is less sure. Measurements near the SLO weigh more: queueing makes the curve flatten far
+below it, and the search cares about the boundary.
 Slopes are kept at or below zero for the sizes: more capacity never makes a service slower.
 """
 
@@ -28,6 +33,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 import numpy as np
@@ -36,6 +42,8 @@ from optuna.distributions import BaseDistribution, CategoricalDistribution, Floa
 SIZE_FEATURES = ("cpu", "replicas", "mem")
 PRIOR_SLOPE = {"cpu": -0.7, "replicas": -1.0, "mem": 0.0}  # log p95 per log size
 PRIOR_WEIGHT = {"cpu": 0.2, "replicas": 0.2, "mem": 0.5}  # in measurements' worth
+INTERACT = ("cpu", "mem")  # the sizes an environment variable's effect may change with
+INTERACT_WEIGHT = 2.0  # an interaction's prior, in measurements' worth
 ENV_PRIOR_WEIGHT = 1.0  # the environment's effect is unknown until it is varied
 MIN_SPREAD = 0.12  # log-space uncertainty of a prediction, at least (noise + model error)
 AMOUNT = re.compile(r"-?\d+(\.\d+)?\s*[a-z%]*", re.IGNORECASE)  # 100, 0.5, 1800MiB, 64ms, 75%
@@ -52,6 +60,7 @@ class CapacityModel:
     samples: int
     # (X'WX + prior)^-1: the slopes' uncertainty, in units of the spread squared
     unsure: tuple[tuple[float, ...], ...] = ()
+    centers: Mapping[str, float] = dataclass_field(default_factory=dict)  # interactions pivot on these means
 
     @classmethod
     def fit(cls, env: Mapping[str, BaseDistribution], measured: Sequence[tuple[Mapping[str, Any], float]],
@@ -60,13 +69,19 @@ class CapacityModel:
         points = [(s, p) for s, p in measured if p > 0]
         if not points:
             return None
-        names = (*SIZE_FEATURES, *_env_features(env))
-        x = np.array([[1.0, *_features(names, env, s)] for s, _ in points])
-        y = np.array([math.log(p) for _, p in points])
+        envs = _env_features(env)
+        main = (*SIZE_FEATURES, *envs)
+        names = (*main, *[f"{e}*{k}" for e in envs for k in INTERACT])
         weights = np.array([1.0 if slo_ms is None else 1 / (1 + abs(math.log(p / slo_ms)))
                             for _, p in points])
+        columns = np.array([_features(main, env, s, {}) for s, _ in points])
+        centers = {n: float(np.average(columns[:, i], weights=weights)) for i, n in enumerate(main)
+                   if n in INTERACT or n in envs}
+        x = np.array([[1.0, *_features(names, env, s, centers)] for s, _ in points])
+        y = np.array([math.log(p) for _, p in points])
         prior = np.array([0.0, *[PRIOR_SLOPE.get(n, 0.0) for n in names]])
-        penalty = np.diag([1e-6, *[PRIOR_WEIGHT.get(n, ENV_PRIOR_WEIGHT) for n in names]])
+        penalty = np.diag([1e-6, *[PRIOR_WEIGHT.get(n, INTERACT_WEIGHT if "*" in n else ENV_PRIOR_WEIGHT)
+                                   for n in names]])
         xw = x * weights[:, None]
         precision = xw.T @ x + penalty
         coef = np.linalg.solve(precision, xw.T @ y + penalty @ prior)
@@ -76,10 +91,11 @@ class CapacityModel:
         residual = y - x @ coef
         spread = math.sqrt(float(np.sum(weights * residual ** 2) / max(float(np.sum(weights)), 1e-9)))
         unsure = tuple(tuple(float(v) for v in row) for row in np.linalg.inv(precision))
-        return cls(names, tuple(float(c) for c in coef), max(MIN_SPREAD, spread), env, len(points), unsure)
+        return cls(names, tuple(float(c) for c in coef), max(MIN_SPREAD, spread), env, len(points), unsure,
+                   centers)
 
     def log_predict(self, settings: Mapping[str, Any]) -> float:
-        features = _features(self.names, self.env, settings)
+        features = _features(self.names, self.env, settings, self.centers)
         return self.coef[0] + sum(c * f for c, f in zip(self.coef[1:], features, strict=True))
 
     def predict(self, settings: Mapping[str, Any]) -> float:
@@ -91,7 +107,7 @@ class CapacityModel:
         far from those measured (where the slopes' own uncertainty counts most)."""
         if not self.unsure:
             return self.spread
-        x = np.array([1.0, *_features(self.names, self.env, settings)])
+        x = np.array([1.0, *_features(self.names, self.env, settings, self.centers)])
         return self.spread * math.sqrt(1 + max(0.0, float(x @ np.array(self.unsure) @ x)))
 
     def chance_below(self, settings: Mapping[str, Any], limit_ms: float) -> float:
@@ -108,7 +124,7 @@ class CapacityModel:
         effects: dict[str, list[float]] = {}
         for name, c in zip(self.names, self.coef[1:], strict=True):
             variable = name.split("=", 1)[0]
-            if variable in self.env:  # a range or an ordered choice: its slope; names: best to worst
+            if variable in self.env and "*" not in name:  # a slope, or per name: best to worst
                 effects.setdefault(variable, [0.0]).append(c)
         return math.exp(sum(max(cs) - min(cs) for cs in effects.values()))
 
@@ -133,10 +149,14 @@ def _env_features(env: Mapping[str, BaseDistribution]) -> list[str]:
 
 
 def _features(names: Sequence[str], env: Mapping[str, BaseDistribution],
-              settings: Mapping[str, Any]) -> list[float]:
-    out = []
+              settings: Mapping[str, Any], centers: Mapping[str, float]) -> list[float]:
+    out: list[float] = []
     for n in names:
-        if n in SIZE_FEATURES:
+        if "*" in n:  # both from their measured means: zero where a variable never varied
+            pair = n.rsplit("*", 1)
+            a, b = _features(pair, env, settings, centers)
+            out.append((a - centers[pair[0]]) * (b - centers[pair[1]]))
+        elif n in SIZE_FEATURES:
             out.append(math.log(max(float(settings.get(n, 1)), 1e-9)))
         elif n in env:
             out.append(position(env[n], settings.get(n)))

@@ -285,6 +285,44 @@ def test_a_choice_among_names_is_modelled_name_by_name_whatever_order_it_is_decl
     assert min(seen) - 1e-4 <= predicted["z"] <= max(seen) + 1e-4
 
 
+@settings(max_examples=50, deadline=None)
+@given(swing=st.floats(0.3, 1.5), base=st.floats(10.0, 200.0))
+def test_an_environment_whose_best_value_moves_with_the_size_is_modelled_so(swing: float,
+                                                                            base: float) -> None:
+    """cache-mode-wide-3: CACHE_MODE "local" keeps the hot set in the task's spare memory, so it
+    is the fastest with much memory and the slowest with little, where "remote" is the same at
+    any size. A model that adds each variable's effect to the size's says one of them is best
+    everywhere. Each variable's effect may change with log cpu and log memory: measured at two
+    memories each, the model ranks them one way at the small size and the other at the big."""
+    env = {"CACHE_MODE": CategoricalDistribution(["none", "local", "remote"])}
+    points = []
+    for mem in (1, 2, 8, 16):
+        local = base * math.exp(-swing * math.log(mem / 4))  # faster with memory, as fast at 4 GiB
+        points += [({**size(1, mem, 2, gogc=None), "CACHE_MODE": "local"}, local),
+                   ({**size(1, mem, 2, gogc=None), "CACHE_MODE": "remote"}, base)]
+    model = CapacityModel.fit(env, points, base)
+    assert model is not None
+
+    def at(mem: float, mode: str) -> float:
+        return model.log_predict({**size(1, mem, 2, gogc=None), "CACHE_MODE": mode})
+
+    assert at(1, "local") > at(1, "remote") and at(16, "local") < at(16, "remote")
+
+
+@settings(max_examples=50, deadline=None)
+@given(points=st.lists(st.tuples(sizes, st.floats(5.0, 500.0)), min_size=1, max_size=8), at=sizes)
+def test_a_variable_never_varied_changes_no_prediction_under_its_one_value(
+        points: list[tuple[tuple[float, float, int], float]], at: tuple[float, float, int]) -> None:
+    """The interactions pivot on each variable's measured mean: all measured at GOGC 100, the
+    model predicts GOGC 100 at any size as a model without GOGC does."""
+    measured = [(size(*z, gogc=100), p95) for z, p95 in points]
+    with_env = CapacityModel.fit({"GOGC": search().env["GOGC"]}, measured, 50.0)
+    without = CapacityModel.fit({}, [(size(*z, gogc=None), p95) for z, p95 in points], 50.0)
+    assert with_env is not None and without is not None
+    expected = without.log_predict(size(*at, gogc=None))
+    assert with_env.log_predict(size(*at, gogc=100)) == pytest.approx(expected, abs=1e-4)
+
+
 @pytest.mark.parametrize(("values", "names"), [
     (["default", "serial", "parallel", "g1", "z"], True), (["none", "local", "remote"], True),
     (["off", "1800MiB", "3600MiB"], False), (["25", "50", "100", "off"], False), ([1, 2, 4, 8], False),
