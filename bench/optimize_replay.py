@@ -30,7 +30,7 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -167,7 +167,7 @@ def best_of(study: Any, goal: Any) -> dict[str, Any]:
             continue
         step += 1
         result = obj.Outcome.from_dict(trial.user_attrs["outcome"])
-        if obj.feasible(goal, result) and (best is None or result.cost_per_hour < best):
+        if obj.feasible(goal, result) and (best is None or cast(float, result.cost_per_hour) < best):
             best, at, settings = result.cost_per_hour, step, trial.user_attrs["settings"]
     return {"cost": best, "steps_to_best": at, "settings": settings}
 
@@ -179,7 +179,7 @@ def truly_feasible(table: Mapping[tuple[float, float, int, int], Mapping[str, An
         return False
     row = table[(float(settings["cpu"]), float(settings["mem"]), int(settings["replicas"]),
                  int(settings["GOGC"]))]
-    return row["status"] == "succeeded" and row["p95_ms"] <= SLO_P95_MS
+    return bool(row["status"] == "succeeded" and row["p95_ms"] <= SLO_P95_MS)
 
 
 if __name__ == "__main__":
