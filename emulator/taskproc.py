@@ -91,7 +91,8 @@ class TaskProcess:
             self._emit("stderr", line)
 
     def _emit(self, stream: str, line: str) -> None:
-        if self.on_line is not None and line.strip():
+        # An ECS_REASONS line stands for what ECS records (the kernel's kill), not the app's output.
+        if self.on_line is not None and line.strip() and not line.startswith(ECS_REASONS):
             self.on_line(stream, line.rstrip("\n"))
 
     def drained(self, timeout: float) -> bool:
