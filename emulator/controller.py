@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from emulator.logdriver import TaskLog, open_log
 from emulator.moto_ecs import MotoEcs
 from emulator.profiles import Profile
 from emulator.taskfaults import SPOT_REASON, SPOT_STOP_CODE, TaskFaults, capacity_event
@@ -53,8 +54,9 @@ class ServiceController:
     def __init__(self, ecs: MotoEcs, ecs_api: Any, elbv2: Any, profile: Profile, *,
                  health_path: str = "/", on_targets: Callable[[Targets], None] | None = None,
                  app_command: Callable[[str, int], list[str]] = demo_app_command,
-                 task_faults: TaskFaults | None = None):
+                 task_faults: TaskFaults | None = None, logs: Any = None):
         self.ecs, self.ecs_api, self.elbv2, self.profile = ecs, ecs_api, elbv2, profile
+        self.logs = logs  # a CloudWatch Logs client on moto: the awslogs driver's (emulator/logdriver.py)
         self.task_faults = task_faults
         self._no_capacity_until: dict[str, float] = {}  # deployment id -> next placement try
         self.health_path, self.on_targets, self.app_command = health_path, on_targets, app_command
@@ -114,6 +116,8 @@ class ServiceController:
         primary = self.ecs.primary()
         for task in self._live():
             self._watch(task, now)
+            if task.log is not None:
+                task.log.flush()
         self._place(primary, now)
         self._replace_old(self.ecs.primary(), now)  # the circuit breaker may have rolled back
         self._count()
@@ -141,7 +145,10 @@ class ServiceController:
                 task.state = "STOPPED"
             return
         if code is not None:
-            self._fail(task, CONTAINER_EXITED, code, task.proc.container_reason())
+            reason = task.proc.container_reason()  # waits for the last lines to be read
+            if task.log is not None:
+                task.log.flush()  # in CloudWatch Logs before ECS shows the task stopped
+            self._fail(task, CONTAINER_EXITED, code, reason)
             return
         if task.state == "PENDING":
             if task.proc.ready.is_set():
@@ -235,12 +242,16 @@ class ServiceController:
             {"SANDBOX_CPU_UNITS": str(td["cpu"]), "SANDBOX_MEMORY_MIB": str(td["memory"]),
              "SANDBOX_REPLICAS": str(desired), "SANDBOX_START_DELAY": str(self.profile.task_start_delay),
              "SANDBOX_TIME_SCALE": str(self.profile.time_scale)})
-        proc = TaskProcess(self.app_command(ip, port), env)
         arn, _ = self.ecs.start_task(td_arn, dep_id, ip)
+        log = open_log(self.logs, container, arn.rsplit("/", 1)[-1])
+        stream = log if isinstance(log, TaskLog) else None
+        proc = TaskProcess(self.app_command(ip, port), env, on_line=stream.line if stream else None)
         self.ecs.set_task_status(arn, "PENDING")
-        task = Task(arn, dep_id, td_arn, ip, port, proc, launched=now)
+        task = Task(arn, dep_id, td_arn, ip, port, proc, launched=now, log=stream)
         self.tasks.append(task)
         self.ecs.event(f"(service {self.ecs.service_name}) has started 1 tasks: (task {task.id}).")
+        if isinstance(log, str):  # the log driver could not start: the task never runs
+            self._fail(task, log, None, None)
 
     def _task_definition(self, arn: str) -> dict[str, Any]:
         if arn not in self._td_cache:

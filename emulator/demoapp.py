@@ -40,6 +40,13 @@ OOM_AFTER_S = 1.0  # an over-committed task is killed this long after READY (or 
 OOM_EXIT_CODE = 137  # 128 + SIGKILL, what ECS reports for an OOM-killed container
 STOP_GRACE_S = 1.0  # on SIGTERM, requests in flight get this long to finish
 OOM_MESSAGE = "OutOfMemoryError: Container killed due to memory usage"
+# A runtime's own heap cap (a JVM's -Xmx): HEAP_MAX_MIB in the container's environment. A heap
+# that outgrows it dies as a JVM does, its last words on stderr (only its log keeps them: ECS
+# records exit code 1 and no reason), even when the container had memory to spare.
+HEAP_LIMIT_VAR = "HEAP_MAX_MIB"
+HEAP_OOM_EXIT_CODE = 1
+HEAP_OOM_LINES = ('Exception in thread "main" java.lang.OutOfMemoryError: Java heap space',
+                  "\tat emulator.demoapp.allocate(demoapp.py)")
 
 # -- defaults when the controller leaves a variable out ------------------------------------
 DEFAULT_CPU_UNITS = 1024
@@ -64,6 +71,7 @@ class Model:
     gogc: float | None  # None: GOGC=off, the heap never shrinks
     time_scale: float
     start_delay_s: float
+    heap_max_mib: float | None = None  # HEAP_MAX_MIB: the runtime's heap cap, None: none
 
     @property
     def vcpu(self) -> float:
@@ -95,6 +103,16 @@ class Model:
     def out_of_memory(self) -> bool:
         return self.memory_mib < self.working_set_mib
 
+    @property
+    def heap_mib(self) -> float:
+        """The heap's peak: live heap grown by GOGC before a collection."""
+        return math.inf if self.gogc is None else LIVE_HEAP_MIB * (1.0 + self.gogc / 100.0)
+
+    @property
+    def out_of_heap(self) -> bool:
+        """The heap outgrows its cap (and the container's memory is not what runs out first)."""
+        return self.heap_max_mib is not None and self.heap_mib > self.heap_max_mib and not self.out_of_memory
+
 
 def model_from_env(environ: Mapping[str, str]) -> Model:
     """Read the task's model settings; ValueError names the variable that is wrong."""
@@ -117,6 +135,7 @@ def model_from_env(environ: Mapping[str, str]) -> Model:
         cpu_units=cpu, memory_mib=int(number("SANDBOX_MEMORY_MIB", DEFAULT_MEMORY_MIB)),
         replicas=int(number("SANDBOX_REPLICAS", 1)), gogc=gogc,
         time_scale=number("SANDBOX_TIME_SCALE", 1.0), start_delay_s=number("SANDBOX_START_DELAY", 0.0),
+        heap_max_mib=number(HEAP_LIMIT_VAR, 0.0) or None,
     )
     if model.memory_mib <= 0 or model.time_scale < 0 or model.start_delay_s < 0:
         raise ValueError("SANDBOX_MEMORY_MIB must be positive, SANDBOX_TIME_SCALE and "
@@ -143,6 +162,8 @@ class App:
         """One unit of work: wait for a slot, then hold it for a jittered service time."""
         if self.model.out_of_memory:
             oom_kill()  # the first real allocation under load is what the kernel refuses
+        if self.model.out_of_heap:
+            heap_oom()
         sigma = JITTER_SIGMA
         ms = self.model.service_ms * math.exp(self.random.gauss(0.0, sigma) - sigma * sigma / 2)
         self.in_flight += 1
@@ -237,6 +258,14 @@ def oom_kill() -> None:
     os._exit(OOM_EXIT_CODE)  # no cleanup: the kernel gives none either
 
 
+def heap_oom() -> None:
+    """Die the way a JVM out of heap does: the exception on stderr, exit code 1."""
+    for line in HEAP_OOM_LINES:
+        print(line, file=sys.stderr)
+    sys.stderr.flush()
+    os._exit(HEAP_OOM_EXIT_CODE)
+
+
 async def serve(model: Model, host: str, port: int) -> None:
     """Start (after the modeled start-up delay), print READY, serve until SIGTERM/SIGINT."""
     await asyncio.sleep(model.start_delay_s)
@@ -249,6 +278,8 @@ async def serve(model: Model, host: str, port: int) -> None:
     print("READY", flush=True)
     if model.out_of_memory:
         loop.call_later(OOM_AFTER_S * model.time_scale, oom_kill)
+    elif model.out_of_heap:
+        loop.call_later(OOM_AFTER_S * model.time_scale, heap_oom)
     async with server:
         await stop.wait()  # ECS sends SIGTERM; a prompt clean exit is what a good container does
         server.close()

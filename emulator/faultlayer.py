@@ -49,7 +49,8 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 RATE_EXCEEDED = "Rate exceeded"
 CONCURRENT_REVISION = "Too many concurrent attempts to create a new revision of the specified family."
-THROTTLE_CODES = {"ecs": ("ThrottlingException", 400), "ec2": ("RequestLimitExceeded", 503)}
+THROTTLE_CODES = {"ecs": ("ThrottlingException", 400), "ec2": ("RequestLimitExceeded", 503),
+                  "logs": ("ThrottlingException", 400)}
 SERVER_FAULTS = {"ecs": "ServerException", "ec2": "InternalError", "iam": "ServiceFailure"}
 
 

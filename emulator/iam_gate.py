@@ -10,8 +10,9 @@ is process-wide, counting every test's calls. This gate evaluates the policy per
 
 Resources follow the IAM Service Authorization Reference for the actions servo-fargate calls
 (worker/aws/permissions.py): ECS services, clusters, tasks and task definition tags by ARN, IAM
-roles by ARN, everything else `*`. A register that names roles also needs `iam:PassRole` on
-them (`iam:PassedToService` = ecs-tasks.amazonaws.com), and one that carries tags needs
+roles by ARN, CloudWatch Logs' GetLogEvents by its log stream's ARN, everything else `*`. A
+register that names roles also needs `iam:PassRole` on them (`iam:PassedToService` =
+ecs-tasks.amazonaws.com), and one that carries tags needs
 `ecs:TagResource` (`ecs:CreateAction` = RegisterTaskDefinition), as on AWS. Explicit Deny
 wins over Allow; `NotAction`/`NotResource` are not supported (the tool never prints them).
 """
@@ -29,7 +30,7 @@ from worker.aws.permissions import PASSED_TO, iam_action
 ACCOUNT = "123456789012"  # moto's default account
 NO_PERMISSION = {"sts:GetCallerIdentity"}  # AWS answers it whatever the policies say
 DENIED_CODE = {"ecs": "AccessDeniedException", "ec2": "UnauthorizedOperation",
-               "application-autoscaling": "AccessDeniedException",
+               "application-autoscaling": "AccessDeniedException", "logs": "AccessDeniedException",
                "service-quotas": "AccessDeniedException"}  # query services: AccessDenied
 
 
@@ -100,6 +101,10 @@ def needs(service: str, action: str, params: Mapping[str, Any], region: str, acc
         if action == "TagResource":
             yield Need(name, str(params.get("resourceArn")))
             return
+    if service == "logs" and action == "GetLogEvents":  # on the stream, inside its group
+        yield Need(name, f"arn:aws:logs:{region}:{account}:log-group:{params.get('logGroupName')}:"
+                         f"log-stream:{params.get('logStreamName')}")
+        return
     if service == "iam" and action == "GetRole":
         yield Need(name, f"arn:aws:iam::{account}:role/{params.get('RoleName')}")
         return

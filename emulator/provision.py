@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 DEFAULT_IMAGE = "public.ecr.aws/nginx/nginx:stable"
+LOG_STREAM_PREFIX = "ecs"  # awslogs streams are ecs/<container>/<task id>
 ASSUME_ECS_TASKS = json.dumps({
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
@@ -104,6 +105,8 @@ def provision(
     strategy: str | None = None,
     platform_version: str | None = None,
     create_service: bool = True,
+    log_group: str | None = None,
+    create_log_group: bool = True,
 ) -> Setup:
     """Build a Fargate service setup; every option's default is the correct choice.
 
@@ -135,6 +138,10 @@ def provision(
             `LINEAR`, `CANARY`); None leaves it unset, which AWS reads as ROLLING.
         platform_version: the service's Fargate platform version (None: AWS's LATEST).
         create_service: False builds everything but the service.
+        log_group: the containers log with the `awslogs` driver to this CloudWatch Logs group
+            (stream prefix `ecs`, the region's); None: no logConfiguration.
+        create_log_group: create that group (False: a task definition naming a missing group,
+            whose tasks fail to start as on AWS).
     """
     ec2 = _client(clients_or_session, "ec2")
     ecs = _client(clients_or_session, "ecs")
@@ -168,6 +175,13 @@ def provision(
     )
     if role_arn:
         td_args["executionRoleArn"] = role_arn
+    if log_group:
+        if create_log_group:
+            _client(clients_or_session, "logs").create_log_group(logGroupName=log_group)
+        for container in td_args["containerDefinitions"]:
+            container["logConfiguration"] = {"logDriver": "awslogs", "options": {
+                "awslogs-group": log_group, "awslogs-region": region,
+                "awslogs-stream-prefix": LOG_STREAM_PREFIX}}
     td_arn = ecs.register_task_definition(**td_args)["taskDefinition"]["taskDefinitionArn"]
 
     lb_arn = lb_dns = tg_arn = listener_arn = None

@@ -142,16 +142,18 @@ class Sandbox:
         self.lb = LoadBalancer(host="127.0.0.1", port=0)
         self.lb.start()
         p = self.profile
+        options = {"log_group": f"/ecs/{self.name}", **self.provision_options}  # awslogs, as a user's would
         self.setup = setup = provision(
             clients, name=self.name, desired_count=self.desired_count, cpu=self.cpu, memory=self.memory,
             env=self.task_env, health_check_interval=max(5, math.ceil(p.health_interval)),
             healthy_threshold=p.healthy_threshold, deregistration_delay=math.ceil(p.deregistration_delay),
-            listener_port=self.lb.port, **self.provision_options)
+            listener_port=self.lb.port, **options)
         elbv2 = clients.client("elbv2")
         self.controller = ServiceController(
             moto_ecs.MotoEcs(setup.cluster, setup.service, region=self.region), clients.client("ecs"),
             elbv2, p, health_path=_health_path(elbv2, setup), on_targets=self.lb.set_targets,
             task_faults=TaskFaults(self.faults, p) if self.faults.capacity or self.faults.spot else None,
+            logs=clients.client("logs"),
         ).start()
         target = FeedTarget(setup.cluster, setup.service,
                             lb_dimension(setup.load_balancer_arn) if setup.load_balancer_arn else None)

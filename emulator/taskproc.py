@@ -16,11 +16,15 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 READY_LINE = "READY"  # the demo app prints this on stdout once it listens
 STDERR_LINES_KEPT = 20
+# The container reasons ECS itself records (an OOM kill): an app's own last words (a JVM's
+# "java.lang.OutOfMemoryError: Java heap space", exit 1) reach only its log, never the reason.
+ECS_REASONS = ("OutOfMemoryError: Container killed",)
+OnLine = Callable[[str, str], None]  # (stdout or stderr, line): the awslogs driver's view
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PASSED_THROUGH_ENV = ("PATH", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")  # never AWS credentials
 
@@ -57,7 +61,8 @@ def task_environment(container_env: Mapping[str, str], sandbox_env: Mapping[str,
 class TaskProcess:
     """One running container process, with its READY signal and the tail of its stderr."""
 
-    def __init__(self, argv: Sequence[str], env: Mapping[str, str]):
+    def __init__(self, argv: Sequence[str], env: Mapping[str, str], on_line: OnLine | None = None):
+        self.on_line = on_line
         self.proc = subprocess.Popen(
             list(argv), env=dict(env), cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
@@ -66,36 +71,51 @@ class TaskProcess:
         self.ready = threading.Event()
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=STDERR_LINES_KEPT)
         self._term_sent_at: float | None = None
-        for target in (self._read_stdout, self._read_stderr):
-            threading.Thread(target=target, name=f"task-{self.pid}-io", daemon=True).start()
+        self._readers = [threading.Thread(target=target, name=f"task-{self.pid}-io", daemon=True)
+                         for target in (self._read_stdout, self._read_stderr)]
+        for reader in self._readers:
+            reader.start()
 
     def _read_stdout(self) -> None:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
             if line.strip() == READY_LINE:
                 self.ready.set()
+            self._emit("stdout", line)
 
     def _read_stderr(self) -> None:
         assert self.proc.stderr is not None
         for line in self.proc.stderr:
             if line.strip():
                 self.stderr_tail.append(line.strip())
+            self._emit("stderr", line)
+
+    def _emit(self, stream: str, line: str) -> None:
+        # An ECS_REASONS line stands for what ECS records (the kernel's kill), not the app's output.
+        if self.on_line is not None and line.strip() and not line.startswith(ECS_REASONS):
+            self.on_line(stream, line.rstrip("\n"))
+
+    def drained(self, timeout: float) -> bool:
+        """Wait (up to `timeout` s) until an ended process's output has all been read."""
+        deadline = time.monotonic() + timeout
+        for reader in self._readers:
+            reader.join(max(0.0, deadline - time.monotonic()))
+        return not any(r.is_alive() for r in self._readers)
 
     def poll(self) -> int | None:
         """The exit code once the process has ended (and been reaped), else None."""
         return self.proc.poll()
 
     def container_reason(self) -> str | None:
-        """The line of stderr that says why the container died, as ECS's container reason.
+        """ECS's container reason for a process that died: the OOM kill's line (`ECS_REASONS`),
+        else None, as on ECS, where an app's own output is only in its log.
 
-        Waits a moment for the reader thread: the process may have exited just now."""
-        deadline = time.monotonic() + 0.5
-        while time.monotonic() < deadline and not self.stderr_tail:
-            time.sleep(0.02)
+        Waits a moment for the reader threads: the process may have exited just now."""
+        self.drained(0.5)
         for line in reversed(self.stderr_tail):
-            if "Error" in line or "error" in line or "Killed" in line:
+            if line.startswith(ECS_REASONS):
                 return line
-        return self.stderr_tail[-1] if self.stderr_tail else None
+        return None
 
     def terminate(self) -> None:
         """Ask the process group to stop (SIGTERM); `enforce` kills it after a timeout."""

@@ -6,6 +6,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Literal
 
+from emulator.logdriver import TaskLog
 from emulator.taskproc import TaskProcess
 
 # PENDING: launched, not listening yet. RUNNING: listening, not yet a healthy target.
@@ -30,6 +31,7 @@ class Task:
     check: Future[bool] | None = None
     drain_until: float = 0.0
     interrupt_at: float | None = None  # a Spot interruption is due then (emulator/taskfaults.py)
+    log: TaskLog | None = None  # its awslogs stream (emulator/logdriver.py)
 
     @property
     def id(self) -> str:

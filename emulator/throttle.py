@@ -34,6 +34,7 @@ RATES: dict[str, Rate] = {
     "cloudwatch.get-metric-data": Rate(50, 50),
     "cloudwatch.list-metrics": Rate(25, 25),
     "ec2.describe": Rate(100, 20),
+    "logs.get-log-events": Rate(25, 25),
 }
 
 FAMILIES: dict[str, str] = {  # "service:Action" -> family
@@ -51,6 +52,7 @@ FAMILIES: dict[str, str] = {  # "service:Action" -> family
     **{f"elbv2:{a}": "elbv2.targets" for a in ("RegisterTargets", "DeregisterTargets")},
     "cloudwatch:GetMetricData": "cloudwatch.get-metric-data",
     "cloudwatch:ListMetrics": "cloudwatch.list-metrics",
+    "logs:GetLogEvents": "logs.get-log-events",
 }
 
 

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 from producer.cliargs import add_config
 from producer.exitcodes import EXIT_OK
-from worker.aws.permissions import PARTS, Scope, policy
+from worker.aws.permissions import PARTS, Scope, optional, policy
 from worker.contract.config import Config, load_config
 
 EPILOG = """\
@@ -23,6 +23,8 @@ examples:
 The policy names the configured clusters and services, the task definition families they
 run and the roles those name, read from AWS. What cannot be read is left as `*` (a warning
 on stderr says which); --offline reads nothing and leaves region, account and families open.
+Optional actions are in the policy and named on stderr with what is lost without them
+(logs:GetLogEvents: a failed start's message without the service's last log lines).
 """
 
 
@@ -48,6 +50,8 @@ def cmd_iam_policy(args: argparse.Namespace, out: TextIO | None = None) -> int:
         scope, warnings = scope_from_aws(config)
     for line in warnings:
         print(f"warning: {line}", file=sys.stderr)
+    for perm in optional(args.part):
+        print(f"optional: {perm.action} ({perm.why}); without it {perm.optional}", file=sys.stderr)
     json.dump(policy(scope, args.part), out or sys.stdout, indent=2)
     (out or sys.stdout).write("\n")
     return EXIT_OK

@@ -22,6 +22,7 @@ from worker.aws.budget import (
     DEFAULT_RATES,
     ELB,
     IN_FLIGHT,
+    LOGS,
     REGISTERS,
     SERVICES,
     SHORT,
@@ -244,8 +245,10 @@ def test_a_reserve_keeps_tokens_for_the_looks(redis_db: Any) -> None:
 # half of AWS's documented sustained rates (ECS describes 20/s, task definition reads 20/s,
 # Elastic Load Balancing 10/s)
 # Half of AWS's published sustained rates (ECS: 20 service reads, 20 task reads, 20 task
-# definition reads, 5 UpdateService, 1 RegisterTaskDefinition a second; ELB: 10 describes).
-HALF_OF_AWS = {SERVICES: 10.0, TASKS: 10.0, ELB: 5.0, TASK_DEFS: 10.0, UPDATES: 2.5, REGISTERS: 0.5}
+# definition reads, 5 UpdateService, 1 RegisterTaskDefinition a second; ELB: 10 describes;
+# CloudWatch Logs: 25 GetLogEvents).
+HALF_OF_AWS = {SERVICES: 10.0, TASKS: 10.0, ELB: 5.0, TASK_DEFS: 10.0, UPDATES: 2.5, REGISTERS: 0.5,
+               LOGS: 12.5}
 
 
 def test_the_budget_setting_is_checked_and_names_what_is_wrong() -> None:
@@ -257,13 +260,14 @@ def test_the_budget_setting_is_checked_and_names_what_is_wrong() -> None:
             parse_budget(bad)
 
 
-@given(st.dictionaries(st.sampled_from(["services", "tasks", "elb", "taskdefs", "updates", "registers"]),
+@given(st.dictionaries(st.sampled_from(["services", "tasks", "elb", "taskdefs", "updates", "registers",
+                                        "logs"]),
                        st.floats(min_value=0.001, max_value=1000, allow_nan=False)))
 def test_any_valid_budget_reads_back_as_written(rates: dict[str, float]) -> None:
     text = ",".join(f"{k}={v!r}" for k, v in rates.items())
     parsed = parse_budget(text)
     short = {"services": SERVICES, "tasks": TASKS, "elb": ELB, "taskdefs": TASK_DEFS, "updates": UPDATES,
-             "registers": REGISTERS}
+             "registers": REGISTERS, "logs": LOGS}
     assert parsed == {**HALF_OF_AWS, **{short[k]: v for k, v in rates.items()}}
 
 

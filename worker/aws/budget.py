@@ -4,7 +4,7 @@ family, taken from by one Lua script.
 AWS throttles reads per account and region, shared with the console and every CI deploy
 (AWS_SUSTAINED below has the published rates). By default the workers together spend at
 most half of the sustained rates; `$SERVO_API_BUDGET` ("services=10,tasks=10,elb=5", and
-taskdefs, updates, registers) sets other rates. An empty bucket is not an error: the caller
+taskdefs, updates, registers, logs) sets other rates. An empty bucket is not an error: the caller
 uses the view it has and looks again later, so detection slows down and is never throttled.
 
 A second script (LOOK) reads a poll's view and, when it is stale, claims the services one
@@ -34,13 +34,14 @@ SERVICES, TASKS, ELB = "ecs.service-read", "ecs.task-read", "elbv2.describe"  # 
 TASK_DEFS = "ecs.task-definition-read"  # adjust's DescribeTaskDefinition and revision scan
 UPDATES = "ecs.service-write"  # adjust's UpdateService (a rollback's is never held back)
 REGISTERS = "ecs.task-definition-write"  # adjust's RegisterTaskDefinition, when no revision is reused
+LOGS = "logs.get-log-events"  # a stopped task's last log lines (worker/aws/tasklogs.py)
 SHORT_NAMES = {"services": SERVICES, "tasks": TASKS, "elb": ELB, "taskdefs": TASK_DEFS, "updates": UPDATES,
-               "registers": REGISTERS}
+               "registers": REGISTERS, "logs": LOGS}
 # AWS's published sustained rates per account and region for these families (the ECS and
 # ELB API throttling pages; the sandbox enforces the same in emulator/throttle.py, which the
 # worker never imports), and the default: half of each.
 AWS_SUSTAINED: dict[str, float] = {SERVICES: 20.0, TASKS: 20.0, ELB: 10.0, TASK_DEFS: 20.0, UPDATES: 5.0,
-                                   REGISTERS: 1.0}
+                                   REGISTERS: 1.0, LOGS: 25.0}  # GetLogEvents: CloudWatch Logs quotas
 DEFAULT_RATES: dict[str, float] = {family: rate / 2 for family, rate in AWS_SUSTAINED.items()}
 MAX_RATE = 1000.0
 BATCH = 10  # DescribeServices names at most 10 services a call

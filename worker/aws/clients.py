@@ -63,7 +63,8 @@ NAMED_PERMISSION = re.compile(r"not authorized to perform:?\s*([a-z0-9-]+:[A-Za-
 # IAM prefixes of the actions the worker calls outside ECS.
 ACTION_SERVICE = {"DescribeTargetHealth": "elasticloadbalancing",
                   "DescribeTargetGroups": "elasticloadbalancing",
-                  "DescribeLoadBalancers": "elasticloadbalancing", "GetMetricData": "cloudwatch"}
+                  "DescribeLoadBalancers": "elasticloadbalancing", "GetMetricData": "cloudwatch",
+                  "GetLogEvents": "logs"}
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,10 @@ class Clients:
     def for_config(cls, config: Config, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Clients:
         return cls.from_env(max_attempts=max_attempts, settings=config.aws)
 
-    def client(self, name: str) -> Any:
+    def client(self, name: str, region: str | None = None) -> Any:
+        """Another client with the same settings (in `region`, else the session's)."""
         extra = {"endpoint_url": self.endpoint} if self.endpoint else {}
-        return self.session.client(name, config=self.ecs.meta.config, **extra)
+        return self.session.client(name, region_name=region, config=self.ecs.meta.config, **extra)
 
 
 def error_code(exc: ClientError) -> str:

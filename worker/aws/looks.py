@@ -190,6 +190,13 @@ class SharedLooks:
         self.r.set(key, json.dumps(states), px=int(TARGETS_FRESH_S * 1000))
         return states
 
+    def may_call(self, family: str, calls: int = 1) -> bool:
+        """Tokens for `calls` calls of one family (worker/aws/budget.py), or spend nothing."""
+        if self.budget.take(family, calls):
+            self.calls += calls
+            return True
+        return False
+
     def may_list_tasks(self) -> bool:
         """Tokens for ListTasks and DescribeTasks, or wait for them."""
         if self.budget.take(TASKS, 2):

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 Part = Literal["worker", "preflight", "cli"]
 PARTS: tuple[Part, ...] = ("worker", "preflight", "cli")
-Resource = Literal["*", "cluster", "service", "task", "task-definition", "role", "none"]
+Resource = Literal["*", "cluster", "service", "task", "task-definition", "role", "log-group", "none"]
 
 # botocore's client names where they differ from the IAM action prefix.
 IAM_PREFIX = {"elbv2": "elasticloadbalancing", "service-quotas": "servicequotas"}
@@ -37,11 +37,13 @@ class Permission:
     resource: Resource
     why: str
     condition: Mapping[str, Any] = field(default_factory=dict)
+    optional: str = ""  # set: the tool works without it, and this says what is lost
 
 
-def _p(action: str, parts: str, resource: Resource, why: str, **condition: Any) -> Permission:
+def _p(action: str, parts: str, resource: Resource, why: str, optional: str = "", **condition: Any,
+       ) -> Permission:
     return Permission(action, frozenset(parts.split(",")), resource, why,  # type: ignore[arg-type]
-                      condition)
+                      condition, optional)
 
 
 PERMISSIONS: tuple[Permission, ...] = (
@@ -57,6 +59,10 @@ PERMISSIONS: tuple[Permission, ...] = (
     _p("ecs:ListTasks", "worker", "*", "list a deployment's stopped tasks"),
     _p("ecs:DescribeTasks", "worker", "task", "read why a task stopped"),
     _p("elasticloadbalancing:DescribeTargetHealth", "worker", "*", "wait for healthy targets"),
+    # worker/aws/tasklogs.py: a stopped task's last log lines (the awslogs driver's stream)
+    _p("logs:GetLogEvents", "worker", "log-group", "read a stopped task's last log lines",
+       optional="a failed start's message carries only ECS's stop reason and exit codes, not the "
+       "service's last log lines: a JVM's 'Java heap space' reads as a bare exit code 1"),
     # worker/aws/cloudwatch.py
     _p("cloudwatch:GetMetricData", "worker,cli", "*", "read the run's CloudWatch metrics"),
     # worker/aws/preflight/: read-only looks at the setup
@@ -74,7 +80,8 @@ PERMISSIONS: tuple[Permission, ...] = (
     _p("servicequotas:GetServiceQuota", "preflight", "*", "quota.fargate-vcpu"),
     _p("cloudwatch:ListMetrics", "preflight", "*", "metrics.exist"),
     _p("iam:GetRole", "preflight", "role", "taskdef.pass-role: the roles exist"),
-    _p("iam:SimulatePrincipalPolicy", "preflight", "*", "permissions.iam (optional: unverified without)"),
+    _p("iam:SimulatePrincipalPolicy", "preflight", "*", "permissions.iam",
+       optional="permissions.iam says unverified instead of checking the policies"),
     # registering a revision that names roles passes them to ECS
     _p("iam:PassRole", "worker", "role", "register a revision naming the task's roles",
        StringEquals={"iam:PassedToService": PASSED_TO}),
@@ -110,9 +117,13 @@ class Scope:
     services: tuple[tuple[str, str], ...] = ()  # (cluster, service name)
     families: tuple[str, ...] = ()  # task definition families the services run
     roles: tuple[str, ...] = ()  # role ARNs the task definitions name
+    log_groups: tuple[str, ...] | None = None  # the awslogs groups they log to; None: not read
 
     def arns(self, kind: Resource) -> list[str]:
         ecs = f"arn:{self.partition}:ecs:{self.region}:{self.account}"
+        if kind == "log-group":  # `:*` covers the group's streams, which GetLogEvents names
+            groups = ("*",) if self.log_groups is None else self.log_groups
+            return [f"arn:{self.partition}:logs:{self.region}:{self.account}:log-group:{g}:*" for g in groups]
         clusters = sorted({c for c, _ in self.services})
         if kind == "service":
             return [f"{ecs}:service/{c}/{s}" for c, s in self.services]
@@ -128,14 +139,21 @@ class Scope:
 
 
 SIDS: Mapping[str, str] = {"*": "Reads", "service": "Services", "cluster": "Clusters", "task": "Tasks",
-                            "task-definition": "TaskDefinitionTags", "role": "Roles"}
+                            "task-definition": "TaskDefinitionTags", "role": "Roles", "log-group": "TaskLogs"}
+
+
+def optional(part: str = "all") -> list[Permission]:
+    """The permissions of `part` the tool works without, each saying what is lost."""
+    return [p for p in actions(part) if p.optional]
 
 
 def policy(scope: Scope, part: str = "all") -> dict[str, Any]:
     """A least-privilege IAM policy document for `part`, scoped to `scope`'s resources.
 
     One statement per resource kind and condition; actions that need no permission are left
-    out, and so is a role action when no task definition names a role.
+    out, and so is a role action when no task definition names a role, and a log action when
+    none logs with awslogs. An optional action (`optional()`) is in the policy: leave it out to
+    go without what it gives.
     """
     grouped: dict[tuple[str, str], dict[str, Any]] = {}
     for perm in actions(part):

@@ -15,13 +15,14 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
 from worker.aws import fargate
 from worker.aws.clients import Clients, aws_errors
 from worker.aws.looks import SharedLooks
+from worker.aws.tasklogs import TASKS_PER_LOOK, TaskLogs
 from worker.contract.config import Component
 
 State = Literal["settling", "stable", "failed"]
@@ -68,10 +69,19 @@ class StoppedTask:
     arn: str
     reason: str
     exit_codes: tuple[str, ...] = ()
+    task_definition: str = ""
+    log_lines: tuple[str, ...] = ()  # its service's last failure lines (worker/aws/tasklogs.py)
+    logs_read: bool = False  # read once: a retried look does not read them again
 
     def describe(self) -> str:
         detail = f" ({'; '.join(self.exit_codes)})" if self.exit_codes else ""
-        return f"task {self.arn.rsplit('/', 1)[-1]} stopped: {self.reason}{detail}"
+        said = f"; its log: {' | '.join(self.log_lines)}" if self.log_lines else ""
+        return f"task {self.arn.rsplit('/', 1)[-1]} stopped: {self.reason}{detail}{said}"
+
+    @classmethod
+    def from_memo(cls, memo: Mapping[str, Any]) -> StoppedTask:
+        return cls(memo["arn"], memo["reason"], tuple(memo["exit_codes"]), memo.get("task_definition", ""),
+                   tuple(memo.get("log_lines", ())), bool(memo.get("logs_read", False)))
 
 
 def evaluate(service: Mapping[str, Any], expect: Expectation, *, stopped: Sequence[StoppedTask] = (),
@@ -193,8 +203,8 @@ class Watcher:
         self._failed_seen = int(memo.get("failed_seen", 0))
         self._running_seen = int(memo.get("running_seen", 0))
         self._event_seen = float(memo.get("event_seen", 0.0))
-        self._stopped = [StoppedTask(t["arn"], t["reason"], tuple(t["exit_codes"]))
-                         for t in memo.get("stopped", [])]
+        self._stopped = [StoppedTask.from_memo(t) for t in memo.get("stopped", [])]
+        self.logs = TaskLogs(clients, looks.may_call if looks is not None else None)
 
     def memo(self) -> dict[str, Any]:
         """What the next look needs to remember, as JSON (a retried task carries it)."""
@@ -244,17 +254,36 @@ class Watcher:
             return
         self._failed_seen, self._running_seen = failed, running
         self._event_seen = event if event is not None else self._event_seen
-        self._stopped = stopped_tasks(self.clients.ecs, self.comp.cluster, self.comp.service_name,
-                                      deployment_id=str(ours["id"]), since=self.expect.since)
+        self._stopped = self._with_logs(stopped_tasks(self.clients.ecs, self.comp.cluster,
+                                                      self.comp.service_name, deployment_id=str(ours["id"]),
+                                                      since=self.expect.since))
 
     def _stopped_of_vanished(self) -> list[StoppedTask]:
         if self.expect.deployment_id:
-            return stopped_tasks(self.clients.ecs, self.comp.cluster, self.comp.service_name,
-                                 deployment_id=self.expect.deployment_id, since=self.expect.since)
+            return self._with_logs(stopped_tasks(self.clients.ecs, self.comp.cluster, self.comp.service_name,
+                                                 deployment_id=self.expect.deployment_id,
+                                                 since=self.expect.since))
         # Not yet seen (moto, or a look that came late): the task definition's own tasks
         # that stopped since the step began.
-        return stopped_tasks(self.clients.ecs, self.comp.cluster, self.comp.service_name,
-                             task_definition=self.expect.task_definition, since=self.expect.since)
+        return self._with_logs(stopped_tasks(self.clients.ecs, self.comp.cluster, self.comp.service_name,
+                                             task_definition=self.expect.task_definition,
+                                             since=self.expect.since))
+
+    def _with_logs(self, stopped: list[StoppedTask]) -> list[StoppedTask]:
+        """`stopped` with their services' last failure lines: remembered from an earlier look
+        (the memo), else read for the first few (the ones a failed step's message names)."""
+        known = {t.arn: t for t in self._stopped if t.logs_read}
+        out, reads = [], 0
+        for task in stopped:
+            if task.arn in known:
+                out.append(replace(task, log_lines=known[task.arn].log_lines, logs_read=True))
+            elif reads < TASKS_PER_LOOK and task.task_definition:
+                reads += 1
+                lines = self.logs.lines(task.arn, task.task_definition)
+                out.append(replace(task, log_lines=lines, logs_read=True))
+            else:
+                out.append(task)
+        return out
 
     def _targets(self, service: Mapping[str, Any]) -> dict[str, TargetCounts] | None:
         """Counts per target group; None while the budget cannot pay for one of them."""
@@ -326,7 +355,7 @@ def _stopped(task: Mapping[str, Any]) -> StoppedTask:
     reason = task.get("stoppedReason") or "no reason given"
     codes = tuple(_container_exit(c) for c in task.get("containers") or []
                   if c.get("exitCode") not in (None, 0) or c.get("reason"))
-    return StoppedTask(task["taskArn"], reason, codes)
+    return StoppedTask(task["taskArn"], reason, codes, str(task.get("taskDefinitionArn") or ""))
 
 
 def _epoch(when: Any) -> float:

@@ -30,8 +30,14 @@ def permissions_iam(ctx: Context) -> CheckResult:
                 continue
             denied = r.simulate(ctx, names, arns, dict(context))
             # A worker action the policy must allow on these ARNs is a failure; an action
-            # simulated on open ARNs (unknown family) or one only the checks need warns.
-            (failed if part == "worker" and not is_open(arns) else warned).extend(denied)
+            # simulated on open ARNs (unknown family), one only the checks need, or an optional
+            # one (named with what is lost without it) warns.
+            for action in denied:
+                optional = permissions.BY_ACTION[action].optional if action in permissions.BY_ACTION else ""
+                if optional:
+                    warned.append(f"{action} (optional: without it {optional})")
+                else:
+                    (failed if part == "worker" and not is_open(arns) else warned).append(action)
     remedy = "grant them to the worker's IAM user or role: servo-fargate iam-policy prints the policy"
     if failed:
         return ctx.fail(f"the caller's IAM policies do not allow: {', '.join(failed)}", remedy)

@@ -16,6 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from worker.aws.clients import error_code
 from worker.aws.permissions import Scope
 from worker.aws.preflight.model import Context, Missing, NotVerifiable, unverified_when_missing_api
+from worker.aws.tasklogs import log_sources
 
 # IAM and STS calls in preflight fail fast: an endpoint without them must not stall the run.
 FAST = BotoConfig(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=15)
@@ -187,6 +188,7 @@ def policy_scope(ctx: Context) -> tuple[Scope, list[str]]:
         notes.append(f"account left as * (sts:GetCallerIdentity failed: {exc})")
     families: list[str] = []
     roles: set[str] = set()
+    groups: set[str] = set()
     for comp in ctx.config.components.values():
         sub = replace(ctx, component=comp)
         try:
@@ -197,8 +199,9 @@ def policy_scope(ctx: Context) -> tuple[Scope, list[str]]:
             continue
         families.append(str(td["family"]))
         roles.update(str(td[k]) for k in ("executionRoleArn", "taskRoleArn") if td.get(k))
+        groups.update(s.group for s in log_sources(td, "*"))
     complete = len(families) == len(ctx.config.components)
     return Scope(region=ctx.clients.session.region_name or "*", account=account,
                  services=tuple((c.cluster, c.service_name) for c in ctx.config.components.values()),
                  families=tuple(sorted(set(families))) if complete else (),
-                 roles=tuple(sorted(roles))), notes
+                 roles=tuple(sorted(roles)), log_groups=tuple(sorted(groups)) if complete else None), notes
