@@ -29,6 +29,7 @@ Slopes are kept at or below zero for the sizes: more capacity never makes a serv
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -39,6 +40,9 @@ from typing import Any
 import numpy as np
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 
+from producer.space import value_text
+from worker.contract.numbers import parse_number
+
 SIZE_FEATURES = ("cpu", "replicas", "mem")
 PRIOR_SLOPE = {"cpu": -0.7, "replicas": -1.0, "mem": 0.0}  # log p95 per log size
 PRIOR_WEIGHT = {"cpu": 0.2, "replicas": 0.2, "mem": 0.5}  # in measurements' worth
@@ -46,21 +50,28 @@ INTERACT = ("cpu", "mem")  # the sizes an environment variable's effect may chan
 INTERACT_WEIGHT = 2.0  # an interaction's prior, in measurements' worth
 ENV_PRIOR_WEIGHT = 1.0  # the environment's effect is unknown until it is varied
 MIN_SPREAD = 0.12  # log-space uncertainty of a prediction, at least (noise + model error)
-AMOUNT = re.compile(r"-?\d+(\.\d+)?\s*[a-z%]*", re.IGNORECASE)  # 100, 0.5, 1800MiB, 64ms, 75%
+AMOUNT = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?\s*[a-z%]*", re.IGNORECASE)  # 0.5, 1800MiB, 64ms
+ABSENT = frozenset({"off", "default", "auto", "none", "unset", "unlimited", "disabled", "false", "true"})
+
+
+# A model's terms: ("size", "cpu"), ("env", "GOGC") (a place in its range), ("name", "JAVA_GC", "z")
+# (1 where that name is chosen), ("pair", term, "cpu") (an environment term times a log size).
+Term = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
 class CapacityModel:
-    """Fitted slopes (log p95 per feature) and the residual spread, in log space."""
+    """Fitted slopes (log p95 per term) and the residual spread, in log space."""
 
-    names: tuple[str, ...]  # "cpu", "replicas", "mem", then environment variables ("NAME=value" per name)
-    coef: tuple[float, ...]  # intercept first, then one per name
+    terms: tuple[Term, ...]  # sizes, then environment terms, then their pairs with sizes
+    coef: tuple[float, ...]  # intercept first, then one per term
     spread: float
     env: Mapping[str, BaseDistribution]
     samples: int
     # (X'WX + prior)^-1: the slopes' uncertainty, in units of the spread squared
     unsure: tuple[tuple[float, ...], ...] = ()
-    centers: Mapping[str, float] = dataclass_field(default_factory=dict)  # interactions pivot on these means
+    centers: Mapping[Term, float] = dataclass_field(default_factory=dict)  # pairs pivot on these means
+    box: Mapping[str, tuple[float, float]] = dataclass_field(default_factory=dict)  # log sizes measured
 
     @classmethod
     def fit(cls, env: Mapping[str, BaseDistribution], measured: Sequence[tuple[Mapping[str, Any], float]],
@@ -69,34 +80,43 @@ class CapacityModel:
         points = [(s, p) for s, p in measured if p > 0]
         if not points:
             return None
-        envs = _env_features(env)
-        main = (*SIZE_FEATURES, *envs)
-        names = (*main, *[f"{e}*{k}" for e in envs for k in INTERACT])
+        envs = _env_terms(env)
+        main = (*[("size", k) for k in SIZE_FEATURES], *envs)
+        terms = (*main, *[("pair", e, k) for e in envs for k in INTERACT])
         weights = np.array([1.0 if slo_ms is None else 1 / (1 + abs(math.log(p / slo_ms)))
                             for _, p in points])
-        columns = np.array([_features(main, env, s, {}) for s, _ in points])
-        centers = {n: float(np.average(columns[:, i], weights=weights)) for i, n in enumerate(main)
-                   if n in INTERACT or n in envs}
-        x = np.array([[1.0, *_features(names, env, s, centers)] for s, _ in points])
+        columns = np.array([[_value(t, env, s, {}) for t in main] for s, _ in points])
+        centers = {t: float(np.average(columns[:, i], weights=weights)) for i, t in enumerate(main)
+                   if t[0] != "size" or t[1] in INTERACT}
+        box = {t[1]: (float(columns[:, i].min()), float(columns[:, i].max())) for i, t in enumerate(main)
+               if t[0] == "size" and t[1] in INTERACT}
+        x = np.array([[1.0, *[_value(t, env, s, centers) for t in terms]] for s, _ in points])
         y = np.array([math.log(p) for _, p in points])
-        prior = np.array([0.0, *[PRIOR_SLOPE.get(n, 0.0) for n in names]])
-        penalty = np.diag([1e-6, *[PRIOR_WEIGHT.get(n, INTERACT_WEIGHT if "*" in n else ENV_PRIOR_WEIGHT)
-                                   for n in names]])
+        prior = np.array([0.0, *[PRIOR_SLOPE.get(t[1], 0.0) if t[0] == "size" else 0.0 for t in terms]])
+        penalty = np.diag([1e-6, *[PRIOR_WEIGHT[t[1]] if t[0] == "size" else
+                                   INTERACT_WEIGHT if t[0] == "pair" else ENV_PRIOR_WEIGHT for t in terms]])
         xw = x * weights[:, None]
         precision = xw.T @ x + penalty
         coef = np.linalg.solve(precision, xw.T @ y + penalty @ prior)
-        for i, name in enumerate(names, start=1):
-            if name in SIZE_FEATURES:
+        for i, term in enumerate(terms, start=1):
+            if term[0] == "size":
                 coef[i] = min(coef[i], 0.0)
         residual = y - x @ coef
         spread = math.sqrt(float(np.sum(weights * residual ** 2) / max(float(np.sum(weights)), 1e-9)))
         unsure = tuple(tuple(float(v) for v in row) for row in np.linalg.inv(precision))
-        return cls(names, tuple(float(c) for c in coef), max(MIN_SPREAD, spread), env, len(points), unsure,
-                   centers)
+        return cls(terms, tuple(float(c) for c in coef), max(MIN_SPREAD, spread), env, len(points), unsure,
+                   centers, box)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The terms as text: cpu, GOGC, JAVA_GC=z, GOGC x cpu."""
+        return tuple(_name(t) for t in self.terms)
+
+    def _row(self, settings: Mapping[str, Any]) -> list[float]:
+        return [_value(t, self.env, settings, self.centers) for t in self.terms]
 
     def log_predict(self, settings: Mapping[str, Any]) -> float:
-        features = _features(self.names, self.env, settings, self.centers)
-        return self.coef[0] + sum(c * f for c, f in zip(self.coef[1:], features, strict=True))
+        return self.coef[0] + sum(c * f for c, f in zip(self.coef[1:], self._row(settings), strict=True))
 
     def predict(self, settings: Mapping[str, Any]) -> float:
         """Expected p95 (ms) of a configuration (sizes filled in)."""
@@ -107,7 +127,7 @@ class CapacityModel:
         far from those measured (where the slopes' own uncertainty counts most)."""
         if not self.unsure:
             return self.spread
-        x = np.array([1.0, *_features(self.names, self.env, settings, self.centers)])
+        x = np.array([1.0, *self._row(settings)])
         return self.spread * math.sqrt(1 + max(0.0, float(x @ np.array(self.unsure) @ x)))
 
     def chance_below(self, settings: Mapping[str, Any], limit_ms: float) -> float:
@@ -120,13 +140,25 @@ class CapacityModel:
         return dict(zip(self.names, self.coef[1:], strict=True)).get(name, 0.0)
 
     def env_gain(self) -> float:
-        """How much faster the best environment is than the worst (1 = no effect learnt)."""
-        effects: dict[str, list[float]] = {}
-        for name, c in zip(self.names, self.coef[1:], strict=True):
-            variable = name.split("=", 1)[0]
-            if variable in self.env and "*" not in name:  # a slope, or per name: best to worst
-                effects.setdefault(variable, [0.0]).append(c)
-        return math.exp(sum(max(cs) - min(cs) for cs in effects.values()))
+        """How much faster the best environment is than the worst (1 = no effect learnt), at
+        the corner of the measured sizes where the environment matters most (its effects may
+        change with the size)."""
+        coef = dict(zip(self.terms, self.coef[1:], strict=True))
+        corners = [dict(zip(self.box, c, strict=True)) for c in itertools.product(*self.box.values())] or [{}]
+
+        def effect(term: Term, corner: Mapping[str, float]) -> float:  # its slope there
+            return coef[term] + sum(coef.get(("pair", term, k), 0.0) * (at - self.centers[("size", k)])
+                                    for k, at in corner.items())
+
+        swing = 0.0
+        for variable in self.env:
+            own = [t for t in coef if t[0] in ("env", "name") and t[1] == variable]
+            spans = []
+            for corner in corners:  # a range's slope over its whole range, or from the best name to the worst
+                effects = [effect(t, corner) for t in own] + ([0.0] if len(own) == 1 else [])
+                spans.append(max(effects, default=0.0) - min(effects, default=0.0))
+            swing += max(spans)
+        return math.exp(swing)
 
     def describe(self) -> dict[str, Any]:
         return {"slopes": {n: round(c, 3) for n, c in zip(self.names, self.coef[1:], strict=True)},
@@ -134,36 +166,45 @@ class CapacityModel:
 
 
 def nominal(dist: BaseDistribution) -> bool:
-    """A choice among names (two or more of its three or more values are not amounts): its
-    values have no order, so it is modelled and moved value by value. A choice of amounts,
-    with an "off" or "default" among them, is ordered by its index."""
-    return isinstance(dist, CategoricalDistribution) and len(dist.choices) >= 3 \
-        and sum(1 for c in dist.choices if not AMOUNT.fullmatch(str(c).strip())) >= 2
+    """A choice among names: three or more values, two or more of them neither amounts (90, 1e3,
+    1800MiB, 64ms) nor a setting's usual words for its absence (off, default, auto, none, ...).
+    Its values have no order, so it is modelled and moved name by name; a choice of amounts, an
+    "off" among them or not, is ordered by its index."""
+    if not isinstance(dist, CategoricalDistribution) or len(dist.choices) < 3:
+        return False
+    texts = [value_text(c).strip() for c in dist.choices]
+    return sum(1 for t in texts if parse_number(t) is None and not AMOUNT.fullmatch(t)
+               and t.lower() not in ABSENT) >= 2
 
 
-def _env_features(env: Mapping[str, BaseDistribution]) -> list[str]:
-    out: list[str] = []
+def _env_terms(env: Mapping[str, BaseDistribution]) -> list[Term]:
+    out: list[Term] = []
     for name, dist in env.items():
-        out.extend([f"{name}={c}" for c in dist.choices] if nominal(dist) else [name])  # type: ignore[attr-defined]
+        if nominal(dist):
+            out.extend(("name", name, value_text(c)) for c in dist.choices)  # type: ignore[attr-defined]
+        else:
+            out.append(("env", name))
     return out
 
 
-def _features(names: Sequence[str], env: Mapping[str, BaseDistribution],
-              settings: Mapping[str, Any], centers: Mapping[str, float]) -> list[float]:
-    out: list[float] = []
-    for n in names:
-        if "*" in n:  # both from their measured means: zero where a variable never varied
-            pair = n.rsplit("*", 1)
-            a, b = _features(pair, env, settings, centers)
-            out.append((a - centers[pair[0]]) * (b - centers[pair[1]]))
-        elif n in SIZE_FEATURES:
-            out.append(math.log(max(float(settings.get(n, 1)), 1e-9)))
-        elif n in env:
-            out.append(position(env[n], settings.get(n)))
-        else:  # a name of a nominal choice: 1 where it is chosen
-            variable, choice = n.split("=", 1)
-            out.append(1.0 if str(settings.get(variable)) == choice else 0.0)
-    return out
+def _name(term: Term) -> str:
+    kind = term[0]
+    return term[1] if kind in ("size", "env") else f"{term[1]}={term[2]}" if kind == "name" \
+        else f"{_name(term[1])} x {term[2]}"
+
+
+def _value(term: Term, env: Mapping[str, BaseDistribution], settings: Mapping[str, Any],
+           centers: Mapping[Term, float]) -> float:
+    kind = term[0]
+    if kind == "size":
+        return math.log(max(float(settings.get(term[1], 1)), 1e-9))
+    if kind == "env":
+        return position(env[term[1]], settings.get(term[1]))
+    if kind == "name":  # 1 where it is chosen
+        return 1.0 if value_text(settings.get(term[1])) == term[2] else 0.0
+    base, size = term[1], ("size", term[2])  # a pair: each from its measured mean (0 where one never varied)
+    return (_value(base, env, settings, centers) - centers[base]) \
+        * (_value(size, env, settings, centers) - centers[size])
 
 
 def position(dist: BaseDistribution, value: Any) -> float:
@@ -171,8 +212,8 @@ def position(dist: BaseDistribution, value: Any) -> float:
     if value is None:
         return 0.5
     if isinstance(dist, CategoricalDistribution):
-        texts = [str(c) for c in dist.choices]
-        return texts.index(str(value)) / max(1, len(texts) - 1) if str(value) in texts else 0.5
+        texts = [value_text(c) for c in dist.choices]
+        return texts.index(value_text(value)) / max(1, len(texts) - 1) if value_text(value) in texts else 0.5
     assert isinstance(dist, IntDistribution | FloatDistribution)
     low, high = float(dist.low), float(dist.high)
     return 0.0 if high == low else (float(value) - low) / (high - low)

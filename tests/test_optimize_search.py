@@ -307,6 +307,24 @@ def test_an_environment_whose_best_value_moves_with_the_size_is_modelled_so(swin
         return model.log_predict({**size(1, mem, 2, gogc=None), "CACHE_MODE": mode})
 
     assert at(1, "local") > at(1, "remote") and at(16, "local") < at(16, "remote")
+    # The gain the environment can make is the biggest it makes at any measured size (a far miss
+    # with little memory under "local" rules out nothing "remote" could serve).
+    widest = max(at(1, "local") - at(1, "remote"), at(16, "remote") - at(16, "local"))
+    assert model.env_gain() >= math.exp(widest) * (1 - 1e-9), (model.env_gain(), math.exp(widest))
+
+
+def test_a_choices_values_are_matched_as_text_and_any_text_is_a_name() -> None:
+    """A value given as 4.0 is the choice "4" (a baseline's --baseline X=4.0 is a float), and a
+    choice may hold any text the config allows, "*" included (DEBUG=*, CORS origins)."""
+    env = {"CONCURRENCY": CategoricalDistribution(["none", "auto", "4"]),
+           "CORS": CategoricalDistribution(["*", "https://a", "https://b"])}
+    points = [({**size(1, 2, 2, gogc=None), "CONCURRENCY": c, "CORS": o}, p95)
+              for c, o, p95 in (("4", "*", 30.0), ("none", "https://a", 60.0), ("auto", "https://b", 45.0))]
+    model = CapacityModel.fit(env, points, 50.0)
+    assert model is not None
+    predicted = [model.log_predict({**size(1, 2, 2, gogc=None), "CONCURRENCY": c, "CORS": "*"})
+                 for c in ("4", 4, 4.0)]
+    assert predicted[0] == pytest.approx(predicted[1]) == pytest.approx(predicted[2])
 
 
 @settings(max_examples=50, deadline=None)
@@ -326,7 +344,9 @@ def test_a_variable_never_varied_changes_no_prediction_under_its_one_value(
 @pytest.mark.parametrize(("values", "names"), [
     (["default", "serial", "parallel", "g1", "z"], True), (["none", "local", "remote"], True),
     (["off", "1800MiB", "3600MiB"], False), (["25", "50", "100", "off"], False), ([1, 2, 4, 8], False),
-    (["off", "4", "8", "16"], False), (["false", "true"], False), (["64ms", "128ms", "auto"], False)])
+    (["off", "4", "8", "16"], False), (["false", "true"], False), (["64ms", "128ms", "auto"], False),
+    (["1e3", "1e4", "1e5"], False), ([".5", ".75", "1"], False), (["off", "default", "50", "100"], False),
+    (["none", "weak", "strong"], True), (["*", "https://a", "https://b"], True)])
 def test_a_choice_is_among_names_when_two_of_three_or_more_values_are_not_amounts(values: list[Any],
                                                                                names: bool) -> None:
     assert nominal(CategoricalDistribution(values)) is names
