@@ -10,7 +10,8 @@ is process-wide, counting every test's calls. This gate evaluates the policy per
 
 Resources follow the IAM Service Authorization Reference for the actions servo-fargate calls
 (worker/aws/permissions.py): ECS services, clusters, tasks and task definition tags by ARN, IAM
-roles by ARN, CloudWatch Logs' GetLogEvents by its log stream's ARN, everything else `*`. A
+roles by ARN, CloudWatch Logs' GetLogEvents by its log stream's ARN (stricter than AWS, which
+names the group: a policy must say `log-group:NAME:*`, as servo's does), everything else `*`. A
 register that names roles also needs `iam:PassRole` on them (`iam:PassedToService` =
 ecs-tasks.amazonaws.com), and one that carries tags needs
 `ecs:TagResource` (`ecs:CreateAction` = RegisterTaskDefinition), as on AWS. Explicit Deny

@@ -22,6 +22,7 @@ from producer.pruning import heap_failure, memory_failure
 from tests.conftest import TEST_REDIS_URL
 from tests.support import inline
 from tests.support.aws_calls import recording
+from worker.aws.budget import LOGS
 from worker.aws.clients import Clients
 from worker.aws.permissions import Scope, optional, policy
 from worker.aws.stability import StoppedTask
@@ -29,6 +30,7 @@ from worker.aws.tasklogs import (
     MAX_LINE_CHARS,
     MAX_LINES,
     REDACTED,
+    TaskLogs,
     failure_lines,
     log_sources,
     redact,
@@ -78,6 +80,20 @@ def test_only_failure_lines_are_kept_the_newest_few_and_short() -> None:
     jvm = f'Exception in thread "main" {HEAP_LINE}'
     assert failure_lines([jvm, "\tat emulator.demoapp.allocate(demoapp.py)"]) == (jvm,)
     assert failure_lines(["ValueError: bad\x1b[31m input"]) == ("ValueError: bad [31m input",)
+
+
+def test_a_long_line_is_cut_around_its_failure_sign_so_a_heap_oom_stays_one() -> None:
+    """A reviewer's find: a Spring line's 140-character prefix pushed "Java heap space" past the
+    cut while "OutOfMemoryError" stayed, so pruning read a heap too small as a container out of
+    memory (a bigger heap share hungrier: the wrong way)."""
+    prefix = ("2026-12-01 10:00:00.000 ERROR 1 --- [nio-8080-exec-1] o.a.c.c.C.[.[localhost].[/]."
+              "[dispatcherServlet] : Servlet.service() for servlet [dispatcherServlet] in context "
+              "with path [] ")
+    for pad in (0, 60, 400):
+        (kept,) = failure_lines([f"{'x' * pad}{prefix}threw exception [{HEAP_LINE}] with root cause"])
+        assert HEAP_LINE in kept and len(kept) <= MAX_LINE_CHARS, kept
+        result = obj.Outcome("rejected", None, reason="start-failed", message=kept)
+        assert heap_failure(result) and not memory_failure(result)
 
 
 def test_a_stopped_task_with_its_lines_survives_the_memo_and_says_them() -> None:
@@ -133,10 +149,25 @@ def test_a_secret_in_a_line_never_survives_redaction(before: str, secret: tuple[
     assert REDACTED in out
 
 
+@pytest.mark.parametrize(("line", "secret"), [
+    ("fatal: postgres://app:hunter2@db:5432/orders", "hunter2"),
+    ("panic: redis://:s3cretRedis@cache:6379/0", "s3cretRedis"),
+    ("ERROR DATABASE_URL=mongodb+srv://admin:Pa55w0rd@cluster0/x", "Pa55w0rd"),
+    ('fatal {"credentials": {"password": "hunter2"}}', "hunter2"),
+    ("fatal: --password hunter2 --user app", "hunter2"),
+    ('panic "password" => "hunter2"', "hunter2"),
+    ('fatal {"password":"a\\"b c d"}', "b c d"),
+    ('fatal {"pass": "x9y8z7"}', "x9y8z7"),
+    ("fatal passphrase=correcthorse", "correcthorse"),
+])
+def test_a_reviewers_secrets_do_not_survive_redaction(line: str, secret: str) -> None:
+    assert secret not in redact(line) and REDACTED in redact(line), redact(line)
+
+
 @given(st.lists(_WORD, min_size=1, max_size=12).map(" ".join))
 def test_plain_words_are_left_alone(line: str) -> None:
-    assume(not any(k in line for k in ("secret", "password", "passwd", "pwd", "token", "credential",
-                                       "authorization", "bearer", "basic", "apikey")))
+    assume(not any(k in line for k in ("secret", "pass", "pwd", "token", "credential", "authorization",
+                                       "bearer", "basic", "apikey", "session", "cookie")))
     assert redact(line) == line
 
 
@@ -238,4 +269,11 @@ def test_the_sandbox_tasks_write_to_their_awslogs_stream(aws_endpoint: str, tmp_
         (source,) = log_sources(td, task.id)
         events = box.direct_client("logs").get_log_events(
             logGroupName=source.group, logStreamName=source.stream, startFromHead=True)["events"]
+        # A read the budget cannot pay for waits for a later look (None), rather than saying "no lines".
+        clients = Clients.from_env(max_attempts=1)
+        arn = f"arn:aws:ecs:{box.region}:{ACCOUNT}:task/{box.setup.cluster}/{task.id}"
+        td_arn = box.setup.task_definition_arn
+        assert TaskLogs(clients, lambda family, calls: False).lines(arn, td_arn) is None
+        assert TaskLogs(clients, lambda family, calls: family != LOGS).lines(arn, td_arn) is None
+        assert TaskLogs(clients, lambda family, calls: True).lines(arn, td_arn) == ()
     assert source.stream == f"ecs/app/{task.id}" and "READY" in [e["message"] for e in events]

@@ -271,7 +271,8 @@ class Watcher:
 
     def _with_logs(self, stopped: list[StoppedTask]) -> list[StoppedTask]:
         """`stopped` with their services' last failure lines: remembered from an earlier look
-        (the memo), else read for the first few (the ones a failed step's message names)."""
+        (the memo), else read for the first few (the ones a failed step's message names); a
+        read that must wait (a short budget, throttling) is tried again by the next look."""
         known = {t.arn: t for t in self._stopped if t.logs_read}
         out, reads = [], 0
         for task in stopped:
@@ -280,7 +281,7 @@ class Watcher:
             elif reads < TASKS_PER_LOOK and task.task_definition:
                 reads += 1
                 lines = self.logs.lines(task.arn, task.task_definition)
-                out.append(replace(task, log_lines=lines, logs_read=True))
+                out.append(task if lines is None else replace(task, log_lines=lines, logs_read=True))
             else:
                 out.append(task)
         return out
