@@ -128,8 +128,16 @@ def hungrier(env_keys: Sequence[str], measured: Sequence[Measured], failed: Fail
     otherwise. Sizes: memory need is taken not to grow with cpu or replicas until a failure
     contradicts a start with no more memory, and the failure had more of one (a table per
     peer, an arena per core): then that size counts (+1) from then on, and no environment
-    variable is flipped on that comparison, since the size may be the cause."""
+    variable is flipped on that comparison, since the size may be the cause. A way assumed
+    (not learnt) that a failure and a start contradict, where the start was as hungry as the
+    failure in every variable that differs, with the same replicas and no less cpu, is dropped
+    for those variables (only the same value counts): a smaller Bloom filter false-positive
+    rate is the bigger filter, and assuming otherwise let one start vouch for every value below
+    it. Tries with other replicas do not count here: a task's share of the load, and with it
+    the memory it needs, may fall as replicas rise (sorts or uploads in flight)."""
     out = {k: d for k in env_keys if (d := way(k)) is not None}
+    learned: dict[str, int] = {}
+    contradicted: set[str] = set()
     ooms = [m for m in measured if failed(m.outcome)]
     for oom in ooms:
         for other in measured:
@@ -145,8 +153,13 @@ def hungrier(env_keys: Sequence[str], measured: Sequence[Measured], failed: Fail
             if len(differ) == 1 and differ[0] in env_keys and _numeric(oom.settings.get(differ[0]),
                                                                       other.settings.get(differ[0])):
                 key = differ[0]
-                out[key] = 1 if float(oom.settings[key]) > float(other.settings[key]) else -1
-    return out
+                learned[key] = 1 if float(oom.settings[key]) > float(other.settings[key]) else -1
+            elif not bigger and "replicas" not in differ:  # as hungry by every way assumed, yet failed
+                env = [k for k in differ if k in env_keys]
+                if env and all(k in out and _as_hungry(k, other.settings.get(k), oom.settings.get(k), out)
+                               for k in env):
+                    contradicted.update(env)
+    return {**{k: d for k, d in out.items() if k not in contradicted}, **learned}
 
 
 def oom_predicted(settings: Mapping[str, Any], env_keys: Sequence[str], ooms: Sequence[Measured],

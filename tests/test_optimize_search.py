@@ -175,6 +175,36 @@ def test_two_tries_tell_which_way_a_variable_needs_more_heap() -> None:
     assert pruning.starts(bigger, ["CACHE_MB"], [failed, started], hunger) == 0.0
 
 
+@settings(max_examples=60, deadline=None)
+@given(low=st.sampled_from([0.001, 0.002, 0.005]), high=st.sampled_from([0.01, 0.05, 0.1]),
+       cpu=st.sampled_from([(0.5, 0.5), (0.5, 1), (1, 2)]), replicas=st.integers(1, 6),
+       mem=st.sampled_from([2, 3, 4]))
+def test_a_way_assumed_that_a_failure_and_a_start_contradict_is_dropped(
+        low: float, high: float, cpu: tuple[float, float], replicas: int, mem: int) -> None:
+    """bloom-fpp-3: a smaller false-positive rate is a bigger filter, the opposite of the way a
+    container OOM is assumed to go (a bigger value holds more). A start at 0.05 vouched for
+    every smaller rate at its memory, so the OOM kills at 0.001 and 0.002 ruled nothing out and
+    18 of 30 steps did not start (0 of 20). Where the start was as hungry as the failure by the
+    way assumed, with the same replicas and no less cpu, the way is dropped: the failed value at
+    that memory is predicted not to start, and the start vouches only for its own value."""
+    keys = ["BLOOM_FPP"]
+    oom = Measured({"cpu": cpu[0], "mem": mem, "replicas": replicas, "BLOOM_FPP": low},
+                   result(None, message=OOM_MESSAGE), 0)
+    ran = Measured({"cpu": cpu[1], "mem": mem, "replicas": replicas, "BLOOM_FPP": high}, result(40.0), 1)
+    measured = [oom, ran]
+    hunger = pruning.hungers(keys, measured)
+    again = {"cpu": cpu[1], "mem": mem, "replicas": replicas, "BLOOM_FPP": low}
+    assert pruning.starts(again, keys, measured, hunger) == 0.0
+    assert pruning.starts({**again, "BLOOM_FPP": high}, keys, measured, hunger) == 1.0
+    # With fewer replicas the failure may have had more load per task (sortmem-large-10): the way stays.
+    more = Measured({**ran.settings, "replicas": replicas + 1}, ran.outcome, 1)
+    assert pruning.hungers(keys, [oom, more])[0] == {"BLOOM_FPP": 1}
+    # A way the tries agree with stays: an OOM at GOGC 200 and a start at 100 with no less of any size.
+    gogc = [Measured({**oom.settings, "BLOOM_FPP": None, "GOGC": 200}, oom.outcome, 0),
+            Measured({**ran.settings, "BLOOM_FPP": None, "GOGC": 100}, ran.outcome, 1)]
+    assert pruning.hungers(["GOGC"], gogc)[0] == {"GOGC": 1}
+
+
 def test_each_oom_at_a_memory_makes_a_start_there_less_likely() -> None:
     ooms = [Measured(size(0.5, 1, 2, gogc=g), result(None, message=OOM_MESSAGE), i)
             for i, g in enumerate((200, 180, 160))]
