@@ -33,9 +33,10 @@ knows about services:
   law cannot place the edge; with no open size likely, a size between them is measured
   (halfway in log size, a bisection).
 - Environments are moved one variable at a time (the compass: a quarter, an eighth, a 16th of
-  its range); where one variable moved alone went downhill at a size (it did not start, or was
-  slower beyond noise), both it and another are moved at once there: a ridge neither climbs
-  alone (a GOGC that fits only under a memory limit, a pool that must match its workers).
+  its range; a choice among names, capacity.nominal, to each other name); where one variable
+  moved alone went downhill at a size (it did not start, or was slower beyond noise), both it
+  and another are moved at once there: a ridge neither climbs alone (a GOGC that fits only
+  under a memory limit, a pool that must match its workers).
 - While memory shows no effect on latency, a size's more-memory twins share its tries; where
   one cpu and replicas ran two memories and the bigger was no faster, its more-memory twins
   share what it ran there (memory that helps small tasks may not help big ones, or may hurt).
