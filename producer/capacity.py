@@ -41,7 +41,6 @@ import numpy as np
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 
 from producer.space import value_text
-from worker.contract.numbers import parse_number
 
 SIZE_FEATURES = ("cpu", "replicas", "mem")
 PRIOR_SLOPE = {"cpu": -0.7, "replicas": -1.0, "mem": 0.0}  # log p95 per log size
@@ -50,7 +49,8 @@ INTERACT = ("cpu", "mem")  # the sizes an environment variable's effect may chan
 INTERACT_WEIGHT = 2.0  # an interaction's prior, in measurements' worth
 ENV_PRIOR_WEIGHT = 1.0  # the environment's effect is unknown until it is varied
 MIN_SPREAD = 0.12  # log-space uncertainty of a prediction, at least (noise + model error)
-AMOUNT = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?\s*[a-z%]*", re.IGNORECASE)  # 0.5, 1800MiB, 64ms
+# 0.5, 1e3, 1800MiB, 64ms: what the config's numbers (worker/contract/numbers.py) accept, and a unit
+AMOUNT = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?\s*[a-z%]*", re.IGNORECASE)
 ABSENT = frozenset({"off", "default", "auto", "none", "unset", "unlimited", "disabled", "false", "true"})
 
 
@@ -85,12 +85,12 @@ class CapacityModel:
         terms = (*main, *[("pair", e, k) for e in envs for k in INTERACT])
         weights = np.array([1.0 if slo_ms is None else 1 / (1 + abs(math.log(p / slo_ms)))
                             for _, p in points])
-        columns = np.array([[_value(t, env, s, {}) for t in main] for s, _ in points])
+        columns = np.array([_row(main, env, s, {}) for s, _ in points])
         centers = {t: float(np.average(columns[:, i], weights=weights)) for i, t in enumerate(main)
                    if t[0] != "size" or t[1] in INTERACT}
         box = {t[1]: (float(columns[:, i].min()), float(columns[:, i].max())) for i, t in enumerate(main)
                if t[0] == "size" and t[1] in INTERACT}
-        x = np.array([[1.0, *[_value(t, env, s, centers) for t in terms]] for s, _ in points])
+        x = np.array([[1.0, *_row(terms, env, s, centers)] for s, _ in points])
         y = np.array([math.log(p) for _, p in points])
         prior = np.array([0.0, *[PRIOR_SLOPE.get(t[1], 0.0) if t[0] == "size" else 0.0 for t in terms]])
         penalty = np.diag([1e-6, *[PRIOR_WEIGHT[t[1]] if t[0] == "size" else
@@ -113,10 +113,13 @@ class CapacityModel:
         return tuple(_name(t) for t in self.terms)
 
     def _row(self, settings: Mapping[str, Any]) -> list[float]:
-        return [_value(t, self.env, settings, self.centers) for t in self.terms]
+        return _row(self.terms, self.env, settings, self.centers)
 
     def log_predict(self, settings: Mapping[str, Any]) -> float:
-        return self.coef[0] + sum(c * f for c, f in zip(self.coef[1:], self._row(settings), strict=True))
+        return self._log_predict(self._row(settings))
+
+    def _log_predict(self, row: Sequence[float]) -> float:
+        return self.coef[0] + sum(c * f for c, f in zip(self.coef[1:], row, strict=True))
 
     def predict(self, settings: Mapping[str, Any]) -> float:
         """Expected p95 (ms) of a configuration (sizes filled in)."""
@@ -125,14 +128,18 @@ class CapacityModel:
     def log_spread(self, settings: Mapping[str, Any]) -> float:
         """The uncertainty of a prediction (log space): the spread, wider for a configuration
         far from those measured (where the slopes' own uncertainty counts most)."""
+        return self._log_spread(self._row(settings))
+
+    def _log_spread(self, row: Sequence[float]) -> float:
         if not self.unsure:
             return self.spread
-        x = np.array([1.0, *self._row(settings)])
+        x = np.array([1.0, *row])
         return self.spread * math.sqrt(1 + max(0.0, float(x @ np.array(self.unsure) @ x)))
 
     def chance_below(self, settings: Mapping[str, Any], limit_ms: float) -> float:
         """The chance that the configuration's p95 is at most `limit_ms`."""
-        z = (math.log(limit_ms) - self.log_predict(settings)) / self.log_spread(settings)
+        row = self._row(settings)
+        z = (math.log(limit_ms) - self._log_predict(row)) / self._log_spread(row)
         return 0.5 * (1 + math.erf(z / math.sqrt(2)))
 
     def slope(self, name: str) -> float:
@@ -173,8 +180,7 @@ def nominal(dist: BaseDistribution) -> bool:
     if not isinstance(dist, CategoricalDistribution) or len(dist.choices) < 3:
         return False
     texts = [value_text(c).strip() for c in dist.choices]
-    return sum(1 for t in texts if parse_number(t) is None and not AMOUNT.fullmatch(t)
-               and t.lower() not in ABSENT) >= 2
+    return sum(1 for t in texts if not AMOUNT.fullmatch(t) and t.lower() not in ABSENT) >= 2
 
 
 def _env_terms(env: Mapping[str, BaseDistribution]) -> list[Term]:
@@ -193,18 +199,27 @@ def _name(term: Term) -> str:
         else f"{_name(term[1])} x {term[2]}"
 
 
-def _value(term: Term, env: Mapping[str, BaseDistribution], settings: Mapping[str, Any],
-           centers: Mapping[Term, float]) -> float:
-    kind = term[0]
+def _row(terms: Sequence[Term], env: Mapping[str, BaseDistribution], settings: Mapping[str, Any],
+         centers: Mapping[Term, float]) -> list[float]:
+    """The terms' values for `settings`; a pair (after its terms) is its environment term times
+    its log size, each from its measured mean (0 where one never varied)."""
+    values: dict[Term, float] = {}
+    for term in terms:
+        if term[0] == "pair":
+            base, size = term[1], ("size", term[2])
+            values[term] = (values[base] - centers[base]) * (values[size] - centers[size])
+        else:
+            values[term] = _value(term, env, settings)
+    return [values[t] for t in terms]
+
+
+def _value(term: Term, env: Mapping[str, BaseDistribution], settings: Mapping[str, Any]) -> float:
+    kind, name = term[0], term[1]
     if kind == "size":
-        return math.log(max(float(settings.get(term[1], 1)), 1e-9))
+        return math.log(max(float(settings.get(name, 1)), 1e-9))
     if kind == "env":
-        return position(env[term[1]], settings.get(term[1]))
-    if kind == "name":  # 1 where it is chosen
-        return 1.0 if value_text(settings.get(term[1])) == term[2] else 0.0
-    base, size = term[1], ("size", term[2])  # a pair: each from its measured mean (0 where one never varied)
-    return (_value(base, env, settings, centers) - centers[base]) \
-        * (_value(size, env, settings, centers) - centers[size])
+        return position(env[name], settings.get(name))
+    return 1.0 if value_text(settings.get(name)) == term[2] else 0.0  # a name: 1 where it is chosen
 
 
 def position(dist: BaseDistribution, value: Any) -> float:

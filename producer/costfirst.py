@@ -374,13 +374,10 @@ class CostFirst:
         for part in SCREEN_PARTS:
             moves: list[dict[str, Any]] = []
             for n in names:
-                dist = self.env[n]
-                if nominal(dist):  # names: every other one, with the longest moves
-                    longest = part == SCREEN_PARTS[0]
-                    moves.extend({**center, n: v} for v in (_others(dist, center[n]) if longest else []))
-                else:  # an enum of amounts by its index
-                    way = 1 if position(dist, center[n]) < 0.5 else -1
-                    moves.append({**center, n: _move(dist, center[n], way * part)})
+                if nominal(self.env[n]) and part != SCREEN_PARTS[0]:
+                    continue  # names: every other one, with the longest moves
+                way = 1 if position(self.env[n], center[n]) < 0.5 else -1  # an enum of amounts by its index
+                moves.extend({**center, n: v} for v in self._steps(n, center[n], way * part))
             screens.append(moves)
         return screens
 
