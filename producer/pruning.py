@@ -128,14 +128,18 @@ def hungrier(env_keys: Sequence[str], measured: Sequence[Measured], failed: Fail
     otherwise. Sizes: memory need is taken not to grow with cpu or replicas until a failure
     contradicts a start with no more memory, and the failure had more of one (a table per
     peer, an arena per core): then that size counts (+1) from then on, and no environment
-    variable is flipped on that comparison, since the size may be the cause. A way assumed
+    variable is flipped on that comparison, since the size may be the cause. A failure that
+    also had more of a variable by its assumed way (a bigger cache) is no contradiction, and
+    blames no size: blaming the cpu for a cache's OOM kept that OOM from ruling out the same
+    cache on a smaller task. A way assumed
     (not learnt) that a failure and a start contradict, where the start was as hungry as the
     failure in every variable that differs, with the same replicas and no less cpu, is dropped
     for those variables (only the same value counts): a smaller Bloom filter false-positive
     rate is the bigger filter, and assuming otherwise let one start vouch for every value below
     it. Tries with other replicas do not count here: a task's share of the load, and with it
     the memory it needs, may fall as replicas rise (sorts or uploads in flight)."""
-    out = {k: d for k in env_keys if (d := way(k)) is not None}
+    assumed = {k: d for k in env_keys if (d := way(k)) is not None}
+    out = dict(assumed)
     learned: dict[str, int] = {}
     contradicted: set[str] = set()
     ooms = [m for m in measured if failed(m.outcome)]
@@ -145,9 +149,12 @@ def hungrier(env_keys: Sequence[str], measured: Sequence[Measured], failed: Fail
                 continue
             differ = [k for k in (*env_keys, *SIZE_CAUSES)
                       if str(other.settings.get(k)) != str(oom.settings.get(k))]
-            bigger = [k for k in SIZE_CAUSES if k in differ
-                      and _numeric(oom.settings.get(k), other.settings.get(k))
-                      and float(oom.settings[k]) > float(other.settings[k])]
+            explained = any(k in assumed and _numeric(oom.settings.get(k), other.settings.get(k))
+                            and (float(oom.settings[k]) - float(other.settings[k])) * assumed[k] > 0
+                            for k in differ)  # hungrier by a way assumed: nothing to blame a size for
+            bigger = [] if explained else [k for k in SIZE_CAUSES if k in differ
+                                           and _numeric(oom.settings.get(k), other.settings.get(k))
+                                           and float(oom.settings[k]) > float(other.settings[k])]
             for key in bigger:
                 out[key] = 1
             if len(differ) == 1 and differ[0] in env_keys and _numeric(oom.settings.get(differ[0]),

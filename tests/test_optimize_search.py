@@ -205,6 +205,32 @@ def test_a_way_assumed_that_a_failure_and_a_start_contradict_is_dropped(
     assert pruning.hungers(["GOGC"], gogc)[0] == {"GOGC": 1}
 
 
+@settings(max_examples=100, deadline=None)
+@given(cache=st.sampled_from([(1024, 7168), (4096, 10240), (512, 1024)]), cpu=st.sampled_from([0.5, 1, 2, 4]),
+       more_cpu=st.sampled_from([0, 1, 2]), replicas=st.integers(1, 6), more_replicas=st.integers(0, 6),
+       mem=st.sampled_from([(3, 3), (12, 15), (6, 12)]))
+def test_an_oom_a_variable_explains_blames_no_size(cache: tuple[int, int], cpu: float, more_cpu: int,
+                                                   replicas: int, more_replicas: int,
+                                                   mem: tuple[int, int]) -> None:
+    """zipf-catalog-5: an OOM at 4 vCPU with a 10 GiB cache, beside a start at 2 vCPU with a 7 GiB
+    cache and less memory, made the cpu a cause of memory need; then an OOM of the 7 GiB cache
+    at 2 vCPU and 12 GiB no longer ruled out the same cache at 0.5 vCPU and 3 GiB, and six of the
+    last steps were OOM kills there (0 of 20). A failure with more of a variable by its assumed
+    way (a bigger cache holds more) is no contradiction: it blames no size."""
+    keys = ["CACHE_MB"]
+    ran = Measured({"cpu": cpu, "mem": mem[0], "replicas": replicas, "CACHE_MB": cache[0]}, result(40.0), 0)
+    oom = Measured({"cpu": cpu * 2 ** more_cpu, "mem": mem[1], "replicas": replicas + more_replicas,
+                    "CACHE_MB": cache[1]}, result(None, message=OOM_MESSAGE), 1)
+    assert pruning.hungrier(keys, [ran, oom]) == {"CACHE_MB": 1}
+    # and the same cache on a smaller task with no more memory is ruled out by the OOM
+    smaller = {"cpu": cpu, "mem": mem[0], "replicas": replicas, "CACHE_MB": cache[1]}
+    assert pruning.starts(smaller, keys, [ran, oom], pruning.hungers(keys, [ran, oom])) == 0.0
+    # a failure with a leaner cache still blames the size it had more of (a table per peer)
+    lean = Measured({**oom.settings, "CACHE_MB": cache[0]}, oom.outcome, 1)
+    blamed = {k for k in ("cpu", "replicas") if float(lean.settings[k]) > float(ran.settings[k])}
+    assert set(pruning.hungrier(keys, [ran, lean])) == {"CACHE_MB", *blamed}
+
+
 def test_each_oom_at_a_memory_makes_a_start_there_less_likely() -> None:
     ooms = [Measured(size(0.5, 1, 2, gogc=g), result(None, message=OOM_MESSAGE), i)
             for i, g in enumerate((200, 180, 160))]
