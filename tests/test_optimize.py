@@ -52,13 +52,17 @@ def test_optimize_finds_the_cheapest_configuration_meeting_the_slo_within_30_tri
     print(f"\noptimize: {elapsed:.0f} s, {summary['steps_run']} steps, {len(summary['trials'])} trials; "
           f"best {best['settings']} ${best['outcome']['cost_per_hour']:.4f}/h "
           f"p95 {best['outcome']['p95_ms']:.1f}")
-    assert best["outcome"]["cost_per_hour"] <= 1.10 * GRID_OPTIMUM_COST, best
-    assert best["outcome"]["p95_ms"] <= SLO_P95_MS
+    # Every trial, so that a miss under load says which measurement led the search away.
+    trail = "\n".join(f"{t['number']:>3} {t['settings']} {(t['outcome'] or {}).get('status')} "
+                      f"p95 {(t['outcome'] or {}).get('p95_ms')} | {(t['why'] or {}).get('text', '')[:100]}"
+                      for t in summary["trials"])
+    assert best["outcome"]["cost_per_hour"] <= 1.10 * GRID_OPTIMUM_COST, f"{best}\n{trail}"
+    assert best["outcome"]["p95_ms"] <= SLO_P95_MS, trail
     assert best["command"].startswith("servo-fargate step web cpu=")
     # Cheapest size first (the default for cost alone): it stops once every cheaper size is
     # ruled out and its best confirmed, inside the budget (bench/README.md: a median of 14
     # steps on the suite's sandbox-grid-3 replay, 20 in this test's last run).
-    assert summary["complete"] is True and summary["steps_run"] < BUDGET
+    assert summary["complete"] is True and summary["steps_run"] < BUDGET, trail
     first = summary["trials"][0]
     assert first["baseline"] and first["settings"] == {"cpu": 0.25, "mem": 1, "replicas": 2, "GOGC": 100}
     rejected = [t for t in summary["trials"] if (t["outcome"] or {}).get("status") == "rejected"]
