@@ -296,16 +296,16 @@ class CostFirst:
     def _tier_probe(self, state: _State, scored: Sequence[tuple[float, float, int, dict[str, Any]]],
                     ruled: Mapping[str, int]) -> Proposal | None:
         """Once the best is confirmed and only long shots are left, a long shot in a cpu tier
-        nothing has started in yet, before any other: the model's cpu slope is a power law
+        nothing has been tried in yet, before any other: the model's cpu slope is a power law
         fitted on the tiers measured, and a service can change shape between tiers (a pool
         that needs two cores, request slots per core), so an untried tier's small chance is
-        an extrapolation, where a long shot elsewhere has measurements nearby. Per tier, the
-        fewest replicas the model predicts feasible (else the most open) at its cheapest
-        memory; of the tiers, the best chance x saving. It comes only after the search proper
-        (the best found and confirmed), so what it adds to the model cannot lead the search
-        away from the sizes that were likely."""
-        seen = {float(m.settings["cpu"]) for m in state.latest.values()
-                if m.outcome.status == "succeeded" and "cpu" in m.settings}
+        an extrapolation, where a long shot elsewhere has measurements nearby. One probe a
+        tier, whether it starts or not: a tier whose probe failed is left to the ordinary long
+        shots, which pruning sees. Per tier, the fewest replicas the model predicts feasible
+        (else the most open) at its cheapest memory; of the tiers, the best chance x saving.
+        It comes only after the search proper (the best found and confirmed), so what it adds
+        to the model cannot lead the search away from the sizes that were likely."""
+        seen = {float(m.settings["cpu"]) for m in state.latest.values() if "cpu" in m.settings}
         by_tier: dict[float, list[tuple[float, float, int, dict[str, Any]]]] = {}
         for entry in sorted(scored, key=lambda e: e[2]):  # cheapest first
             cpu = float({**self.space.fixed, **entry[3]}.get("cpu", 0) or 0)

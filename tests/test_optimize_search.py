@@ -666,6 +666,12 @@ def test_once_the_best_is_confirmed_a_cpu_tier_never_measured_goes_before_other_
     # 2 vCPU, the one tier nothing ran in, at its cheapest memory (a long shot alone: 8 GiB)
     assert (proposal.settings["cpu"], proposal.settings["mem"]) == (2, 4)
     assert "cpu tier never measured (2 vCPU)" in proposal.why["text"]
+    # A probe that did not start (zipf-catalog-5: a cache too big for the tier's memory) is the tier's one
+    # probe: the long shots go on elsewhere, not through the tier's every memory and replica count.
+    unhealthy = result(None, message="task stopped: health checks failed")
+    failed = [*tried, Measured(proposal.settings, unhealthy, 5)]
+    after = s.propose(failed)
+    assert after is not None and "cpu tier never measured" not in after.why["text"]
     # Before the best is confirmed (trusted, 4 % room on three measurements), no probe: it is confirmed.
     unsure = [*tried[:1], Measured(size(0.5, 1, 6, gogc=None), result(48.0, samples=3, stdev=1.0), 1),
               *tried[2:]]
