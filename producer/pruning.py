@@ -129,44 +129,49 @@ def hungrier(env_keys: Sequence[str], measured: Sequence[Measured], failed: Fail
     contradicts a start with no more memory, and the failure had more of one (a table per
     peer, an arena per core): then that size counts (+1) from then on, and no environment
     variable is flipped on that comparison, since the size may be the cause. A failure that
-    also had more of a variable by its assumed way (a bigger cache) is no contradiction, and
-    blames no size: blaming the cpu for a cache's OOM kept that OOM from ruling out the same
-    cache on a smaller task. A way assumed
-    (not learnt) that a failure and a start contradict, where the start was as hungry as the
-    failure in every variable that differs, with the same replicas and no less cpu, is dropped
-    for those variables (only the same value counts): a smaller Bloom filter false-positive
-    rate is the bigger filter, and assuming otherwise let one start vouch for every value below
-    it. Tries with other replicas do not count here: a task's share of the load, and with it
-    the memory it needs, may fall as replicas rise (sorts or uploads in flight)."""
+    was also hungrier in every variable that differs, by the ways this returns (a bigger
+    cache), is no contradiction, and blames no size: blaming the cpu for a cache's OOM kept
+    that OOM from ruling out the same cache on a smaller task. The variables are taken as the
+    cause there; a pair where the size differs alone, or with a leaner variable, still blames
+    it. A way assumed (not learnt) that a failure and a start contradict, where the start was
+    as hungry as the failure in every variable that differs, with the same replicas and no
+    less cpu, is dropped for those variables (only the same value counts): a smaller Bloom
+    filter false-positive rate is the bigger filter, and assuming otherwise let one start
+    vouch for every value below it. Tries with other replicas do not count here: a task's
+    share of the load, and with it the memory it needs, may fall as replicas rise (sorts or
+    uploads in flight)."""
     assumed = {k: d for k in env_keys if (d := way(k)) is not None}
-    out = dict(assumed)
     learned: dict[str, int] = {}
     contradicted: set[str] = set()
-    ooms = [m for m in measured if failed(m.outcome)]
-    for oom in ooms:
+    pairs = []  # (failure, start, what differs, the sizes the failure had more of)
+    for oom in (m for m in measured if failed(m.outcome)):
         for other in measured:
             if other.outcome.status != "succeeded" or _mem(other) > _mem(oom):
                 continue
             differ = [k for k in (*env_keys, *SIZE_CAUSES)
                       if str(other.settings.get(k)) != str(oom.settings.get(k))]
-            explained = any(k in assumed and _numeric(oom.settings.get(k), other.settings.get(k))
-                            and (float(oom.settings[k]) - float(other.settings[k])) * assumed[k] > 0
-                            for k in differ)  # hungrier by a way assumed: nothing to blame a size for
-            bigger = [] if explained else [k for k in SIZE_CAUSES if k in differ
-                                           and _numeric(oom.settings.get(k), other.settings.get(k))
-                                           and float(oom.settings[k]) > float(other.settings[k])]
-            for key in bigger:
-                out[key] = 1
+            bigger = [k for k in SIZE_CAUSES if k in differ
+                      and _numeric(oom.settings.get(k), other.settings.get(k))
+                      and float(oom.settings[k]) > float(other.settings[k])]
+            pairs.append((oom, other, differ, bigger))
             if len(differ) == 1 and differ[0] in env_keys and _numeric(oom.settings.get(differ[0]),
                                                                       other.settings.get(differ[0])):
                 key = differ[0]
                 learned[key] = 1 if float(oom.settings[key]) > float(other.settings[key]) else -1
             elif not bigger and "replicas" not in differ:  # as hungry by every way assumed, yet failed
                 env = [k for k in differ if k in env_keys]
-                if env and all(k in out and _as_hungry(k, other.settings.get(k), oom.settings.get(k), out)
-                               for k in env):
+                if env and all(k in assumed and _as_hungry(k, other.settings.get(k), oom.settings.get(k),
+                                                           assumed) for k in env):
                     contradicted.update(env)
-    return {**{k: d for k, d in out.items() if k not in contradicted}, **learned}
+    out = {**{k: d for k, d in assumed.items() if k not in contradicted}, **learned}
+    for oom, other, differ, bigger in pairs:
+        env = [k for k in differ if k in env_keys]
+        # hungrier in every variable that differs, by its way: the variables are the cause
+        explained = bool(env) and all(k in out and _as_hungry(k, oom.settings.get(k), other.settings.get(k),
+                                                              out) for k in env)
+        for key in [] if explained else bigger:
+            out[key] = 1
+    return out
 
 
 def oom_predicted(settings: Mapping[str, Any], env_keys: Sequence[str], ooms: Sequence[Measured],

@@ -231,6 +231,22 @@ def test_an_oom_a_variable_explains_blames_no_size(cache: tuple[int, int], cpu: 
     assert set(pruning.hungrier(keys, [ran, lean])) == {"CACHE_MB", *blamed}
 
 
+def test_a_variable_explains_an_oom_only_by_the_way_the_tries_have_shown() -> None:
+    """A smaller Bloom false-positive rate is the bigger filter (an OOM at 0.001 where 0.01
+    started says so): an OOM at the leaner 0.05 with three times the replicas is not explained
+    by the rate, so the replicas are blamed, and fewer of them with no more memory may start."""
+    keys = ["BLOOM_FP"]
+    ran = Measured({"cpu": 1, "mem": 4, "replicas": 2, "BLOOM_FP": 0.01}, result(40.0), 0)
+    oom = result(None, message=OOM_MESSAGE)
+    bigger_filter = Measured({**ran.settings, "BLOOM_FP": 0.001}, oom, 1)
+    more_peers = Measured({**ran.settings, "replicas": 6, "BLOOM_FP": 0.05}, oom, 2)
+    for order in ([ran, bigger_filter, more_peers], [more_peers, bigger_filter, ran]):
+        assert pruning.hungrier(keys, order) == {"BLOOM_FP": -1, "replicas": 1}
+    fewer = {"cpu": 1, "mem": 3, "replicas": 2, "BLOOM_FP": 0.02}
+    measured = [ran, bigger_filter, more_peers]
+    assert pruning.starts(fewer, keys, measured, pruning.hungers(keys, measured)) > 0
+
+
 def test_each_oom_at_a_memory_makes_a_start_there_less_likely() -> None:
     ooms = [Measured(size(0.5, 1, 2, gogc=g), result(None, message=OOM_MESSAGE), i)
             for i, g in enumerate((200, 180, 160))]
@@ -667,11 +683,15 @@ def test_once_the_best_is_confirmed_a_cpu_tier_never_measured_goes_before_other_
     assert (proposal.settings["cpu"], proposal.settings["mem"]) == (2, 4)
     assert "cpu tier never measured (2 vCPU)" in proposal.why["text"]
     # A probe that did not start (zipf-catalog-5: a cache too big for the tier's memory) is the tier's one
-    # probe: the long shots go on elsewhere, not through the tier's every memory and replica count.
+    # probe: no more tier probes there, the ordinary long shots (which pruning sees) go on. A deployment
+    # that timed out (a slow image pull) is not the tier's doing: the tier is probed again.
     unhealthy = result(None, message="task stopped: health checks failed")
     failed = [*tried, Measured(proposal.settings, unhealthy, 5)]
     after = s.propose(failed)
     assert after is not None and "cpu tier never measured" not in after.why["text"]
+    slow = obj.Outcome("rejected", None, reason="timeout", message="the deployment did not settle in time")
+    again = s.propose([*tried, Measured(proposal.settings, slow, 5)])
+    assert again is not None and "cpu tier never measured (2 vCPU)" in again.why["text"]
     # Before the best is confirmed (trusted, 4 % room on three measurements), no probe: it is confirmed.
     unsure = [*tried[:1], Measured(size(0.5, 1, 6, gogc=None), result(48.0, samples=3, stdev=1.0), 1),
               *tried[2:]]
