@@ -25,7 +25,7 @@ knows about services:
   ruled out.
 - Once a size is trusted to meet the SLO and no cheaper open size has a fair chance left
   (`stop`), it confirms the best (repeats it until it is sure, `CONFIRMED`) and then spends
-  the budget left on long shots: first one in each cpu tier nothing has run in (the model
+  the budget left on long shots: first one in each cpu tier nothing was tried in (the model
   extrapolates there), then the cheaper open sizes with the best chance x saving, far ones
   included. It stops only when no cheaper size is open and the best is confirmed.
 - **A cliff**: where a clear miss and a pass differ in one size only and p95 falls between
@@ -72,6 +72,7 @@ BETTER = 0.1  # an environment this much likelier to pass is tried before a near
 PREDICTED = 0.5  # a chance from which a proposal is the model's prediction, below it exploring
 SCREEN_PARTS = (0.5, 0.25, 0.125)  # a never-varied variable's moves, the longest first
 MEMORY_GAIN = 0.05  # a memory slope (log p95 per log GiB) below minus this: more memory is faster
+NOT_ITS_OWN = ("timeout", "cancelled")  # rejections a configuration did not cause (a slow image pull)
 STEEP = 2.0  # log p95 per log size: a fall steeper than a queue's (1 / replicas) between two tries is a cliff
 
 Settings = Mapping[str, Any]
@@ -300,12 +301,14 @@ class CostFirst:
         fitted on the tiers measured, and a service can change shape between tiers (a pool
         that needs two cores, request slots per core), so an untried tier's small chance is
         an extrapolation, where a long shot elsewhere has measurements nearby. One probe a
-        tier, whether it starts or not: a tier whose probe failed is left to the ordinary long
-        shots, which pruning sees. Per tier, the fewest replicas the model predicts feasible
-        (else the most open) at its cheapest memory; of the tiers, the best chance x saving.
-        It comes only after the search proper (the best found and confirmed), so what it adds
-        to the model cannot lead the search away from the sizes that were likely."""
-        seen = {float(m.settings["cpu"]) for m in state.latest.values() if "cpu" in m.settings}
+        tier, whether it starts or not: a tier whose probe failed (unless for a reason not its
+        own, `NOT_ITS_OWN`) is left to the ordinary long shots, which pruning sees. Per tier,
+        the fewest replicas the model predicts feasible (else the most open) at its cheapest
+        memory; of the tiers, the best chance x saving. It comes only after the search proper
+        (the best found and confirmed), so what it adds to the model cannot lead the search
+        away from the sizes that were likely."""
+        seen = {float(m.settings["cpu"]) for m in state.latest.values() if "cpu" in m.settings
+                and (m.outcome.status == "succeeded" or m.outcome.reason not in NOT_ITS_OWN)}
         by_tier: dict[float, list[tuple[float, float, int, dict[str, Any]]]] = {}
         for entry in sorted(scored, key=lambda e: e[2]):  # cheapest first
             cpu = float({**self.space.fixed, **entry[3]}.get("cpu", 0) or 0)

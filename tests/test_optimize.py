@@ -49,13 +49,14 @@ def test_optimize_finds_the_cheapest_configuration_meeting_the_slo_within_30_tri
         report = tmp_path / "report"
         assert main(["report", "accept", "--out", str(report), "--config", str(producer.config.path)]) == 0
     best = summary["best"]
-    print(f"\noptimize: {elapsed:.0f} s, {summary['steps_run']} steps, {len(summary['trials'])} trials; "
-          f"best {best['settings']} ${best['outcome']['cost_per_hour']:.4f}/h "
-          f"p95 {best['outcome']['p95_ms']:.1f}")
     # Every trial, so that a miss under load says which measurement led the search away.
     trail = "\n".join(f"{t['number']:>3} {t['settings']} {(t['outcome'] or {}).get('status')} "
                       f"p95 {(t['outcome'] or {}).get('p95_ms')} | {(t['why'] or {}).get('text', '')[:100]}"
                       for t in summary["trials"])
+    assert best is not None, f"nothing feasible found\n{trail}"
+    print(f"\noptimize: {elapsed:.0f} s, {summary['steps_run']} steps, {len(summary['trials'])} trials; "
+          f"best {best['settings']} ${best['outcome']['cost_per_hour']:.4f}/h "
+          f"p95 {best['outcome']['p95_ms']:.1f}")
     assert best["outcome"]["cost_per_hour"] <= 1.10 * GRID_OPTIMUM_COST, f"{best}\n{trail}"
     assert best["outcome"]["p95_ms"] <= SLO_P95_MS, trail
     assert best["command"].startswith("servo-fargate step web cpu=")
