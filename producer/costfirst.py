@@ -300,15 +300,19 @@ class CostFirst:
         nothing has been tried in yet, before any other: the model's cpu slope is a power law
         fitted on the tiers measured, and a service can change shape between tiers (a pool
         that needs two cores, request slots per core), so an untried tier's small chance is
-        an extrapolation, where a long shot elsewhere has measurements nearby. One probe a
-        tier, whether it starts or not: a tier whose probe failed (unless for a reason not its
-        own, `NOT_ITS_OWN`) is left to the ordinary long shots, which pruning sees. Per tier,
+        an extrapolation, where a long shot elsewhere has measurements nearby. A probe that
+        failed counts as the tier's one probe, unless it ran out of memory (the next probe
+        there has more: scatter-shards-6's optimum is the third memory of its tier) or failed
+        for a reason not its own (`NOT_ITS_OWN`): then it is left to the ordinary long shots,
+        which pruning sees. Per tier,
         the fewest replicas the model predicts feasible (else the most open) at its cheapest
         memory; of the tiers, the best chance x saving. It comes only after the search proper
         (the best found and confirmed), so what it adds to the model cannot lead the search
         away from the sizes that were likely."""
         seen = {float(m.settings["cpu"]) for m in state.latest.values() if "cpu" in m.settings
-                and (m.outcome.status == "succeeded" or m.outcome.reason not in NOT_ITS_OWN)}
+                and (m.outcome.status == "succeeded" or (m.outcome.reason not in NOT_ITS_OWN
+                                                         and not pruning.memory_failure(m.outcome)
+                                                         and not pruning.heap_failure(m.outcome)))}
         by_tier: dict[float, list[tuple[float, float, int, dict[str, Any]]]] = {}
         for entry in sorted(scored, key=lambda e: e[2]):  # cheapest first
             cpu = float({**self.space.fixed, **entry[3]}.get("cpu", 0) or 0)
