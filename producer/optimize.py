@@ -151,9 +151,17 @@ class Optimizer:
         if self.hand_over and steps_run(study) >= self.options.trials * HAND_OVER_SHARE:
             self.strategy = None  # the rest of the front needs the budget too
             return True
-        proposal = self.strategy.propose(_tried(study))
+        tried = _tried(study)
+        proposal = self.strategy.propose(tried)
         if proposal is None and self.hand_over:  # the front's cheap end is found: the sampler goes on
             self.strategy = None
+            return True
+        if proposal is None and self.strategy.trusted_best(tried) is None:
+            # Nothing trusted to meet the SLOs and nothing left the search rates: the budget is
+            # needed, so this step is the sampler's, and the search is asked again after it.
+            text = (f"proposed by the {self._sampler_name()} sampler: nothing measured is trusted to meet "
+                    "the SLOs and the search has no configuration left that it rates")
+            study.enqueue_trial({}, user_attrs={"why": {"kind": "sampler", "text": text}})
             return True
         if proposal is None:  # no cheaper size has a fair chance left: the budget is not needed
             study.set_user_attr("complete", True)
