@@ -70,6 +70,7 @@ NOISE_WIDTH = 2.5  # a miss by more than this many noises (beyond the environmen
 CLEARLY = 0.01  # a chance this much higher beats the compass order
 BETTER = 0.1  # an environment this much likelier to pass is tried before a near result is repeated
 PREDICTED = 0.5  # a chance from which a proposal is the model's prediction, below it exploring
+FINEST = 2 ** 16  # the finest move, as a part of a range, when nothing else is left (`_finer`)
 SCREEN_PARTS = (0.5, 0.25, 0.125)  # a never-varied variable's moves, the longest first
 MEMORY_GAIN = 0.05  # a memory slope (log p95 per log GiB) below minus this: more memory is faster
 NOT_ITS_OWN = ("timeout", "cancelled")  # rejections a configuration did not cause (a slow image pull)
@@ -339,8 +340,8 @@ class CostFirst:
         could not do, the environment may. At the size that came closest, the untried
         environment next to the closest try's, a variable never varied moved half its range
         first, then a quarter and an eighth of its range (a cache of 1024 s may need more memory
-        than the size has, where 128 s fits); then the next closest size. None only when every
-        such environment was tried.
+        than the size has, where 128 s fits), then finer moves (`_finer`); then the next closest
+        size. None only when every such environment was tried.
         With `cheaper_than` (a best is trusted at that cost and no cheaper size is open), only
         the sizes cheaper than the best, and only a variable never varied: the sizes were ruled
         out under one value of it, which says nothing of the others."""
@@ -356,7 +357,8 @@ class CostFirst:
             done = self._tried_envs(tried)
             options = self._env_options(state, tried) if cheaper_than is None else []
             half, *shorter = self._screen(state, self._env_of(m.settings))
-            for env in [*half, *options, *(move for moves in shorter for move in moves)]:
+            finer = self._finer(self._env_of(m.settings)) if cheaper_than is None else []
+            for env in [*half, *options, *(move for moves in shorter for move in moves), *finer]:
                 if settings_key(env) in done:
                     continue
                 settings = {**size, **env}
@@ -369,6 +371,25 @@ class CostFirst:
                         f"({_p95(m.outcome)}), so its size with another environment")
                 return Proposal(settings, {"kind": "exploring", "text": text, "trial": m.trial})
         return None
+
+    def _finer(self, center: Settings) -> list[dict[str, Any]]:
+        """Moves of each number from `center` finer than the compass's (a 32nd of its range, a
+        64th, ... down to its step), both ways, the coarser first: where every compass move has
+        failed to start (a prefetch window of 257 runs out of memory where 1 starves the
+        threads), the values between are where the search can still go."""
+        moves: list[dict[str, Any]] = []
+        fraction = COMPASS[-1] * 2
+        while fraction <= FINEST:
+            for name in self.env_keys:
+                dist = self.env[name]
+                if name not in center or isinstance(dist, CategoricalDistribution):
+                    continue
+                for sign in (1, -1):
+                    value = _move(dist, center[name], sign / fraction)
+                    if value_text(value) != value_text(center[name]):
+                        moves.append({**center, name: value})
+            fraction *= 2
+        return moves
 
     def _screen(self, state: _State, center: Settings) -> list[list[dict[str, Any]]]:
         """Each variable no started try has varied yet, moved towards its far end by each of
@@ -419,17 +440,37 @@ class CostFirst:
         done = self._tried_envs(tried)
         best: tuple[float, dict[str, Any]] | None = None
         for env in self._env_options(state, tried):
-            if settings_key(env) in done:
-                continue
-            settings = {**size, **env}
-            full = {**self.space.fixed, **settings}
-            starts = pruning.starts(full, self.env_keys, measured, state.hunger)
-            if starts == 0.0:
-                continue
-            chance = starts * self._meets(state, full)
-            if best is None or chance > best[0] + CLEARLY:
+            chance, settings = self._option(state, measured, size, env, done)
+            if settings is not None and (best is None or chance > best[0] + CLEARLY):
                 best = (chance, settings)
-        return best
+        if best is not None:
+            return best
+        for env in self._finer_options(state, tried):  # only where no compass move can go: the first
+            chance, settings = self._option(state, measured, size, env, done)
+            if settings is not None:
+                return chance, settings
+        return None
+
+    def _option(self, state: _State, measured: Sequence[Measured], size: Settings, env: Settings,
+                done: set[SizeKey]) -> tuple[float, dict[str, Any] | None]:
+        """An environment at a size and its chance; no settings if it was tried or cannot start."""
+        if settings_key(env) in done:
+            return 0.0, None
+        settings = {**size, **env}
+        full = {**self.space.fixed, **settings}
+        starts = pruning.starts(full, self.env_keys, measured, state.hunger)
+        if starts == 0.0:
+            return 0.0, None
+        return starts * self._meets(state, full), settings
+
+    def _finer_options(self, state: _State, tried: Sequence[Measured]) -> list[dict[str, Any]]:
+        """`_finer` moves from the reference environment and the size's best try's."""
+        centers = [self._reference_env(state)]
+        started = [m for m in tried if m.outcome.status == "succeeded"]
+        if started:
+            top = min(started, key=lambda m: pruning.miss(self.goal, m.outcome))
+            centers.append(self._env_of(top.settings))
+        return [env for center in centers for env in self._finer(center)]
 
     def _meets(self, state: _State, full: Settings) -> float:
         """The model's chance that a configuration (sizes filled in) meets the SLO; even before it has one."""
