@@ -27,10 +27,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from producer import objectives as obj
+from producer.space import value_text
 
 SIZE_KEYS = ("cpu", "mem", "replicas")
 SIZE_CAUSES = ("cpu", "replicas")  # sizes that may grow a task's memory need (`hungrier`)
 FAR = 1.5  # a miss by more than 50 % is far: no noise or environment seen here makes that up
+OTHER_START = 0.5  # an environment's chance to start, per failed start of it (not memory's) and none started
 UNKNOWN_START = 0.7  # memory between an OOM and a start: most services fit more often than not
 MEMORY_SIGNS = re.compile(r"outofmemory|out of memory|exit code 137|\boom")  # "oom-kill", not "room"
 KILLED_SIGNS = ("exit code 137", "container killed due to memory")  # the container's limit, not a heap's
@@ -195,9 +197,29 @@ def hungers(env_keys: Sequence[str], measured: Sequence[Measured]) -> Hunger:
 
 def starts(settings: Mapping[str, Any], env_keys: Sequence[str], measured: Sequence[Measured],
            hunger: Hunger) -> float:
-    """The chance that `settings` start: `start_chance` for each kind of failure at once."""
-    return math.prod(start_chance(settings, env_keys, measured, kind, failed)
-                     for kind, (failed, _) in zip(hunger, FAILURES, strict=True))
+    """The chance that `settings` start: `start_chance` for each kind of failure at once, and
+    `env_starts` for the others."""
+    chance = math.prod(start_chance(settings, env_keys, measured, kind, failed)
+                       for kind, (failed, _) in zip(hunger, FAILURES, strict=True))
+    return chance * env_starts(settings, env_keys, measured)
+
+
+def env_starts(settings: Mapping[str, Any], env_keys: Sequence[str], measured: Sequence[Measured]) -> float:
+    """The chance that an environment starts at all, from its other failures: a failed start
+    that is not memory's says nothing of other sizes by itself, but an environment that has
+    failed at size after size and started at none is likely the cause (PgBouncer's transaction
+    mode with prepared statements fails its health checks at every size). `OTHER_START` for each
+    such failure; 1 once the environment has started anywhere (then a failure is its size's:
+    too little capacity for the health checks), or with no environment variables."""
+    if not env_keys:
+        return 1.0
+    same = [m for m in measured if all(value_text(m.settings.get(k)) == value_text(settings.get(k))
+                                       for k in env_keys)]
+    if any(m.outcome.status == "succeeded" for m in same):
+        return 1.0
+    others = sum(1 for m in same if m.outcome.status == "rejected" and not memory_failure(m.outcome)
+                 and not heap_failure(m.outcome))
+    return float(OTHER_START ** others)
 
 
 def start_chance(settings: Mapping[str, Any], env_keys: Sequence[str], measured: Sequence[Measured],

@@ -4,6 +4,7 @@ study in Redis) against the stand-in producer of bench/optimize_suite.py."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 from typing import Any
@@ -245,6 +246,61 @@ def test_a_variable_explains_an_oom_only_by_the_way_the_tries_have_shown() -> No
     fewer = {"cpu": 1, "mem": 3, "replicas": 2, "BLOOM_FP": 0.02}
     measured = [ran, bigger_filter, more_peers]
     assert pruning.starts(fewer, keys, measured, pruning.hungers(keys, measured)) > 0
+
+
+def prefetch_search() -> CostFirst:
+    """A task pinned at 1 vCPU and 2 GiB, 1-2 replicas, and a PREFETCH window of 1-4096."""
+    pinned = {k: {"type": "enum", "values": [v], "pinned": True, "default": v}
+              for k, v in (("cpu", 1), ("mem", 2))}
+    sizes = {**pinned, "replicas": {"type": "range", "min": 1, "max": 2}}
+    window = {"type": "range", "min": 1, "max": 4096, "step": 1}
+    web = {"service_name": "web", "settings": sizes, "environment": {"PREFETCH": window}}
+    config = parse_config({"fargate": {"web": web}}, {})
+    space = build_space(config.component("web"))
+
+    def hourly(s: Any) -> float:
+        return cost_per_hour(1024, 2048, int(s["replicas"]), config.pricing)
+
+    return CostFirst(space, GOAL, hourly, anchor_env={"PREFETCH": 1000})
+
+
+def test_where_every_compass_move_fails_to_start_a_finer_move_is_tried() -> None:
+    """prefetch-pinned-8 (round sixteen's hold-outs): a window of 1 starves the threads (far over
+    the SLO), and 1000, 488 and 257 run out of memory. The compass's finest move was a 16th of
+    1-4096, so every move from 1 was predicted to run out of memory too, and the search stopped
+    with nothing found after 13 of 30 steps; the optimum is 189-193. Finer moves (a 32nd, a
+    64th, ...) go where the compass cannot: 129."""
+    s = prefetch_search()
+    oom = result(None, message=OOM_MESSAGE)
+    tried = [Measured({"replicas": 2, "PREFETCH": 1000}, oom, 0),
+             Measured({"replicas": 2, "PREFETCH": 1}, result(300_000.0), 1),
+             Measured({"replicas": 1, "PREFETCH": 1}, result(340_000.0), 2),
+             Measured({"replicas": 2, "PREFETCH": 488}, oom, 3),
+             Measured({"replicas": 2, "PREFETCH": 257}, oom, 4)]
+    proposal = s.propose(tried)
+    assert proposal is not None and 1 < proposal.settings["PREFETCH"] < 257, proposal
+    assert proposal.settings["PREFETCH"] == 129 and "exploring the environment" in proposal.why["text"]
+    # and a move no finer than its step: one more window, no fraction of one
+    assert all(float(env["PREFETCH"]).is_integer() for env in s._finer({"PREFETCH": 1}))
+
+
+def test_an_environment_that_failed_at_size_after_size_and_started_nowhere_is_unlikely_to_start() -> None:
+    """pgbouncer-modes-4: transaction pooling with prepared statements fails its health checks at
+    every size, and 15 of 30 steps went to it at one size after another (a failure that is not
+    memory's said nothing of other sizes). Each such failure halves the environment's chance to
+    start; once it has started anywhere, a failure is its size's again (too little capacity for
+    the health checks) and the environment's chance is whole."""
+    keys = ["POOL_MODE"]
+    unhealthy = result(None, message="task stopped: Task failed container health checks (exit code 143)")
+    failed = [Measured({"cpu": c, "mem": 2 * c, "replicas": r, "POOL_MODE": "transaction"}, unhealthy, i)
+              for i, (c, r) in enumerate([(4, 16), (0.25, 16), (4, 9)])]
+    other = {"cpu": 2, "mem": 4, "replicas": 3, "POOL_MODE": "transaction"}
+    hunger = pruning.hungers(keys, failed)
+    assert pruning.starts(other, keys, failed, hunger) == pytest.approx(pruning.OTHER_START ** 3)
+    assert pruning.starts({**other, "POOL_MODE": "session"}, keys, failed, hunger) == 1.0
+    started = [*failed, Measured({**other, "cpu": 4, "mem": 8}, result(40.0), 3)]
+    assert pruning.starts(other, keys, started, pruning.hungers(keys, started)) == 1.0
+    assert pruning.env_starts(other, [], failed) == 1.0  # no variables: nothing to blame but the size
 
 
 def test_each_oom_at_a_memory_makes_a_start_there_less_likely() -> None:
@@ -692,6 +748,11 @@ def test_once_the_best_is_confirmed_a_cpu_tier_never_measured_goes_before_other_
     slow = obj.Outcome("rejected", None, reason="timeout", message="the deployment did not settle in time")
     again = s.propose([*tried, Measured(proposal.settings, slow, 5)])
     assert again is not None and "cpu tier never measured (2 vCPU)" in again.why["text"]
+    # A probe that ran out of memory is not the tier's one probe either: the next has more memory
+    # (scatter-shards-6's optimum is the third memory of its tier).
+    more = s.propose([*tried, Measured(proposal.settings, result(None, message=OOM_MESSAGE), 5)])
+    assert more is not None and "cpu tier never measured (2 vCPU)" in more.why["text"]
+    assert more.settings["mem"] > proposal.settings["mem"]
     # Before the best is confirmed (trusted, 4 % room on three measurements), no probe: it is confirmed.
     unsure = [*tried[:1], Measured(size(0.5, 1, 6, gogc=None), result(48.0, samples=3, stdev=1.0), 1),
               *tried[2:]]
@@ -819,6 +880,25 @@ def test_a_repeat_runs_a_new_step_and_its_outcome_holds_every_measurement(redis_
         assert not set(trial.user_attrs["step_ids"]) & set(prior)  # a new step, not the old one again
         assert trial.user_attrs["outcome"]["samples"] == len(prior) + 1
     assert study.user_attrs["best_trial"] is not None
+
+
+def test_with_nothing_trusted_and_nothing_left_to_rate_the_sampler_takes_the_steps(redis_db: Any) -> None:
+    """prefetch-pinned-8 (round sixteen's hold-outs): the search found nothing, had no
+    configuration left it rated, and stopped after 13 of 30 steps. With nothing trusted to meet
+    the SLO, the budget is needed: such a step is the sampler's, and the search is asked again
+    after it. An SLO nothing meets, on a space of sizes alone, shows it: one far miss at the
+    dearest size rules out every other size, and the old search stopped after 12 steps."""
+    from tests.conftest import TEST_REDIS_URL
+
+    land = dataclasses.replace(SUITE["demo-narrow-3"], slo_p95_ms=0.001, environment={},
+                               baseline={"cpu": 0.25, "mem": 1, "replicas": 2})
+    study = Optimizer(StandIn(land, random.Random(1)), "web", obj.Goal(("cost",), max_p95_ms=land.slo_p95_ms),
+                      redis_url=TEST_REDIS_URL, study_name="impossible", baseline=land.baseline,
+                      options=Options(trials=30, seed=1)).run()
+    assert "complete" not in study.user_attrs and steps_run(study) > 12
+    texts = [t.user_attrs["why"]["text"] for t in study.trials if t.user_attrs.get("source") == "run"]
+    assert any("nothing measured is trusted to meet the SLOs" in text for text in texts)
+    assert study.user_attrs["best_trial"] is None
 
 
 def test_tpe_trials_say_the_sampler_proposed_them(redis_db: Any) -> None:
