@@ -15,7 +15,8 @@ variable's way is known: one named for the heap it sets (a smaller one runs out 
 once two tries have shown which way it needs more heap. A message with both (one task
 OOM-killed, another out of heap; a JVM told to kill itself on OOM) is a container OOM: the
 container's limit is what stopped it. Any other failed start says
-nothing about other sizes. A start vouches only for what it shows: sizes needing no more
+nothing about other sizes by itself, but an environment that has failed at size after size
+and started at none is likely the cause (`env_starts`). A start vouches only for what it shows: sizes needing no more
 memory than it did, by the same rules, kind by kind.
 """
 
