@@ -70,10 +70,10 @@ NOISE_WIDTH = 2.5  # a miss by more than this many noises (beyond the environmen
 CLEARLY = 0.01  # a chance this much higher beats the compass order
 BETTER = 0.1  # an environment this much likelier to pass is tried before a near result is repeated
 PREDICTED = 0.5  # a chance from which a proposal is the model's prediction, below it exploring
+TIER_OOMS = 3  # a cpu tier's probes that ran out of memory, at most, before the tier counts as probed
 FINEST = 2 ** 16  # the finest move, as a part of a range, when nothing else is left (`_finer`)
 SCREEN_PARTS = (0.5, 0.25, 0.125)  # a never-varied variable's moves, the longest first
 MEMORY_GAIN = 0.05  # a memory slope (log p95 per log GiB) below minus this: more memory is faster
-NOT_ITS_OWN = ("timeout", "cancelled")  # rejections a configuration did not cause (a slow image pull)
 STEEP = 2.0  # log p95 per log size: a fall steeper than a queue's (1 / replicas) between two tries is a cliff
 
 Settings = Mapping[str, Any]
@@ -102,6 +102,7 @@ class _State:
     noise: float = verdict.PRIOR_NOISE
     dof: float = verdict.PRIOR_DOF  # the noise's degrees of freedom
     hunger: pruning.Hunger = ()  # per kind of failed start (pruning.FAILURES)
+    finer: dict[SizeKey, list[dict[str, Any]]] = field(default_factory=dict)  # `_finer` by center
 
 
 class CostFirst:
@@ -302,18 +303,23 @@ class CostFirst:
         fitted on the tiers measured, and a service can change shape between tiers (a pool
         that needs two cores, request slots per core), so an untried tier's small chance is
         an extrapolation, where a long shot elsewhere has measurements nearby. A probe that
-        failed counts as the tier's one probe, unless it ran out of memory (the next probe
-        there has more: scatter-shards-6's optimum is the third memory of its tier) or failed
-        for a reason not its own (`NOT_ITS_OWN`): then it is left to the ordinary long shots,
-        which pruning sees. Per tier,
-        the fewest replicas the model predicts feasible (else the most open) at its cheapest
-        memory; of the tiers, the best chance x saving. It comes only after the search proper
-        (the best found and confirmed), so what it adds to the model cannot lead the search
-        away from the sizes that were likely."""
-        seen = {float(m.settings["cpu"]) for m in state.latest.values() if "cpu" in m.settings
-                and (m.outcome.status == "succeeded" or (m.outcome.reason not in NOT_ITS_OWN
-                                                         and not pruning.memory_failure(m.outcome)
-                                                         and not pruning.heap_failure(m.outcome)))}
+        failed counts as the tier's one probe, unless it ran out of memory (the next has more,
+        up to `TIER_OOMS` of them: scatter-shards-6's optimum is the third memory of its tier)
+        or failed for a reason not its own (`pruning.NOT_ITS_OWN`); then the tier is left to
+        the ordinary long shots, which pruning sees. Per tier, the fewest replicas the model
+        predicts feasible (else the most open) at its cheapest memory; of the tiers, the best
+        chance x saving. It comes only after the search proper (the best found and confirmed),
+        so what it adds to the model cannot lead the search away from the sizes that were
+        likely."""
+        tries = [m for m in state.latest.values() if "cpu" in m.settings]
+        ooms: dict[float, int] = {}
+        for m in tries:
+            if pruning.memory_failure(m.outcome) or pruning.heap_failure(m.outcome):
+                ooms[float(m.settings["cpu"])] = ooms.get(float(m.settings["cpu"]), 0) + 1
+        seen = {float(m.settings["cpu"]) for m in tries
+                if m.outcome.status == "succeeded" or ooms.get(float(m.settings["cpu"]), 0) >= TIER_OOMS
+                or (m.outcome.reason not in pruning.NOT_ITS_OWN and not pruning.memory_failure(m.outcome)
+                    and not pruning.heap_failure(m.outcome))}
         by_tier: dict[float, list[tuple[float, float, int, dict[str, Any]]]] = {}
         for entry in sorted(scored, key=lambda e: e[2]):  # cheapest first
             cpu = float({**self.space.fixed, **entry[3]}.get("cpu", 0) or 0)
@@ -374,9 +380,10 @@ class CostFirst:
 
     def _finer(self, center: Settings) -> list[dict[str, Any]]:
         """Moves of each number from `center` finer than the compass's (a 32nd of its range, a
-        64th, ... down to its step), both ways, the coarser first: where every compass move has
-        failed to start (a prefetch window of 257 runs out of memory where 1 starves the
-        threads), the values between are where the search can still go."""
+        64th, ... down to its step or a `FINEST` part of it), both ways, the coarser first, each
+        once: where every compass move has failed to start (a prefetch window of 257 runs out
+        of memory where 1 starves the threads), the values between are where the search can
+        still go."""
         moves: list[dict[str, Any]] = []
         fraction = COMPASS[-1] * 2
         while fraction <= FINEST:
@@ -386,8 +393,9 @@ class CostFirst:
                     continue
                 for sign in (1, -1):
                     value = _move(dist, center[name], sign / fraction)
-                    if value_text(value) != value_text(center[name]):
-                        moves.append({**center, name: value})
+                    move = {**center, name: value}
+                    if value_text(value) != value_text(center[name]) and move not in moves:
+                        moves.append(move)
             fraction *= 2
         return moves
 
@@ -464,13 +472,20 @@ class CostFirst:
         return starts * self._meets(state, full), settings
 
     def _finer_options(self, state: _State, tried: Sequence[Measured]) -> list[dict[str, Any]]:
-        """`_finer` moves from the reference environment and the size's best try's."""
+        """`_finer` moves from the reference environment and the size's best try's (each
+        center's worked out once a proposal)."""
         centers = [self._reference_env(state)]
         started = [m for m in tried if m.outcome.status == "succeeded"]
         if started:
             top = min(started, key=lambda m: pruning.miss(self.goal, m.outcome))
             centers.append(self._env_of(top.settings))
-        return [env for center in centers for env in self._finer(center)]
+        out: list[dict[str, Any]] = []
+        for center in centers:
+            key = settings_key(center)
+            if key not in state.finer:
+                state.finer[key] = self._finer(center)
+            out.extend(state.finer[key])
+        return out
 
     def _meets(self, state: _State, full: Settings) -> float:
         """The model's chance that a configuration (sizes filled in) meets the SLO; even before it has one."""

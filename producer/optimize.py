@@ -16,7 +16,9 @@ failures (`failed`, not the configuration's fault) are told FAIL on purpose.
 With cost per hour as the only objective, the proposals come from the structured search
 of `producer/costfirst.py` (pruning, a capacity model, repeats of near results), enqueued
 as fixed trials with their reason, and the run ends when no cheaper size has a fair
-chance; the study then names the best trial that search trusts (`best_trial`). With cost
+chance; the study then names the best trial that search trusts (`best_trial`). While
+nothing is trusted to meet the SLOs and the search has nothing left it rates, the sampler
+takes the steps (their reason says so) and the search is asked again after each. With cost
 and other objectives under a p95 SLO, that search finds the front's cheap end with up to
 a third of the budget and TPE goes on; otherwise the sampler (TPE, or random) proposes.
 Every trial records why it was run (`why`: kind and text).
@@ -58,6 +60,9 @@ from worker.contract.namespace import process_keys
 from worker.contract.params import DEFAULT_UNIT, Param, Role
 
 ASKS_PER_STEP = 20  # proposals answered without a step are cheap, but never endless
+FALLBACK = ("nothing measured is trusted to meet the SLOs and the search has no configuration left "
+            "that it rates")
+SAMPLER_REPEATS = 10  # the sampler's turns in a row that proposed what was measured: the run ends
 HAND_OVER_SHARE = 1 / 3  # of the budget, at most, for the front's cheap end before TPE takes over
 WAIT_MARGIN_S = 60  # beyond the settle, rollback and benchmark limits of one step
 CHECKED_ATTRS = ("component", "goal", "space", "repeat")  # a resumed study must match these
@@ -96,6 +101,14 @@ def storage(redis_url: str, prefix: str | None = None) -> JournalStorage:
     with warnings.catch_warnings():  # "experimental" since 3.1, and what we want
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         return JournalStorage(JournalRedisBackend(redis_url, prefix=prefix or process_keys().optuna))
+
+
+def _sampler_repeats(study: optuna.Study) -> bool:
+    """The sampler's last `SAMPLER_REPEATS` turns (trials marked "fallback") all proposed
+    configurations already measured: the space holds nothing new that it finds."""
+    turns = [t for t in study.get_trials(deepcopy=False) if t.user_attrs.get("fallback")][-SAMPLER_REPEATS:]
+    return len(turns) == SAMPLER_REPEATS and all(t.user_attrs.get("source", "").startswith("trial ")
+                                                 for t in turns)
 
 
 def default_study_name(component: str, goal: obj.Goal) -> str:
@@ -145,7 +158,9 @@ class Optimizer:
 
     def _enqueue_proposal(self, study: optuna.Study) -> bool:
         """With a strategy, put its next configuration first in line (unless one waits
-        already), with its reason; False when it has none left."""
+        already), with its reason. With none left: the sampler's turn while nothing is trusted
+        to meet the SLOs and its proposals are new (`SAMPLER_REPEATS`); else False, the search
+        complete."""
         if self.strategy is None or study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
             return True
         if self.hand_over and steps_run(study) >= self.options.trials * HAND_OVER_SHARE:
@@ -156,12 +171,12 @@ class Optimizer:
         if proposal is None and self.hand_over:  # the front's cheap end is found: the sampler goes on
             self.strategy = None
             return True
-        if proposal is None and self.strategy.trusted_best(tried) is None:
+        if proposal is None and self.strategy.trusted_best(tried) is None and not _sampler_repeats(study):
             # Nothing trusted to meet the SLOs and nothing left the search rates: the budget is
             # needed, so this step is the sampler's, and the search is asked again after it.
-            text = (f"proposed by the {self._sampler_name()} sampler: nothing measured is trusted to meet "
-                    "the SLOs and the search has no configuration left that it rates")
-            study.enqueue_trial({}, user_attrs={"why": {"kind": "sampler", "text": text}})
+            study.set_user_attr("complete", False)  # a study resumed from an older run's end
+            text = (f"proposed by the {self._sampler_name()} sampler: {FALLBACK}")
+            study.enqueue_trial({}, user_attrs={"why": {"kind": "sampler", "text": text}, "fallback": True})
             return True
         if proposal is None:  # no cheaper size has a fair chance left: the budget is not needed
             study.set_user_attr("complete", True)

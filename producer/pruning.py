@@ -14,9 +14,9 @@ one). It rules out no more memory under the same environment, and under others o
 variable's way is known: one named for the heap it sets (a smaller one runs out first), or
 once two tries have shown which way it needs more heap. A message with both (one task
 OOM-killed, another out of heap; a JVM told to kill itself on OOM) is a container OOM: the
-container's limit is what stopped it. Any other failed start says
-nothing about other sizes by itself, but an environment that has failed at size after size
-and started at none is likely the cause (`env_starts`). A start vouches only for what it shows: sizes needing no more
+container's limit is what stopped it. Any other failed start says nothing about other sizes
+by itself, but an environment that has failed at sizes at least as big and started at none is
+likely the cause (`env_starts`). A start vouches only for what it shows: sizes needing no more
 memory than it did, by the same rules, kind by kind.
 """
 
@@ -33,6 +33,7 @@ from producer.space import value_text
 SIZE_KEYS = ("cpu", "mem", "replicas")
 SIZE_CAUSES = ("cpu", "replicas")  # sizes that may grow a task's memory need (`hungrier`)
 FAR = 1.5  # a miss by more than 50 % is far: no noise or environment seen here makes that up
+NOT_ITS_OWN = ("timeout", "cancelled")  # rejections a configuration did not cause (a slow image pull)
 OTHER_START = 0.5  # an environment's chance to start, per failed start of it (not memory's) and none started
 UNKNOWN_START = 0.7  # memory between an OOM and a start: most services fit more often than not
 MEMORY_SIGNS = re.compile(r"outofmemory|out of memory|exit code 137|\boom")  # "oom-kill", not "room"
@@ -206,20 +207,23 @@ def starts(settings: Mapping[str, Any], env_keys: Sequence[str], measured: Seque
 
 
 def env_starts(settings: Mapping[str, Any], env_keys: Sequence[str], measured: Sequence[Measured]) -> float:
-    """The chance that an environment starts at all, from its other failures: a failed start
-    that is not memory's says nothing of other sizes by itself, but an environment that has
-    failed at size after size and started at none is likely the cause (PgBouncer's transaction
-    mode with prepared statements fails its health checks at every size). `OTHER_START` for each
-    such failure; 1 once the environment has started anywhere (then a failure is its size's:
-    too little capacity for the health checks), or with no environment variables."""
+    """The chance that an environment starts at a size, from its failures at sizes at least as
+    big in cpu, memory and replicas: a failed start that is not memory's says nothing of other
+    sizes by itself, but an environment that has failed at bigger sizes and started at none is
+    likely the cause (PgBouncer's transaction mode with prepared statements fails its health
+    checks at every size). `OTHER_START` for each such failure (a timeout or a cancellation,
+    not the configuration's doing, does not count); 1 once the environment has started
+    anywhere (then a failure is its size's: too little capacity for the health checks), or
+    with no environment variables. A failure at a smaller size says nothing of this one."""
     if not env_keys:
         return 1.0
     same = [m for m in measured if all(value_text(m.settings.get(k)) == value_text(settings.get(k))
                                        for k in env_keys)]
     if any(m.outcome.status == "succeeded" for m in same):
         return 1.0
-    others = sum(1 for m in same if m.outcome.status == "rejected" and not memory_failure(m.outcome)
-                 and not heap_failure(m.outcome))
+    others = sum(1 for m in same if m.outcome.status == "rejected" and m.outcome.reason not in NOT_ITS_OWN
+                 and not memory_failure(m.outcome) and not heap_failure(m.outcome)
+                 and dominates(m.settings, settings))
     return float(OTHER_START ** others)
 
 

@@ -280,27 +280,34 @@ def test_where_every_compass_move_fails_to_start_a_finer_move_is_tried() -> None
     proposal = s.propose(tried)
     assert proposal is not None and 1 < proposal.settings["PREFETCH"] < 257, proposal
     assert proposal.settings["PREFETCH"] == 129 and "exploring the environment" in proposal.why["text"]
-    # and a move no finer than its step: one more window, no fraction of one
-    assert all(float(env["PREFETCH"]).is_integer() for env in s._finer({"PREFETCH": 1}))
+    # down to the range's step, the coarser first, each once (below 1 is out of the range)
+    assert [env["PREFETCH"] for env in s._finer({"PREFETCH": 1})] == [129, 65, 33, 17, 9, 5, 3, 2]
 
 
 def test_an_environment_that_failed_at_size_after_size_and_started_nowhere_is_unlikely_to_start() -> None:
     """pgbouncer-modes-4: transaction pooling with prepared statements fails its health checks at
     every size, and 15 of 30 steps went to it at one size after another (a failure that is not
-    memory's said nothing of other sizes). Each such failure halves the environment's chance to
-    start; once it has started anywhere, a failure is its size's again (too little capacity for
-    the health checks) and the environment's chance is whole."""
+    memory's said nothing of other sizes). Each such failure at a size at least as big halves the
+    environment's chance to start there; once it has started anywhere, a failure is its size's
+    again (too little capacity for the health checks) and the environment's chance is whole."""
     keys = ["POOL_MODE"]
     unhealthy = result(None, message="task stopped: Task failed container health checks (exit code 143)")
     failed = [Measured({"cpu": c, "mem": 2 * c, "replicas": r, "POOL_MODE": "transaction"}, unhealthy, i)
               for i, (c, r) in enumerate([(4, 16), (0.25, 16), (4, 9)])]
     other = {"cpu": 2, "mem": 4, "replicas": 3, "POOL_MODE": "transaction"}
     hunger = pruning.hungers(keys, failed)
-    assert pruning.starts(other, keys, failed, hunger) == pytest.approx(pruning.OTHER_START ** 3)
+    # the two failures at bigger sizes count; the one at 0.25 vCPU says nothing of 2 vCPU
+    assert pruning.starts(other, keys, failed, hunger) == pytest.approx(pruning.OTHER_START ** 2)
     assert pruning.starts({**other, "POOL_MODE": "session"}, keys, failed, hunger) == 1.0
     started = [*failed, Measured({**other, "cpu": 4, "mem": 8}, result(40.0), 3)]
     assert pruning.starts(other, keys, started, pruning.hungers(keys, started)) == 1.0
     assert pruning.env_starts(other, [], failed) == 1.0  # no variables: nothing to blame but the size
+    # A failure at a smaller size says nothing of a bigger one, and a timeout is not the environment's.
+    bigger = {"cpu": 4, "mem": 8, "replicas": 16, "POOL_MODE": "transaction"}
+    assert pruning.env_starts(bigger, keys, failed) == pytest.approx(pruning.OTHER_START)  # only (4, 16)
+    slow = obj.Outcome("rejected", None, reason="timeout", message="the deployment did not settle in time")
+    timeouts = [Measured(m.settings, slow, m.trial) for m in failed]
+    assert pruning.env_starts(other, keys, timeouts) == 1.0
 
 
 def test_each_oom_at_a_memory_makes_a_start_there_less_likely() -> None:
@@ -750,9 +757,15 @@ def test_once_the_best_is_confirmed_a_cpu_tier_never_measured_goes_before_other_
     assert again is not None and "cpu tier never measured (2 vCPU)" in again.why["text"]
     # A probe that ran out of memory is not the tier's one probe either: the next has more memory
     # (scatter-shards-6's optimum is the third memory of its tier).
-    more = s.propose([*tried, Measured(proposal.settings, result(None, message=OOM_MESSAGE), 5)])
+    oom = result(None, message=OOM_MESSAGE)
+    more = s.propose([*tried, Measured(proposal.settings, oom, 5)])
     assert more is not None and "cpu tier never measured (2 vCPU)" in more.why["text"]
     assert more.settings["mem"] > proposal.settings["mem"]
+    # up to TIER_OOMS of them: then the tier is left to the ordinary long shots
+    walked = [*tried, *(Measured({**proposal.settings, "mem": mem}, oom, 5 + i)
+                        for i, mem in enumerate(range(4, 4 + costfirst.TIER_OOMS)))]
+    after_ooms = s.propose(walked)
+    assert after_ooms is not None and "cpu tier never measured" not in after_ooms.why["text"]
     # Before the best is confirmed (trusted, 4 % room on three measurements), no probe: it is confirmed.
     unsure = [*tried[:1], Measured(size(0.5, 1, 6, gogc=None), result(48.0, samples=3, stdev=1.0), 1),
               *tried[2:]]
@@ -895,10 +908,21 @@ def test_with_nothing_trusted_and_nothing_left_to_rate_the_sampler_takes_the_ste
     study = Optimizer(StandIn(land, random.Random(1)), "web", obj.Goal(("cost",), max_p95_ms=land.slo_p95_ms),
                       redis_url=TEST_REDIS_URL, study_name="impossible", baseline=land.baseline,
                       options=Options(trials=30, seed=1)).run()
-    assert "complete" not in study.user_attrs and steps_run(study) > 12
+    assert steps_run(study) > 12
     texts = [t.user_attrs["why"]["text"] for t in study.trials if t.user_attrs.get("source") == "run"]
     assert any("nothing measured is trusted to meet the SLOs" in text for text in texts)
     assert study.user_attrs["best_trial"] is None
+    # Once the sampler, too, proposes only what was measured, the run ends: no spinning through
+    # hundreds of answered trials on a space it has measured whole (four configurations here).
+    tiny = dataclasses.replace(land, settings={"cpu": {"type": "enum", "unit": "vCPU", "values": [0.25]},
+                                               "mem": {"type": "enum", "unit": "GiB", "values": [1]},
+                                               "replicas": {"type": "range", "min": 1, "max": 2}},
+                               environment={"GOGC": {"type": "range", "min": 100, "max": 110, "step": 10}},
+                               baseline={"cpu": 0.25, "mem": 1, "replicas": 2, "GOGC": 100})
+    small = Optimizer(StandIn(tiny, random.Random(1)), "web", obj.Goal(("cost",), max_p95_ms=0.001),
+                      redis_url=TEST_REDIS_URL, study_name="impossible-tiny", baseline=tiny.baseline,
+                      options=Options(trials=30, seed=1)).run()
+    assert steps_run(small) <= 4 and len(small.trials) < 30 and small.user_attrs.get("complete") is True
 
 
 def test_tpe_trials_say_the_sampler_proposed_them(redis_db: Any) -> None:
