@@ -70,7 +70,7 @@ NOISE_WIDTH = 2.5  # a miss by more than this many noises (beyond the environmen
 CLEARLY = 0.01  # a chance this much higher beats the compass order
 BETTER = 0.1  # an environment this much likelier to pass is tried before a near result is repeated
 PREDICTED = 0.5  # a chance from which a proposal is the model's prediction, below it exploring
-TIER_OOMS = 3  # a cpu tier's probes that ran out of memory, at most, before the tier counts as probed
+TIER_OOMS = 4  # a cpu tier's probes that ran out of memory, at most, before the tier counts as probed
 FINEST = 2 ** 16  # the finest move, as a part of a range, when nothing else is left (`_finer`)
 SCREEN_PARTS = (0.5, 0.25, 0.125)  # a never-varied variable's moves, the longest first
 MEMORY_GAIN = 0.05  # a memory slope (log p95 per log GiB) below minus this: more memory is faster
@@ -304,7 +304,8 @@ class CostFirst:
         that needs two cores, request slots per core), so an untried tier's small chance is
         an extrapolation, where a long shot elsewhere has measurements nearby. A probe that
         failed counts as the tier's one probe, unless it ran out of memory (the next has more,
-        up to `TIER_OOMS` of them: scatter-shards-6's optimum is the third memory of its tier)
+        up to `TIER_OOMS` of them: scatter-shards-6's optimum is its tier's fourth probe, after
+        three OOM kills)
         or failed for a reason not its own (`pruning.NOT_ITS_OWN`); then the tier is left to
         the ordinary long shots, which pruning sees. Per tier, the fewest replicas the model
         predicts feasible (else the most open) at its cheapest memory; of the tiers, the best
