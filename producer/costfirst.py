@@ -33,7 +33,8 @@ knows about services:
   law cannot place the edge; with no open size likely, a size between them is measured
   (halfway in log size, a bisection).
 - Environments are moved one variable at a time (the compass: a quarter, an eighth, a 16th of
-  its range; a choice among names, capacity.nominal, to each other name); where one variable
+  its range; a choice among names, capacity.nominal, to each other name; finer moves of a
+  number only where no compass move can go, `_finer`); where one variable
   moved alone went downhill at a size (it did not start, or was slower beyond noise), both it
   and another are moved at once there: a ridge neither climbs alone (a GOGC that fits only
   under a memory limit, a pool that must match its workers).
