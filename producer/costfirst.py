@@ -316,12 +316,11 @@ class CostFirst:
         tries = [m for m in state.latest.values() if "cpu" in m.settings]
         ooms: dict[float, int] = {}
         for m in tries:
-            if pruning.memory_failure(m.outcome) or pruning.heap_failure(m.outcome):
+            if pruning.ran_out(m.outcome):
                 ooms[float(m.settings["cpu"])] = ooms.get(float(m.settings["cpu"]), 0) + 1
         seen = {float(m.settings["cpu"]) for m in tries
                 if m.outcome.status == "succeeded" or ooms.get(float(m.settings["cpu"]), 0) >= TIER_OOMS
-                or (m.outcome.reason not in pruning.NOT_ITS_OWN and not pruning.memory_failure(m.outcome)
-                    and not pruning.heap_failure(m.outcome))}
+                or (m.outcome.reason not in pruning.NOT_ITS_OWN and not pruning.ran_out(m.outcome))}
         by_tier: dict[float, list[tuple[float, float, int, dict[str, Any]]]] = {}
         for entry in sorted(scored, key=lambda e: e[2]):  # cheapest first
             cpu = float({**self.space.fixed, **entry[3]}.get("cpu", 0) or 0)
@@ -474,15 +473,9 @@ class CostFirst:
         return starts * self._meets(state, full), settings
 
     def _finer_options(self, state: _State, tried: Sequence[Measured]) -> list[dict[str, Any]]:
-        """`_finer` moves from the reference environment and the size's best try's (each
-        center's worked out once a proposal)."""
-        centers = [self._reference_env(state)]
-        started = [m for m in tried if m.outcome.status == "succeeded"]
-        if started:
-            top = min(started, key=lambda m: pruning.miss(self.goal, m.outcome))
-            centers.append(self._env_of(top.settings))
+        """`_finer` moves from the `_centers` (each center's worked out once a proposal)."""
         out: list[dict[str, Any]] = []
-        for center in centers:
+        for center in self._centers(state, tried):
             key = settings_key(center)
             if key not in state.finer:
                 state.finer[key] = self._finer(center)
@@ -532,13 +525,8 @@ class CostFirst:
         each once, in that order."""
         if not self.env_keys:
             return [{}]
-        centers = [self._reference_env(state)]
-        started = [m for m in tried if m.outcome.status == "succeeded"]
-        if started:
-            top = min(started, key=lambda m: pruning.miss(self.goal, m.outcome))
-            centers.append(self._env_of(top.settings))
         options: list[dict[str, Any]] = []
-        for center in centers:
+        for center in self._centers(state, tried):
             options.append(center)
             for fraction in COMPASS:
                 for name in self.env_keys:
@@ -552,6 +540,16 @@ class CostFirst:
         for env in options:
             unique.setdefault(settings_key(env), env)
         return list(unique.values())
+
+    def _centers(self, state: _State, tried: Sequence[Measured]) -> list[dict[str, Any]]:
+        """Where a size's environments are moved from: the reference environment, then the
+        size's best try's (if it has one that started)."""
+        centers = [self._reference_env(state)]
+        started = [m for m in tried if m.outcome.status == "succeeded"]
+        if started:
+            top = min(started, key=lambda m: pruning.miss(self.goal, m.outcome))
+            centers.append(self._env_of(top.settings))
+        return centers
 
     def _ridge_moves(self, center: Settings, tried: Sequence[Measured], noise: float) -> list[dict[str, Any]]:
         """Two variables moved at once from `center`, where one of them moved alone (a quarter of

@@ -175,7 +175,7 @@ class Optimizer:
             # Nothing trusted to meet the SLOs and nothing left the search rates: the budget is
             # needed, so this step is the sampler's, and the search is asked again after it.
             study.set_user_attr("complete", False)  # a study resumed from an older run's end
-            text = (f"proposed by the {self._sampler_name()} sampler: {FALLBACK}")
+            text = f"proposed by the {self._sampler_name()} sampler: {FALLBACK}"
             study.enqueue_trial({}, user_attrs={"why": {"kind": "sampler", "text": text}, "fallback": True})
             return True
         if proposal is None:  # no cheaper size has a fair chance left: the budget is not needed

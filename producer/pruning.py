@@ -98,6 +98,11 @@ FAILURES: tuple[tuple[Failure, Callable[[str], int | None]], ...] = ((memory_fai
 Hunger = tuple[dict[str, int], ...]  # `hungrier` for each of FAILURES, in order
 
 
+def ran_out(result: obj.Outcome) -> bool:
+    """A failed start of any kind in `FAILURES`: the container's memory or a runtime's heap."""
+    return any(failed(result) for failed, _ in FAILURES)
+
+
 def dominates(bigger: Mapping[str, Any], smaller: Mapping[str, Any]) -> bool:
     """`smaller` has no more of any size than `bigger` (sizes both name)."""
     return all(float(smaller[k]) <= float(bigger[k]) for k in SIZE_KEYS if k in bigger and k in smaller)
@@ -222,8 +227,7 @@ def env_starts(settings: Mapping[str, Any], env_keys: Sequence[str], measured: S
     if any(m.outcome.status == "succeeded" for m in same):
         return 1.0
     others = sum(1 for m in same if m.outcome.status == "rejected" and m.outcome.reason not in NOT_ITS_OWN
-                 and not memory_failure(m.outcome) and not heap_failure(m.outcome)
-                 and dominates(m.settings, settings))
+                 and not ran_out(m.outcome) and dominates(m.settings, settings))
     return float(OTHER_START ** others)
 
 
