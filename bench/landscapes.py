@@ -1944,7 +1944,7 @@ class Libuv:
         jobs = self.calls + q
         mean, second = work / jobs, 2 * (self.calls * self.lookup_ms ** 2 + q * held ** 2) / jobs
         load = min(rho_pool, MAX_RHO)
-        waiting = load ** (math.sqrt(2 * (threads + 1)) - 1)
+        waiting = float(load ** (math.sqrt(2 * (threads + 1)) - 1))
         given = mean / (threads * (1 - load)) * (second / mean ** 2) / 2  # (1 + Cs^2) / 2 = E[S^2] / 2 E[S]^2
         login = held + waiting * given
 
@@ -2105,7 +2105,7 @@ class Skewed:
 
     def biggest(self) -> float:
         """The biggest tenant's share of the requests."""
-        return 1 / sum(1 / i ** self.alpha for i in range(1, self.tenants + 1))
+        return 1 / math.fsum(math.pow(i, -self.alpha) for i in range(1, self.tenants + 1))
 
     def __call__(self, s: Settings) -> Point:
         v, mib, r = float(s["cpu"]), float(s["mem"]) * 1024, int(s["replicas"])
