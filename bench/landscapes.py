@@ -88,6 +88,15 @@ together (one alone is a start failure or changes nothing; the `Bounced` model);
 fragmentation decides the memory and so, on Fargate's table, the cpu (the `Chosen` model); and a partner's
 rate limit that makes a flat top no capacity lowers, at 12 % noise (the `Capped` model).
 
+Round seventeen's hold-outs (written by someone who had not seen the tuning): libuv's thread pool in a Node.js
+API (UV_THREADPOOL_SIZE, 1-128), where dns.lookup waits behind bcrypt hashes in one queue and too many threads
+starve the event loop (the `Libuv` model); a GraphQL DataLoader's BATCH_WAIT_MS in front of a shared database
+whose load grows with the replicas at a fixed wait (the `Coalesced` model); a flash sale's stock row, locked
+through the app's time, that no size serves until STOCK_SLOTS splits it (the `Slotted` model); tenants routed
+to one task each, the biggest of whom sets every task's size, on 0.25-16 vCPU at 10 % noise and 5 % outliers
+(the `Skewed` model); and a table rebuilt every five minutes, double-buffered or in place (RELOAD_MODE, a
+string: memory against stalls; the `Reloaded` model).
+
 The measured sandbox grid (bench/optimize_grid.json, gaps filled as optimize_replay.py
 does) is one more landscape. `HOLD_OUT` was written after the default search was tuned
 on `SUITE` and is run once, to see whether the tuning generalises; rounds one's to sixteen's
@@ -1861,6 +1870,321 @@ class Capped:
         return Point(True, point.p95_ms * point.throughput / self.limit_rps, self.limit_rps)
 
 
+def _two_uniform_above(t: float, a: float, b: float, w: float) -> float:
+    """P(A + B + U > t), A and B exponential of means a and b, U uniform on (0, w) (none when w is 0)."""
+    if w <= 0:
+        return _two_above(t, a, b)
+    if abs(a - b) < 1e-6 * max(a, b):
+        b = a * (1 + 1e-6)
+
+    def integral(x: float) -> float:  # of P(A + B > x) from 0 to x, less a constant
+        return (-a * a * math.exp(-x / a) + b * b * math.exp(-x / b)) / (a - b)
+
+    lo, hi = t - w, t
+    below = max(0.0, min(hi, 0.0) - lo)  # where the sum is certainly above
+    rest = integral(hi) - integral(max(lo, 0.0)) if hi > 0 else 0.0
+    return (below + rest) / w
+
+
+@dataclass(frozen=True)
+class Libuv:
+    """A Node.js API under a fixed arrival rate (an open loop) whose blocking work runs on libuv's thread
+    pool: UV_THREADPOOL_SIZE threads (T; libuv's default_threads unless set), one queue, first come first
+    served. A request runs main_ms of JavaScript on the main thread, then calls `calls` other services at once
+    (Promise.all), each after a dns.lookup: getaddrinfo on a pool thread, lookup_ms waiting on the resolver
+    and no cpu; a call then takes io_ms (mean, exponential). A share hash_share of the requests (logins) first
+    hash a password on the pool (bcrypt: hash_ms of cpu on one core; threads past the task's cores cost
+    switching, hash x (1 + oversub x log2(T / v))):
+
+        rho_hash   = lam x hash_share x hash / min(v, T)        (lam: a task's requests a ms; a hash a thread)
+        held       = a hash's time on its thread: M/M/c on min(v, T) cores (`_sojourn`)
+        speed      = min(1, v / (1 + lam x hash_share x held))  (the main thread's share of the cores, which
+                     it shares with the hashes running at once, at most T: the kernel gives each a turn)
+        main       = main_ms / speed / (1 - rho_main), rho_main = lam x main_ms / speed   (the event loop)
+        rho_pool   = lam x (calls x lookup_ms + hash_share x held) / T
+        wait       = a pool job's: Sakasegawa's chance of one, P, and given one an exponential of mean
+                     E[S] / (T (1 - rho_pool)) x (1 + Cs^2) / 2 (Allen and Cunneen's; Cs^2 of the lookups and
+                     hashes mixed: a lookup waits behind hashes)
+        request    = main + the slowest of its calls (its wait, lookup_ms and io); a login also its hash's
+                     mean wait and held
+        p95        = of that mix; past rho_hash, rho_main or rho_pool 1, a backlog that grows over the step
+        start      = fails (137) when memory < ws_base_mib
+
+    So too few threads queue the lookups (T threads do T / (calls x lookup_ms) requests a ms, whatever the
+    cpu), and too many let the hashes run at once beside the event loop and slow it: the best T lies between,
+    and a bigger task with T left as it was serves no more."""
+
+    arrival_rps: float
+    main_ms: float
+    calls: int
+    lookup_ms: float
+    io_ms: float
+    hash_share: float
+    hash_ms: float
+    oversub: float = 0.0
+    default_threads: int = 4
+    ws_base_mib: float = 300.0
+    step_s: float = 300.0
+
+    def __call__(self, s: Settings) -> Point:
+        v, mib, r = float(s["cpu"]), float(s["mem"]) * 1024, int(s["replicas"])
+        if mib < self.ws_base_mib:
+            return Point(False, message=OOM_MESSAGE)
+        threads = int(s.get("UV_THREADPOOL_SIZE", self.default_threads))
+        lam, q = self.arrival_rps / r / 1000, self.hash_share
+        hash_cpu = self.hash_ms * (1 + self.oversub * max(0.0, math.log2(threads / v)))
+        cores = min(v, float(threads))
+        rho_hash = lam * q * hash_cpu / cores
+        held = _sojourn(hash_cpu, cores, min(rho_hash, MAX_RHO))
+        speed = min(1.0, v / (1 + min(float(threads), lam * q * held)))
+        rho_main = lam * self.main_ms / speed
+        main = self.main_ms / speed / (1 - min(rho_main, MAX_RHO))
+        work = self.calls * self.lookup_ms + q * held  # pool thread-ms a request
+        rho_pool = lam * work / threads
+        jobs = self.calls + q
+        mean, second = work / jobs, 2 * (self.calls * self.lookup_ms ** 2 + q * held ** 2) / jobs
+        load = min(rho_pool, MAX_RHO)
+        waiting = float(load ** (math.sqrt(2 * (threads + 1)) - 1))
+        given = mean / (threads * (1 - load)) * (second / mean ** 2) / 2  # (1 + Cs^2) / 2 = E[S^2] / 2 E[S]^2
+        login = held + waiting * given
+
+        def call(x: float) -> float:  # P(a call's wait, lookup and io > x)
+            x -= self.lookup_ms
+            if x <= 0:
+                return 1.0
+            return (1 - waiting) * math.exp(-x / self.io_ms) + waiting * _two_above(x, given, self.io_ms)
+
+        def above(t: float) -> float:
+            def slowest(x: float) -> float:
+                return 1 - (1 - call(x)) ** self.calls
+            return (1 - q) * slowest(t - main) + q * slowest(t - main - login)
+
+        p95 = _percentile(above, 0.05, main + login + self.lookup_ms + 10 * (given + self.io_ms))
+        over = max(rho_hash, rho_main, rho_pool)
+        return Point(True, p95 + _backlog(over, self.step_s), self.arrival_rps / max(1.0, over))
+
+
+@dataclass(frozen=True)
+class Coalesced:
+    """A GraphQL API under a fixed arrival rate (an open loop) whose requests each load `keys` rows from a
+    shared database through a DataLoader: the keys asked for within BATCH_WAIT_MS of the first go out as one
+    query (WHERE id = ANY(...)); 0 batches one request's keys only. A query costs the database query_ms of
+    cpu and key_ms a key (db_cores of it, base_rho busy with other services), and the task call_cpu_ms; a
+    request costs cpu_ms of JavaScript, on one core at most (cpu_cap):
+
+        n          = 1 + lam x BATCH_WAIT_MS            (requests a query: a window opens at the first; lam:
+                                                         a task's requests a ms, so more replicas, smaller n)
+        rho_db     = base_rho + arrival_rps x (query_ms / n + keys x key_ms) / 1000 / db_cores
+        own        = (cpu_ms + call_cpu_ms / n) / min(v, cpu_cap),  rho = lam x own
+        request    = rtt_ms + its time on the task (exponential, mean own / (1 - rho)) + the window (uniform,
+                     0 to BATCH_WAIT_MS) + the query at the database (exponential, mean (query_ms + n x keys x
+                     key_ms) / (1 - rho_db))
+        p95        = of that sum; rho_db >= 1: the queries wait out the statement timeout (timeout_ms)
+        start      = fails (137) when memory < ws_base_mib
+
+    So a longer wait batches more and unloads the database, but every request waits for it: the database's
+    load grows with the replicas at a fixed wait, and the best wait grows with them."""
+
+    arrival_rps: float
+    cpu_ms: float
+    call_cpu_ms: float
+    keys: float
+    query_ms: float
+    key_ms: float
+    db_cores: float
+    base_rho: float = 0.0
+    rtt_ms: float = 0.5
+    cpu_cap: float = 1.0
+    ws_base_mib: float = 300.0
+    timeout_ms: float = 5000.0
+    step_s: float = 300.0
+
+    def __call__(self, s: Settings) -> Point:
+        v, mib, r = float(s["cpu"]), float(s["mem"]) * 1024, int(s["replicas"])
+        if mib < self.ws_base_mib:
+            return Point(False, message=OOM_MESSAGE)
+        wait = float(s.get("BATCH_WAIT_MS", 0))
+        lam = self.arrival_rps / r / 1000
+        n = 1 + lam * wait
+        rho_db = self.base_rho + self.arrival_rps * (self.query_ms / n + self.keys * self.key_ms) / 1000 \
+            / self.db_cores
+        own = (self.cpu_ms + self.call_cpu_ms / n) / min(v, self.cpu_cap)
+        rho = lam * own
+        if rho_db >= 1:
+            served = self.arrival_rps * (1 - self.base_rho) / (rho_db - self.base_rho)
+            return Point(True, self.timeout_ms + _backlog(rho, self.step_s), served / max(1.0, rho))
+        a = own / (1 - min(rho, MAX_RHO))
+        d = (self.query_ms + n * self.keys * self.key_ms) / (1 - rho_db)
+
+        def above(t: float) -> float:
+            return _two_uniform_above(t, a, d, wait)
+
+        p95 = self.rtt_ms + _percentile(above, 0.05, a + d + wait)
+        return Point(True, p95 + _backlog(rho, self.step_s), self.arrival_rps / max(1.0, rho))
+
+
+@dataclass(frozen=True)
+class Slotted:
+    """A flash sale under a fixed arrival rate (an open loop): a share hot_share of the requests reserve the
+    item on sale, the others items no one else reserves at that moment. A reservation reads the item's stock
+    (rtt_ms), then in one transaction locks a stock row (SELECT ... FOR UPDATE), runs app_ms of the task's cpu
+    (prices, fraud rules), writes the row and commits (two round trips and commit_ms, its fsync), so the row's
+    lock is held h = 2 rtt_ms + app + commit_ms. STOCK_SLOTS (k) splits every item's stock over k rows, of
+    which a reservation locks one at random (a slotted counter); reading the stock sums all k, slot_ms of the
+    task's cpu each, before the transaction:
+
+        rho        = lam x (app_ms + k x slot_ms) / v               (lam: a task's requests a ms)
+        app        = the app's part on the task (M/M/c, `_sojourn`), its stock read likewise (read)
+        rho_row    = arrival_rps / 1000 x hot_share / k x h          (a slot of the item on sale: M/M/1)
+        p95        = rtt_ms + read + the 95th percentile of the mix: the others exponential of mean h, the
+                     sale's of mean h / (1 - rho_row); rho_row >= 1: the sale's wait out lock_timeout_ms
+        start      = fails (137) when memory < ws_base_mib
+
+    So one row serializes the sale whatever the replicas, and its lock is held through the app's time on a
+    busy task; more slots spread it but cost every request cpu: the best k lies between."""
+
+    arrival_rps: float
+    hot_share: float
+    app_ms: float
+    slot_ms: float
+    rtt_ms: float
+    commit_ms: float
+    lock_timeout_ms: float = 2000.0
+    ws_base_mib: float = 300.0
+    step_s: float = 300.0
+
+    def __call__(self, s: Settings) -> Point:
+        v, mib, r = float(s["cpu"]), float(s["mem"]) * 1024, int(s["replicas"])
+        if mib < self.ws_base_mib:
+            return Point(False, message=OOM_MESSAGE)
+        k = int(s.get("STOCK_SLOTS", 1))
+        lam = self.arrival_rps / r / 1000
+        rho = lam * (self.app_ms + k * self.slot_ms) / v
+        load = min(rho, MAX_RHO)
+        read = self.rtt_ms + _sojourn(k * self.slot_ms, v, load)
+        hold = 2 * self.rtt_ms + _sojourn(self.app_ms, v, load) + self.commit_ms
+        rho_row = self.arrival_rps / 1000 * self.hot_share / k * hold
+        sale = hold / (1 - min(rho_row, MAX_RHO))
+        q = self.hot_share
+
+        def above(t: float) -> float:
+            if t <= 0:
+                return 1.0
+            hot = (1.0 if t < self.lock_timeout_ms else 0.0) if rho_row >= 1 else math.exp(-t / sale)
+            return (1 - q) * math.exp(-t / hold) + q * hot
+
+        p95 = read + _percentile(above, 0.05, 5 * (hold + sale) + self.lock_timeout_ms)
+        return Point(True, p95 + _backlog(rho, self.step_s), self.arrival_rps / max(1.0, rho))
+
+
+@dataclass(frozen=True)
+class Skewed:
+    """A multi-tenant API under a fixed arrival rate (an open loop) behind a router that sends each tenant's
+    requests to one task (a hash ring on the tenant's id), which keeps that tenant's data in memory. The
+    tenants' traffic is Zipf's over `tenants` (exponent alpha), so the biggest has p1 = 1 / H(tenants, alpha)
+    of it; the rest spreads evenly over the ring. A request is cpu_ms on one core and io_ms (a floor):
+
+        owner      = lam x (p1 + (1 - p1) / r), others = lam x (1 - p1) / r     (requests a ms a task gets)
+        p95        = io_ms + the 95th percentile of the mix of the owner's requests (M/M/c on v cores,
+                     `_sojourn`, exponential) and the others'; past the owner's cores a backlog over the step
+        start      = fails (137) when memory < ws_base_mib + hot_mib + state_mib / r (its share of the
+                     tenants' data, and room for the biggest tenant's: any task may own it)
+
+    So the busiest task is the biggest tenant's, which more replicas do not unload past p1: every task must
+    be big enough for it, and few big tasks waste less than many small ones."""
+
+    arrival_rps: float
+    tenants: int
+    alpha: float
+    cpu_ms: float
+    io_ms: float
+    state_mib: float
+    hot_mib: float
+    ws_base_mib: float = 400.0
+    step_s: float = 300.0
+
+    def biggest(self) -> float:
+        """The biggest tenant's share of the requests."""
+        return 1 / math.fsum(math.pow(i, -self.alpha) for i in range(1, self.tenants + 1))
+
+    def __call__(self, s: Settings) -> Point:
+        v, mib, r = float(s["cpu"]), float(s["mem"]) * 1024, int(s["replicas"])
+        if mib < self.ws_base_mib + self.hot_mib + self.state_mib / r:
+            return Point(False, message=OOM_MESSAGE)
+        lam, p1 = self.arrival_rps / 1000, self.biggest()
+        owner, other = lam * (p1 + (1 - p1) / r), lam * (1 - p1) / r
+        rho_o, rho_n = owner * self.cpu_ms / v, other * self.cpu_ms / v
+        t_o = _sojourn(self.cpu_ms, v, min(rho_o, MAX_RHO))
+        t_n = _sojourn(self.cpu_ms, v, min(rho_n, MAX_RHO))
+        share = owner / lam
+
+        def above(t: float) -> float:
+            return share * math.exp(-t / t_o) + (1 - share) * math.exp(-t / t_n)
+
+        p95 = self.io_ms + _percentile(above, 0.05, t_o)
+        return Point(True, p95 + _backlog(rho_o, self.step_s), self.arrival_rps / max(1.0, rho_o))
+
+
+@dataclass(frozen=True)
+class Reloaded:
+    """An API under a fixed arrival rate (an open loop) that answers from a table held in memory (table_mib),
+    rebuilt from a snapshot every period_s: build_cpu_s of cpu, on up to build_threads threads. A request is
+    cpu_ms on one core (M/M/c on the task's v cores, `_sojourn`) and floor_ms. RELOAD_MODE says how:
+
+        swap       the new table is built beside the old one and swapped in: the task holds two (less
+                   memory is an OOM at the first reload, 137), and the build shares the cores with the
+                   requests, taking build_share of the ones it can use (min(v, build_threads)): for build_s =
+                   build_cpu_s / that, the requests have the rest (slower; past them a backlog, its age)
+        inplace    the table is rebuilt in place under a lock, on min(v, build_threads) cores: requests wait
+                   for it (build_s; a wait uniform over it) and then for the backlog to drain, so a share
+                   build_s / (period_s (1 - rho)) of them wait
+
+        p95        = floor_ms + the 95th percentile of the mix of the requests that meet a build and the rest
+        start      = fails (137) when memory < ws_base_mib + table_mib (x 2 for swap)
+
+    So swap needs twice the memory and slows requests while it builds; inplace needs half of it but stalls
+    them, and only many cores rebuild fast enough for the stall to stay out of the p95."""
+
+    arrival_rps: float
+    cpu_ms: float
+    table_mib: float
+    build_cpu_s: float
+    build_threads: int
+    period_s: float
+    floor_ms: float = 0.0
+    build_share: float = 0.5
+    ws_base_mib: float = 500.0
+    step_s: float = 300.0
+
+    def __call__(self, s: Settings) -> Point:
+        v, mib, r = float(s["cpu"]), float(s["mem"]) * 1024, int(s["replicas"])
+        swap = str(s.get("RELOAD_MODE", "swap")) == "swap"
+        if mib < self.ws_base_mib + (2 if swap else 1) * self.table_mib:
+            return Point(False, message=OOM_MESSAGE)
+        lam = self.arrival_rps / r / 1000
+        rho = lam * self.cpu_ms / v
+        normal = _sojourn(self.cpu_ms, v, min(rho, MAX_RHO))
+        builder = min(float(self.build_threads), v)
+        if swap:
+            cores = builder * self.build_share
+            build_s = self.build_cpu_s / cores
+            rho_b = lam * self.cpu_ms / (v - cores)
+            during = _sojourn(self.cpu_ms, v - cores, min(rho_b, MAX_RHO))
+            stall = _backlog(rho_b, build_s)
+            share = min(1.0, build_s / self.period_s)
+        else:
+            build_s = self.build_cpu_s / builder
+            during, stall = normal, build_s * 1000
+            share = min(1.0, build_s / self.period_s / (1 - min(rho, MAX_RHO)))
+
+        def above(t: float) -> float:
+            met = _uniform_above(t, during, stall) if stall else math.exp(-t / during)
+            return (1 - share) * math.exp(-t / normal) + share * met
+
+        p95 = self.floor_ms + _percentile(above, 0.05, 5 * normal + build_s * 1000)
+        return Point(True, p95 + _backlog(rho, self.step_s), self.arrival_rps / max(1.0, rho))
+
+
 # The demo app's own model (emulator/README.md), on a wide space and 64 clients.
 CPU_BOUND = Service(clients=64, base_ms=10, cpu_part=0.8, gc=0.2)
 # Memory-bound: a big working set that grows with GOGC, and a cache that wants 2 GiB spare.
@@ -2943,8 +3267,121 @@ SUITE.update({land.name: land for land in [
               environment={}),
 ]})
 
-# Written after the next round's tuning is done (bench/README.md, "the hold-out rule"), run once.
-HOLD_OUT: dict[str, Landscape] = {}
+# Round seventeen's hold-outs: new spaces again. 0.25-4 vCPU with memory 0.5-8 GiB, 1-12 replicas and an int
+# variable of 128 values; 0.25-2 vCPU with memory 0.5-4 GiB and 2-24 replicas; 0.25-4 vCPU with 2-16 replicas;
+# 0.25-16 vCPU with memory 0.5-32 GiB and 2-20 replicas; 0.5-8 vCPU with memory 1-30 GiB in 1 GiB steps
+# (8 vCPU pairs only with 16, 20, 24 and 28). Environment variables that are a wide int range
+# (UV_THREADPOOL_SIZE, 1-128), a range from 0 (BATCH_WAIT_MS, where 0 is the library's default), powers of two
+# (STOCK_SLOTS) and a string (RELOAD_MODE); one landscape has none.
+NODE = {"cpu": {"type": "enum", "unit": "vCPU", "values": [0.25, 0.5, 1, 2, 4]},
+        "mem": {"type": "range", "unit": "GiB", "min": 0.5, "max": 8, "step": 0.5},
+        "replicas": {"type": "range", "min": 1, "max": 12}}
+GRAPHQL = {"cpu": {"type": "enum", "unit": "vCPU", "values": [0.25, 0.5, 1, 2]},
+           "mem": {"type": "range", "unit": "GiB", "min": 0.5, "max": 4, "step": 0.5},
+           "replicas": {"type": "range", "min": 2, "max": 24}}
+SALE = {"cpu": {"type": "enum", "unit": "vCPU", "values": [0.25, 0.5, 1, 2, 4]},
+        "mem": {"type": "range", "unit": "GiB", "min": 0.5, "max": 8, "step": 0.5},
+        "replicas": {"type": "range", "min": 2, "max": 16}}
+TENANTS = {"cpu": {"type": "enum", "unit": "vCPU", "values": [0.25, 0.5, 1, 2, 4, 8, 16]},
+           "mem": {"type": "range", "unit": "GiB", "min": 0.5, "max": 32, "step": 0.5},
+           "replicas": {"type": "range", "min": 2, "max": 20}}
+FRAUD = {"cpu": {"type": "enum", "unit": "vCPU", "values": [0.5, 1, 2, 4, 8]},
+         "mem": {"type": "range", "unit": "GiB", "min": 1, "max": 30, "step": 1},
+         "replicas": {"type": "range", "min": 2, "max": 12}}
+UV_THREADPOOL_SIZE = {"type": "range", "min": 1, "max": 128, "step": 1}
+BATCH_WAIT_MS = {"type": "range", "min": 0, "max": 16, "step": 1}
+STOCK_SLOTS = {"type": "enum", "values": [1, 2, 4, 8, 16, 32, 64]}
+RELOAD_MODE = {"type": "enum", "values": ["swap", "inplace"]}
+# Each SLO set from the enumeration alone (no search run): the optimum's best p95 is 0.90 of it.
+SLO_UVPOOL, SLO_DATALOADER, SLO_SLOTS, SLO_SKEW, SLO_RELOAD = 104.5, 40.0, 35.0, 18.0, 23.6
+
+# Round seventeen's hold-out set, written by someone who had not seen the tuning or the search's code.
+HOLD_OUT: dict[str, Landscape] = {land.name: land for land in [
+    # A Node.js API (the `Libuv` model: an open loop of 1250 req/s) whose every request runs 1.5 ms of
+    # JavaScript and then calls three services at once, each after a dns.lookup, which is getaddrinfo on
+    # libuv's thread pool: 4 ms of a pool thread waiting on the resolver, then the call (15 ms on average).
+    # 3 % of the requests are logins that hash a password on the same pool (bcrypt, 60 ms of cpu), and the
+    # pool is one queue, so lookups wait behind hashes. UV_THREADPOOL_SIZE (1-128, libuv's default 4) sets the
+    # threads: 4 do 4 / 12 requests a ms (333 req/s a task) whatever the task's cpu; too many run hashes at
+    # once beside the event loop, whose one thread then gets less of the cores. The baseline scaled up to
+    # three 4 vCPU tasks of 8 GiB at the default when the p95 rose, which changed nothing: 88 s (840x the
+    # SLO), at 2.4x the optimum's cost. The optimum is five 1 vCPU tasks of 2 GiB at 7-36 threads (94-104 ms
+    # against 104.5; 10 is the best, 4 there is 3.7 s, 128 is 164 ms); eleven 0.5 vCPU tasks cost 1.1x,
+    # three 2 vCPU tasks 1.2x, and the default 4 needs eight 1 vCPU tasks (1.6x). A bigger task does not run
+    # JavaScript faster. 0.25-4 vCPU, memory 0.5-8 GiB, 1-12 replicas (30,720 configurations with the
+    # threads), 5 % noise.
+    Landscape("uvpool-node-5",
+              Libuv(arrival_rps=1250, main_ms=1.5, calls=3, lookup_ms=4, io_ms=15, hash_share=0.03,
+                    hash_ms=60, oversub=0.05, ws_base_mib=400),
+              NODE, SLO_UVPOOL, 0.05, baseline={"cpu": 4, "mem": 8, "replicas": 3, "UV_THREADPOOL_SIZE": 4},
+              environment={"UV_THREADPOOL_SIZE": UV_THREADPOOL_SIZE}),
+    # A GraphQL API on Node.js (the `Coalesced` model: an open loop of 3000 req/s; 2 ms of JavaScript a
+    # request, on one core, so no faster past 1 vCPU) whose every request loads 25 rows through a DataLoader
+    # from a Postgres of 8 vCPU that other services keep 60 % busy: a query costs it 0.8 ms and 0.008 ms a
+    # key. BATCH_WAIT_MS (0-16) is how long the loader gathers keys before it sends them as one query; at 0,
+    # DataLoader's default, a query carries one request's keys and the database runs at 97.5 %, whatever the
+    # tasks. A wait batches the keys of the requests a task gets meanwhile, so fewer, busier tasks batch more:
+    # at a 1 ms wait ten tasks measure 46 ms and twenty-four 57, and the best wait grows from 6 ms at nine
+    # tasks to 8 at twenty-four. The baseline scaled out to twelve 1 vCPU tasks at 0 when the p95 rose: 127 ms
+    # (3.2x the SLO), at 1.33x the optimum's cost. The optimum is nine 1 vCPU tasks of 2 GiB waiting 3-12 ms
+    # (36-40 ms against 40; 0 there is 135 ms, 16 is 43); ten cost 1.11x, 2 vCPU tasks twice as much for
+    # nothing, and no count of 0.5 vCPU tasks up to 24 meets the SLO (a request's JavaScript takes 4 ms).
+    # 0.25-2 vCPU, memory 0.5-4 GiB, 2-24 replicas (4,301 configurations with the wait), 4 % noise.
+    Landscape("dataloader-wait-4",
+              Coalesced(arrival_rps=3000, cpu_ms=2.0, call_cpu_ms=0.4, keys=25, query_ms=0.8, key_ms=0.008,
+                        db_cores=8, base_rho=0.6, ws_base_mib=600),
+              GRAPHQL, SLO_DATALOADER, 0.04,
+              baseline={"cpu": 1, "mem": 2, "replicas": 12, "BATCH_WAIT_MS": 0},
+              environment={"BATCH_WAIT_MS": BATCH_WAIT_MS}),
+    # A shop's reservation API during a flash sale (the `Slotted` model: an open loop of 800 req/s), 20 % of
+    # them for the item on sale: a reservation locks the item's stock row (SELECT ... FOR UPDATE) and holds
+    # the lock through 4 ms of the task's cpu (prices, fraud rules), two round trips and the commit, 6.7 ms at
+    # best, so one row serves at most 150 reservations a second and the sale brings 160: at STOCK_SLOTS 1 no
+    # size or count of tasks sells it (the sale's requests wait out the 2 s lock timeout), and a busy task
+    # holds the lock longer. STOCK_SLOTS (1-64, powers of two) splits every item's stock over that many rows
+    # (a slotted counter), which every request reads and sums (0.1 ms of cpu a row). The baseline scaled out
+    # to twelve 1 vCPU tasks at one row for the sale: 2 s (57x the SLO), at 2x the optimum's cost. The optimum
+    # is three 2 vCPU tasks of 4 GiB at 4 or 8 slots (31-32 ms against 35; 2 slots there is 44 ms, 16 is 41,
+    # 64 is a backlog); 2 or 16 slots need four 2 vCPU tasks (1.33x), 1 vCPU tasks nine of them (1.5x).
+    # 0.25-4 vCPU, memory 0.5-8 GiB, 2-16 replicas (2,100 configurations with the slots), 6 % noise.
+    Landscape("hotrow-slots-6",
+              Slotted(arrival_rps=800, hot_share=0.2, app_ms=4, slot_ms=0.1, rtt_ms=0.6, commit_ms=1.5,
+                      ws_base_mib=700),
+              SALE, SLO_SLOTS, 0.06, baseline={"cpu": 1, "mem": 2, "replicas": 12, "STOCK_SLOTS": 1},
+              environment={"STOCK_SLOTS": STOCK_SLOTS}),
+    # A multi-tenant API (the `Skewed` model: an open loop of 2000 req/s, 3 ms of cpu and 5 ms of I/O a
+    # request) whose router sends each tenant's requests to one task (a hash ring), which keeps that tenant's
+    # data in memory: 24 GiB of it split over the tasks, and room for the biggest tenant's 4 GiB in each (any
+    # may own it). The 3000 tenants' traffic is Zipf's (exponent 1.2), so the biggest sends 21.8 % of it, and
+    # its task gets that and its share of the rest: more replicas never take its load below 1.3 cores. The
+    # baseline was sized for the average (twelve 1 vCPU tasks of 7 GiB, half a core each) and the biggest
+    # tenant's task falls behind: 2 minutes (6500x the SLO), at 1.3x the optimum's cost. The optimum is
+    # three 4 vCPU tasks of 13 GiB (16.2 ms against 18), far from it; two 8 vCPU tasks of 20 GiB cost 1.25x,
+    # four 4 vCPU tasks 1.28x, and no count of 2 vCPU tasks up to 20 meets the SLO. No environment variable;
+    # 0.25-16 vCPU, memory 0.5-32 GiB, 2-20 replicas (1,064 configurations), 10 % noise, 5 % outliers.
+    Landscape("tenant-skew-10",
+              Skewed(arrival_rps=2000, tenants=3000, alpha=1.2, cpu_ms=3, io_ms=5, state_mib=24576,
+                     hot_mib=4096, ws_base_mib=500),
+              TENANTS, SLO_SKEW, 0.10, outliers=0.05, baseline={"cpu": 1, "mem": 7, "replicas": 12},
+              environment={}),
+    # A fraud-scoring API (the `Reloaded` model: an open loop of 1000 req/s, 4 ms of cpu and 5 ms more a
+    # request) that answers from 12 GiB of merchant features in memory, rebuilt from a snapshot every
+    # 5 minutes (60 cpu-seconds on up to 8 threads). RELOAD_MODE "swap" (the library's default) builds the new
+    # table beside the old one, so a task needs 24.5 GiB, and the build takes half of the cores it uses while
+    # the requests go on; "inplace" rebuilds it under a lock in 12.5 GiB, so requests wait for it and then for
+    # the backlog: only 8 vCPU tasks (a 7.5 s stall) keep the waits under 5 % of the requests, 4 vCPU ones
+    # (15 s) do not. The baseline is the safe habit, four 4 vCPU tasks of 30 GiB on swap: 17.6 ms, within the
+    # SLO, at 1.5x the optimum's cost. The optimum is two 8 vCPU tasks of 16 GiB on inplace (21.3 ms against
+    # 23.6); the best on swap is three 4 vCPU tasks of 25 GiB (1.04x), then two 8 vCPU tasks of 28 GiB
+    # (1.14x). Tasks of 0.5 and 1 vCPU cannot hold the table, and 2 vCPU ones only in place, stalling 30 s.
+    # 0.5-8 vCPU, memory 1-30 GiB in 1 GiB steps (8 vCPU: 16, 20, 24 or 28), 2-12 replicas (1,122
+    # configurations), 3 % noise.
+    Landscape("reload-modes-3",
+              Reloaded(arrival_rps=1000, cpu_ms=4, table_mib=12288, build_cpu_s=60, build_threads=8,
+                       period_s=300, floor_ms=5),
+              FRAUD, SLO_RELOAD, 0.03, baseline={"cpu": 4, "mem": 30, "replicas": 4, "RELOAD_MODE": "swap"},
+              environment={"RELOAD_MODE": RELOAD_MODE}),
+]}
 
 
 def all_landscapes() -> dict[str, Landscape]:
