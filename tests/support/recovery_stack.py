@@ -33,9 +33,11 @@ def holder(r: redis.Redis, keys: Keys, step_id: str) -> str | None:
 
 
 def moved_since(record: dict[str, Any], at: float) -> bool:
-    """True when a stage task wrote the record after `at` (a reclaim entry alone is not a move)."""
-    reclaimed = [r["at"] for r in record.get("reclaims") or [] if r["at"] >= at]
-    return float(record["updated_at"]) > max([at, *reclaimed]) + 1e-3
+    """True when a stage task wrote the record after `at` (a reclaim or resend entry alone is
+    not a move)."""
+    entries = [*(record.get("reclaims") or []), *(record.get("resent") or [])]
+    noted = [e["at"] for e in entries if e["at"] >= at]
+    return float(record["updated_at"]) > max([at, *noted]) + 1e-3
 
 
 class Fleet:

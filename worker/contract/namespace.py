@@ -189,3 +189,11 @@ class Keys:
 
     def cursor(self, step_id: str) -> str:
         return self._key(C.KEY_CURSOR, id=step_id)
+
+    @property
+    def in_transit(self) -> str:
+        return self._key(C.KEY_IN_TRANSIT)
+
+    @property
+    def lost_scan(self) -> str:
+        return self._key(C.KEY_LOST_SCAN)

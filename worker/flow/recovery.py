@@ -27,7 +27,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import redis
@@ -129,9 +129,11 @@ def note_run(store: RecordStore, record: dict[str, Any], stage: str, worker: str
 class Recovery:
     """Heartbeat, held tags and the reclaim loop of one worker process."""
 
-    def __init__(self, store: RecordStore, hostname: str, timeout: float | None = None) -> None:
+    def __init__(self, store: RecordStore, hostname: str, timeout: float | None = None,
+                 app: Any = None) -> None:
         self.store, self.r, self.keys = store, store.r, store.keys
         self.hostname = hostname
+        self.app = app  # sends lost messages again (`find_lost`); None: this process does not look
         self.timeout = timeout or heartbeat_timeout()
         self.instance = self._new_instance()
         self.started = False
@@ -220,6 +222,12 @@ class Recovery:
         if messages:
             log.warning("recovery.worker-dead", dead=inst, hostname=host, restored=len(messages))
 
+    def look_for_lost(self) -> None:
+        """Look for lost messages (`find_lost`), unless another worker looked just now."""
+        if self.app is not None and self.r.set(self.keys.lost_scan, self.instance, nx=True,
+                                               px=int(LOST_SCAN_EVERY_S * 1000)):
+            find_lost(self.store, self.app, self.hostname)
+
     def _loop(self) -> None:
         every = self.timeout / BEATS_PER_TIMEOUT
         while not self._stop.wait(min(SCAN_EVERY_S, every)):
@@ -227,6 +235,7 @@ class Recovery:
                 if time.monotonic() - self._last_beat >= every:
                     self.beat()
                 self.scan()
+                self.look_for_lost()
             except redis.RedisError as exc:  # Redis restarting: try again next round
                 log.warning("recovery.loop-error", error=str(exc))
             except Exception:  # never let the thread die: recovery would stop silently
@@ -247,7 +256,8 @@ class RecoveryStep(bootsteps.StartStopStep):
         if _recovery is None:  # before the first message can arrive
             from worker.flow.app import redis_url
 
-            _recovery = Recovery(RecordStore.from_url(redis_url(), process_keys()), parent.hostname)
+            _recovery = Recovery(RecordStore.from_url(redis_url(), process_keys()), parent.hostname,
+                                 app=parent.app)
 
     def start(self, parent: Any) -> None:
         if _recovery is not None:
@@ -328,10 +338,11 @@ def patch_kombu_restore() -> None:
 MESSAGE_HEADER = "servo_message"  # a header of our own on each stage message
 CURSOR_TTL_S = 7 * 24 * 3600
 
-# KEYS: the step's cursor. ARGV: the message's token ('' for a message sent without one),
-# the cursor's TTL. A step with no cursor yet takes its first message as the current one.
-# A sleeping poll's next message may have a twin sent early (`wake`, worker.flow.watch):
-# whichever of the two comes first runs, and the other is then a stale copy.
+# KEYS: the step's cursor, the in-transit zset. ARGV: the message's token ('' for a message sent
+# without one), the cursor's TTL, the step id. A step with no cursor yet takes its first message
+# as the current one. A sleeping poll's next message may have a twin sent early (`wake`,
+# worker.flow.watch), and a lost one a twin sent again (`find_lost`): whichever of the two
+# comes first runs, and the other is then a stale copy.
 _ADMIT = """
 if redis.call('exists', KEYS[1]) == 0 then
   redis.call('hset', KEYS[1], 'current', ARGV[1])
@@ -344,25 +355,149 @@ local wake = redis.call('hget', KEYS[1], 'wake')
 if ARGV[1] == current then return 1 end
 if (nxt and ARGV[1] == nxt) or (wake and ARGV[1] == wake) then
   redis.call('hset', KEYS[1], 'current', ARGV[1])
-  redis.call('hdel', KEYS[1], 'next', 'wake')
+  redis.call('hdel', KEYS[1], 'next', 'wake', 'sent', 'missing', 'resent')
+  redis.call('zrem', KEYS[2], ARGV[3])
   return 1
 end
 return 0
 """
 
 
-def on_publish(r: redis.Redis, keys: Keys, headers: dict[str, Any], step_id: str) -> str:
-    """A step's message is being sent: give it a token, and make it the step's next."""
+def on_publish(r: redis.Redis, keys: Keys, headers: dict[str, Any], step_id: str,
+               sent: dict[str, Any] | None = None) -> str:
+    """A step's message is being sent: give it a token, and make it the step's next. With
+    `sent` (what `send_again` needs), the message is in transit until it runs: `find_lost`
+    sends it again should it vanish before a worker notes it."""
     token = uuid.uuid4().hex
     headers[MESSAGE_HEADER] = token
-    pipe = r.pipeline()
-    pipe.hset(keys.cursor(step_id), "next", token)
-    pipe.hdel(keys.cursor(step_id), "wake")  # a twin of an earlier next is as stale as it is
-    pipe.expire(keys.cursor(step_id), CURSOR_TTL_S)
+    cursor = keys.cursor(step_id)
+    pipe = r.pipeline()  # one transaction: `find_lost` never sees the token without its message
+    pipe.hset(cursor, "next", token)
+    pipe.hdel(cursor, "wake", "missing", "resent")  # a twin of an earlier next is as stale as it is
+    if sent is None:
+        pipe.hdel(cursor, "sent")
+        pipe.zrem(keys.in_transit, step_id)
+    else:
+        pipe.hset(cursor, "sent", json.dumps(sent))
+        pipe.zadd(keys.in_transit, {step_id: time.time()})
+    pipe.expire(cursor, CURSOR_TTL_S)
     pipe.execute()
     return token
 
 
 def admit(r: redis.Redis, keys: Keys, step_id: str, token: str | None) -> bool:
     """True when this message is the step's current or next one (it may run)."""
-    return bool(r.eval(_ADMIT, 1, keys.cursor(step_id), token or "", CURSOR_TTL_S))
+    return bool(r.eval(_ADMIT, 2, keys.cursor(step_id), keys.in_transit, token or "", CURSOR_TTL_S, step_id))
+
+
+# -- a message lost in transit is sent again -----------------------------------------------
+#
+# The Redis broker's BRPOP takes a message off its queue, and only then does the worker that
+# took it note it in the `unacked` hash. A worker killed in between (or frozen, or cut off
+# with the reply on its socket) loses the message for good: it is in no queue and in no
+# worker's hands, so neither the reclaim above nor the visibility timeout brings it back, and
+# the step (and, in a sweep, every step after it) would wait forever. So a step's next
+# message is kept with its cursor until it runs (`on_publish`), and a worker looks for the
+# messages that are in transit too long: one found neither queued nor taken at two looks
+# LOST_GRACE_S apart is sent again, as a twin with a token of its own (as a woken poll's:
+# worker.flow.watch); should the first copy turn up after all, the cursor runs only one.
+
+LOST_AFTER_S = 2.0  # a next message sent this long ago is looked for
+LOST_GRACE_S = 2.0  # missing at two looks this far apart: lost
+LOST_SCAN_EVERY_S = 2.0  # one worker looks this often (the others skip)
+MAX_RESENDS = 3  # the same message lost again and again (revoked in Flower?): the step ends
+HEADERS_KEPT = ("task", "id", "shadow", "retries", "root_id", "parent_id", "group")  # to send it again
+
+# KEYS: the unacked hash, the queues. Every message token in a message queued or taken now.
+_PRESENT = """
+local seen = {}
+local function note(s)
+  for t in string.gmatch(s, '"servo_message":%s*"(%x+)"') do seen[#seen + 1] = t end
+end
+for _, v in ipairs(redis.call('hvals', KEYS[1])) do note(v) end
+for i = 2, #KEYS do
+  for _, v in ipairs(redis.call('lrange', KEYS[i], 0, -1)) do note(v) end
+end
+return seen
+"""
+# KEYS: the step's cursor, the in-transit zset. ARGV: the step id, the next token looked for,
+# '1' when it (or its twin) was found, now, the grace, a new twin's token, the cursor's TTL, the
+# most resends. Returns nil (nothing to do), {'resend', sent} or {'lost', ''} (given up).
+_LOST = """
+local nxt = redis.call('hget', KEYS[1], 'next')
+if not nxt then redis.call('zrem', KEYS[2], ARGV[1]) return false end
+if nxt ~= ARGV[2] then return false end
+if ARGV[3] == '1' then redis.call('hdel', KEYS[1], 'missing') return false end
+local missing = tonumber(redis.call('hget', KEYS[1], 'missing') or '')
+if not missing then redis.call('hset', KEYS[1], 'missing', ARGV[4]) return false end
+if tonumber(ARGV[4]) - missing < tonumber(ARGV[5]) then return false end
+redis.call('hdel', KEYS[1], 'missing')
+if redis.call('hincrby', KEYS[1], 'resent', 1) > tonumber(ARGV[8]) then
+  redis.call('zrem', KEYS[2], ARGV[1])
+  return {'lost', ''}
+end
+redis.call('hset', KEYS[1], 'wake', ARGV[6])
+redis.call('expire', KEYS[1], ARGV[7])
+return {'resend', redis.call('hget', KEYS[1], 'sent') or ''}
+"""
+
+
+def resend_entry(headers: Mapping[str, Any], body: Any, routing_key: str | None) -> dict[str, Any]:
+    """What `send_again` needs of a stage message being published (Celery's protocol 2)."""
+    args, kwargs, embed = body
+    return {"args": args, "kwargs": kwargs, "embed": embed, "queue": routing_key,
+            **{k: headers.get(k) for k in HEADERS_KEPT}}
+
+
+def send_again(app: Any, entry: Mapping[str, Any], token: str) -> None:
+    """Publish the message `entry` describes once more, with the token `token`."""
+    embed = entry["embed"] or {}
+    app.send_task(entry["task"], args=entry["args"], kwargs=entry["kwargs"], task_id=entry["id"],
+                  chain=embed.get("chain"), link=embed.get("callbacks"), link_error=embed.get("errbacks"),
+                  chord=embed.get("chord"), shadow=entry["shadow"], retries=entry["retries"] or 0,
+                  root_id=entry["root_id"], parent_id=entry["parent_id"], group_id=entry["group"],
+                  queue=entry["queue"], headers={MESSAGE_HEADER: token})
+
+
+def find_lost(store: RecordStore, app: Any, by: str, at: float | None = None) -> list[str]:
+    """One look for the steps whose next message is lost: each is sent again (or, lost more
+    than MAX_RESENDS times in a row, its step ends saying so). Returns the steps acted on."""
+    r, keys = store.r, store.keys
+    at = time.time() if at is None else at
+    due = [str(s) for s in r.zrangebyscore(keys.in_transit, "-inf", at - LOST_AFTER_S)]
+    if not due:
+        return []
+    pipe = r.pipeline(transaction=False)
+    for step_id in due:
+        pipe.hmget(keys.cursor(step_id), "next", "wake")
+    cursors = pipe.execute()
+    present = {str(t) for t in r.eval(_PRESENT, 1 + len(keys.queues), UNACKED, *keys.queues) or []}
+    acted = []
+    for step_id, (nxt, wake) in zip(due, cursors, strict=True):
+        found = nxt in present or (wake is not None and wake in present)
+        twin = uuid.uuid4().hex
+        out = r.eval(_LOST, 2, keys.cursor(step_id), keys.in_transit, step_id, nxt or "",
+                     "1" if found else "0", at, LOST_GRACE_S, twin, CURSOR_TTL_S, MAX_RESENDS)
+        if not out:
+            continue
+        what, sent = (x.decode() if isinstance(x, bytes) else str(x) for x in out)
+        acted.append(step_id)
+        if what == "lost" or not sent:
+            _give_up(store, step_id)
+            continue
+        entry = json.loads(sent)
+        send_again(app, entry, twin)
+        log.warning("recovery.resent", step_id=step_id, task_id=entry["id"], task=entry["task"])
+        note = {"at": now(), "by": by, "task": entry["task"], "task_id": entry["id"]}
+        with contextlib.suppress(KeyError):  # not a step of this namespace (or long gone)
+            store.update(step_id, lambda rec, n=note: rec.update(  # type: ignore[misc]
+                resent=[*(rec.get("resent") or []), n]))
+    return acted
+
+
+def _give_up(store: RecordStore, step_id: str) -> None:
+    message = (f"its next message was lost {MAX_RESENDS + 1} times in a row (revoked in Flower, or workers "
+               "killed as they took it): the step stopped where it was, so look at the service")
+    log.error("recovery.lost", step_id=step_id, message=message)
+    with contextlib.suppress(KeyError):
+        store.finish(step_id, "failed", reason="lost", message=message)

@@ -202,7 +202,8 @@ def _stamp(headers: dict[str, Any] | None = None, body: Any = None, routing_key:
     step_id = kwargs.get("step_id") if isinstance(kwargs, dict) else None
     if headers is not None and step_id and str(headers.get("task", "")).startswith("servo."):
         store = runtime.current().store
-        token = recovery.on_publish(store.r, store.keys, headers, step_id)
+        token = recovery.on_publish(store.r, store.keys, headers, step_id,
+                                    sent=recovery.resend_entry(headers, body, routing_key))
         sleeps = isinstance(kwargs, dict) and (kwargs.get("memo") or {}).get(watch.SLEEP_MEMO)
         if sleeps and headers.get("task") == C.TASK_POLL:  # a poll that sleeps: a watch loop may wake it
             watch.note_sleep(store.r, store.keys, token, headers, body, routing_key)

@@ -36,7 +36,7 @@ from worker.contract.errors import ServoError
 from worker.contract.namespace import Keys, process_keys
 from worker.contract.numbers import env_number
 from worker.flow import logs
-from worker.flow.recovery import CURSOR_TTL_S, MESSAGE_HEADER
+from worker.flow.recovery import CURSOR_TTL_S, resend_entry, send_again
 
 log = logs.get("servo.watch")
 
@@ -47,7 +47,6 @@ ALIVE_S = 3.0  # a watch loop that has not gone round this long is gone: polls s
 IDLE_WAIT_S = 0.25  # how long the loop waits when nothing is sleeping
 ERROR_WAIT_S = 1.0
 CANCELS_EVERY_S = 1.0  # how often the loop wakes the sleeping polls of cancelled steps
-HEADERS_KEPT = ("task", "id", "shadow", "retries", "root_id", "parent_id", "group")  # to send it again
 _SENDING_TWIN = contextvars.ContextVar("servo_sending_twin", default=False)
 SLEEP_MEMO = "sleep"  # in a poll's retry memo while it sleeps: [cluster, service, seconds, digest judged]
 
@@ -80,11 +79,10 @@ def sleep_for(settling: int, cap: float, alive: bool) -> float | None:
 def note_sleep(r: redis.Redis, keys: Keys, token: str, headers: Mapping[str, Any], body: Any,
                routing_key: str | None) -> None:
     """A poll's retry that sleeps is being sent: keep what sending it again early needs."""
-    args, kwargs, embed = body
+    kwargs = body[1]
     cluster, service, countdown, judged = kwargs["memo"][SLEEP_MEMO]
-    entry = {"token": token, "digest": judged, "step_id": kwargs["step_id"], "args": args, "kwargs": kwargs,
-             "embed": embed, "queue": routing_key,
-             **{k: headers.get(k) for k in HEADERS_KEPT}}
+    entry = {"token": token, "digest": judged, "step_id": kwargs["step_id"],
+             **resend_entry(headers, body, routing_key)}
     until = time.time() + float(countdown) + ALIVE_S
     pipe = r.pipeline(transaction=False)
     pipe.zadd(keys.sleeping(cluster), {service: until})
@@ -124,10 +122,9 @@ def wake(r: redis.Redis, keys: Keys, app: Any, cluster: str, service: str) -> bo
     if claimed is None:
         return False
     entry, twin = claimed
-    embed = entry["embed"] or {}
     sending = _SENDING_TWIN.set(True)  # tasks._stamp leaves its token alone, even inside a task
     try:
-        _send(app, entry, embed, twin)
+        send_again(app, entry, twin)
     finally:
         _SENDING_TWIN.reset(sending)
     log.info("watch.woke", step_id=entry["step_id"], service=service)
@@ -140,14 +137,6 @@ def sending_twin() -> bool:
     before it is itself sent, and be noted as a poll that sleeps: a look made inside a task
     (a poll's rider) wakes from inside that task."""
     return _SENDING_TWIN.get()
-
-
-def _send(app: Any, entry: dict[str, Any], embed: dict[str, Any], twin: str) -> None:
-    app.send_task(entry["task"], args=entry["args"], kwargs=entry["kwargs"], task_id=entry["id"],
-                  chain=embed.get("chain"), link=embed.get("callbacks"), link_error=embed.get("errbacks"),
-                  chord=embed.get("chord"), shadow=entry["shadow"], retries=entry["retries"] or 0,
-                  root_id=entry["root_id"], parent_id=entry["parent_id"], group_id=entry["group"],
-                  queue=entry["queue"], headers={MESSAGE_HEADER: twin})
 
 
 def cancelled(r: redis.Redis, keys: Keys, app: Any, cluster: str) -> list[str]:
