@@ -82,6 +82,30 @@ def test_a_killed_workers_step_resumes_within_30_s_once(aws_endpoint: str, redis
     assert stages[:1] == ["adjust"] and "benchmark" in stages
 
 
+def test_a_stage_message_a_dying_consumer_took_off_the_queue_is_sent_again(
+        aws_endpoint: str, redis_db: Any, clients: Clients, tmp_path: Path) -> None:
+    """A consumer that takes a message (BRPOP) and dies before it notes it in `unacked`: the
+    message is in no queue and in no worker's hands. The thief below is that consumer: it has
+    waited on the queue longest, so Redis hands it the next stage message the worker sends."""
+    with sandbox_fleet(tmp_path, TEST_REDIS_URL, aws_endpoint, names=("w1",)) as (box, fleet, producer):
+        keys = producer.store.keys
+        sweep = producer.submit_sweep([StepSpec("web", {"GOGC": g}, LOAD) for g in (160, 170)])
+        first = sweep.step_ids[0]
+        wait_until(lambda: producer.store.require(first)["status"] == "settling", 60,
+                   f"step {first} to reach settling")
+        stolen = redis_db.brpop(keys.control, timeout=30)  # and the consumer dies: the message is gone
+        assert stolen is not None, "no stage message came to the queue"
+        headers = json.loads(stolen[1])["headers"]
+        records = sweep.wait(timeout=120)
+        assert fleet.exited() == [], "a worker exited"
+    assert [r["status"] for r in records] == ["succeeded", "succeeded"], [r["message"] for r in records]
+    resent = [(r["id"], n["task_id"]) for r in records for n in r.get("resent") or []]
+    assert resent == [(recovery.step_of(headers["id"]), headers["id"])]  # sent again, once
+    assert len(clients.ecs.list_task_definitions(familyPrefix="web")["taskDefinitionArns"]) == 3
+    assert len({t.deployment_id for t in box.controller.tasks}) == 3  # no step deployed twice
+    assert redis_db.zcard(keys.steps) == 2
+
+
 def test_a_stale_copy_of_a_stage_message_is_dropped_without_running_the_chain_on(
         aws_endpoint: str, redis_db: Any, clients: Clients, tmp_path: Path) -> None:
     """What a worker killed after sending its poll's retry but before acking its own leaves:
