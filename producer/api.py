@@ -29,6 +29,7 @@ from worker.contract.expiry import DEFAULT_EXPIRES_S, check_expires, why_expired
 from worker.contract.namespace import Keys
 from worker.contract.records import TERMINAL, RecordStore
 from worker.contract.steps import shadow_name, validate_control, validate_step
+from worker.flow import recovery
 
 WAIT_POLL_S = 0.5  # wait() looks at the records at least this often, and on every change notice
 BENCH_TIME_MARGIN_S = 120  # benchmark hard time limit beyond warmup + duration + timeouts
@@ -181,7 +182,8 @@ class Producer:
         if sweep_id:
             self.store.create_sweep(ids, name=name, source=[s.to_dict() for s in specs], sweep_id=sweep_id)
         try:
-            chain(*[sig for record in records for sig in self._signatures(record)]).apply_async()
+            with recovery.stamping(self.store):  # the first message is in flight too: a loss is mended
+                chain(*[sig for record in records for sig in self._signatures(record)]).apply_async()
         except Exception as exc:
             for step_id in ids:  # a record never claims to be queued when it is not
                 self.store.finish(step_id, "failed", reason="enqueue", message=f"could not enqueue: {exc}")

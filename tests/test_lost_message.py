@@ -1,16 +1,14 @@
-"""A stage message lost in transit: taken off its queue by a worker that died before it noted
-the message (the gap between the broker's BRPOP and kombu's `unacked` hash) is in no queue and
-in no worker's hands. It is sent again, once, and only one copy of the step's message runs.
+"""A stage message lost on the way: taken off its queue by a worker that died before it noted
+the message (the gap between the broker's BRPOP and kombu's `unacked` hash), it is in no queue
+and in no worker's hands. It is sent again, once, and only one copy of the step's message runs.
 Real Redis, real kombu messages; the dying consumer is a real BRPOP whose reply is dropped."""
 
 from __future__ import annotations
 
+import base64
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from celery import signals
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from kombu import Connection
@@ -25,25 +23,11 @@ KEYS = Keys("lost-test")
 T0 = 1_000_000.0  # the looks' clock (find_lost's `at`); the messages' own send times are real
 
 
-@contextmanager
-def stamping(r: Any) -> Iterator[None]:
-    """Stamp what the test sends as a stage task's message is stamped inside a worker
-    (worker.flow.tasks._stamp does this when the sender is a running task)."""
-    def stamp(headers: dict[str, Any] | None = None, body: Any = None, routing_key: str | None = None,
-              **_: Any) -> None:
-        if headers is not None and headers.get(recovery.MESSAGE_HEADER) is None:
-            recovery.on_publish(r, KEYS, headers, body[1]["step_id"],
-                                sent=recovery.resend_entry(headers, body, routing_key))
-    signals.before_task_publish.connect(stamp, weak=False)
-    try:
-        yield
-    finally:
-        signals.before_task_publish.disconnect(stamp)
-
-
-def send(app: Any, step_id: str) -> None:
-    app.send_task("servo.poll_stability", kwargs={"step_id": step_id, "memo": {"n": 1}},
-                  task_id=f"{step_id}.poll", queue=KEYS.control, countdown=5)
+def send(app: Any, store: RecordStore, step_id: str, **options: Any) -> None:
+    """Send a stage message of `step_id` stamped as a producer's or a task's is."""
+    with recovery.stamping(store):
+        app.send_task("servo.poll_stability", kwargs={"step_id": step_id, "memo": {"n": 1}},
+                      task_id=f"{step_id}.poll", queue=KEYS.control, **options)
 
 
 def lose(r: Any) -> dict[str, Any]:
@@ -52,26 +36,32 @@ def lose(r: Any) -> dict[str, Any]:
     return dict(json.loads(raw))
 
 
+def take(r: Any, queue: Any) -> Any:
+    """A worker takes the oldest message and notes it, as worker.flow.recovery.on_task_received does."""
+    message = queue.get(timeout=5)
+    recovery.note_taken(r, KEYS, message.headers["id"], token(message.headers), message.delivery_tag)
+    return message
+
+
 def queued(r: Any) -> list[dict[str, Any]]:
     return [json.loads(m) for m in r.lrange(KEYS.control, 0, -1)]
 
 
-def token(message: dict[str, Any]) -> str:
-    return str(message["headers"][recovery.MESSAGE_HEADER])
+def token(headers_or_message: dict[str, Any]) -> str:
+    headers = headers_or_message.get("headers", headers_or_message)
+    return str(headers[recovery.MESSAGE_HEADER])
 
 
 def aged(r: Any, seconds: float = 60.0, steps: tuple[str, ...] | None = None) -> None:
-    """Make the messages in transit (of `steps`, or all) look sent `seconds` before the looks'
-    clock starts."""
-    for step in steps or r.zrange(KEYS.in_transit, 0, -1):
-        r.zadd(KEYS.in_transit, {step: T0 - seconds})
+    """Make the steps in flight (`steps`, or all) look sent `seconds` before the looks' clock starts."""
+    for step in steps or r.zrange(KEYS.in_flight, 0, -1):
+        r.zadd(KEYS.in_flight, {step: T0 - seconds})
 
 
-def test_a_message_lost_in_transit_is_sent_again_once_and_only_one_copy_runs(redis_db: Any) -> None:
+def test_a_message_lost_on_the_way_is_sent_again_once_and_only_one_copy_runs(redis_db: Any) -> None:
     app, store = make_app(TEST_REDIS_URL, KEYS), RecordStore(redis_db, KEYS)
     store.create_step("web", {}, {}, {}, step_id="s1")
-    with stamping(redis_db):
-        send(app, "s1")
+    send(app, store, "s1", countdown=5, time_limit=400, soft_time_limit=370)
     lost = lose(redis_db)
     aged(redis_db)
     assert recovery.find_lost(store, app, "w2@test", at=T0) == []  # missing once: maybe in a BRPOP's gap
@@ -79,8 +69,9 @@ def test_a_message_lost_in_transit_is_sent_again_once_and_only_one_copy_runs(red
     assert queued(redis_db) == []
     assert recovery.find_lost(store, app, "w2@test", at=T0 + recovery.LOST_GRACE_S) == ["s1"]
     [again] = queued(redis_db)
-    assert again["headers"]["id"] == "s1.poll" and again["headers"]["task"] == "servo.poll_stability"
-    assert json.loads(__import__("base64").b64decode(again["body"]))[1] == {"step_id": "s1", "memo": {"n": 1}}
+    for header in ("id", "task", "timelimit", "eta", "expires"):  # the same message, countdown and limits
+        assert again["headers"][header] == lost["headers"][header], header
+    assert json.loads(base64.b64decode(again["body"]))[1] == {"step_id": "s1", "memo": {"n": 1}}
     assert token(again) != token(lost)
     for later in (10, 20, 30):  # the copy is queued: never sent a third time
         assert recovery.find_lost(store, app, "w2@test", at=T0 + later) == []
@@ -90,26 +81,55 @@ def test_a_message_lost_in_transit_is_sent_again_once_and_only_one_copy_runs(red
 
     assert recovery.admit(redis_db, KEYS, "s1", token(again))  # the copy runs...
     assert not recovery.admit(redis_db, KEYS, "s1", token(lost))  # ...and the lost one, if it turns up, not
-    assert redis_db.zcard(KEYS.in_transit) == 0
+    assert redis_db.zcard(KEYS.in_flight) == 1  # in flight until its run ends
+    recovery.run_ended(redis_db, KEYS, "s1", token(again))
+    assert redis_db.zcard(KEYS.in_flight) == 0
 
 
-def test_a_message_queued_taken_or_just_sent_is_never_sent_again(redis_db: Any) -> None:
+def test_a_message_that_ran_went_back_and_was_lost_again_is_sent_again(redis_db: Any) -> None:
+    """A worker died mid-run: its message went back to the queue (a reclaim, a restore), and the
+    next worker to take it died in the BRPOP gap."""
+    app, store = make_app(TEST_REDIS_URL, KEYS), RecordStore(redis_db, KEYS)
+    send(app, store, "s1")
+    conn = Connection(TEST_REDIS_URL)
+    try:
+        message = take(redis_db, conn.SimpleQueue(KEYS.control))
+        assert recovery.admit(redis_db, KEYS, "s1", token(message.headers))  # it runs
+        aged(redis_db)
+        for look in range(4):  # running: in `unacked` under the tag it was taken with
+            assert recovery.find_lost(store, app, "w@test", at=T0 + 2 * look) == []
+        message.requeue()  # its worker died: back at the head of the queue
+        assert recovery.find_lost(store, app, "w@test", at=T0 + 10) == []
+        lose(redis_db)
+        assert recovery.find_lost(store, app, "w@test", at=T0 + 12) == []
+        assert recovery.find_lost(store, app, "w@test", at=T0 + 14) == ["s1"]
+        [again] = queued(redis_db)
+        assert recovery.admit(redis_db, KEYS, "s1", token(again))
+        assert not recovery.admit(redis_db, KEYS, "s1", token(message.headers))
+    finally:
+        conn.close()
+
+
+def test_a_message_queued_taken_running_or_just_sent_is_never_sent_again(redis_db: Any) -> None:
     app, store = make_app(TEST_REDIS_URL, KEYS), RecordStore(redis_db, KEYS)
     conn = Connection(TEST_REDIS_URL)
     try:
-        with stamping(redis_db):
-            send(app, "taken")
-        taken = conn.SimpleQueue(KEYS.control).get(timeout=5)  # as a worker takes it: in `unacked`
-        assert taken.headers["id"] == "taken.poll"
-        with stamping(redis_db):
-            send(app, "fresh")  # sent after the looks below (their clock is T0): not yet looked for...
+        queue = conn.SimpleQueue(KEYS.control)
+        send(app, store, "taken", countdown=3600)
+        assert take(redis_db, queue).headers["id"] == "taken.poll"  # held till its ETA, in `unacked`
+        send(app, store, "running")
+        running = take(redis_db, queue)
+        assert recovery.admit(redis_db, KEYS, "running", token(running.headers))
+        send(app, store, "fresh")  # sent after the looks below (their clock is T0): not yet looked at...
         lose(redis_db)  # ...even when it is lost at once
-        with stamping(redis_db):
-            send(app, "queued")
-        aged(redis_db, steps=("taken", "queued"))
+        send(app, store, "queued")
+        aged(redis_db, steps=("taken", "running", "queued"))
         for look in range(8):
             assert recovery.find_lost(store, app, "w@test", at=T0 + 3 * look) == []
         assert [m["headers"]["id"] for m in queued(redis_db)] == ["queued.poll"]
+        running.ack()  # its run ended without sending the step's next message
+        recovery.run_ended(redis_db, KEYS, "running", token(running.headers))
+        assert "running" not in redis_db.zrange(KEYS.in_flight, 0, -1)
     finally:
         conn.close()
 
@@ -117,9 +137,8 @@ def test_a_message_queued_taken_or_just_sent_is_never_sent_again(redis_db: Any) 
 def test_a_message_lost_again_and_again_ends_its_step_saying_so(redis_db: Any) -> None:
     app, store = make_app(TEST_REDIS_URL, KEYS), RecordStore(redis_db, KEYS)
     store.create_step("web", {}, {}, {}, step_id="s1")
-    with stamping(redis_db):
-        send(app, "s1")
-    lose(redis_db)
+    send(app, store, "s1")
+    first = lose(redis_db)
     aged(redis_db)
     at, sent_again = T0, 0
     while store.require("s1")["status"] == "queued":
@@ -131,19 +150,22 @@ def test_a_message_lost_again_and_again_ends_its_step_saying_so(redis_db: Any) -
     record = store.require("s1")
     assert sent_again == recovery.MAX_RESENDS
     assert (record["status"], record["reason"]) == ("failed", "lost") and "lost" in record["message"]
-    assert redis_db.zcard(KEYS.in_transit) == 0
+    assert redis_db.zcard(KEYS.in_flight) == 0
+    assert not recovery.admit(redis_db, KEYS, "s1", token(first))  # a late copy no longer runs
 
 
-# What happens to the step's next message, one event at a time; the test keeps a model beside Redis.
-EVENTS = st.lists(st.sampled_from(["send", "take", "lose", "run", "look", "look"]), max_size=30)
+# What may happen next to the step's newest message, by where it is (a model the test keeps).
+NEXT = {None: ["send"], "ended": ["send", "look"], "gone": ["look"],
+        "queued": ["take", "lose", "look"], "taken": ["run", "requeue", "look"],
+        "running": ["requeue", "end", "look"], "lost": ["look"]}
 
 
-@settings(max_examples=40, deadline=None)
-@given(EVENTS)
-def test_whatever_happens_a_loss_is_mended_and_only_one_copy_runs(events: list[str]) -> None:
-    """Invariants: a message queued or taken is never sent again; a lost one is sent again at
-    the second look LOST_GRACE_S after the loss (up to MAX_RESENDS times); and of the copies
-    sent, the first to run is the only one that may."""
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_whatever_happens_a_loss_is_mended_and_only_one_copy_runs(data: st.DataObject) -> None:
+    """Invariants: a message queued, taken or running is never sent again; a lost one is sent
+    again at the second look LOST_GRACE_S after the loss (up to MAX_RESENDS times); and of the
+    copies sent, the first to run is the only one that may."""
     import redis as redis_lib
 
     r = redis_lib.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
@@ -151,48 +173,57 @@ def test_whatever_happens_a_loss_is_mended_and_only_one_copy_runs(events: list[s
     app, store = make_app(TEST_REDIS_URL, KEYS), RecordStore(r, KEYS)
     conn = Connection(TEST_REDIS_URL)
     queue = conn.SimpleQueue(KEYS.control)
-    where: str | None = None  # queued, taken, lost, ran, gone (given up)
-    copies: list[str] = []  # the tokens of every copy of the step's next message
+    where: str | None = None  # queued, taken, running, lost, ended, gone (given up)
+    copies: list[str] = []  # the tokens of every copy of the step's newest message
+    held: Any = None  # the kombu message a worker holds
     looks = resends = 0
     at = T0
     try:
-        for event in events:
-            if event == "send" and where in (None, "ran"):
-                with stamping(r):
-                    send(app, "s")
+        for _ in range(data.draw(st.integers(0, 30), label="events")):
+            event = data.draw(st.sampled_from(NEXT[where]))
+            if event == "send":
+                send(app, store, "s")
                 aged(r)
                 copies, where, resends = [token(queued(r)[-1])], "queued", 0
-            elif event == "take" and where == "queued":
-                assert token({"headers": queue.get(timeout=5).headers}) == copies[-1]
+            elif event == "take":
+                held = take(r, queue)
+                assert token(held.headers) in copies
                 where = "taken"
-            elif event == "lose" and where == "queued":
+            elif event == "run":
+                assert recovery.admit(r, KEYS, "s", token(held.headers))
+                copies, where, resends = [token(held.headers)], "running", 0  # it got through
+            elif event == "requeue":
+                held.requeue()
+                where = "queued"
+            elif event == "end":
+                held.ack()
+                recovery.run_ended(r, KEYS, "s", copies[0])
+                where = "ended"
+            elif event == "lose":
                 lose(r)
                 where, looks = "lost", 0
-            elif event == "run" and where == "taken":
-                assert recovery.admit(r, KEYS, "s", copies[-1])
-                where = "ran"
             elif event == "look":
                 before = queued(r)
                 acted = recovery.find_lost(store, app, "w@test", at=at)
                 at += recovery.LOST_GRACE_S
                 if where != "lost":
-                    assert acted == [] and queued(r) == before
+                    assert acted == [] and queued(r) == before, (where, acted)
                     continue
                 looks += 1
                 assert acted == (["s"] if looks == 2 else []), (looks, acted)
                 if acted and resends == recovery.MAX_RESENDS:
-                    assert queued(r) == [] and r.zcard(KEYS.in_transit) == 0
+                    assert queued(r) == [] and r.zcard(KEYS.in_flight) == 0
                     where = "gone"
                 elif acted:
                     [again] = queued(r)
-                    copies.append(token(again))
+                    copies = [copies[0], token(again)]  # an earlier twin is stale now
                     where, resends = "queued", resends + 1
         if where in ("queued", "taken", "lost"):  # any copy may be the first to run, then only it
-            first = copies[len(events) % len(copies)]
+            first = data.draw(st.sampled_from(copies), label="first to run")
             assert recovery.admit(r, KEYS, "s", first)
             assert not any(recovery.admit(r, KEYS, "s", c) for c in copies if c != first)
-        elif where == "ran":
-            assert not any(recovery.admit(r, KEYS, "s", c) for c in copies[:-1])
+        elif where == "ended":
+            assert r.zcard(KEYS.in_flight) == 0
     finally:
         queue.close()
         conn.close()

@@ -191,8 +191,8 @@ class Keys:
         return self._key(C.KEY_CURSOR, id=step_id)
 
     @property
-    def in_transit(self) -> str:
-        return self._key(C.KEY_IN_TRANSIT)
+    def in_flight(self) -> str:
+        return self._key(C.KEY_IN_FLIGHT)
 
     @property
     def lost_scan(self) -> str:

@@ -16,7 +16,9 @@ same worker, restarted), and a worker whose broker connection dropped (a Redis r
 reclaims its own previous instance once it is connected again: Celery has dropped those
 messages by then (worker.flow.app cancels long tasks on connection loss).
 
-The record keeps who ran each stage (`ran_by`) and each reclaim (`reclaims`).
+A message lost on the way (the broker's BRPOP took it, and its taker died before noting it)
+is sent again (`find_lost`, below). The record keeps who ran each stage (`ran_by`), each
+reclaim (`reclaims`) and each message sent again (`resent`).
 """
 
 from __future__ import annotations
@@ -27,14 +29,16 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, ClassVar
 
 import redis
 from celery import bootsteps
 
 from worker.contract.namespace import Keys, process_keys
-from worker.contract.records import RecordStore, now
+from worker.contract.records import TERMINAL, RecordStore, now
 from worker.flow import logs
 
 log = logs.get("servo.recovery")
@@ -274,11 +278,14 @@ class RecoveryStep(bootsteps.StartStopStep):
 
 def on_task_received(request: Any) -> None:
     """Celery's task_received (main process): note the tag before the task can run."""
-    tag = getattr(getattr(request, "message", None), "delivery_tag", None)
+    message = getattr(request, "message", None)
+    tag = getattr(message, "delivery_tag", None)
     if _recovery is None or tag is None:
         return
     try:
         _recovery.took(str(tag))
+        token = (getattr(message, "headers", None) or {}).get(MESSAGE_HEADER)
+        note_taken(_recovery.r, _recovery.keys, str(getattr(request, "id", "") or ""), token, str(tag))
     except redis.RedisError as exc:  # the visibility timeout still brings it back
         log.warning("recovery.note-error", error=str(exc))
 
@@ -338,11 +345,11 @@ def patch_kombu_restore() -> None:
 MESSAGE_HEADER = "servo_message"  # a header of our own on each stage message
 CURSOR_TTL_S = 7 * 24 * 3600
 
-# KEYS: the step's cursor, the in-transit zset. ARGV: the message's token ('' for a message sent
-# without one), the cursor's TTL, the step id. A step with no cursor yet takes its first message
-# as the current one. A sleeping poll's next message may have a twin sent early (`wake`,
-# worker.flow.watch), and a lost one a twin sent again (`find_lost`): whichever of the two
-# comes first runs, and the other is then a stale copy.
+# KEYS: the step's cursor. ARGV: the message's token ('' for a message sent without one), the
+# cursor's TTL. A step with no cursor yet takes its first message as the current one. A
+# sleeping poll's next message may have a twin sent early (`wake`, worker.flow.watch), and a
+# lost message a twin sent again (`find_lost`): whichever of the two comes first runs, and
+# the other is then a stale copy (the current message run again makes its twin stale too).
 _ADMIT = """
 if redis.call('exists', KEYS[1]) == 0 then
   redis.call('hset', KEYS[1], 'current', ARGV[1])
@@ -352,11 +359,13 @@ end
 local current = redis.call('hget', KEYS[1], 'current') or ''
 local nxt = redis.call('hget', KEYS[1], 'next')
 local wake = redis.call('hget', KEYS[1], 'wake')
-if ARGV[1] == current then return 1 end
+if ARGV[1] == current then
+  redis.call('hdel', KEYS[1], 'wake')
+  return 1
+end
 if (nxt and ARGV[1] == nxt) or (wake and ARGV[1] == wake) then
   redis.call('hset', KEYS[1], 'current', ARGV[1])
-  redis.call('hdel', KEYS[1], 'next', 'wake', 'sent', 'missing', 'resent')
-  redis.call('zrem', KEYS[2], ARGV[3])
+  redis.call('hdel', KEYS[1], 'next', 'wake', 'missing', 'resent')
   return 1
 end
 return 0
@@ -365,21 +374,21 @@ return 0
 
 def on_publish(r: redis.Redis, keys: Keys, headers: dict[str, Any], step_id: str,
                sent: dict[str, Any] | None = None) -> str:
-    """A step's message is being sent: give it a token, and make it the step's next. With
-    `sent` (what `send_again` needs), the message is in transit until it runs: `find_lost`
-    sends it again should it vanish before a worker notes it."""
+    """A step's message is about to be sent: give it a token, and make it the step's next.
+    With `sent` (what `send_again` needs), the step is in flight until that message's run
+    ends (`run_ended`): `find_lost` sends it again should it vanish on the way."""
     token = uuid.uuid4().hex
     headers[MESSAGE_HEADER] = token
     cursor = keys.cursor(step_id)
-    pipe = r.pipeline()  # one transaction: `find_lost` never sees the token without its message
+    pipe = r.pipeline()
     pipe.hset(cursor, "next", token)
-    pipe.hdel(cursor, "wake", "missing", "resent")  # a twin of an earlier next is as stale as it is
+    pipe.hdel(cursor, "wake", "missing", "resent", "taken")  # a twin of an earlier next is as stale
     if sent is None:
         pipe.hdel(cursor, "sent")
-        pipe.zrem(keys.in_transit, step_id)
+        pipe.zrem(keys.in_flight, step_id)
     else:
         pipe.hset(cursor, "sent", json.dumps(sent))
-        pipe.zadd(keys.in_transit, {step_id: time.time()})
+        pipe.zadd(keys.in_flight, {step_id: time.time()})
     pipe.expire(cursor, CURSOR_TTL_S)
     pipe.execute()
     return token
@@ -387,58 +396,112 @@ def on_publish(r: redis.Redis, keys: Keys, headers: dict[str, Any], step_id: str
 
 def admit(r: redis.Redis, keys: Keys, step_id: str, token: str | None) -> bool:
     """True when this message is the step's current or next one (it may run)."""
-    return bool(r.eval(_ADMIT, 2, keys.cursor(step_id), keys.in_transit, token or "", CURSOR_TTL_S, step_id))
+    return bool(r.eval(_ADMIT, 1, keys.cursor(step_id), token or "", CURSOR_TTL_S))
 
 
-# -- a message lost in transit is sent again -----------------------------------------------
+@contextmanager
+def stamping(store: RecordStore) -> Iterator[None]:
+    """Stamp the stage messages sent meanwhile from this process outside a task (the
+    producer's first message of a sweep, which carries the whole sweep's chain) as a task's
+    are (worker.flow.tasks._stamp), for `store`'s namespace."""
+    from celery import signals
+
+    def stamp(headers: dict[str, Any] | None = None, body: Any = None, routing_key: str | None = None,
+              **_: Any) -> None:
+        kwargs = body[1] if isinstance(body, list | tuple) and len(body) > 1 else None
+        step_id = kwargs.get("step_id") if isinstance(kwargs, dict) else None
+        if headers is not None and step_id and MESSAGE_HEADER not in headers:
+            sent = resend_entry(headers, body, routing_key)
+            on_publish(store.r, store.keys, headers, str(step_id), sent=sent)
+
+    signals.before_task_publish.connect(stamp, weak=False)
+    try:
+        yield
+    finally:
+        signals.before_task_publish.disconnect(stamp)
+
+
+# -- a message lost on the way is sent again ------------------------------------------------
 #
 # The Redis broker's BRPOP takes a message off its queue, and only then does the worker that
 # took it note it in the `unacked` hash. A worker killed in between (or frozen, or cut off
 # with the reply on its socket) loses the message for good: it is in no queue and in no
 # worker's hands, so neither the reclaim above nor the visibility timeout brings it back, and
-# the step (and, in a sweep, every step after it) would wait forever. So a step's next
-# message is kept with its cursor until it runs (`on_publish`), and a worker looks for the
-# messages that are in transit too long: one found neither queued nor taken at two looks
-# LOST_GRACE_S apart is sent again, as a twin with a token of its own (as a woken poll's:
-# worker.flow.watch); should the first copy turn up after all, the cursor runs only one.
+# the step (and, in a sweep, every step after it: the chain rides in the message) would wait
+# forever. The same gap opens again each time a message goes back to its queue (a reclaim, a
+# restore) and is taken once more. So the step keeps its newest message (`sent`) from the
+# moment it is sent until its run ends (`run_ended`), and the tag under which a worker took it
+# (`taken`); one worker at a time looks at the steps in flight: a newest message neither in
+# the `unacked` hash under that tag nor queued, at two looks LOST_GRACE_S apart, is sent
+# again as a twin with a token of its own (as a woken poll's: worker.flow.watch). Should the
+# first copy turn up after all, the cursor runs only the first of the two.
 
-LOST_AFTER_S = 2.0  # a next message sent this long ago is looked for
+LOST_AFTER_S = 2.0  # a step whose newest message was sent this long ago is looked at
 LOST_GRACE_S = 2.0  # missing at two looks this far apart: lost
 LOST_SCAN_EVERY_S = 2.0  # one worker looks this often (the others skip)
 MAX_RESENDS = 3  # the same message lost again and again (revoked in Flower?): the step ends
-HEADERS_KEPT = ("task", "id", "shadow", "retries", "root_id", "parent_id", "group")  # to send it again
+# What sending a message again keeps of its headers (Celery's protocol 2).
+HEADERS_KEPT = ("task", "id", "shadow", "retries", "root_id", "parent_id", "group", "timelimit", "eta",
+                "expires")
 
-# KEYS: the unacked hash, the queues. Every message token in a message queued or taken now.
-_PRESENT = """
-local seen = {}
-local function note(s)
-  for t in string.gmatch(s, '"servo_message":%s*"(%x+)"') do seen[#seen + 1] = t end
+# KEYS: the step's cursor. ARGV: the token and broker delivery tag of a message a worker took.
+_TAKEN = """
+local t = ARGV[1]
+if t == redis.call('hget', KEYS[1], 'next') or t == redis.call('hget', KEYS[1], 'wake')
+   or t == redis.call('hget', KEYS[1], 'current') then
+  redis.call('hset', KEYS[1], 'taken', t .. ' ' .. ARGV[2])
 end
-for _, v in ipairs(redis.call('hvals', KEYS[1])) do note(v) end
-for i = 2, #KEYS do
-  for _, v in ipairs(redis.call('lrange', KEYS[i], 0, -1)) do note(v) end
+return 0
+"""
+# KEYS: the step's cursor, the in-flight zset. ARGV: the step id, the token of the run that ended.
+_ENDED = """
+if redis.call('hget', KEYS[1], 'current') == ARGV[2] and not redis.call('hget', KEYS[1], 'next') then
+  redis.call('hdel', KEYS[1], 'sent', 'taken', 'wake', 'missing', 'resent')
+  redis.call('zrem', KEYS[2], ARGV[1])
+end
+return 0
+"""
+# KEYS: the queues. Every message token in a queued message: its headers are plain JSON after
+# the base64 body (which a long sweep's chain makes 100 KB), so a plain find (memchr) gets there.
+_QUEUED = """
+local seen = {}
+for i = 1, #KEYS do
+  for _, v in ipairs(redis.call('lrange', KEYS[i], 0, -1)) do
+    local at = string.find(v, '"servo_message":', 1, true)
+    local t = at and string.match(v, '^%s*"(%x+)"', at + 16)
+    if t then seen[#seen + 1] = t end
+  end
 end
 return seen
 """
-# KEYS: the step's cursor, the in-transit zset. ARGV: the step id, the next token looked for,
-# '1' when it (or its twin) was found, now, the grace, a new twin's token, the cursor's TTL, the
-# most resends. Returns nil (nothing to do), {'resend', sent} or {'lost', ''} (given up).
+# KEYS: the step's cursor, the in-flight zset, the unacked hash. ARGV: the step id, '1' when the
+# newest message or its twin was found queued, now, the grace, a new twin's token, the cursor's
+# TTL, the most resends. The newest message is the next one, or the current one while it runs.
+# Returns nil (nothing to do), {'resend', sent} or {'lost', ''} (given up).
 _LOST = """
-local nxt = redis.call('hget', KEYS[1], 'next')
-if not nxt then redis.call('zrem', KEYS[2], ARGV[1]) return false end
-if nxt ~= ARGV[2] then return false end
-if ARGV[3] == '1' then redis.call('hdel', KEYS[1], 'missing') return false end
-local missing = tonumber(redis.call('hget', KEYS[1], 'missing') or '')
-if not missing then redis.call('hset', KEYS[1], 'missing', ARGV[4]) return false end
-if tonumber(ARGV[4]) - missing < tonumber(ARGV[5]) then return false end
+local f = redis.call('hmget', KEYS[1], 'current', 'next', 'wake', 'taken', 'missing', 'sent')
+local current, nxt, wake, taken, missing, sent = f[1], f[2], f[3], f[4], f[5], f[6]
+if not sent then redis.call('zrem', KEYS[2], ARGV[1]) return false end
+local newest = nxt or current
+local present = ARGV[2] == '1'
+if taken and not present then
+  local token, tag = string.match(taken, '^(%x+) (.+)$')
+  present = (token == newest or token == wake) and redis.call('hexists', KEYS[3], tag) == 1
+end
+if present then redis.call('hdel', KEYS[1], 'missing') return false end
+missing = tonumber(missing or '')
+if not missing then redis.call('hset', KEYS[1], 'missing', ARGV[3]) return false end
+if tonumber(ARGV[3]) - missing < tonumber(ARGV[4]) then return false end
 redis.call('hdel', KEYS[1], 'missing')
-if redis.call('hincrby', KEYS[1], 'resent', 1) > tonumber(ARGV[8]) then
+if redis.call('hincrby', KEYS[1], 'resent', 1) > tonumber(ARGV[7]) then
   redis.call('zrem', KEYS[2], ARGV[1])
+  redis.call('hdel', KEYS[1], 'next', 'wake', 'sent', 'taken', 'resent')
+  redis.call('hset', KEYS[1], 'current', 'lost')
   return {'lost', ''}
 end
-redis.call('hset', KEYS[1], 'wake', ARGV[6])
-redis.call('expire', KEYS[1], ARGV[7])
-return {'resend', redis.call('hget', KEYS[1], 'sent') or ''}
+redis.call('hset', KEYS[1], 'wake', ARGV[5])
+redis.call('expire', KEYS[1], ARGV[6])
+return {'resend', sent}
 """
 
 
@@ -449,40 +512,58 @@ def resend_entry(headers: Mapping[str, Any], body: Any, routing_key: str | None)
             **{k: headers.get(k) for k in HEADERS_KEPT}}
 
 
-def send_again(app: Any, entry: Mapping[str, Any], token: str) -> None:
-    """Publish the message `entry` describes once more, with the token `token`."""
+def send_again(app: Any, entry: Mapping[str, Any], token: str, *, now: bool = False) -> None:
+    """Publish the message `entry` describes once more, with the token `token`: with its time
+    limits, expiry and countdown (its ETA), or, with `now`, to run at once (a woken poll)."""
     embed = entry["embed"] or {}
+    hard, soft = (entry.get("timelimit") or (None, None))[:2]
+    eta = None if now or not entry.get("eta") else datetime.fromisoformat(entry["eta"])
+    expires = datetime.fromisoformat(entry["expires"]) if entry.get("expires") else None
     app.send_task(entry["task"], args=entry["args"], kwargs=entry["kwargs"], task_id=entry["id"],
                   chain=embed.get("chain"), link=embed.get("callbacks"), link_error=embed.get("errbacks"),
                   chord=embed.get("chord"), shadow=entry["shadow"], retries=entry["retries"] or 0,
                   root_id=entry["root_id"], parent_id=entry["parent_id"], group_id=entry["group"],
-                  queue=entry["queue"], headers={MESSAGE_HEADER: token})
+                  queue=entry["queue"], headers={MESSAGE_HEADER: token}, time_limit=hard,
+                  soft_time_limit=soft, eta=eta, expires=expires)
+
+
+def note_taken(r: redis.Redis, keys: Keys, task_id: str, token: str | None, tag: str) -> None:
+    """A worker took a step's message (it is in the `unacked` hash under `tag` now)."""
+    if token:
+        r.eval(_TAKEN, 1, keys.cursor(step_of(task_id)), token, tag)
+
+
+def run_ended(r: redis.Redis, keys: Keys, step_id: str, token: str | None) -> None:
+    """A run of the step's current message ended: unless it sent the step's next message (a
+    retry, the next stage), the step has nothing in flight any more."""
+    r.eval(_ENDED, 2, keys.cursor(step_id), keys.in_flight, step_id, token or "")
 
 
 def find_lost(store: RecordStore, app: Any, by: str, at: float | None = None) -> list[str]:
-    """One look for the steps whose next message is lost: each is sent again (or, lost more
-    than MAX_RESENDS times in a row, its step ends saying so). Returns the steps acted on."""
+    """One look at the steps in flight: each whose newest message is lost is sent again (or,
+    lost more than MAX_RESENDS times in a row, its step ends saying so). Returns the steps
+    acted on."""
     r, keys = store.r, store.keys
     at = time.time() if at is None else at
-    due = [str(s) for s in r.zrangebyscore(keys.in_transit, "-inf", at - LOST_AFTER_S)]
+    due = [str(s) for s in r.zrangebyscore(keys.in_flight, "-inf", at - LOST_AFTER_S)]
     if not due:
         return []
     pipe = r.pipeline(transaction=False)
     for step_id in due:
-        pipe.hmget(keys.cursor(step_id), "next", "wake")
+        pipe.hmget(keys.cursor(step_id), "current", "next", "wake")
     cursors = pipe.execute()
-    present = {str(t) for t in r.eval(_PRESENT, 1 + len(keys.queues), UNACKED, *keys.queues) or []}
+    queued = {str(t) for t in r.eval(_QUEUED, len(keys.queues), *keys.queues) or []}
     acted = []
-    for step_id, (nxt, wake) in zip(due, cursors, strict=True):
-        found = nxt in present or (wake is not None and wake in present)
+    for step_id, (current, nxt, wake) in zip(due, cursors, strict=True):
+        found = (nxt or current) in queued or (wake is not None and wake in queued)
         twin = uuid.uuid4().hex
-        out = r.eval(_LOST, 2, keys.cursor(step_id), keys.in_transit, step_id, nxt or "",
-                     "1" if found else "0", at, LOST_GRACE_S, twin, CURSOR_TTL_S, MAX_RESENDS)
+        out = r.eval(_LOST, 3, keys.cursor(step_id), keys.in_flight, UNACKED, step_id, "1" if found else "0",
+                     at, LOST_GRACE_S, twin, CURSOR_TTL_S, MAX_RESENDS)
         if not out:
             continue
-        what, sent = (x.decode() if isinstance(x, bytes) else str(x) for x in out)
         acted.append(step_id)
-        if what == "lost" or not sent:
+        what, sent = (x.decode() if isinstance(x, bytes) else str(x) for x in out)
+        if what == "lost":
             _give_up(store, step_id)
             continue
         entry = json.loads(sent)
@@ -496,8 +577,12 @@ def find_lost(store: RecordStore, app: Any, by: str, at: float | None = None) ->
 
 
 def _give_up(store: RecordStore, step_id: str) -> None:
-    message = (f"its next message was lost {MAX_RESENDS + 1} times in a row (revoked in Flower, or workers "
-               "killed as they took it): the step stopped where it was, so look at the service")
+    message = (f"its newest message was lost {MAX_RESENDS + 1} times in a row (revoked in Flower, or workers "
+               "killed as they took it): the step stopped where it was, so look at the service; the steps "
+               "after it in its sweep will not start (they expire)")
+    record = store.get(step_id)
+    if record is None or record["status"] in TERMINAL:
+        log.warning("recovery.lost-after-end", step_id=step_id)
+        return
     log.error("recovery.lost", step_id=step_id, message=message)
-    with contextlib.suppress(KeyError):
-        store.finish(step_id, "failed", reason="lost", message=message)
+    store.finish(step_id, "failed", reason="lost", message=message)

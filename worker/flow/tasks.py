@@ -172,8 +172,17 @@ def _bind(task_id: str = "", task: Any = None, kwargs: dict[str, Any] | None = N
 
 
 @signals.task_postrun.connect
-def _unbind(**_: Any) -> None:
-    structlog.contextvars.clear_contextvars()
+def _unbind(task: Any = None, kwargs: dict[str, Any] | None = None, **_: Any) -> None:
+    """After every run: the step's message has run (worker.flow.recovery: nothing of the step is
+    in flight unless the run sent its next message); unbind the log context."""
+    step_id = (kwargs or {}).get("step_id")
+    try:
+        if step_id and str(getattr(task, "name", "")).startswith("servo."):
+            store = runtime.current().store
+            token = getattr(task.request, recovery.MESSAGE_HEADER, None)
+            recovery.run_ended(store.r, store.keys, step_id, token)
+    finally:
+        structlog.contextvars.clear_contextvars()
 
 
 # Fast recovery (worker.flow.recovery): heartbeats and reclaims in the main process, on every

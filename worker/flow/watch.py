@@ -124,7 +124,7 @@ def wake(r: redis.Redis, keys: Keys, app: Any, cluster: str, service: str) -> bo
     entry, twin = claimed
     sending = _SENDING_TWIN.set(True)  # tasks._stamp leaves its token alone, even inside a task
     try:
-        send_again(app, entry, twin)
+        send_again(app, entry, twin, now=True)
     finally:
         _SENDING_TWIN.reset(sending)
     log.info("watch.woke", step_id=entry["step_id"], service=service)
