@@ -110,6 +110,32 @@ def test_a_message_that_ran_went_back_and_was_lost_again_is_sent_again(redis_db:
         conn.close()
 
 
+def test_a_running_message_is_held_though_its_twin_was_taken_after_it(redis_db: Any) -> None:
+    """A consumer froze with the message (it looked lost, so a twin went out), then thawed: both
+    copies are taken, the original by one worker and the twin just after by another. The
+    original runs (the twin is then stale): a look sees it held under its own tag, not missing."""
+    app, store = make_app(TEST_REDIS_URL, KEYS), RecordStore(redis_db, KEYS)
+    conn = Connection(TEST_REDIS_URL)
+    try:
+        queue = conn.SimpleQueue(KEYS.control)
+        send(app, store, "s1")
+        _, frozen = redis_db.brpop(KEYS.control, timeout=5)
+        aged(redis_db)
+        assert recovery.find_lost(store, app, "w@test", at=T0) == []
+        assert recovery.find_lost(store, app, "w@test", at=T0 + 2) == ["s1"]
+        redis_db.rpush(KEYS.control, frozen)  # the consumer thaws: its copy goes back, the oldest
+        original, twin = take(redis_db, queue), take(redis_db, queue)
+        assert token(original.headers) == token(json.loads(frozen))
+        assert recovery.admit(redis_db, KEYS, "s1", token(original.headers), original.delivery_tag)
+        assert not recovery.admit(redis_db, KEYS, "s1", token(twin.headers), twin.delivery_tag)
+        twin.ack()  # dropped as a stale copy
+        for look in range(6):  # the original runs on: never sent again
+            assert recovery.find_lost(store, app, "w@test", at=T0 + 4 + 2 * look) == []
+        assert queued(redis_db) == []
+    finally:
+        conn.close()
+
+
 def test_a_message_queued_taken_running_or_just_sent_is_never_sent_again(redis_db: Any) -> None:
     app, store = make_app(TEST_REDIS_URL, KEYS), RecordStore(redis_db, KEYS)
     conn = Connection(TEST_REDIS_URL)
@@ -157,15 +183,16 @@ def test_a_message_lost_again_and_again_ends_its_step_saying_so(redis_db: Any) -
 # What may happen next to the step's newest message, by where it is (a model the test keeps).
 NEXT = {None: ["send"], "ended": ["send", "look"], "gone": ["look"],
         "queued": ["take", "lose", "look"], "taken": ["run", "requeue", "look"],
-        "running": ["requeue", "end", "look"], "lost": ["look"]}
+        "running": ["requeue", "end", "time-limit", "look"], "lost": ["look"]}
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.data())
 def test_whatever_happens_a_loss_is_mended_and_only_one_copy_runs(data: st.DataObject) -> None:
-    """Invariants: a message queued, taken or running is never sent again; a lost one is sent
-    again at the second look LOST_GRACE_S after the loss (up to MAX_RESENDS times); and of the
-    copies sent, the first to run is the only one that may."""
+    """Invariants: a message queued, taken or running is never sent again; a lost one (or one
+    whose run was killed at its hard time limit, which acks it) is sent again at the second look
+    LOST_GRACE_S after the loss, up to MAX_RESENDS times; and of the copies sent, the first to
+    run is the only one that may."""
     import redis as redis_lib
 
     r = redis_lib.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
@@ -190,8 +217,8 @@ def test_whatever_happens_a_loss_is_mended_and_only_one_copy_runs(data: st.DataO
                 assert token(held.headers) in copies
                 where = "taken"
             elif event == "run":
-                assert recovery.admit(r, KEYS, "s", token(held.headers))
-                copies, where, resends = [token(held.headers)], "running", 0  # it got through
+                assert recovery.admit(r, KEYS, "s", token(held.headers), held.delivery_tag)
+                copies, where = [token(held.headers)], "running"
             elif event == "requeue":
                 held.requeue()
                 where = "queued"
@@ -199,6 +226,9 @@ def test_whatever_happens_a_loss_is_mended_and_only_one_copy_runs(data: st.DataO
                 held.ack()
                 recovery.run_ended(r, KEYS, "s", copies[0])
                 where = "ended"
+            elif event == "time-limit":  # Celery acks it and kills the run: no task_postrun
+                held.ack()
+                where, looks = "lost", 0
             elif event == "lose":
                 lose(r)
                 where, looks = "lost", 0

@@ -40,7 +40,7 @@ FAIL_REASONS = (
     "aws-transient",  # AWS kept failing transiently until the step's deadline; the step was rolled back
     "rollback-failed",  # a rollback could not complete; the record says what the service runs
     "lease-lost",  # another step took the service while this step's worker was down
-    "lost",  # the step's newest message vanished on the way again and again (worker.flow.recovery)
+    "lost",  # the step's newest message vanished again and again: revoked, time limits (worker.flow.recovery)
     "no-load-url",  # ab.url is not set
     "measurement",  # the benchmark produced no usable number
     "enqueue",  # the producer could not enqueue the step

@@ -345,28 +345,43 @@ def patch_kombu_restore() -> None:
 MESSAGE_HEADER = "servo_message"  # a header of our own on each stage message
 CURSOR_TTL_S = 7 * 24 * 3600
 
+# A Lua helper for the scripts on a step's cursor (KEYS[1]): forget the delivery tags under
+# which workers took the step's messages (`taken:<token>`), but `keep`'s.
+_DROP_TAGS = """
+local function drop_tags(keep)
+  for _, f in ipairs(redis.call('hkeys', KEYS[1])) do
+    if string.sub(f, 1, 6) == 'taken:' and f ~= keep then redis.call('hdel', KEYS[1], f) end
+  end
+end
+"""
 # KEYS: the step's cursor. ARGV: the message's token ('' for a message sent without one), the
-# cursor's TTL. A step with no cursor yet takes its first message as the current one. A
+# cursor's TTL, the delivery tag the worker took it under ('' if unknown). A step with no cursor
+# yet takes its first message as the current one. A
 # sleeping poll's next message may have a twin sent early (`wake`, worker.flow.watch), and a
 # lost message a twin sent again (`find_lost`): whichever of the two comes first runs, and
 # the other is then a stale copy (the current message run again makes its twin stale too).
-_ADMIT = """
+_ADMIT = _DROP_TAGS + """
+local function running()
+  if ARGV[1] ~= '' and ARGV[3] ~= '' then redis.call('hset', KEYS[1], 'taken:' .. ARGV[1], ARGV[3]) end
+  return 1
+end
 if redis.call('exists', KEYS[1]) == 0 then
   redis.call('hset', KEYS[1], 'current', ARGV[1])
   redis.call('expire', KEYS[1], ARGV[2])
-  return 1
+  return running()
 end
 local current = redis.call('hget', KEYS[1], 'current') or ''
 local nxt = redis.call('hget', KEYS[1], 'next')
 local wake = redis.call('hget', KEYS[1], 'wake')
 if ARGV[1] == current then
   redis.call('hdel', KEYS[1], 'wake')
-  return 1
+  return running()
 end
 if (nxt and ARGV[1] == nxt) or (wake and ARGV[1] == wake) then
   redis.call('hset', KEYS[1], 'current', ARGV[1])
-  redis.call('hdel', KEYS[1], 'next', 'wake', 'missing', 'resent')
-  return 1
+  redis.call('hdel', KEYS[1], 'next', 'wake', 'missing')
+  drop_tags('taken:' .. ARGV[1])
+  return running()
 end
 return 0
 """
@@ -382,7 +397,7 @@ def on_publish(r: redis.Redis, keys: Keys, headers: dict[str, Any], step_id: str
     cursor = keys.cursor(step_id)
     pipe = r.pipeline()
     pipe.hset(cursor, "next", token)
-    pipe.hdel(cursor, "wake", "missing", "resent", "taken")  # a twin of an earlier next is as stale
+    pipe.hdel(cursor, "wake", "missing", "resent")  # a twin of an earlier next is as stale as it is
     if sent is None:
         pipe.hdel(cursor, "sent")
         pipe.zrem(keys.in_flight, step_id)
@@ -394,9 +409,10 @@ def on_publish(r: redis.Redis, keys: Keys, headers: dict[str, Any], step_id: str
     return token
 
 
-def admit(r: redis.Redis, keys: Keys, step_id: str, token: str | None) -> bool:
-    """True when this message is the step's current or next one (it may run)."""
-    return bool(r.eval(_ADMIT, 1, keys.cursor(step_id), token or "", CURSOR_TTL_S))
+def admit(r: redis.Redis, keys: Keys, step_id: str, token: str | None, tag: str | None = None) -> bool:
+    """True when this message is the step's current or next one (it may run). `tag`: the
+    delivery tag the worker took it under, so a look sees it held while it runs."""
+    return bool(r.eval(_ADMIT, 1, keys.cursor(step_id), token or "", CURSOR_TTL_S, tag or ""))
 
 
 @contextmanager
@@ -430,16 +446,19 @@ def stamping(store: RecordStore) -> Iterator[None]:
 # the step (and, in a sweep, every step after it: the chain rides in the message) would wait
 # forever. The same gap opens again each time a message goes back to its queue (a reclaim, a
 # restore) and is taken once more. So the step keeps its newest message (`sent`) from the
-# moment it is sent until its run ends (`run_ended`), and the tag under which a worker took it
-# (`taken`); one worker at a time looks at the steps in flight: a newest message neither in
-# the `unacked` hash under that tag nor queued, at two looks LOST_GRACE_S apart, is sent
-# again as a twin with a token of its own (as a woken poll's: worker.flow.watch). Should the
-# first copy turn up after all, the cursor runs only the first of the two.
+# moment it is sent until its run ends (`run_ended`), and the delivery tag under which a worker
+# took each of its copies (`taken:<token>`, noted when the worker receives it and again when it
+# runs); one worker at a time looks at the steps in flight: a newest message (or its twin)
+# neither in the `unacked` hash under its tag nor queued, at two looks LOST_GRACE_S apart, is
+# sent again as a twin with a token of its own (as a woken poll's: worker.flow.watch). Should
+# the first copy turn up after all, the cursor runs only the first of the two. A run killed by
+# its hard time limit is acked without ending: its message is sent again too, and a message
+# sent again MAX_RESENDS times ends the step.
 
 LOST_AFTER_S = 2.0  # a step whose newest message was sent this long ago is looked at
 LOST_GRACE_S = 2.0  # missing at two looks this far apart: lost
 LOST_SCAN_EVERY_S = 2.0  # one worker looks this often (the others skip)
-MAX_RESENDS = 3  # the same message lost again and again (revoked in Flower?): the step ends
+MAX_RESENDS = 3  # the same message lost again and again (revoked? killed at its time limit?): the step ends
 # What sending a message again keeps of its headers (Celery's protocol 2).
 HEADERS_KEPT = ("task", "id", "shadow", "retries", "root_id", "parent_id", "group", "timelimit", "eta",
                 "expires")
@@ -449,14 +468,15 @@ _TAKEN = """
 local t = ARGV[1]
 if t == redis.call('hget', KEYS[1], 'next') or t == redis.call('hget', KEYS[1], 'wake')
    or t == redis.call('hget', KEYS[1], 'current') then
-  redis.call('hset', KEYS[1], 'taken', t .. ' ' .. ARGV[2])
+  redis.call('hset', KEYS[1], 'taken:' .. t, ARGV[2])
 end
 return 0
 """
 # KEYS: the step's cursor, the in-flight zset. ARGV: the step id, the token of the run that ended.
-_ENDED = """
+_ENDED = _DROP_TAGS + """
 if redis.call('hget', KEYS[1], 'current') == ARGV[2] and not redis.call('hget', KEYS[1], 'next') then
-  redis.call('hdel', KEYS[1], 'sent', 'taken', 'wake', 'missing', 'resent')
+  redis.call('hdel', KEYS[1], 'sent', 'wake', 'missing', 'resent')
+  drop_tags(nil)
   redis.call('zrem', KEYS[2], ARGV[1])
 end
 return 0
@@ -478,16 +498,15 @@ return seen
 # newest message or its twin was found queued, now, the grace, a new twin's token, the cursor's
 # TTL, the most resends. The newest message is the next one, or the current one while it runs.
 # Returns nil (nothing to do), {'resend', sent} or {'lost', ''} (given up).
-_LOST = """
-local f = redis.call('hmget', KEYS[1], 'current', 'next', 'wake', 'taken', 'missing', 'sent')
-local current, nxt, wake, taken, missing, sent = f[1], f[2], f[3], f[4], f[5], f[6]
+_LOST = _DROP_TAGS + """
+local f = redis.call('hmget', KEYS[1], 'current', 'next', 'wake', 'missing', 'sent')
+local current, nxt, wake, missing, sent = f[1], f[2], f[3], f[4], f[5]
 if not sent then redis.call('zrem', KEYS[2], ARGV[1]) return false end
-local newest = nxt or current
-local present = ARGV[2] == '1'
-if taken and not present then
-  local token, tag = string.match(taken, '^(%x+) (.+)$')
-  present = (token == newest or token == wake) and redis.call('hexists', KEYS[3], tag) == 1
+local function held(token)
+  local tag = token and redis.call('hget', KEYS[1], 'taken:' .. token)
+  return tag and redis.call('hexists', KEYS[3], tag) == 1
 end
+local present = ARGV[2] == '1' or held(nxt or current) or held(wake)
 if present then redis.call('hdel', KEYS[1], 'missing') return false end
 missing = tonumber(missing or '')
 if not missing then redis.call('hset', KEYS[1], 'missing', ARGV[3]) return false end
@@ -495,7 +514,8 @@ if tonumber(ARGV[3]) - missing < tonumber(ARGV[4]) then return false end
 redis.call('hdel', KEYS[1], 'missing')
 if redis.call('hincrby', KEYS[1], 'resent', 1) > tonumber(ARGV[7]) then
   redis.call('zrem', KEYS[2], ARGV[1])
-  redis.call('hdel', KEYS[1], 'next', 'wake', 'sent', 'taken', 'resent')
+  redis.call('hdel', KEYS[1], 'next', 'wake', 'sent', 'resent')
+  drop_tags(nil)
   redis.call('hset', KEYS[1], 'current', 'lost')
   return {'lost', ''}
 end
@@ -577,9 +597,9 @@ def find_lost(store: RecordStore, app: Any, by: str, at: float | None = None) ->
 
 
 def _give_up(store: RecordStore, step_id: str) -> None:
-    message = (f"its newest message was lost {MAX_RESENDS + 1} times in a row (revoked in Flower, or workers "
-               "killed as they took it): the step stopped where it was, so look at the service; the steps "
-               "after it in its sweep will not start (they expire)")
+    message = (f"its newest message was lost {MAX_RESENDS + 1} times (revoked in Flower, its run killed at "
+               "its hard time limit, or workers killed as they took it): the step stopped where it was, so "
+               "look at the service; the steps after it in its sweep do not start")
     record = store.get(step_id)
     if record is None or record["status"] in TERMINAL:
         log.warning("recovery.lost-after-end", step_id=step_id)

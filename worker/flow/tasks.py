@@ -93,7 +93,8 @@ def current_message(task: StepTask, step_id: str) -> None:
     """Drop a stale copy of the step's message (worker.flow.recovery): Ignore ends the task
     without running the chain's next link."""
     rt, token = runtime.current(), getattr(task.request, recovery.MESSAGE_HEADER, None)
-    if not recovery.admit(rt.store.r, rt.store.keys, step_id, token):
+    tag = (task.request.delivery_info or {}).get("delivery_tag")
+    if not recovery.admit(rt.store.r, rt.store.keys, step_id, token, None if tag is None else str(tag)):
         log.warning("stage.stale-copy", step_id=step_id, task=task.name, retries=task.request.retries)
         raise Ignore()
 
