@@ -18,9 +18,10 @@ interactions small until the measurements insist. The slopes start from a prior 
 what a service under a fixed load does — p95 falls about like 1 / replicas and 1 / vCPU^0.7
 (more slots, shorter CPU time; emulator/README.md "performance model") and does not depend on
 memory or the environment — as a weak start only (a fifth of one measurement for cpu and
-replicas): the measurements set the exponents (ridge regression towards the prior, a
-Bayesian linear model with a known noise), since a service below saturation gains nothing
-from replicas and one whose request slots grow with vCPU gains more than the prior says. A
+replicas, a third for each environment variable over its range): the measurements set the
+exponents (ridge regression towards the prior, a Bayesian linear model with a known noise),
+since a service below saturation gains nothing from replicas and one whose request slots grow
+with vCPU gains more than the prior says. A
 prediction carries the slopes' posterior uncertainty too, so a size far from every measured
 one is less sure. Measurements near the SLO weigh more: queueing makes the curve flatten far
 below it, and the search cares about the boundary.
@@ -47,7 +48,9 @@ PRIOR_SLOPE = {"cpu": -0.7, "replicas": -1.0, "mem": 0.0}  # log p95 per log siz
 PRIOR_WEIGHT = {"cpu": 0.2, "replicas": 0.2, "mem": 0.5}  # in measurements' worth
 INTERACT = ("cpu", "mem")  # the sizes an environment variable's effect may change with
 INTERACT_WEIGHT = 2.0  # an interaction's prior, in measurements' worth
-ENV_PRIOR_WEIGHT = 1.0  # the environment's effect is unknown until it is varied
+# an environment variable's effect over its whole range, in measurements' worth: weak, since a compass move
+# (a quarter of the range) adds only about 0.03 of one, and a variable may well matter as much as a size
+ENV_PRIOR_WEIGHT = 0.3
 MIN_SPREAD = 0.12  # log-space uncertainty of a prediction, at least (noise + model error)
 # 0.5, 1e3, 1800MiB, 64ms: what the config's numbers (worker/contract/numbers.py) accept, and a unit
 AMOUNT = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?\s*[a-z%]*", re.IGNORECASE)
