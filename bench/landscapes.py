@@ -886,7 +886,7 @@ class Retried:
         for _ in range(500):
             if rho >= 1:
                 break
-            waiting = rho ** (math.sqrt(2 * (c + 1)) - 1)
+            waiting = _wait_chance(rho, c)
             f = min(1.0, waiting * math.exp(-(c / service) * (1 - rho) * (self.timeout_ms - service)))
             nxt = offered * sum(f ** i for i in range(self.retries + 1))
             if abs(nxt - rho) < 1e-12:
@@ -1300,7 +1300,7 @@ class Resolved:
         failed = 1 - (1 - f ** self.attempts) ** self.lookups
         if rho >= 1:
             return Point(True, self.idle_ms, c / held * 1000 * (1 - failed))
-        waiting = rho ** (math.sqrt(2 * (c + 1)) - 1)
+        waiting = _wait_chance(rho, c)
         p95 = self.tail * service
         if waiting > 0.05:
             p95 += math.log(waiting / 0.05) * held / (c * (1 - rho))
@@ -1354,12 +1354,24 @@ def _backlog(rho: float, step_s: float) -> float:
     return 0.95 * step_s * 1000 * (1 - 1 / rho) if rho > 1 else 0.0
 
 
+def _wait_chance(load: float, servers: float) -> float:
+    """The chance that a request waits in an M/M/c queue at `load` (Sakasegawa's approximation)."""
+    return float(load ** (math.sqrt(2 * (servers + 1)) - 1))
+
+
+def _wait_p95(load: float, servers: float, held: float) -> float:
+    """The 95th percentile of the wait in an M/M/c queue of `servers` each held `held` ms at `load`:
+    a wait with `_wait_chance`, then exponential of mean held / (servers (1 - load))."""
+    waiting = _wait_chance(load, servers)
+    return math.log(waiting / 0.05) * held / (servers * (1 - load)) if waiting > 0.05 else 0.0
+
+
 def _sojourn(service: float, v: float, rho: float) -> float:
     """The mean time (ms) in a task of v vCPU at load rho of a request of `service` ms of cpu on one core: an
     M/M/c queue on c = max(1, v) cores (one at v's speed under a vCPU), Sakasegawa's chance of a wait."""
     c = max(1.0, v)
     own = service / min(1.0, v)
-    waiting = float(rho ** (math.sqrt(2 * (c + 1)) - 1))
+    waiting = _wait_chance(rho, c)
     return own + waiting * own / (c * (1 - rho))
 
 
@@ -1665,8 +1677,7 @@ class Gunicorn:
         held = self.io_ms + mean_cpu / speed / (1 - load)
         busy = lam * held / slots
         held_load = min(busy, MAX_RHO)
-        waiting = held_load ** (math.sqrt(2 * (slots + 1)) - 1)
-        queue = math.log(waiting / 0.05) * held / (slots * (1 - held_load)) if waiting > 0.05 else 0.0
+        queue = _wait_p95(held_load, slots, held)
         over = max(rho, busy)
         return Point(True, self.io_p95_ms + own + queue + _backlog(over, self.step_s),
                      self.arrival_rps / max(1.0, over))
@@ -1757,7 +1768,7 @@ class Prefetched:
         n = capacity * self.work_ms
         rho = self.arrival_rps / r / 1000 / capacity
         load = min(rho, MAX_RHO)
-        waiting = load ** (math.sqrt(2 * (n + 1)) - 1)
+        waiting = _wait_chance(load, n)
         p95 = self.tail * self.work_ms
         if waiting > 0.05:
             p95 += math.log(waiting / 0.05) * self.work_ms / (n * (1 - load))
@@ -1845,8 +1856,7 @@ class Bounced:
         c = self.server_conns
         rho_pool = self.arrival_rps / 1000 * held / c
         pool_load = min(rho_pool, MAX_RHO)
-        waiting = pool_load ** (math.sqrt(2 * (c + 1)) - 1)
-        wait = math.log(waiting / 0.05) * held / (c * (1 - pool_load)) if waiting > 0.05 else 0.0
+        wait = _wait_p95(pool_load, c, held)
         p95 = _percentile(lambda t: _two_above(t, app, remote), 0.05, app + remote) + wait
         over = max(rho, rho_pool)
         return Point(True, p95 + _backlog(over, self.step_s), self.arrival_rps / max(1.0, over))
@@ -1956,7 +1966,7 @@ class Libuv:
         jobs = self.calls + q
         mean, second = work / jobs, 2 * (self.calls * self.lookup_ms ** 2 + q * held ** 2) / jobs
         load = min(rho_pool, MAX_RHO)
-        waiting = float(load ** (math.sqrt(2 * (threads + 1)) - 1))
+        waiting = _wait_chance(load, threads)
         given = mean / (threads * (1 - load)) * (second / mean ** 2) / 2  # (1 + Cs^2) / 2 = E[S^2] / 2 E[S]^2
         login = held + waiting * given
 
@@ -2393,8 +2403,7 @@ class Inference:
         own = self._time(busy, v, t)
         rho = lam * own / w
         load = min(rho, MAX_RHO)
-        waits = float(load ** (math.sqrt(2 * (w + 1)) - 1))
-        wait = own / (w * (1 - load)) * math.log(waits / 0.05) if waits > 0.05 else 0.0
+        wait = _wait_p95(load, w, own)
         p95 = self.floor_ms + own + wait
         return Point(True, p95 + _backlog(rho, self.step_s), self.arrival_rps / max(1.0, rho))
 
@@ -2448,7 +2457,7 @@ class Carried:
             c, held = self.max_threads, cpu + self.io_ms
         rho_c = lam * held / c
         load = min(rho_c, MAX_RHO)
-        waits = float(load ** (math.sqrt(2 * (c + 1)) - 1))
+        waits = _wait_chance(load, c)
         queued = held / (c * (1 - load))
 
         def above(t: float) -> float:
