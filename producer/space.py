@@ -115,8 +115,8 @@ class SearchSpace:
                 settings["mem"] = params[MEMORY_PARAM.format(cpu=params["cpu"])]
         elif "mem" in params:
             settings["mem"] = params["mem"]
-        for name in self.others:
-            settings[name] = _tidy(params[name])
+        for name, dist in self.others.items():
+            settings[name] = _on_step(dist, params[name])
         return settings
 
     def grid(self) -> Iterator[dict[str, Value]]:
@@ -259,7 +259,7 @@ def _suggest(trial: optuna.Trial, name: str, dist: BaseDistribution) -> Value:
     if isinstance(dist, IntDistribution):
         return trial.suggest_int(name, dist.low, dist.high, step=dist.step)
     assert isinstance(dist, FloatDistribution)
-    return _tidy(trial.suggest_float(name, dist.low, dist.high, step=dist.step))
+    return _on_step(dist, trial.suggest_float(name, dist.low, dist.high, step=dist.step))
 
 
 def _categorical(trial: optuna.Trial, name: str, choices: tuple[Value, ...]) -> Value:
@@ -281,7 +281,7 @@ def _walk(dist: BaseDistribution) -> list[Value]:
     if dist.step is None:
         raise ConfigError(["grid: a continuous range (no step) cannot be walked; give it a step"])
     count = round((dist.high - dist.low) / dist.step) + 1
-    return [_tidy(dist.low + i * dist.step) for i in range(count)]
+    return [_on_step(dist, dist.low + i * dist.step) for i in range(count)]
 
 
 def _match(choices: tuple[Value, ...], value: Any) -> Value:
@@ -309,6 +309,16 @@ def _dec(value: Any) -> Decimal | None:
 def _number(value: Any) -> Value:
     d = Decimal(str(value))
     return int(d) if d == d.to_integral_value() else float(d)
+
+
+def _on_step(dist: BaseDistribution, value: Value) -> Value:
+    """A float range's value as the declared decimal on its step: binary floating point drifts
+    (0.05 x 19 = 0.9500000000000001), and the worker refuses a value off the step."""
+    if not isinstance(dist, FloatDistribution) or dist.step is None or isinstance(value, str):
+        return _tidy(value)
+    low, step = Decimal(repr(dist.low)), Decimal(repr(dist.step))
+    steps = ((Decimal(repr(float(value))) - low) / step).to_integral_value()
+    return _tidy(float(low + steps * step))
 
 
 def _tidy(value: Value) -> Value:

@@ -239,6 +239,9 @@ BAD_STEPS = [
     ({"replicas": 0}, "step.web.settings.replicas: 0 is outside the range 1..4"),
     ({"replicas": 1.5}, "step.web.settings.replicas: 1.5 is not on a step of 1 from 1"),
     ({"GOGC": 95}, "step.web.settings.GOGC: 95 is not on a step of 10 from 50"),
+    ({"GOGC": 90.00000000000001}, "step.web.settings.GOGC: '90.00000000000001' is not a number a setting "
+                                  "holds (finite, at most 10^15, at most 10 decimal places)"),
+    ({"memory": "1e20"}, "step.web.settings.memory: '1e20' is not a number a setting holds"),
     ({"GOGC": "90\n"}, "step.web.settings.GOGC: must not contain NUL, newline or other control characters"),
     ({"MODE": "fast\x00"},
      "step.web.settings.MODE: must not contain NUL, newline or other control characters"),

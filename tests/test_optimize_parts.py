@@ -9,6 +9,8 @@ from typing import Any
 import optuna
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from producer import objectives as obj
 from producer.cli import main
@@ -17,6 +19,7 @@ from producer.space import build_space
 from worker.contract import sizes
 from worker.contract.config import parse_config
 from worker.contract.errors import ConfigError
+from worker.contract.steps import validate_step
 
 
 def config(settings: dict[str, Any] | None = None, **top: Any) -> Any:
@@ -73,6 +76,37 @@ def test_settings_and_optuna_params_round_trip_and_outside_values_are_refused() 
     assert space.settings_of(params) == {"cpu": 0.25, "mem": 1, "replicas": 2, "GOGC": 100}
     assert space.params({**settings, "memory": 4}) is None  # 4 GiB does not pair with 0.25 vCPU
     assert space.params({**settings, "GOGC": 95}) is None  # off the step
+
+
+@settings(max_examples=40, deadline=None)
+@given(places=st.integers(0, 4), low=st.integers(0, 999), step=st.integers(1, 99), count=st.integers(2, 40),
+       seed=st.integers(0, 2 ** 16))
+def test_every_value_a_sampler_draws_from_a_float_range_is_one_the_step_accepts(
+        places: int, low: int, step: int, count: int, seed: int) -> None:
+    """A float range's step in binary floating point drifts (0.05 x 19 = 0.9500000000000001);
+    a sampler's draw must still be sent as the declared value, or the step is refused."""
+    scale = 10 ** places
+    declared = {"type": "range", "min": low / scale, "max": (low + step * (count - 1)) / scale,
+                "step": step / scale}
+    raw = {"fargate": {"web": {"service_name": "web", "settings": {
+        "cpu": {"type": "enum", "values": [0.5]}, "mem": {"type": "enum", "values": [1]}},
+        "environment": {"RATIO": declared}}}}
+    cfg = parse_config(raw, {})
+    space = build_space(cfg.component("web"))
+    grid = [point["RATIO"] for point in space.grid()]
+    assert len(grid) == count
+    for sampler in (optuna.samplers.RandomSampler(seed=seed), optuna.samplers.TPESampler(seed=seed,
+                                                                                         n_startup_trials=3)):
+        study = optuna.create_study(sampler=sampler)
+        for _ in range(8):
+            trial = study.ask()
+            drawn = space.suggest(trial)
+            validate_step(cfg, "web", drawn)  # raises ConfigError naming the value if it is off the step
+            assert drawn["RATIO"] in grid
+            assert space.settings_of(trial.params) == drawn
+            study.tell(trial, float(drawn["RATIO"]))
+    for value in grid:
+        validate_step(cfg, "web", {"RATIO": value})
 
 
 def test_a_number_given_for_an_environment_enum_is_its_text_choice() -> None:

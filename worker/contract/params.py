@@ -59,7 +59,7 @@ class Param:
             return self._check_env(value)
         number = _decimal(value)
         if number is None:
-            return None, f"{short(value)} is not a number"
+            return None, _not_a_setting_number(value)
         if self.kind == "enum":
             if not any(_decimal(v) == number for v in self.values):
                 return None, f"{_show(value)} is not one of the allowed values ({', '.join(self.values)})"
@@ -110,7 +110,7 @@ class Param:
             return text, None
         number = _decimal(text)
         if number is None:
-            return None, f"{short(text)} is not a number"
+            return None, _not_a_setting_number(text)
         if problem := self._range_problem(number):
             return None, problem
         return sizes.format_decimal(number), None
@@ -268,6 +268,28 @@ def _default(spec: Mapping[str, Any], path: str, param: Param, problems: Problem
 def _decimal(value: Any) -> Decimal | None:
     """A finite number of bounded size, from a number or a strict decimal string (inputs.py)."""
     return numbers.bounded_decimal(value)
+
+
+def _not_a_setting_number(value: Any) -> str:
+    """Why `value`, which `_decimal` refused, is no number a setting holds: not a number at all,
+    or a number too big or too fine (0.9500000000000001: a float's drift off a step of 0.05)."""
+    if _plain(value) is not None:
+        return f"{short(value)} is not a number a setting holds {numbers.DECIMAL_RULE}"
+    return f"{short(value)} is not a number"
+
+
+def _plain(value: Any) -> Decimal | None:
+    """`value` as a Decimal when it is a finite number or a number's text, however big or fine."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    text = value.strip() if isinstance(value, str) else str(value)
+    if isinstance(value, str) and numbers.parse_number(text) is None:
+        return None
+    try:
+        number = Decimal(text)
+    except ArithmeticError:
+        return None
+    return number if number.is_finite() else None
 
 
 def _show(value: Any) -> str:
