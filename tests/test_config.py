@@ -336,3 +336,14 @@ def test_an_echoed_bad_value_is_escaped_and_shortened(setting: str) -> None:
     (line,) = err.value.problems
     assert "\x1b" not in line and "\\x1b[2J" in line, line
     assert "(504 characters)" in line and len(line) < 200, line
+
+
+def test_a_config_error_keeps_its_problems_through_a_pickle() -> None:
+    """A process pool or a Celery result rebuilds an exception from its message."""
+    import pickle
+
+    error = ConfigError(["step.web.settings.GOGC: 95 is not on a step of 10 from 50", "other"])
+    copy = pickle.loads(pickle.dumps(error))
+    assert str(copy) == str(error)
+    assert copy.problems == error.problems
+    assert str(ConfigError("one problem")) == "one problem"

@@ -60,8 +60,10 @@ class Unreachable(ServoError):
 class ConfigError(ServoError):
     """The config file or a requested step is invalid. Every problem is listed."""
 
-    def __init__(self, problems: Iterable[str]) -> None:
-        self.problems = list(problems)
+    def __init__(self, problems: Iterable[str] | str) -> None:
+        # One string is one problem: so is the message an exception is rebuilt from after a
+        # pickle (a process pool) or a Celery result, not a list of its characters.
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
         super().__init__("; ".join(self.problems))
 
 
