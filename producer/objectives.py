@@ -75,6 +75,7 @@ class Outcome:
     spread: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     message: str | None = None  # a failed start's own words (an OOM kill names its exit code)
     samples: int = 1  # measured steps behind the medians
+    p95_samples: tuple[float, ...] = ()  # each step's p95, in order (producer/verdict.py sets outliers aside)
 
     @property
     def cost_per_million(self) -> float | None:
@@ -86,7 +87,8 @@ class Outcome:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Outcome:
-        return cls(**{k: v for k, v in data.items() if k != "cost_per_million"})
+        fields = {k: v for k, v in data.items() if k != "cost_per_million"}
+        return cls(**{**fields, "p95_samples": tuple(fields.get("p95_samples") or ())})
 
 
 def outcome(records: Sequence[Mapping[str, Any]], hourly: float | None) -> Outcome:
@@ -103,7 +105,8 @@ def outcome(records: Sequence[Mapping[str, Any]], hourly: float | None) -> Outco
     spread = {name: {"min": min(v), "max": max(v), "stdev": statistics.stdev(v)}
               for name, v in series.items() if len(v) > 1}
     return Outcome("succeeded", hourly, p95_ms=median[METRIC_P95], throughput=median[METRIC_THROUGHPUT],
-                   error_rate=median[METRIC_ERROR_RATE], spread=spread, samples=len(records))
+                   error_rate=median[METRIC_ERROR_RATE], spread=spread, samples=len(records),
+                   p95_samples=tuple(series[METRIC_P95]))
 
 
 def values(goal: Goal, result: Outcome) -> list[float]:

@@ -3,7 +3,13 @@
 One benchmark of a configuration is one draw of a noisy p95. The noise is the same kind of
 thing at every size (a neighbour's load, the network, GC pauses), so it is estimated once,
 from every configuration measured more than once (their spreads pooled, weighted by their
-degrees of freedom), starting from a weak prior. A configuration's verdict is then the
+degrees of freedom), starting from a weak prior. One slow run (a noisy neighbour, a deploy
+beside it: 1.5-2x the others) would make that estimate several times the true noise for the
+rest of the search, and every near result undecidable, so a run further than `REJECT` noises
+from the rest of its configuration's runs (the noise then being what the *other*
+configurations show, so the outlier cannot hide itself) is set aside from the noise; of two
+runs that far apart, both, as which one is the outlier cannot be told. A configuration's
+verdict is then the
 chance that its true p95 is within the limit, given the median of its own samples:
 
     chance_met = Phi(-log(p95 / limit) / (noise x MEDIAN_SE(n) / sqrt(n)))
@@ -19,6 +25,7 @@ and `TRUSTED`) and trusts a pass only once the chance reaches `TRUSTED`.
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
 
 from producer import objectives as obj
@@ -29,6 +36,7 @@ MIN_NOISE = 0.01
 TRUSTED = 0.9  # a pass is trusted once it meets the SLO with this chance
 MODEL_AFTER = 4  # the model's prediction counts in a verdict once it has more configurations than this
 MISSED = 0.2  # a result is ruled out once it meets the SLO with less than this chance
+REJECT = 4.0  # a run this many noises from the rest of its configuration's runs is an outlier
 T_EXACT_BELOW = 30  # degrees of freedom of the noise from which the normal is close enough to Student's t
 
 
@@ -38,15 +46,54 @@ def pooled_noise(results: Sequence[obj.Outcome]) -> float:
 
 
 def pooled(results: Sequence[obj.Outcome]) -> tuple[float, float]:
-    """The pooled noise and its degrees of freedom (the prior's, plus one per repeat)."""
+    """The pooled noise and its degrees of freedom (the prior's, plus one per repeat kept):
+    each configuration's runs in log space, outliers set aside (`REJECT`). A result recorded
+    without its runs (a study from before they were kept) counts by its spread."""
     dof, total = PRIOR_DOF, PRIOR_DOF * PRIOR_NOISE ** 2
+    runs: list[list[float]] = []
     for r in results:
+        if len(r.p95_samples) >= 2 and min(r.p95_samples) > 0:
+            runs.append([math.log(v) for v in r.p95_samples])
+            continue
         spread = r.spread.get(obj.METRIC_P95)
         if spread is None or not r.p95_ms or r.samples < 2:
             continue
         dof += r.samples - 1
         total += (r.samples - 1) * (spread["stdev"] / r.p95_ms) ** 2
+    for kept in _without_outliers(runs, dof, total):
+        if len(kept) >= 2:
+            dof += len(kept) - 1
+            total += (len(kept) - 1) * statistics.variance(kept)
     return max(MIN_NOISE, math.sqrt(total / dof)), dof
+
+
+def _without_outliers(runs: Sequence[Sequence[float]], dof: float, total: float) -> list[list[float]]:
+    """Each configuration's log p95s with its outliers set aside, judged against the noise of
+    the prior (`dof`, `total`) and the other configurations as they stand; again until no more
+    is set aside. Of three runs or more, the one furthest from the median of the rest, while
+    it is more than `REJECT` noises from it (the median's own uncertainty counted); of two,
+    both, when they are more than `REJECT` noises of a difference apart."""
+    kept = [list(r) for r in runs]
+    for _ in range(sum(len(r) for r in kept) + 1):  # each pass sets a run aside, or is the last
+        changed = False
+        for i, own in enumerate(kept):
+            if len(own) < 2:
+                continue
+            others = [r for j, r in enumerate(kept) if j != i and len(r) >= 2]
+            noise = math.sqrt((total + sum((len(r) - 1) * statistics.variance(r) for r in others))
+                              / (dof + sum(len(r) - 1 for r in others)))
+            if len(own) == 2:
+                if abs(own[0] - own[1]) > REJECT * noise * math.sqrt(2):
+                    kept[i], changed = [], True
+                continue
+            far = max(range(len(own)), key=lambda k: abs(own[k] - statistics.median(own[:k] + own[k + 1:])))
+            rest = own[:far] + own[far + 1:]
+            spread = noise * math.sqrt(1 + median_se(len(rest)) ** 2)  # a new run's, about the rest's median
+            if abs(own[far] - statistics.median(rest)) > REJECT * spread:
+                kept[i], changed = rest, True
+        if not changed:
+            break
+    return kept
 
 
 def median_se(samples: int) -> float:

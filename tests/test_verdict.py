@@ -82,3 +82,46 @@ def test_two_measurements_and_a_noise_from_one_repeat_do_not_trust_a_six_percent
     noise, dof = verdict.pooled([repeated(44.0, 2.4, 2)])  # floor-wide-5, seed 19: a false best, before
     assert verdict.chance_met(0.936, 1.0, 2, noise) >= verdict.TRUSTED
     assert verdict.chance_met(0.936, 1.0, 2, noise, dof=dof) < verdict.TRUSTED
+
+
+def runs(*p95s: float) -> obj.Outcome:
+    """A configuration measured once per p95, as `optimize` records it."""
+    records = [{"status": "succeeded", "measurement": {"metrics": {
+        obj.METRIC_P95: {"value": v}, "requests throughput": {"value": 100.0}, "error rate": {"value": 0.0}}}}
+        for v in p95s]
+    return obj.outcome(records, 1.0)
+
+
+def test_one_slow_run_does_not_make_every_near_result_undecidable() -> None:
+    """sidecar-pinnedmem-8, seed 1: the second of six runs was 1.7x the others (an outlier), and
+    the pooled noise stayed at 17-30 % for the rest of the search, at 8 % true noise: three
+    configurations 5-9 % under the SLO were measured six times each and none was trusted."""
+    slow = runs(24.68, 42.54, 26.74, 25.71, 24.68, 24.89)
+    noise, dof = verdict.pooled([slow])
+    assert noise < verdict.PRIOR_NOISE and dof == 5  # the slow run set aside, five kept
+    assert verdict.chance_met(0.91, 1.0, 6, noise, dof=dof) >= verdict.TRUSTED
+    assert verdict.pooled([runs(24.68, 42.54)]) == (verdict.PRIOR_NOISE, verdict.PRIOR_DOF)  # which? neither
+
+
+configurations = st.lists(st.lists(st.floats(-0.01, 0.01), min_size=1, max_size=6), min_size=1, max_size=6)
+
+
+@given(configurations, st.integers(0, 5), st.floats(1.6, 3.0), st.floats(20, 2000))
+def test_a_slow_run_anywhere_is_set_aside_and_changes_nothing(
+        logs: list[list[float]], where: int, slow: float, base: float) -> None:
+    """Runs within 1 % of each other, and one more 1.6-3x slower in any configuration: the
+    pooled noise and its degrees of freedom are what they are without it."""
+    clean = [[base * math.exp(x) for x in config] for config in logs]
+    dirty = [list(config) for config in clean]
+    target = dirty[where % len(dirty)]
+    target.insert(len(target) // 2, max(target) * slow)
+    before = verdict.pooled([runs(*c) for c in clean])
+    after = verdict.pooled([runs(*c) for c in dirty])
+    assert after[0] == pytest.approx(before[0]) and after[1] == before[1]
+
+
+@given(configurations, st.floats(20, 2000))
+def test_runs_within_noise_are_all_kept(logs: list[list[float]], base: float) -> None:
+    """Nothing is set aside when no run is an outlier: the degrees of freedom count every repeat."""
+    results = [runs(*(base * math.exp(x) for x in config)) for config in logs]
+    assert verdict.pooled(results)[1] == verdict.PRIOR_DOF + sum(len(c) - 1 for c in logs)
