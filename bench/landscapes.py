@@ -632,6 +632,9 @@ class _Null:
 
         self.config = parse_config(land.config(), environ={})
 
+    def check_options(self, control: Mapping[str, Any], expires: float | None) -> dict[str, Any]:
+        return dict(control)  # no step is ever submitted
+
 
 def sandbox_grid() -> Callable[[Settings], Point]:
     """The measured sandbox grid, gaps filled as bench/optimize_replay.py fills them."""

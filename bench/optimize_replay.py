@@ -100,6 +100,16 @@ class ReplayProducer:
     def bench_limit(self, control: Any) -> float:
         return 10.0
 
+    def check_options(self, control: Mapping[str, Any], expires: float | None) -> dict[str, Any]:
+        """What the real producer checks before a step, besides the settings."""
+        from worker.contract.errors import ConfigError
+        from worker.contract.expiry import check_expires
+        from worker.contract.steps import validate_control
+
+        if expires is not None and (bad := check_expires(expires, "--expires")):
+            raise ConfigError(bad)
+        return validate_control(control, self.config.ab)
+
 
 class Handle:
     def __init__(self, producer: ReplayProducer, step_id: str):

@@ -110,11 +110,7 @@ class Producer:
         for i, spec in enumerate(specs):
             try:
                 target = validate_step(self.config, spec.component, spec.settings).to_dict()
-                control = validate_control(spec.control, self.config.ab)
-                self._check_bench_time(control)
-                if spec.expires is not None and (bad := check_expires(spec.expires, "step.expires")):
-                    raise ConfigError(bad)
-                out.append((target, control))
+                out.append((target, self.check_options(spec.control, spec.expires, "step.expires")))
             except ConfigError as exc:
                 problems += [p.replace("step.", f"steps[{i}].", 1) if len(specs) > 1 else p
                              for p in exc.problems]
@@ -123,6 +119,16 @@ class Producer:
         if problems:
             raise ConfigError(problems)
         return out
+
+    def check_options(self, control: Mapping[str, Any], expires: float | None,
+                      expires_path: str = "--expires") -> dict[str, Any]:
+        """A step's load overrides, checked (and its `expires`), or ConfigError naming each bad one:
+        what `validate` checks besides the settings, for a caller that checks before it submits."""
+        checked = validate_control(control, self.config.ab)
+        self._check_bench_time(checked)
+        if expires is not None and (bad := check_expires(expires, expires_path)):
+            raise ConfigError(bad)
+        return checked
 
     def bench_limit(self, control: Mapping[str, Any]) -> float:
         """The benchmark's hard time limit for a step with these load overrides."""

@@ -12,6 +12,7 @@ from worker.contract.numbers import check_number, number_problem, parse_number
 from worker.contract.safetext import ID, name_problem, short, url_problem
 
 MAX_PAIRS = 200  # settings or overrides on one command line
+MAX_EXPIRES_S = 30 * 86_400  # a step may wait for a worker a month at most
 
 
 def add_config(p: argparse.ArgumentParser, *, optional_default: bool = False) -> None:
@@ -37,6 +38,11 @@ def number(*, minimum: float | None = None, maximum: float | None = None, intege
 
     parse.__name__ = "whole number" if integer else "number"
     return parse
+
+
+def expires(text: str) -> float:
+    """An argparse `type=` for `--expires`: finite seconds above 0 (`nan`, `inf`, `0` refused)."""
+    return number(minimum=0, strict_min=True, maximum=MAX_EXPIRES_S)(text)
 
 
 def url(text: str) -> str:

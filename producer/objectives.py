@@ -91,13 +91,20 @@ class Outcome:
         return cls(**{**fields, "p95_samples": tuple(fields.get("p95_samples") or ())})
 
 
+# Steps that ended without a verdict on their configuration: it never ran (no worker took it in
+# time), or the worker serves another config or target (optimize stops on either: producer/optimize.py).
+NOT_RUN = ("expired", "wrong-target")
+VERDICTS = ("succeeded", "cancelled", "failed", "rejected")
+
+
 def outcome(records: Sequence[Mapping[str, Any]], hourly: float | None) -> Outcome:
     """One configuration's outcome from the records of its repeated steps."""
     for status in ("cancelled", "failed", "rejected"):  # the worst status decides
-        bad = [r for r in records if r["status"] == status]
+        bad = [r for r in records if _status(r) == status]
         if bad:
-            return Outcome(status, hourly, reason=bad[0].get("reason") or bad[0].get("message"),
-                           message=bad[0].get("message"), samples=len(records))
+            first = bad[0]
+            reason = first.get("reason") or first.get("message") or first["status"]
+            return Outcome(status, hourly, reason=reason, message=first.get("message"), samples=len(records))
     runs = [((r.get("measurement") or {}).get("metrics") or {}) for r in records]
     series = {name: [float(m[name]["value"]) for m in runs if (m.get(name) or {}).get("value") is not None]
               for name in (METRIC_P95, METRIC_THROUGHPUT, METRIC_ERROR_RATE)}
@@ -107,6 +114,14 @@ def outcome(records: Sequence[Mapping[str, Any]], hourly: float | None) -> Outco
     return Outcome("succeeded", hourly, p95_ms=median[METRIC_P95], throughput=median[METRIC_THROUGHPUT],
                    error_rate=median[METRIC_ERROR_RATE], spread=spread, samples=len(records),
                    p95_samples=tuple(series[METRIC_P95]))
+
+
+def _status(record: Mapping[str, Any]) -> str:
+    """A step's status as a verdict reads it: one that never ran (`NOT_RUN`, or a status this
+    code does not know) is `failed`, not the configuration's fault."""
+    if record.get("reason") in NOT_RUN or record["status"] not in VERDICTS:
+        return "failed"
+    return str(record["status"])
 
 
 def values(goal: Goal, result: Outcome) -> list[float]:

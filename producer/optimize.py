@@ -55,7 +55,7 @@ from producer.cost import cost_per_hour
 from producer.costfirst import CostFirst
 from producer.pruning import Measured
 from producer.space import SearchSpace, build_space, settings_key
-from worker.contract.errors import ConfigError
+from worker.contract.errors import ConfigError, ServoError
 from worker.contract.namespace import process_keys
 from worker.contract.params import DEFAULT_UNIT, Param, Role
 
@@ -95,6 +95,26 @@ class Options:
             raise ConfigError(problems)
 
 
+class NotRun(ServoError):
+    """A step of the study never ran on the service: no worker took it before it expired, or the
+    worker that took it serves another config or target. Every later step would end the same
+    way, so the run stops (its trial is told FAIL: no verdict on the configuration)."""
+
+
+def not_run(study_name: str, step_ids: list[str], result: obj.Outcome) -> NotRun | None:
+    """The error that stops a run whose step never ran (objectives.NOT_RUN), else None."""
+    if result.status != "failed" or result.reason not in obj.NOT_RUN:
+        return None
+    step = step_ids[-1] if step_ids else "?"
+    if result.reason == "expired":
+        cause = (f"step {step} expired: no worker took it within its expires, so it never ran; start a "
+                 "worker for this config")
+    else:
+        cause = (f"step {step} was refused as wrong-target: the worker that took it serves another config "
+                 f"or target ({result.message or 'no message'}); start one for this config")
+    return NotRun(f"study {study_name}: {cause}, then run the same command to resume")
+
+
 def storage(redis_url: str, prefix: str | None = None) -> JournalStorage:
     """Optuna's journal storage on the project's Redis, under the project's key prefix (a
     bench gives each run its own prefix: a journal is replayed whole when it is opened)."""
@@ -125,6 +145,7 @@ class Optimizer:
         self.producer, self.goal, self.options = producer, goal, options or Options()
         self.comp = producer.config.component(component)
         current = {("mem" if k == "memory" else k): v for k, v in (baseline or {}).items()}
+        self._check_before_a_step(current)
         self.space: SearchSpace = build_space(self.comp, current)
         self.baseline = {k: v for k, v in current.items() if k in self._searched_keys()} or None
         self.name = study_name or default_study_name(component, goal)
@@ -139,7 +160,7 @@ class Optimizer:
         study = self.study()
         for frozen in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
             self._resume(study, frozen)
-        if not study.trials and self.baseline is not None:
+        if self.baseline is not None and _baseline_due(study):
             self._baseline(study, self.baseline)
         deadline = None if self.options.timeout_s is None else time.monotonic() + self.options.timeout_s
         asks = 0
@@ -189,17 +210,44 @@ class Optimizer:
 
     def _baseline(self, study: optuna.Study, settings: Mapping[str, Any]) -> None:
         """The current settings first: as trial 0 when they lie in the space, else as a plain
-        step recorded with the study (the sampler cannot hold a point outside its space)."""
+        step recorded with the study (the sampler cannot hold a point outside its space). A
+        step cannot send a value outside the declared space (or a pinned one), and need not:
+        the service keeps its current value of what a step leaves out, so such a setting is
+        left out. With none left to send, there is no baseline step, and the study says why."""
         params = self.space.params(settings)
         if params is not None:
             study.enqueue_trial(params, user_attrs={"baseline": True, "why": {
                 "kind": "baseline", "text": "the service's current settings, measured first"}})
             return
-        record = self.producer.submit(self.comp.name, settings, self.options.control,
+        sent = self._sendable(settings)
+        if not sent:
+            study.set_user_attr("baseline", {"settings": dict(settings), "skipped": (
+                "no setting of it can be sent as a step (each is outside the declared space or pinned), "
+                "so the current settings were not measured")})
+            return
+        record = self.producer.submit(self.comp.name, sent, self.options.control,
                                       self.options.expires_s).wait(self._wait_s())
         result = obj.outcome([record], self.hourly(settings))
+        if stop := not_run(self.name, [record["id"]], result):
+            raise stop
         study.set_user_attr("baseline", {"settings": dict(settings), "step_ids": [record["id"]],
                                          "outcome": result.to_dict(), "outside_space": True})
+
+    def _sendable(self, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """The part of `settings` a step accepts (cpu and memory as a pair); the rest is left out."""
+        from worker.contract.steps import validate_step
+
+        groups = [("cpu", "mem"), ("replicas",), *((k,) for k in self.comp.environment)]
+        sent: dict[str, Any] = {}
+        for group in groups:
+            part = {k: settings[k] for k in group if k in settings}
+            try:
+                if part:
+                    validate_step(self.producer.config, self.comp.name, part)
+                    sent.update(part)
+            except ConfigError:
+                continue
+        return sent
 
     def _answer(self, study: optuna.Study, trial: optuna.Trial, settings: dict[str, Any]) -> None:
         number = trial.number
@@ -250,7 +298,10 @@ class Optimizer:
             step_ids.append(handle.id)
             trial.set_user_attr("step_ids", step_ids)  # before the wait: a crash resumes from here
             records.append(handle.wait(self._wait_s()))
-        self._tell(study, trial, obj.outcome([*prior, *records], hourly))
+        result = obj.outcome([*prior, *records], hourly)
+        self._tell(study, trial, result)
+        if stop := not_run(self.name, step_ids, result):
+            raise stop
 
     def _tell(self, study: optuna.Study, trial: optuna.Trial, result: obj.Outcome) -> None:
         trial.set_user_attr("outcome", result.to_dict())
@@ -344,6 +395,22 @@ class Optimizer:
             natives.append(native)
         return cost_per_hour(natives[0], natives[1], natives[2], self.producer.config.pricing)
 
+    def _check_before_a_step(self, current: Mapping[str, Any]) -> None:
+        """What a step would refuse, refused before the study is made: the load overrides, how
+        long a step may wait, and a baseline naming a variable the component does not declare."""
+        problems: list[str] = []
+        try:
+            self.producer.check_options(self.options.control, self.options.expires_s)
+        except ConfigError as exc:
+            problems += exc.problems
+        known = {"cpu", "mem", "replicas", *self.comp.environment}  # a size undeclared still prices a step
+        unknown = sorted(k for k in current if k not in known)
+        if unknown:
+            problems.append(f"--baseline: {', '.join(map(repr, unknown))} is no setting of component "
+                            f"{self.comp.name} (allowed: {', '.join(sorted(known))})")
+        if problems:
+            raise ConfigError(problems)
+
     def _check_cost_inputs(self) -> None:
         if not any(o.startswith("cost") for o in self.goal.objectives):
             return
@@ -370,6 +437,15 @@ class Optimizer:
     def _wait_s(self) -> float:
         return (self.comp.settle_timeout + self.comp.rollback_timeout
                 + self.producer.bench_limit(self.options.control) + WAIT_MARGIN_S)
+
+
+def _baseline_due(study: optuna.Study) -> bool:
+    """The baseline runs first: in a new study, or again when every trial so far is a baseline
+    whose step never ran (it expired: `NotRun`)."""
+    if "baseline" in study.user_attrs:  # measured outside the space, or skipped
+        return False
+    return all(t.user_attrs.get("baseline") and t.state == TrialState.FAIL
+               for t in study.get_trials(deepcopy=False))
 
 
 def steps_run(study: optuna.Study) -> int:

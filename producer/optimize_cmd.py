@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from producer import objectives as obj
-from producer.cliargs import add_config, number, parse_pairs
+from producer.cliargs import add_config, expires, ident, number, parse_pairs
 from producer.exitcodes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from worker.contract.config import Config
 from worker.contract.errors import ConfigError
@@ -42,7 +42,7 @@ def register(sub: Any) -> None:
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("component", help="component name from the config")
     add_config(p)
-    p.add_argument("--study", metavar="NAME",
+    p.add_argument("--study", metavar="NAME", type=ident,
                    help="study name (default: COMPONENT-OBJECTIVES); resumes if it exists")
     p.add_argument("--objective", default="cost", metavar="NAME[,NAME]",
                    help=f"to minimize: {', '.join(obj.OBJECTIVES)}; two or more give a Pareto front")
@@ -67,7 +67,7 @@ def register(sub: Any) -> None:
                    help="sampler seed, for a reproducible search")
     p.add_argument("--control", metavar="key=value", action="append", default=[],
                    help="load overrides for every step: duration, warmup, concurrency")
-    p.add_argument("--expires", type=float, metavar="S",
+    p.add_argument("--expires", type=expires, metavar="S",
                    help="seconds each step may wait for a worker before it ends expired (default 3600)")
     p.add_argument("--baseline", metavar="key=value", action="append", default=[],
                    help="the current settings (default: read from AWS)")

@@ -13,7 +13,7 @@ import yaml
 
 from producer import liveness, results
 from producer.api import Producer, StepSpec
-from producer.cliargs import add_config, ident, number, parse_pairs
+from producer.cliargs import add_config, expires, ident, number, parse_pairs
 from producer.exitcodes import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
 from producer.reach import CREDENTIALS_REMEDY, cli_producer
 from worker.contract.errors import ConfigError
@@ -76,7 +76,7 @@ def register(sub: Any) -> None:
 
 
 def _expires(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--expires", type=float, metavar="S",
+    p.add_argument("--expires", type=expires, metavar="S",
                    help="seconds a step may wait for a worker before it ends expired (default 3600; "
                         "in a sweep each step's clock starts when the one before it ended)")
 

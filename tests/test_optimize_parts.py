@@ -175,6 +175,12 @@ def test_pareto_keeps_only_points_nothing_beats_on_both_axes() -> None:
     (["--control", "duration"], "--control: 'duration' is not key=value"),
     (["--sampler", "cost-first", "--objective", "p95"],
      "--sampler: cost-first needs cost as the only objective"),
+    (["--expires", "0"], "--expires: must be above 0"),
+    (["--expires", "nan"], "--expires: 'nan' is not a finite number"),
+    (["--expires", "1e400"], "--expires: "),
+    (["--control", "duration=abc"], "control.duration: must be a number"),
+    (["--control", "bogus=1"], "control.bogus"),
+    (["--study", "two words"], "--study: "),
 ])
 def test_bad_optimize_options_exit_2_naming_the_field_and_create_no_study(
         flags: list[str], message: str, tmp_path: Path, redis_db: Any,
@@ -182,9 +188,81 @@ def test_bad_optimize_options_exit_2_naming_the_field_and_create_no_study(
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump({"fargate": {"web": {"service_name": "web", "settings": {
         "cpu": {"type": "enum", "values": [0.25]}}}}}))
-    assert main(["optimize", "web", "--config", str(path), "--no-baseline", *flags]) == 2
+    try:  # a flag's type is argparse's (SystemExit 2), its meaning the command's (returns 2)
+        code = main(["optimize", "web", "--config", str(path), "--no-baseline", *flags])
+    except SystemExit as exit_:
+        code = exit_.code  # type: ignore[assignment]
+    assert code == 2
     assert message in capsys.readouterr().err
     assert redis_db.keys("*") == []  # no study, no step, nothing enqueued
+
+
+def _cpu_and_gogc(tmp_path: Path, gogc: dict[str, Any] | None = None) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump({"fargate": {"web": {"service_name": "web", "settings": {
+        "cpu": {"type": "enum", "values": [0.25, 0.5]}},
+        "environment": {"GOGC": gogc or {"type": "range", "min": 50, "max": 200, "step": 10}}}}}))
+    return path
+
+
+def test_a_baseline_naming_an_undeclared_variable_exits_2_and_creates_no_study(
+        tmp_path: Path, redis_db: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _cpu_and_gogc(tmp_path)
+    assert main(["optimize", "web", "--config", str(path), "--objective", "p95",
+                 "--baseline", "cpu=0.25", "--baseline", "nosuch=1"]) == 2
+    assert "--baseline: 'nosuch' is no setting of component web (allowed: GOGC, cpu, mem, replicas)" \
+        in capsys.readouterr().err
+    assert redis_db.keys("*") == []
+
+
+def test_a_step_no_worker_takes_stops_the_run_with_no_verdict_and_the_baseline_runs_again(
+        tmp_path: Path, redis_db: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """No worker: the baseline's step expires. That says nothing of the configuration, so the
+    trial is told FAIL, nothing is called best, and the run stops (every later step would
+    expire too); run again, the baseline is run again, not skipped."""
+    from producer import studies
+    from producer.optimize import storage
+    from worker.flow.app import redis_url
+
+    path = _cpu_and_gogc(tmp_path)
+    argv = ["optimize", "web", "--config", str(path), "--objective", "p95", "--study", "nobody",
+            "--baseline", "cpu=0.25", "--baseline", "GOGC=100", "--expires", "1", "--trials", "3"]
+    for attempt in (1, 2):
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert "study nobody: step" in err and "expired" in err and "start a worker" in err, err
+        study = optuna.load_study(study_name="nobody", storage=storage(redis_url()))
+        assert [(t.state, t.user_attrs.get("baseline")) for t in study.trials] == \
+            [(optuna.trial.TrialState.FAIL, True)] * attempt
+        assert studies.summarize(study).get("best") is None
+
+
+def test_a_baseline_value_outside_the_space_is_left_to_the_service(
+        tmp_path: Path, redis_db: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """GOGC 100 on the service, 150-200 declared: the baseline step sends cpu only (the service
+    keeps its GOGC), instead of a step the worker would refuse."""
+    from worker.contract.namespace import process_keys
+    from worker.contract.records import RecordStore
+
+    path = _cpu_and_gogc(tmp_path, {"type": "range", "min": 150, "max": 200, "step": 10})
+    assert main(["optimize", "web", "--config", str(path), "--objective", "p95", "--study", "outside",
+                 "--baseline", "cpu=0.25", "--baseline", "GOGC=100", "--expires", "1"]) == 1
+    assert "expired" in capsys.readouterr().err  # no worker: it never ran, but it was sent
+    [record] = RecordStore(redis_db, process_keys()).recent_steps(10)
+    assert record["settings"] == {"cpu": 0.25}
+
+
+@pytest.mark.parametrize(("record", "reason"), [
+    ({"status": "expired", "reason": "expired", "message": "not started within its expires"}, "expired"),
+    ({"status": "rejected", "reason": "wrong-target", "message": "config digest differ"}, "wrong-target"),
+    ({"status": "queued", "reason": None}, "queued"),
+])
+def test_a_step_that_never_ran_is_no_verdict_on_its_configuration(record: dict[str, Any],
+                                                                   reason: str) -> None:
+    ran = {"status": "succeeded", "measurement": {"metrics": {obj.METRIC_P95: {"value": 40.0}}}}
+    result = obj.outcome([ran, record], 1.0)
+    assert result.status == "failed" and result.reason == reason
+    assert obj.constraints(obj.Goal(max_p95_ms=45), result) == {"started": obj.REJECTED_VIOLATION}
 
 
 def cost_first(**overrides: Any) -> Any:

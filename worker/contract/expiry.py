@@ -9,6 +9,7 @@ would break the sweep's chain.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,8 +20,9 @@ DEFAULT_EXPIRES_S = 3600.0
 
 def check_expires(value: Any, path: str) -> list[str]:
     """Problems with an `expires` value (seconds, above 0)."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        return [f"{path}: {value!r} must be a number of seconds above 0 (how long a step may wait "
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
+            or value <= 0:
+        return [f"{path}: {value!r} must be a finite number of seconds above 0 (how long a step may wait "
                 f"for a worker before it ends expired; default {DEFAULT_EXPIRES_S:g})"]
     return []
 
