@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import redis
 
 from producer.cliargs import add_config
 from producer.exitcodes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
+from worker.contract import constants as C
 from worker.contract.config import Config, load_config
 from worker.contract.errors import AdjustmentRejected, ConfigError, ServoError, TransientError, Unreachable
+from worker.contract.namespace import process_keys
 from worker.contract.safetext import clip_line, terminal_safe
 
 MAX_PROBLEMS = 20  # problem lines printed for one bad input; the rest are counted
@@ -37,7 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
-        return handler(args)
+        with config_of(getattr(args, "config", None)):
+            return handler(args)
     except ConfigError as exc:
         _err(*exc.problems[:MAX_PROBLEMS])
         if len(exc.problems) > MAX_PROBLEMS:
@@ -59,6 +64,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TimeoutError as exc:
         _err(f"timeout: {exc}")
         return EXIT_FAILED
+
+
+@contextmanager
+def config_of(path: str | None) -> Iterator[None]:
+    """While a command runs, `--config` is this process's config ($SERVO_CONFIG): the namespace
+    (its queues, its records, its studies) is the one that file names, as for the worker started
+    with it, unless $SERVO_NAMESPACE says otherwise (worker/contract/namespace.py)."""
+    if path is None:
+        yield
+        return
+    before = os.environ.get(C.ENV_CONFIG)
+    os.environ[C.ENV_CONFIG] = path
+    process_keys.cache_clear()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(C.ENV_CONFIG, None)
+        else:
+            os.environ[C.ENV_CONFIG] = before
+        process_keys.cache_clear()
 
 
 def _err(*lines: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -63,3 +64,24 @@ def test_a_bad_namespace_in_the_config_is_named() -> None:
     with pytest.raises(ConfigError, match=r"namespace: 'no/slash' is not a namespace name"):
         parse_config(raw, environ={})
     assert parse_config({**raw, "namespace": "team-a"}, environ={}).namespace == "team-a"
+
+
+def test_the_config_given_with_config_names_the_namespace_a_command_uses(
+        tmp_path: Path, redis_db: Any, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`step --config blue.yaml` enqueues on blue's queue, where `worker --config blue.yaml`
+    listens, not on the default one; and the process's namespace is its own again after."""
+    from producer.cli import main
+    from worker.contract.namespace import process_keys
+
+    monkeypatch.delenv("SERVO_NAMESPACE", raising=False)
+    monkeypatch.delenv("SERVO_CONFIG", raising=False)
+    process_keys.cache_clear()
+    path = tmp_path / "blue.yaml"
+    path.write_text("namespace: blue\nfargate:\n  web:\n    service_name: web\n"
+                    "    settings: {cpu: {type: enum, values: [0.25, 0.5]}}\n")
+    assert main(["step", "web", "cpu=0.5", "--config", str(path)]) == 0, capsys.readouterr().err
+    blue = Keys("blue")
+    assert redis_db.llen(blue.control) == 1 and redis_db.llen(Keys().control) == 0
+    assert any(key.startswith("servo:ns:blue:") for key in redis_db.keys("*"))
+    assert process_keys().namespace == "default"
