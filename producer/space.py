@@ -181,17 +181,18 @@ def build_space(comp: Component, current: Mapping[str, Any] | None = None) -> Se
 
 
 def _split(comp: Component, current: Mapping[str, Any]) -> tuple[dict[str, Param], dict[str, Value]]:
-    """Sizes to search, and the known values of the others (pinned default, else current)."""
+    """Sizes to search, and the known values of the others: what the service runs now (a step
+    never changes them), else a pinned setting's default (the size it is priced at unread)."""
     searched: dict[str, Param] = {}
     fixed: dict[str, Value] = {}
     for role, key in (("cpu", "cpu"), ("memory", "mem"), ("replicas", "replicas")):
         param = comp.settings.get(role)
         if param is not None and not param.pinned:
             searched[key] = param
-        elif param is not None and param.default is not None:
-            fixed[key] = _number(param.default)
         elif current.get(key) is not None:
             fixed[key] = _number(current[key])
+        elif param is not None and param.default is not None:
+            fixed[key] = _number(param.default)
     return searched, fixed
 
 

@@ -66,6 +66,8 @@ def test_pinned_settings_stay_out_of_the_space_and_their_value_constrains_the_re
     assert space.cpu == (0.25, 0.5, 1)  # all three pair with 2 GiB
     study = optuna.create_study()
     assert "mem" not in space.suggest(study.ask())
+    # The service runs 1 GiB: a step never changes a pinned size, so that is the size it is priced at.
+    assert build_space(cfg.component("web"), {"cpu": 0.5, "mem": 1}).fixed == {"mem": 1}
 
 
 def test_settings_and_optuna_params_round_trip_and_outside_values_are_refused() -> None:
