@@ -112,7 +112,7 @@ class CostFirst:
     def __init__(self, space: SearchSpace, goal: obj.Goal, hourly: Callable[[Settings], float | None],
                  anchor_env: Settings | None = None, *, repeats: int = REPEATS, stop: float = STOP):
         self.space, self.goal, self.repeats, self.stop = space, goal, repeats, stop
-        sizes = {_size_key(s): _size(s) for s in space.grid()}
+        sizes = {_size_key(s): _size(s) for s in space.grid(only=SIZE_KEYS)}  # not every environment
         costs = {key: hourly(size) for key, size in sizes.items()}
         self.sizes = sorted((size for key, size in sizes.items() if costs[key] is not None),
                             key=lambda s: costs[_size_key(s)] or 0.0)

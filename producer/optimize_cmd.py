@@ -103,8 +103,9 @@ def cmd_optimize(args: argparse.Namespace) -> int:
                           baseline=baseline, options=options, on_trial=progress)
     if any(o.startswith("cost") for o in goal.objectives):  # the options are valid: read prices
         producer.config = priced(producer.config, args.component)
-    print(f"study {optimizer.name}: {optimizer.space.size()} configurations in the space, "
-          f"budget {options.trials}", file=sys.stderr)
+    size = optimizer.space.size()
+    print(f"study {optimizer.name}: {'a continuous space' if size is None else f'{size} configurations'} "
+          f"in the space, budget {options.trials}", file=sys.stderr)
     try:
         study = optimizer.run()
     except KeyboardInterrupt:

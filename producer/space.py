@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -119,21 +119,28 @@ class SearchSpace:
             settings[name] = _on_step(dist, params[name])
         return settings
 
-    def grid(self) -> Iterator[dict[str, Value]]:
-        """Every configuration of the space (ranges walked by their step), for exhaustive runs."""
-        if self.cpu:
-            pairs: list[dict[str, Value]] = (
-                [{"cpu": c, "mem": m} for c in self.cpu for m in self.memory[str(c)]]
-                if self.memory else [{"cpu": c} for c in self.cpu])
-        else:
-            pairs = [{"mem": m} for m in self.memory_alone] or [{}]
-        axes = [[(name, v) for v in _walk(dist)] for name, dist in self.others.items()]
-        for pair in pairs:
+    def grid(self, only: Collection[str] | None = None) -> Iterator[dict[str, Value]]:
+        """Every configuration of the space (ranges walked by their step), for exhaustive runs;
+        with `only`, of those settings alone (cpu and memory always: the sizes, say)."""
+        axes = [[(name, v) for v in _walk(dist)] for name, dist in self.others.items()
+                if only is None or name in only]
+        for pair in self._pairs():
             for combo in itertools.product(*axes):
                 yield {**pair, **dict(combo)}
 
-    def size(self) -> int:
-        return sum(1 for _ in self.grid())
+    def size(self) -> int | None:
+        """How many configurations the space holds (None: a range without a step), counted, not walked:
+        a declared range may hold 10^15 values."""
+        counts = [_count(dist) for dist in self.others.values()]
+        if None in counts:
+            return None
+        return len(self._pairs()) * math.prod(c for c in counts if c is not None)
+
+    def _pairs(self) -> list[dict[str, Value]]:
+        if self.cpu:
+            return ([{"cpu": c, "mem": m} for c in self.cpu for m in self.memory[str(c)]]
+                    if self.memory else [{"cpu": c} for c in self.cpu])
+        return [{"mem": m} for m in self.memory_alone] or [{}]
 
     def describe(self) -> dict[str, Any]:
         """A JSON picture of the space, stored with a study so a resume can check it."""
@@ -271,6 +278,16 @@ def _categorical(trial: optuna.Trial, name: str, choices: tuple[Value, ...]) -> 
 
 def _choices(dist: CategoricalDistribution) -> tuple[Value, ...]:
     return tuple(c for c in dist.choices if c is not None)
+
+
+def _count(dist: BaseDistribution) -> int | None:
+    """The values `_walk` would give, without walking them (None: no step)."""
+    if isinstance(dist, CategoricalDistribution):
+        return len(_choices(dist))
+    if isinstance(dist, IntDistribution):
+        return (dist.high - dist.low) // dist.step + 1
+    assert isinstance(dist, FloatDistribution)
+    return None if dist.step is None else round((dist.high - dist.low) / dist.step) + 1
 
 
 def _walk(dist: BaseDistribution) -> list[Value]:

@@ -57,6 +57,25 @@ def test_the_grid_walks_every_valid_configuration_once() -> None:
     assert len({tuple(sorted(p.items())) for p in points}) == len(points)
 
 
+@pytest.mark.timeout(60)
+def test_a_space_of_ten_billion_configurations_is_counted_and_searched_without_walking_it() -> None:
+    """Two variables of 1-100000 each: the space is counted, not listed, and the cost-first
+    search lists only the sizes (listing every configuration would not end)."""
+    from producer.costfirst import CostFirst
+
+    big = {"type": "range", "min": 1, "max": 100000, "step": 1}
+    raw = {"fargate": {"web": {"service_name": "web", "settings": {
+        "cpu": {"type": "enum", "values": [0.25, 0.5]}, "replicas": {"type": "range", "min": 1, "max": 3}},
+        "environment": {"A": big, "B": big}}}}
+    space = build_space(parse_config(raw, {}).component("web"), {"mem": 1})
+    assert space.size() == 2 * 3 * 100000 ** 2
+    goal = obj.Goal(("cost",), max_p95_ms=45)
+    search = CostFirst(space, goal, lambda s: float(s["cpu"]) * int(s["replicas"]),
+                       anchor_env={"A": 1, "B": 1})
+    first = search.propose([])
+    assert first is not None and {"A", "B"} <= set(first.settings)
+
+
 def test_pinned_settings_stay_out_of_the_space_and_their_value_constrains_the_rest() -> None:
     cfg = config({"cpu": {"type": "enum", "values": [0.25, 0.5, 1]},
                   "mem": {"type": "range", "min": 0.5, "max": 4, "step": 0.5, "pinned": True, "default": 2},
