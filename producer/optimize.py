@@ -65,7 +65,7 @@ FALLBACK = ("nothing measured is trusted to meet the SLOs and the search has no 
 SAMPLER_REPEATS = 10  # the sampler's turns in a row that proposed what was measured: the run ends
 HAND_OVER_SHARE = 1 / 3  # of the budget, at most, for the front's cheap end before TPE takes over
 WAIT_MARGIN_S = 60  # beyond the settle, rollback and benchmark limits of one step
-CHECKED_ATTRS = ("component", "goal", "space", "repeat")  # a resumed study must match these
+CHECKED_ATTRS = ("component", "goal", "space", "repeat", "control")  # a resumed study must match these
 
 
 @dataclass(frozen=True)

@@ -258,6 +258,18 @@ def test_a_step_no_worker_takes_stops_the_run_with_no_verdict_and_the_baseline_r
         assert studies.summarize(study).get("best") is None
 
 
+def test_a_study_resumed_under_another_load_is_refused(
+        tmp_path: Path, redis_db: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """Measurements under two loads in one study would compare unlike with unlike."""
+    path = _cpu_and_gogc(tmp_path)
+    argv = ["optimize", "web", "--config", str(path), "--objective", "p95", "--study", "loads",
+            "--baseline", "cpu=0.25", "--baseline", "GOGC=100", "--expires", "1"]
+    assert main([*argv, "--control", "duration=5"]) == 1  # no worker: its step expires
+    capsys.readouterr()
+    assert main([*argv, "--control", "duration=9"]) == 2
+    assert "--study: 'loads' was started with a different control (duration=5)" in capsys.readouterr().err
+
+
 def test_a_baseline_value_outside_the_space_is_left_to_the_service(
         tmp_path: Path, redis_db: Any, capsys: pytest.CaptureFixture[str]) -> None:
     """GOGC 100 on the service, 150-200 declared: the baseline step sends cpu only (the service
