@@ -13,6 +13,7 @@ from producer.cliargs import add_config, expires, ident, number, parse_pairs
 from producer.exitcodes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from worker.contract.config import Config
 from worker.contract.errors import ConfigError
+from worker.contract.safetext import terminal_safe
 
 if TYPE_CHECKING:  # optuna loads only when the verb runs, not for every CLI command
     from optuna.trial import FrozenTrial
@@ -157,9 +158,12 @@ def progress(trial: FrozenTrial) -> None:
     verdict = "feasible" if all(v <= 0 for v in trial.constraints.values()) else "infeasible"
     p95 = f"p95 {o['p95_ms']:.1f} ms " if o.get("p95_ms") is not None else ""
     cost = f"${o['cost_per_hour']:.4f}/h " if o.get("cost_per_hour") is not None else ""
+    said = verdict if o.get("status") not in ("pruned", "failed", "cancelled") else ""
+    if o.get("status") in ("rejected", "failed", "cancelled") and o.get("reason"):
+        cause = ": ".join(str(part) for part in (o["reason"], o.get("message")) if part)
+        said = f"{said} ({terminal_safe(cause)[:100]})".strip()  # an OOM kill, an expired step
     print(f"trial {trial.number:3d} {attrs.get('source') or '':<14} {settings:<40} {o.get('status', ''):<10}"
-          f"{p95}{cost}{verdict if o.get('status') not in ('pruned', 'failed', 'cancelled') else ''}",
-          file=sys.stderr, flush=True)
+          f"{p95}{cost}{said}", file=sys.stderr, flush=True)
     why = (attrs.get("why") or {}).get("text")
     if why:
         print(f"          why: {why}", file=sys.stderr, flush=True)

@@ -252,6 +252,7 @@ def test_a_step_no_worker_takes_stops_the_run_with_no_verdict_and_the_baseline_r
         assert main(argv) == 1
         err = capsys.readouterr().err
         assert "study nobody: step" in err and "expired" in err and "start a worker" in err, err
+        assert "failed    (expired: not started within its expires" in err  # the trial's line says why
         study = optuna.load_study(study_name="nobody", storage=storage(redis_url()))
         assert [(t.state, t.user_attrs.get("baseline")) for t in study.trials] == \
             [(optuna.trial.TrialState.FAIL, True)] * attempt
