@@ -94,8 +94,8 @@ def collect_study(summary: Mapping[str, Any], records: Mapping[str, Mapping[str,
         if step_id in records:
             rows.insert(0, step_row(records[step_id], (baseline.get("outcome") or {}).get("cost_per_hour")))
     goal = summary["goal"]
-    notes = [f"Objectives: {', '.join(goal['objectives'])}; {summary['steps_run']} configurations measured "
-             f"in {len(summary['trials'])} trials."]
+    notes = [f"Objectives: {', '.join(goal['objectives'])}; {summary['steps_run']} steps run in "
+             f"{len(summary['trials'])} trials."]
     return ReportData(f"Study {summary['study']} ({summary['component']})", rows, goal.get("max_p95_ms"),
                       notes, {"study": dict(summary)})
 

@@ -79,14 +79,23 @@ def render(summary: Mapping[str, Any]) -> str:
               f"errors <= {goal['max_error_rate'] * 100:g} %" if goal["max_error_rate"] is not None else "",
               f">= {goal['min_throughput']:g} req/s" if goal["min_throughput"] is not None else ""]
     counts: dict[str, int] = {}
+    configurations = len({settings_key(row["settings"]) for row in summary["trials"]
+                          if row["source"] == "run" and row["settings"] is not None})
     for row in summary["trials"]:
         source = row["source"] or "unfinished"
         source = "answered from an earlier trial" if source.startswith("trial ") else source
         counts[source] = counts.get(source, 0) + 1
     lines = [f"study {summary['study']} ({summary['component']}): minimize {', '.join(goal['objectives'])}"
              + (f" subject to {', '.join(x for x in limits if x)}" if any(limits) else ""),
-             f"{summary['steps_run']} configurations measured; {len(summary['trials'])} trials "
-             f"({', '.join(f'{v} {k}' for k, v in sorted(counts.items()))})"]
+             f"{summary['steps_run']} steps run on {configurations} configurations; {len(summary['trials'])} "
+             f"trials ({', '.join(f'{v} {k}' for k, v in sorted(counts.items()))})"]
+    baseline = summary.get("baseline") or {}
+    if baseline:  # measured outside the declared space (not a trial), or not measured at all
+        shown = " ".join(f"{k}={v}" for k, v in (baseline.get("settings") or {}).items())
+        said = (f"not measured: {baseline['skipped']}" if "skipped" in baseline else
+                "outside the declared space, measured apart: "
+                + describe({"settings": {}, "outcome": baseline.get("outcome")}))
+        lines.append(f"baseline {shown}: {said}")
     if summary.get("complete"):
         lines.append("search complete: every cheaper size is ruled out or has no fair chance of meeting "
                      "the SLO")

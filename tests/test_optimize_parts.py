@@ -330,3 +330,19 @@ def test_cost_first_applies_to_cost_alone_and_only_when_a_size_is_searched() -> 
     assert CostFirst.applies(space, obj.Goal(("cost",)))
     assert not CostFirst.applies(space, obj.Goal(("cost", "p95")))
     assert not CostFirst.applies(space, obj.Goal(("cost-per-million",)))
+
+
+def test_the_summary_counts_steps_and_configurations_apart_and_shows_a_baseline_measured_apart() -> None:
+    from producer import studies
+
+    goal = obj.Goal(("cost",), max_p95_ms=45).to_dict()
+    ran = {"number": 0, "state": "COMPLETE", "source": "run", "settings": {"cpu": 0.25}, "why": None,
+           "outcome": {"status": "succeeded"}}
+    summary = {"study": "s", "component": "web", "goal": goal, "steps_run": 3, "trials": [
+        ran, {**ran, "number": 1}, {**ran, "number": 2, "settings": {"cpu": 0.5}}],
+        "baseline": {"settings": {"GOGC": 100}, "outcome": {"status": "succeeded", "p95_ms": 41.0}}}
+    text = studies.render(summary)
+    assert "3 steps run on 2 configurations; 3 trials" in text
+    assert "baseline GOGC=100: outside the declared space, measured apart: p95 41.0 ms" in text
+    skipped = studies.render({**summary, "baseline": {"settings": {"GOGC": 100}, "skipped": "no setting"}})
+    assert "baseline GOGC=100: not measured: no setting" in skipped
