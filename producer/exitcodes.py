@@ -7,3 +7,4 @@ EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2  # the config, a step or the command line is invalid
 EXIT_UNREACHABLE = 3  # Redis or AWS cannot be reached
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as a shell reports it
+EXIT_TERMINATED = 143  # SIGTERM (128 + 15): a container stopped, `kill`

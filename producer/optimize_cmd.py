@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from producer import objectives as obj
 from producer.cliargs import add_config, expires, ident, number, parse_pairs
-from producer.exitcodes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from producer.exitcodes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED
 from worker.contract.config import Config
 from worker.contract.errors import ConfigError
 from worker.contract.safetext import terminal_safe
@@ -108,14 +112,35 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     print(f"study {optimizer.name}: {'a continuous space' if size is None else f'{size} configurations'} "
           f"in the space, budget {options.trials}", file=sys.stderr)
     try:
-        study = optimizer.run()
-    except KeyboardInterrupt:
+        with _terminated_as_interrupted():
+            study = optimizer.run()
+    except KeyboardInterrupt as stop:
         print(f"\ninterrupted; run the same command to resume study {optimizer.name}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if isinstance(stop, Terminated) else EXIT_INTERRUPTED
     summary = studies.summarize(study)
     print(json.dumps(summary, indent=2) if args.format == "json" else studies.render(summary))
     found = summary.get("best") or summary.get("pareto")
     return EXIT_OK if found else EXIT_FAILED
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a container stopped, `kill`), handled as Ctrl-C is: the study says how to resume."""
+
+
+@contextmanager
+def _terminated_as_interrupted() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise Terminated
+
+    before = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def current_settings(producer: Any, component: str) -> dict[str, Any]:

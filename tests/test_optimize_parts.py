@@ -346,3 +346,29 @@ def test_the_summary_counts_steps_and_configurations_apart_and_shows_a_baseline_
     assert "baseline GOGC=100: outside the declared space, measured apart: p95 41.0 ms" in text
     skipped = studies.render({**summary, "baseline": {"settings": {"GOGC": 100}, "skipped": "no setting"}})
     assert "baseline GOGC=100: not measured: no setting" in skipped
+
+
+def test_sigterm_stops_optimize_as_ctrl_c_does_and_says_how_to_resume(tmp_path: Path, redis_db: Any) -> None:
+    """A stopped container sends SIGTERM: the run ends 143 with the resume line, its step kept."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from worker.contract.namespace import process_keys
+    from worker.contract.records import RecordStore
+
+    path = _cpu_and_gogc(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "producer.cli", "optimize", "web", "--config", str(path),
+                             "--objective", "p95", "--study", "stopped", "--baseline", "cpu=0.25",
+                             "--baseline", "GOGC=100", "--expires", "120"],
+                            stderr=subprocess.PIPE, text=True)
+    store = RecordStore(redis_db, process_keys())
+    deadline = time.monotonic() + 60
+    while not store.recent_steps(1) and time.monotonic() < deadline:  # the baseline's step, waiting
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143, err
+    assert "interrupted; run the same command to resume study stopped" in err
+    assert [r["status"] for r in store.recent_steps(10)] == ["queued"]
