@@ -6,9 +6,10 @@ from every configuration measured more than once (their spreads pooled, weighted
 degrees of freedom), starting from a weak prior. One slow run (a noisy neighbour, a deploy
 beside it: 1.5-2x the others) would make that estimate several times the true noise for the
 rest of the search, and every near result undecidable, so a run further than `REJECT` noises
-from the rest of its configuration's runs (the noise then being what the *other*
-configurations show, so the outlier cannot hide itself) is set aside from the noise; of two
-runs that far apart, both, as which one is the outlier cannot be told. A configuration's
+from the rest of its configuration's runs is set aside from the noise (the noise then being a
+robust one, from the runs' median distance to their configurations' medians, so that no
+outlier hides itself or another); of two runs that far apart, both, as which one is the
+outlier cannot be told. A configuration's
 verdict is then the
 chance that its true p95 is within the limit, given the median of its own samples:
 
@@ -68,32 +69,40 @@ def pooled(results: Sequence[obj.Outcome]) -> tuple[float, float]:
 
 
 def _without_outliers(runs: Sequence[Sequence[float]], dof: float, total: float) -> list[list[float]]:
-    """Each configuration's log p95s with its outliers set aside, judged against the noise of
-    the prior (`dof`, `total`) and the other configurations as they stand; again until no more
-    is set aside. Of three runs or more, the one furthest from the median of the rest, while
-    it is more than `REJECT` noises from it (the median's own uncertainty counted); of two,
-    both, when they are more than `REJECT` noises of a difference apart."""
-    kept = [list(r) for r in runs]
-    for _ in range(sum(len(r) for r in kept) + 1):  # each pass sets a run aside, or is the last
-        changed = False
-        for i, own in enumerate(kept):
-            if len(own) < 2:
-                continue
-            others = [r for j, r in enumerate(kept) if j != i and len(r) >= 2]
-            noise = math.sqrt((total + sum((len(r) - 1) * statistics.variance(r) for r in others))
-                              / (dof + sum(len(r) - 1 for r in others)))
-            if len(own) == 2:
-                if abs(own[0] - own[1]) > REJECT * noise * math.sqrt(2):
-                    kept[i], changed = [], True
-                continue
+    """Each configuration's log p95s with its outliers set aside, judged against the noise the
+    *other* configurations show (`_yardstick`): of three runs or more, the one furthest from the
+    median of the rest, while it is more than `REJECT` noises from it (the median's own
+    uncertainty counted); of two, both, when they are more than `REJECT` noises of a difference
+    apart (which one is slow cannot be told)."""
+    kept: list[list[float]] = []
+    for i, run in enumerate(runs):
+        own = list(run)
+        noise = _yardstick([r for j, r in enumerate(runs) if j != i], dof, total)
+        while len(own) >= 3:
             far = max(range(len(own)), key=lambda k: abs(own[k] - statistics.median(own[:k] + own[k + 1:])))
             rest = own[:far] + own[far + 1:]
             spread = noise * math.sqrt(1 + median_se(len(rest)) ** 2)  # a new run's, about the rest's median
-            if abs(own[far] - statistics.median(rest)) > REJECT * spread:
-                kept[i], changed = rest, True
-        if not changed:
-            break
+            if abs(own[far] - statistics.median(rest)) <= REJECT * spread:
+                break
+            own = rest
+        kept.append([] if len(own) == 2 and abs(own[0] - own[1]) > REJECT * noise * math.sqrt(2) else own)
     return kept
+
+
+def _yardstick(runs: Sequence[Sequence[float]], dof: float, total: float) -> float:
+    """A noise no outlier among `runs` can widen: every run's distance to its configuration's
+    median (scaled to one draw's: x sqrt(n / (n - 1))), their median absolute value x 1.4826 (a
+    normal's standard deviation), weighted by the repeats' degrees of freedom against the prior
+    (`dof`, `total`). A slow run, or one in each of several configurations, hardly moves a
+    median; a standard deviation it would dominate, and two configurations' slow runs would
+    each hide the other's."""
+    distances = [abs(x - statistics.median(r)) * math.sqrt(len(r) / (len(r) - 1))
+                 for r in runs if len(r) >= 2 for x in r]
+    if not distances:
+        return math.sqrt(total / dof)
+    repeats = sum(len(r) - 1 for r in runs if len(r) >= 2)
+    robust = 1.4826 * statistics.median(distances)
+    return math.sqrt((total + repeats * robust ** 2) / (dof + repeats))
 
 
 def median_se(samples: int) -> float:
