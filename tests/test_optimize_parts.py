@@ -372,3 +372,14 @@ def test_sigterm_stops_optimize_as_ctrl_c_does_and_says_how_to_resume(tmp_path: 
     assert proc.returncode == 143, err
     assert "interrupted; run the same command to resume study stopped" in err
     assert [r["status"] for r in store.recent_steps(10)] == ["queued"]
+
+
+def test_a_cpu_range_with_a_step_offers_and_accepts_only_the_fargate_sizes_on_it() -> None:
+    raw = {"fargate": {"web": {"service_name": "web", "settings": {
+        "cpu": {"type": "range", "min": 0.25, "max": 1, "step": 0.75},
+        "mem": {"type": "enum", "values": [2]}}}}}
+    cfg = parse_config(raw, {})
+    assert build_space(cfg.component("web")).cpu == (0.25, 1)
+    validate_step(cfg, "web", {"cpu": 1})
+    with pytest.raises(ConfigError, match=r"step.web.settings.cpu: 0.5 is not on a step of 0.75 from 0.25"):
+        validate_step(cfg, "web", {"cpu": 0.5})

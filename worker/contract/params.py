@@ -88,7 +88,7 @@ class Param:
         lo, hi, step = self.minimum, self.maximum, self.step
         if (lo is not None and number < lo) or (hi is not None and number > hi):
             return f"{_show(number)} is outside the range {_show(lo)}..{_show(hi)}"
-        if step and lo is not None and self.role != "cpu" and (number - lo) % step != 0:
+        if step and lo is not None and (number - lo) % step != 0:  # cpu too: a Fargate size on the step
             return f"{_show(number)} is not on a step of {_show(step)} from {_show(lo)}"
         return None
 
