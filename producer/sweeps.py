@@ -35,12 +35,13 @@ MAX_LISTED = 20  # problems listed for one sweep file
 
 MAX_GRID = 10_000  # a grid larger than this is almost surely a typo
 MAX_STEPS = MAX_GRID  # the same cap for a list of steps or CSV rows
+STEP_KEYS = ("settings", "component", "control", "expires")  # a step's own keys, beside its settings
 
 
 def load_sweep(path: str, config: Config) -> list[StepSpec]:
     what = f"sweep {path[:80]}"
     text = read_text(path, what)
-    if path.endswith(".csv"):
+    if path.lower().endswith(".csv"):
         return parse_csv(text, config)
     return parse_sweep(load_yaml(text, what), config)
 
@@ -82,11 +83,20 @@ def parse_sweep(raw: Any, config: Config) -> list[StepSpec]:
     for i, step in enumerate(steps):
         if not isinstance(step, Mapping):
             raise ConfigError([f"sweep.steps[{i}]: must be a mapping of setting name to value"])
-        settings = dict(_mapping(step.get("settings", step), f"sweep.steps[{i}].settings"))
-        component = default_component(config, settings.pop("component", raw.get("component")),
+        if "settings" in step:  # {settings: {...}, control: ..., expires: ...}: the step's own beside them
+            unknown = [k for k in step if k not in STEP_KEYS]
+            if unknown:
+                raise ConfigError([f"sweep.steps[{i}].{short(k)}: unknown key beside settings (allowed: "
+                                   f"{', '.join(STEP_KEYS)})" for k in unknown[:MAX_LISTED]])
+            settings = dict(_mapping(step["settings"], f"sweep.steps[{i}].settings"))
+            meta = dict(step)
+        else:  # the flat form: the settings, with the step's own keys among them
+            settings = dict(step)
+            meta = {k: settings.pop(k) for k in STEP_KEYS if k in settings}
+        component = default_component(config, meta.get("component", raw.get("component")),
                                       f"sweep.steps[{i}].component")
-        step_control = {**control, **_mapping(settings.pop("control", None), f"sweep.steps[{i}].control")}
-        step_expires = settings.pop("expires", expires)
+        step_control = {**control, **_mapping(meta.get("control"), f"sweep.steps[{i}].control")}
+        step_expires = meta.get("expires", expires)
         if step_expires is not None and (bad := check_expires(step_expires, f"sweep.steps[{i}].expires")):
             raise ConfigError(bad)
         out.append(StepSpec(component, settings, step_control, step_expires))
@@ -118,9 +128,10 @@ def expand_grid(grid: Any) -> list[dict[str, Any]]:
 
 def parse_csv(text: str, config: Config) -> list[StepSpec]:
     """Rows of a CSV sweep; a duplicate or empty header, a row of the wrong width or too
-    many rows is an error, never dropped silently."""
+    many rows is an error, never dropped silently. An empty line is no row (a file's last)."""
     try:
-        rows = list(itertools.islice(csv.reader(io.StringIO(text, newline="")), MAX_STEPS + 2))
+        rows = [row for row in itertools.islice(csv.reader(io.StringIO(text, newline="")), MAX_STEPS + 2)
+                if row]
     except csv.Error as exc:
         raise ConfigError([f"sweep.csv: not valid CSV ({exc})"]) from None
     if len(rows) < 2:

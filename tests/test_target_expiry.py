@@ -104,6 +104,25 @@ def test_expires_is_settable_per_sweep_and_per_step() -> None:
         parse_sweep({"steps": [{"cpu": 0.5, "expires": 0}]}, CONFIG)
 
 
+def test_a_step_written_with_settings_keeps_its_own_control_expires_and_component() -> None:
+    """`- settings: {...}` with `control:` and `expires:` beside it: those are the step's, not lost."""
+    specs = parse_sweep({"control": {"duration": 3}, "steps": [
+        {"cpu": 0.5},
+        {"settings": {"cpu": 1}, "control": {"duration": 4}, "expires": 900, "component": "web"}]}, CONFIG)
+    assert [(s.settings, dict(s.control), s.expires) for s in specs] == [
+        ({"cpu": 0.5}, {"duration": 3}, None), ({"cpu": 1}, {"duration": 4}, 900)]
+    with pytest.raises(ConfigError, match=r"sweep.steps\[0\].'warmup': unknown key beside settings"):
+        parse_sweep({"steps": [{"settings": {"cpu": 1}, "warmup": 2}]}, CONFIG)
+
+
+def test_a_csv_sweep_ends_at_its_last_row_and_is_read_whatever_the_extension_case(tmp_path: Any) -> None:
+    from producer.sweeps import load_sweep
+
+    path = tmp_path / "SWEEP.CSV"
+    path.write_text("cpu\n0.5\n1\n\n")
+    assert [s.settings for s in load_sweep(str(path), CONFIG)] == [{"cpu": 0.5}, {"cpu": 1}]
+
+
 GOGC_CONFIG = parse_config({"fargate": {"web": {"service_name": "web", "environment": {
     "GOGC": {"type": "range", "min": 50, "max": 300, "step": 10}}}}}, environ={})
 
