@@ -352,7 +352,13 @@ def iso_time(epoch: float) -> str:
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
+    from worker.contract.records import TERMINAL
+
     producer = _producer(args)
+    before = producer.store.get(args.step_id)
+    if before is not None and before["status"] in TERMINAL:
+        print(f"{args.step_id}: already ended ({before['status']}); nothing to cancel", file=sys.stderr)
+        return EXIT_FAILED
     try:
         producer.cancel(args.step_id)
     except KeyError:

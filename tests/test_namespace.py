@@ -85,3 +85,19 @@ def test_the_config_given_with_config_names_the_namespace_a_command_uses(
     assert redis_db.llen(blue.control) == 1 and redis_db.llen(Keys().control) == 0
     assert any(key.startswith("servo:ns:blue:") for key in redis_db.keys("*"))
     assert process_keys().namespace == "default"
+
+
+def test_cancelling_a_step_that_already_ended_says_so_and_exits_1(
+        tmp_path: Path, redis_db: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from producer.cli import main
+    from worker.contract.records import RecordStore
+
+    path = tmp_path / "web.yaml"
+    path.write_text("fargate:\n  web:\n    service_name: web\n"
+                    "    settings: {cpu: {type: enum, values: [0.25, 0.5]}}\n")
+    assert main(["step", "web", "cpu=0.5", "--config", str(path)]) == 0
+    [record] = RecordStore(redis_db).recent_steps(1)
+    assert main(["cancel", record["id"], "--config", str(path)]) == 0  # queued: cancelled
+    capsys.readouterr()
+    assert main(["cancel", record["id"], "--config", str(path)]) == 1
+    assert "already ended (cancelled); nothing to cancel" in capsys.readouterr().err
