@@ -74,6 +74,10 @@ def test_check_only_runs_the_named_checks_and_areas(
     ids = [c["id"] for c in json.loads(capsys.readouterr().out)["checks"]]
     assert code == 0  # a warning does not fail
     assert ids == ["service.circuit-breaker"] + [i for i in CHECK_IDS if i.startswith("lb.")]
+    # The API budget is listed by `check`, so --only takes it too, alone or with others.
+    main(["check", "--config", str(write_config(tmp_path, setup)), "--format", "json",
+          "--only", "api.budget"])
+    assert [c["id"] for c in json.loads(capsys.readouterr().out)["checks"]] == ["api.budget"]
 
 
 def test_check_exits_2_on_a_bad_config_and_reports_it_as_a_check(
