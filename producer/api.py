@@ -161,7 +161,8 @@ class Producer:
             return []
         return [f"control.duration: {', '.join(f'{d:g}' for d in short)} s is shorter than the CloudWatch "
                 f"period ({period} s, cloudwatch.metrics): no whole period lies inside such a run, so its "
-                f"CloudWatch metrics will be missing; run at least {period} s"]
+                f"CloudWatch metrics will be missing or averaged over a partly idle period; run at least "
+                f"{period} s"]
 
     def submit(self, component: str, settings: Mapping[str, Any],
                control: Mapping[str, Any] | None = None, expires: float | None = None) -> StepHandle:

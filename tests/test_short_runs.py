@@ -40,5 +40,6 @@ def test_a_missing_metric_of_a_short_run_says_the_run_was_too_short() -> None:
     out = explain_short_run([missing, present], 20.4, 60)
     assert out[0].note == ("no datapoints in a .. b: the run (20 s) was shorter than the CloudWatch period "
                            "(60 s), so no whole period lay inside it; run at least 60 s")
-    assert out[1] == present
+    assert out[1].mean == 12.0 and out[1].note == ("averages a whole 60 s period, of which the run was 20 s: "
+                                                   "partly idle, so lower than under load; run at least 60 s")
     assert explain_short_run([missing], 60, 60) == [missing]

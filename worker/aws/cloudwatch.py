@@ -154,13 +154,16 @@ def read_run(client: Any, queries: Sequence[Mapping[str, Any]], started: float, 
 
 def explain_short_run(metrics: Sequence[CloudWatchMetric], run_s: float,
                       period: int) -> list[CloudWatchMetric]:
-    """Missing metrics of a run shorter than the period say that this is why."""
+    """A run shorter than the period: its missing metrics say that this is why, and its present
+    ones that they average a whole period, partly idle (the window widened to one period)."""
     if run_s >= period:
         return list(metrics)
     why = (f"the run ({run_s:.0f} s) was shorter than the CloudWatch period ({period} s), so no whole "
            f"period lay inside it; run at least {period} s")
-    return [replace(m, note=f"{(m.note or '').split(': ', 1)[0]}: {why}") if m.mean is None else m
-            for m in metrics]
+    diluted = (f"averages a whole {period} s period, of which the run was {run_s:.0f} s: partly idle, "
+               f"so lower than under load; run at least {period} s")
+    return [replace(m, note=f"{(m.note or '').split(': ', 1)[0]}: {why}") if m.mean is None
+            else replace(m, note=f"{m.note}; {diluted}" if m.note else diluted) for m in metrics]
 
 
 def _metric(query: Mapping[str, Any], label: str, series: list[tuple[int, float]],
