@@ -331,13 +331,17 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_FAILED if _warn_rollback_failed(record) else EXIT_OK
 
 
-TIME_KEYS = ("created_at", "updated_at", "finished_at", "start", "end", "window", "started_at")
+TIME_KEYS = ("created_at", "updated_at", "finished_at", "start", "end", "window", "started_at", "at")
 
 
 def iso_times(value: Any, key: str = "") -> Any:
-    """The record with its epoch times as ISO 8601 UTC (`2026-11-30T07:01:02.345Z`), for people."""
+    """The record with its epoch times as ISO 8601 UTC (`2026-11-30T07:01:02.345Z`), for people;
+    a CloudWatch series' `data` is `[time, value]` pairs, whose times are converted too."""
     if isinstance(value, dict):
         return {k: iso_times(v, k) for k, v in value.items()}
+    if key == "data" and isinstance(value, list):
+        return [[iso_times(pair[0], "at"), pair[1]] if isinstance(pair, list) and len(pair) == 2 else pair
+                for pair in value]
     if isinstance(value, list):
         return [iso_times(v, key) for v in value]
     if key in TIME_KEYS and isinstance(value, (int, float)) and not isinstance(value, bool):

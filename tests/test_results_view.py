@@ -74,6 +74,16 @@ def test_show_prints_iso_times(cfg: str, redis_db: Any) -> None:
     assert json.loads(run("show", step, "--config", cfg, "--format", "json").out)["created_at"] > 1e9
 
 
+def test_show_converts_every_epoch_time_a_record_holds() -> None:
+    from producer.steps_cmd import iso_times
+
+    shown = iso_times({"ran_by": [{"stage": "adjust", "worker": "w", "at": 1796181049.706}],
+                       "measurement": {"metrics": {"cpu": {"value": 3.0, "values": [
+                           {"id": "0", "data": [[1796180940, 21.5]]}]}}}})
+    assert shown["ran_by"][0]["at"] == "2026-12-02T03:10:49.706Z"
+    assert shown["measurement"]["metrics"]["cpu"]["values"][0]["data"] == [["2026-12-02T03:09:00.000Z", 21.5]]
+
+
 def test_a_rejection_shows_its_cause_in_the_table_and_keeps_the_message_in_csv() -> None:
     oom = record("s1", "rejected", reason="start-failed", message=OOM)
     table = results.render([oom], "table")
