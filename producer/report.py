@@ -71,6 +71,10 @@ def applied_size(record: Mapping[str, Any]) -> dict[str, Any]:
 def collect_sweep(records: Sequence[Mapping[str, Any]], pricing: Pricing, sweep_id: str,
                   slo_p95_ms: float | None = None) -> ReportData:
     rows = [step_row(r, target_cost(r.get("target") or {}, pricing, applied_size(r))) for r in records]
+    if slo_p95_ms is not None:  # the same verdict the chart draws: a measured p95 within the SLO
+        for row in rows:
+            if row["status"] == "succeeded" and row.get("p95_ms") is not None:
+                row["feasible"] = float(row["p95_ms"]) <= slo_p95_ms
     notes = []
     if any(r["cost_per_hour"] is None for r in rows):
         notes.append("Steps that never reached the service (rejected before any change, or "

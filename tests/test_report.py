@@ -97,6 +97,7 @@ def test_report_writes_html_csv_and_json_with_every_step(report_dir: Path) -> No
     rows = list(csv.DictReader((report_dir / "steps.csv").open()))
     assert [r["status"] for r in rows] == [s[3] for s in STEPS]
     assert float(rows[1]["cost_per_hour"]) == pytest.approx(0.0370275)
+    assert [r["feasible"] for r in rows] == ["False", "True", "True", "True", ""]  # SLO 45
     exported = json.loads((report_dir / "steps.json").read_text())
     assert exported["slo_p95_ms"] == 45
     assert set(exported["steps"][0]["stages"]) == {"adjust", "settle", "measure"}
