@@ -60,7 +60,7 @@ from producer import objectives as obj
 from producer import pruning, verdict
 from producer.capacity import CapacityModel, nominal, position
 from producer.pruning import SIZE_KEYS, Measured
-from producer.space import SearchSpace, settings_key, value_text
+from producer.space import SearchSpace, on_step, settings_key, value_text
 
 REPEATS = 6  # measurements of an undecided result, at most, before it is given up
 TRIES_PER_SIZE = 4  # configurations (environments) of one size, at most
@@ -670,11 +670,11 @@ def _move(dist: BaseDistribution, value: Any, by: float) -> Any:
         shift = round(by * len(choices)) or (1 if by > 0 else -1)
         return choices[min(max(index + shift, 0), len(choices) - 1)]
     assert isinstance(dist, IntDistribution | FloatDistribution)
-    low, high, step = dist.low, dist.high, dist.step
+    low, high = dist.low, dist.high
     moved = min(max(float(value) + by * (high - low), low), high)
-    if step:
-        moved = low + round((moved - low) / step) * step
-    return int(moved) if isinstance(dist, IntDistribution) else round(moved, 10)
+    if isinstance(dist, IntDistribution):
+        return int(low + round((moved - low) / dist.step) * dist.step)
+    return on_step(dist, moved) if dist.step else round(moved, 10)  # a float range: its declared decimal
 
 
 def _others(dist: BaseDistribution, value: Any) -> list[Any]:

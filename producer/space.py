@@ -116,7 +116,7 @@ class SearchSpace:
         elif "mem" in params:
             settings["mem"] = params["mem"]
         for name, dist in self.others.items():
-            settings[name] = _on_step(dist, params[name])
+            settings[name] = on_step(dist, params[name])
         return settings
 
     def grid(self, only: Collection[str] | None = None) -> Iterator[dict[str, Value]]:
@@ -267,7 +267,7 @@ def _suggest(trial: optuna.Trial, name: str, dist: BaseDistribution) -> Value:
     if isinstance(dist, IntDistribution):
         return trial.suggest_int(name, dist.low, dist.high, step=dist.step)
     assert isinstance(dist, FloatDistribution)
-    return _on_step(dist, trial.suggest_float(name, dist.low, dist.high, step=dist.step))
+    return on_step(dist, trial.suggest_float(name, dist.low, dist.high, step=dist.step))
 
 
 def _categorical(trial: optuna.Trial, name: str, choices: tuple[Value, ...]) -> Value:
@@ -296,10 +296,10 @@ def _walk(dist: BaseDistribution) -> list[Value]:
     if isinstance(dist, IntDistribution):
         return list(range(dist.low, dist.high + 1, dist.step))
     assert isinstance(dist, FloatDistribution)
-    if dist.step is None:
+    count = _count(dist)
+    if count is None:
         raise ConfigError(["grid: a continuous range (no step) cannot be walked; give it a step"])
-    count = round((dist.high - dist.low) / dist.step) + 1
-    return [_on_step(dist, dist.low + i * dist.step) for i in range(count)]
+    return [on_step(dist, dist.low + i * (dist.step or 0)) for i in range(count)]
 
 
 def _match(choices: tuple[Value, ...], value: Any) -> Value:
@@ -329,7 +329,7 @@ def _number(value: Any) -> Value:
     return int(d) if d == d.to_integral_value() else float(d)
 
 
-def _on_step(dist: BaseDistribution, value: Value) -> Value:
+def on_step(dist: BaseDistribution, value: Value) -> Value:
     """A float range's value as the declared decimal on its step: binary floating point drifts
     (0.05 x 19 = 0.9500000000000001), and the worker refuses a value off the step."""
     if not isinstance(dist, FloatDistribution) or dist.step is None or isinstance(value, str):
