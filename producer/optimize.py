@@ -241,12 +241,13 @@ class Optimizer:
         sent: dict[str, Any] = {}
         for group in groups:
             part = {k: settings[k] for k in group if k in settings}
-            try:
-                if part:
-                    validate_step(self.producer.config, self.comp.name, part)
-                    sent.update(part)
-            except ConfigError:
+            if not part:
                 continue
+            try:
+                validate_step(self.producer.config, self.comp.name, part)
+            except ConfigError:
+                continue  # outside the space or pinned: the service keeps it
+            sent.update(part)
         return sent
 
     def _answer(self, study: optuna.Study, trial: optuna.Trial, settings: dict[str, Any]) -> None:
