@@ -273,23 +273,11 @@ def _decimal(value: Any) -> Decimal | None:
 def _not_a_setting_number(value: Any) -> str:
     """Why `value`, which `_decimal` refused, is no number a setting holds: not a number at all,
     or a number too big or too fine (0.9500000000000001: a float's drift off a step of 0.05)."""
-    if _plain(value) is not None:
+    finite = (isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)) \
+        or (isinstance(value, str) and numbers.parse_number(value) is not None)
+    if finite:
         return f"{short(value)} is not a number a setting holds {numbers.DECIMAL_RULE}"
     return f"{short(value)} is not a number"
-
-
-def _plain(value: Any) -> Decimal | None:
-    """`value` as a Decimal when it is a finite number or a number's text, however big or fine."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return None
-    text = value.strip() if isinstance(value, str) else str(value)
-    if isinstance(value, str) and numbers.parse_number(text) is None:
-        return None
-    try:
-        number = Decimal(text)
-    except ArithmeticError:
-        return None
-    return number if number.is_finite() else None
 
 
 def _show(value: Any) -> str:
