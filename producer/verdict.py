@@ -9,8 +9,7 @@ rest of the search, and every near result undecidable, so a run further than `RE
 from the rest of its configuration's runs is set aside from the noise (the noise then being a
 robust one, from the runs' median distance to their configurations' medians, so that no
 outlier hides itself or another); of two runs that far apart, both, as which one is the
-outlier cannot be told. A configuration's
-verdict is then the
+outlier cannot be told. A configuration's verdict is then the
 chance that its true p95 is within the limit, given the median of its own samples:
 
     chance_met = Phi(-log(p95 / limit) / (noise x MEDIAN_SE(n) / sqrt(n)))
