@@ -73,10 +73,11 @@ def _without_outliers(runs: Sequence[Sequence[float]], dof: float, total: float)
     median of the rest, while it is more than `REJECT` noises from it (the median's own
     uncertainty counted); of two, both, when they are more than `REJECT` noises of a difference
     apart (which one is slow cannot be told)."""
+    distances = [_distances(run) for run in runs]  # each configuration's, worked out once
     kept: list[list[float]] = []
     for i, run in enumerate(runs):
         own = list(run)
-        noise = _yardstick([r for j, r in enumerate(runs) if j != i], dof, total)
+        noise = _yardstick([d for j, d in enumerate(distances) if j != i], dof, total)
         while len(own) >= 3:
             far = max(range(len(own)), key=lambda k: abs(own[k] - statistics.median(own[:k] + own[k + 1:])))
             rest = own[:far] + own[far + 1:]
@@ -88,19 +89,26 @@ def _without_outliers(runs: Sequence[Sequence[float]], dof: float, total: float)
     return kept
 
 
-def _yardstick(runs: Sequence[Sequence[float]], dof: float, total: float) -> float:
-    """A noise no outlier among `runs` can widen: every run's distance to its configuration's
-    median (scaled to one draw's: x sqrt(n / (n - 1))), their median absolute value x 1.4826 (a
-    normal's standard deviation), weighted by the repeats' degrees of freedom against the prior
-    (`dof`, `total`). A slow run, or one in each of several configurations, hardly moves a
-    median; a standard deviation it would dominate, and two configurations' slow runs would
-    each hide the other's."""
-    distances = [abs(x - statistics.median(r)) * math.sqrt(len(r) / (len(r) - 1))
-                 for r in runs if len(r) >= 2 for x in r]
-    if not distances:
+def _distances(run: Sequence[float]) -> list[float]:
+    """Each run's distance to its configuration's median, scaled to one draw's (x sqrt(n / (n - 1)));
+    none for a configuration measured once."""
+    if len(run) < 2:
+        return []
+    middle, scale = statistics.median(run), math.sqrt(len(run) / (len(run) - 1))
+    return [abs(x - middle) * scale for x in run]
+
+
+def _yardstick(distances: Sequence[Sequence[float]], dof: float, total: float) -> float:
+    """A noise no outlier can widen, from configurations' `_distances`: their median absolute
+    value x 1.4826 (a normal's standard deviation), weighted by the repeats' degrees of freedom
+    against the prior (`dof`, `total`). A slow run, or one in each of several configurations,
+    hardly moves a median; a standard deviation it would dominate, and two configurations' slow
+    runs would each hide the other's."""
+    pooled_distances = [d for each in distances for d in each]
+    if not pooled_distances:
         return math.sqrt(total / dof)
-    repeats = sum(len(r) - 1 for r in runs if len(r) >= 2)
-    robust = 1.4826 * statistics.median(distances)
+    repeats = sum(len(each) - 1 for each in distances if each)
+    robust = 1.4826 * statistics.median(pooled_distances)
     return math.sqrt((total + repeats * robust ** 2) / (dof + repeats))
 
 
