@@ -34,7 +34,8 @@ knows about services:
   (halfway in log size, a bisection).
 - Environments are moved one variable at a time (the compass: a quarter, an eighth, a 16th of
   its range; a choice among names, capacity.nominal, to each other name; finer moves of a
-  number only where no compass move can go, `_finer`); where one variable
+  number only where no compass move can go, `_finer`; where neither can, a number's far end and
+  the middle of its range, `_far_options`); where one variable
   moved alone went downhill at a size (it did not start, or was slower beyond noise), both it
   and another are moved at once there: a ridge neither climbs alone (a GOGC that fits only
   under a memory limit, a pool that must match its workers).
@@ -73,6 +74,7 @@ BETTER = 0.1  # an environment this much likelier to pass is tried before a near
 PREDICTED = 0.5  # a chance from which a proposal is the model's prediction, below it exploring
 TIER_OOMS = 4  # a cpu tier's probes that ran out of memory, at most, before the tier counts as probed
 FINEST = 2 ** 16  # the finest move, as a part of a range, when nothing else is left (`_finer`)
+FAR_PARTS = (1, 2)  # a spent size's last moves (`_far_options`): to the far end, then by half the range
 SCREEN_PARTS = (0.5, 0.25, 0.125)  # a never-varied variable's moves, the longest first
 MEMORY_GAIN = 0.05  # a memory slope (log p95 per log GiB) below minus this: more memory is faster
 STEEP = 2.0  # log p95 per log size: a fall steeper than a queue's (1 / replicas) between two tries is a cliff
@@ -458,7 +460,26 @@ class CostFirst:
             chance, settings = self._option(state, measured, size, env, done)
             if settings is not None:
                 return chance, settings
+        for env in self._far_options(state, tried):  # the compass and the finer moves are spent: the first
+            chance, settings = self._option(state, measured, size, env, done)
+            if settings is not None:
+                return chance, settings
         return None
+
+    def _far_options(self, state: _State, tried: Sequence[Measured]) -> list[dict[str, Any]]:
+        """Each number's (or amount's) far moves from the `_centers`: to the far end of its range,
+        then by half of it, both ways. The compass is local, and a value at one end whose short
+        moves lose may still win at the other: a fetch size of 0 (the whole result in the heap)
+        beats 10 and 50 (a round trip for a few rows), and 5000 beats them all. Only once a size
+        has no compass or finer move left, so a search whose compass works is unchanged."""
+        far: list[dict[str, Any]] = []
+        for center in self._centers(state, tried):
+            for part in FAR_PARTS:
+                for name in self.env_keys:
+                    if name in center and not nominal(self.env[name]):
+                        far.extend({**center, name: _move(self.env[name], center[name], sign / part)}
+                                   for sign in (1, -1))
+        return far
 
     def _option(self, state: _State, measured: Sequence[Measured], size: Settings, env: Settings,
                 done: set[SizeKey]) -> tuple[float, dict[str, Any] | None]:

@@ -284,6 +284,45 @@ def test_where_every_compass_move_fails_to_start_a_finer_move_is_tried() -> None
     assert [env["PREFETCH"] for env in s._finer({"PREFETCH": 1})] == [129, 65, 33, 17, 9, 5, 3, 2]
 
 
+FETCH = [0, 10, 50, 100, 250, 500, 1000, 2000, 5000]
+
+
+def fetch_search(at: int) -> CostFirst:
+    raw = {"fargate": {"web": {"service_name": "web", "settings": WIDE, "environment": {
+        "FETCH": {"type": "enum", "values": FETCH}}}}}
+    config = parse_config(raw, {})
+
+    def hourly(z: Any) -> float:
+        return cost_per_hour(int(z["cpu"] * 1024), int(z["mem"] * 1024), int(z["replicas"]), config.pricing)
+
+    return CostFirst(build_space(config.component("web")), GOAL, hourly, anchor_env={"FETCH": FETCH[at]})
+
+
+@settings(max_examples=20, deadline=None)
+@given(at=st.sampled_from([0, 8]), near=st.floats(1.01, 1.15), worse=st.floats(2.0, 20.0))
+def test_where_a_sizes_compass_moves_are_spent_it_tries_the_far_end_of_the_range(
+        at: int, near: float, worse: float) -> None:
+    """jdbc-fetchsize-5: a fetch size of 0 (the whole report in the heap) near-missed at a size,
+    10 and 50 (a round trip for a few rows) were far worse, and the size closed after those
+    three, the only compass moves from the end of a nine-value enum; 5000, the best, was never
+    tried anywhere. Once a size's compass (and finer) moves are spent, the far end of the range
+    comes next there, and while a compass move is left, it comes first."""
+    s = fetch_search(at)
+    here = size(1, 4, 3, gogc=None)
+    way = 1 if at == 0 else -1
+    compass = [FETCH[at + way * 2], FETCH[at + way]]  # a quarter, an eighth (a 16th: an eighth again)
+    tried = [Measured({**here, "FETCH": str(FETCH[at])}, result(50 * near), 0)]
+    state = s._state(tried)
+    option = s._best_option(state, here)
+    assert option is not None and int(option[1]["FETCH"]) in compass
+    for i, value in enumerate(compass, start=1):
+        tried.append(Measured({**here, "FETCH": str(value)}, result(50 * near * worse), i))
+    option = s._best_option(s._state(tried), here)
+    assert option is not None and int(option[1]["FETCH"]) == FETCH[-1 - at], option
+    tried.append(Measured({**here, "FETCH": str(FETCH[-1 - at])}, result(50 * near * worse), 3))
+    assert s._best_option(s._state(tried), here) is None  # four tries: the size is closed
+
+
 def test_an_environment_that_failed_at_size_after_size_and_started_nowhere_is_unlikely_to_start() -> None:
     """pgbouncer-modes-4: transaction pooling with prepared statements fails its health checks at
     every size, and 15 of 30 steps went to it at one size after another (a failure that is not
