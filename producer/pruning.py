@@ -16,8 +16,10 @@ once two tries have shown which way it needs more heap. A message with both (one
 OOM-killed, another out of heap; a JVM told to kill itself on OOM) is a container OOM: the
 container's limit is what stopped it. Any other failed start says nothing about other sizes
 by itself, but an environment that has failed at sizes at least as big and started at none is
-likely the cause (`env_starts`). A start vouches only for what it shows: sizes needing no more
-memory than it did, by the same rules, kind by kind.
+likely the cause (`env_starts`). A start that failed on a limit the tasks share (a database's
+connections: "too many clients") rules out, at every cpu and memory, the configurations with no
+fewer replicas and no smaller a pool (`limit_starts`). A start vouches only for what it shows:
+sizes needing no more memory than it did, by the same rules, kind by kind.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ UNKNOWN_START = 0.7  # memory between an OOM and a start: most services fit more
 MEMORY_SIGNS = re.compile(r"outofmemory|out of memory|exit code 137|\boom")  # "oom-kill", not "room"
 KILLED_SIGNS = ("exit code 137", "container killed due to memory")  # the container's limit, not a heap's
 HEAP_SIGNS = ("java heap space", "javascript heap out of memory", "gc overhead limit exceeded")
+# a limit the tasks share, not a task's own: a database's connections (Postgres, MySQL, RDS Proxy)
+LIMIT_SIGNS = ("too many clients", "too many connections", "connection slots are reserved",
+               "max_connections", "connection limit exceeded")
 
 
 class Measured(NamedTuple):
@@ -96,6 +101,32 @@ def _heap_way(name: str) -> int | None:
 FAILURES: tuple[tuple[Failure, Callable[[str], int | None]], ...] = ((memory_failure, _holds_more),
                                                                       (heap_failure, _heap_way))
 Hunger = tuple[dict[str, int], ...]  # `hungrier` for each of FAILURES, in order
+
+
+def limit_failure(result: obj.Outcome) -> bool:
+    """A failed start whose message says a limit the tasks share ran out (a database's connections)."""
+    return any(sign in _failure_text(result) for sign in LIMIT_SIGNS)
+
+
+def limit_starts(settings: Mapping[str, Any], env_keys: Sequence[str], measured: Sequence[Measured]) -> float:
+    """0 when a start that failed on a limit the tasks share (`limit_failure`) had no more
+    replicas and asked no more of every variable (a number no bigger, any other value the
+    same): each task holds its pool of the limit, so more tasks or bigger pools fail too,
+    whatever the cpu and memory. 1 when a start asked at least as much (it vouches), or
+    otherwise. A connection pool of 28 on three tasks failing says a pool of 28 on five will."""
+    def asks_no_more(less: Mapping[str, Any], more: Mapping[str, Any]) -> bool:
+        if not _numeric(less.get("replicas", 1), more.get("replicas", 1)) \
+                or float(less.get("replicas", 1)) > float(more.get("replicas", 1)):
+            return False
+        return all(value_text(less.get(k)) == value_text(more.get(k))
+                   or (_numeric(less.get(k), more.get(k)) and float(less[k]) <= float(more[k]))
+                   for k in env_keys)
+
+    if any(m.outcome.status == "succeeded" and asks_no_more(settings, m.settings) for m in measured):
+        return 1.0
+    if any(limit_failure(m.outcome) and asks_no_more(m.settings, settings) for m in measured):
+        return 0.0
+    return 1.0
 
 
 def ran_out(result: obj.Outcome) -> bool:
@@ -208,7 +239,7 @@ def starts(settings: Mapping[str, Any], env_keys: Sequence[str], measured: Seque
     `env_starts` for the others."""
     chance = math.prod(start_chance(settings, env_keys, measured, kind, failed)
                        for kind, (failed, _) in zip(hunger, FAILURES, strict=True))
-    return chance * env_starts(settings, env_keys, measured)
+    return chance * env_starts(settings, env_keys, measured) * limit_starts(settings, env_keys, measured)
 
 
 def env_starts(settings: Mapping[str, Any], env_keys: Sequence[str], measured: Sequence[Measured]) -> float:

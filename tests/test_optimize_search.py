@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from optuna.distributions import CategoricalDistribution, IntDistribution
 
-from bench.landscapes import HEAP_MESSAGE, OOM_MESSAGE, SUITE, truth
+from bench.landscapes import CONNECTIONS_MESSAGE, HEAP_MESSAGE, OOM_MESSAGE, SUITE, truth
 from bench.optimize_suite import StandIn
 from producer import costfirst, pruning
 from producer import objectives as obj
@@ -105,6 +105,36 @@ def test_an_oom_rules_out_no_more_memory_under_an_environment_as_hungry_and_anot
     assert chance == pruning.UNKNOWN_START
     started = Measured(size(0.5, 1, 2, gogc=200), result(40.0), 5)  # GOGC 200 fits where 150 did not
     assert pruning.hungrier(["GOGC"], [oom, started]) == {"GOGC": -1}
+
+
+@settings(max_examples=200, deadline=None)
+@given(failed=st.tuples(st.integers(1, 10), st.integers(2, 32), st.sampled_from(["true", "false"])),
+       other=st.tuples(st.integers(1, 10), st.integers(2, 32), st.sampled_from(["true", "false"])),
+       cpu=st.sampled_from([0.25, 1, 4]), mem=st.sampled_from([0.5, 2, 16]))
+def test_a_shared_connection_limit_rules_out_more_replicas_and_bigger_pools_at_any_size(
+        failed: tuple[int, int, str], other: tuple[int, int, str], cpu: float, mem: float) -> None:
+    """open-in-view-6 (round twenty-four's hold-outs): the tasks' pools share a database's 64
+    connections, and 20 of 30 steps of seed 1 went to pools x replicas over it ("too many
+    clients") at one size after another: a failure that is not memory's said nothing of other
+    sizes. Each task holds its pool of the limit, so a start that failed on it rules out every
+    configuration with no fewer replicas and a pool no smaller (the rest the same), whatever
+    the cpu and memory, and nothing else; a start asking no less vouches."""
+    env = ["POOL", "IN_VIEW"]
+
+    def conf(r: int, pool: int, view: str, c: float = 1, m: float = 2) -> dict[str, Any]:
+        return {**size(c, m, r, gogc=None), "POOL": pool, "IN_VIEW": view}
+
+    failure = Measured(conf(*failed), result(None, message=CONNECTIONS_MESSAGE), 0)
+    assert pruning.limit_failure(failure.outcome) and not pruning.ran_out(failure.outcome)
+    asks_more = other[0] >= failed[0] and other[1] >= failed[1] and other[2] == failed[2]
+    here = conf(*other, c=cpu, m=mem)
+    expected = 0.0 if asks_more else 1.0
+    assert pruning.limit_starts(here, env, [failure]) == expected
+    assert pruning.starts(here, env, [failure], pruning.hungers(env, [failure])) <= expected
+    vouch = Measured(conf(10, 32, other[2]), result(100.0), 1)  # asks as much as anything here: it started
+    assert pruning.limit_starts(here, env, [failure, vouch]) == 1.0
+    oom = Measured(conf(*failed), result(None, message=OOM_MESSAGE), 2)  # memory's: not the shared limit
+    assert pruning.limit_starts(here, env, [oom]) == 1.0
 
 
 def test_an_oom_with_more_replicas_than_a_start_makes_replicas_a_cause_and_flips_no_variable() -> None:
