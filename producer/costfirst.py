@@ -456,11 +456,8 @@ class CostFirst:
                 best = (chance, settings)
         if best is not None:
             return best
-        for env in self._finer_options(state, tried):  # only where no compass move can go: the first
-            chance, settings = self._option(state, measured, size, env, done)
-            if settings is not None:
-                return chance, settings
-        for env in self._far_options(state, tried):  # the compass and the finer moves are spent: the first
+        # only where no compass move can go: the first finer move, then the first far one
+        for env in [*self._finer_options(state, tried), *self._far_options(state, tried)]:
             chance, settings = self._option(state, measured, size, env, done)
             if settings is not None:
                 return chance, settings
@@ -477,8 +474,8 @@ class CostFirst:
             for part in FAR_PARTS:
                 for name in self.env_keys:
                     if name in center and not nominal(self.env[name]):
-                        far.extend({**center, name: _move(self.env[name], center[name], sign / part)}
-                                   for sign in (1, -1))
+                        far.extend({**center, name: value} for sign in (1, -1)
+                                   for value in self._steps(name, center[name], sign / part))
         return far
 
     def _option(self, state: _State, measured: Sequence[Measured], size: Settings, env: Settings,

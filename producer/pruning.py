@@ -115,12 +115,9 @@ def limit_starts(settings: Mapping[str, Any], env_keys: Sequence[str], measured:
     whatever the cpu and memory. 1 when a start asked at least as much (it vouches), or
     otherwise. A connection pool of 28 on three tasks failing says a pool of 28 on five will."""
     def asks_no_more(less: Mapping[str, Any], more: Mapping[str, Any]) -> bool:
-        if not _numeric(less.get("replicas", 1), more.get("replicas", 1)) \
-                or float(less.get("replicas", 1)) > float(more.get("replicas", 1)):
-            return False
         return all(value_text(less.get(k)) == value_text(more.get(k))
                    or (_numeric(less.get(k), more.get(k)) and float(less[k]) <= float(more[k]))
-                   for k in env_keys)
+                   for k in (*env_keys, "replicas"))
 
     if any(m.outcome.status == "succeeded" and asks_no_more(settings, m.settings) for m in measured):
         return 1.0
