@@ -73,33 +73,53 @@ class StandIn(ReplayProducer):
         return Handle(self, step_id)
 
 
-def run_one(land: Landscape, sampler: str, seed: int, trials: int, multi: bool) -> dict[str, Any]:
-    """One optimize run; its best (or front) judged by the model's noiseless values."""
+def goal_of(land: Landscape, multi: bool) -> Any:
+    """Cost under the landscape's SLO, with p95 as a second objective when `multi`."""
+    from producer import objectives as obj
+
+    return obj.Goal(("cost", "p95") if multi else ("cost",), max_p95_ms=land.slo_p95_ms)
+
+
+def optimize(land: Landscape, sampler: str, seed: int, trials: int, multi: bool = False) -> tuple[Any, float]:
+    """One optimize run of a landscape, sampler and seed, with its study in a journal of its own
+    (deleted after it): the study and the run's seconds."""
     import optuna
 
-    from producer import objectives as obj
-    from producer.optimize import Optimizer, Options, steps_run
-    from producer.space import settings_key
+    from producer.optimize import Optimizer, Options
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    goal = obj.Goal(("cost", "p95") if multi else ("cost",), max_p95_ms=land.slo_p95_ms)
+    goal = goal_of(land, multi)
     producer = StandIn(land, random.Random(seed))
     started = time.monotonic()
     prefix = f"servo:bench:{uuid.uuid4().hex[:8]}:"  # a journal of its own: opening one replays it whole
     options = Options(trials=trials, sampler=sampler, seed=seed)
-    study = Optimizer(producer, "web", goal, redis_url=REDIS_URL,  # type: ignore[arg-type]
-                      storage_prefix=prefix, study_name=f"suite-{land.name}-{sampler}-{seed}",
-                      baseline=land.baseline, options=options).run()
-    seconds = time.monotonic() - started
-    _drop(prefix)
+    try:
+        study = Optimizer(producer, "web", goal, redis_url=REDIS_URL,  # type: ignore[arg-type]
+                          storage_prefix=prefix, study_name=f"suite-{land.name}-{sampler}-{seed}",
+                          baseline=land.baseline, options=options).run()
+        seconds = time.monotonic() - started
+    finally:
+        _drop(prefix)
+    return study, seconds
+
+
+def measured_steps(study: Any) -> list[dict[str, Any]]:
+    """The user attributes of the trials that ran a step (not those answered or pruned), in order."""
+    return [t.user_attrs for t in study.trials
+            if t.user_attrs.get("source") == "run" and "outcome" in t.user_attrs]
+
+
+def run_one(land: Landscape, sampler: str, seed: int, trials: int, multi: bool) -> dict[str, Any]:
+    """One optimize run; its best (or front) judged by the model's noiseless values."""
+    from producer import objectives as obj
+    from producer.optimize import steps_run
+    from producer.space import settings_key
+
+    goal = goal_of(land, multi)
+    study, seconds = optimize(land, sampler, seed, trials, multi)
     known = truth(land)
     latest: dict[Any, tuple[int, Any]] = {}  # a configuration's latest trial: a repeat's holds every step
-    step = 0
-    for trial in study.trials:
-        attrs = trial.user_attrs
-        if attrs.get("source") != "run" or "outcome" not in attrs:
-            continue
-        step += 1
+    for step, attrs in enumerate(measured_steps(study), start=1):
         latest[settings_key(attrs["settings"])] = (step, obj.Outcome.from_dict(attrs["outcome"]))
     best, best_at, found = None, None, []
     named = study.user_attrs.get("best_trial")  # the search's own answer, when it names one

@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.landscapes import all_landscapes, truth  # noqa: E402
-from bench.optimize_suite import REDIS_URL, StandIn, _drop  # noqa: E402
+from bench.optimize_suite import measured_steps, optimize  # noqa: E402
 
 
 def main() -> int:
@@ -40,32 +38,15 @@ def main() -> int:
     if args.landscape not in all_landscapes():
         parser.error(f"no landscape {args.landscape!r}; `python bench/landscapes.py` lists them")
 
-    import optuna
-
     from producer import objectives as obj
-    from producer.optimize import Optimizer, Options
     from producer.space import settings_key
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
     land = all_landscapes()[args.landscape]
     known = truth(land)
     print(f"optimum {json.dumps(dict(known.optimum))} at ${known.optimum_cost:.4f}/h, "
           f"SLO {land.slo_p95_ms} ms")
-    goal = obj.Goal(("cost",), max_p95_ms=land.slo_p95_ms)
-    prefix = f"servo:bench:{uuid.uuid4().hex[:8]}:"
-    try:
-        study = Optimizer(StandIn(land, random.Random(args.seed)), "web", goal,  # type: ignore[arg-type]
-                          redis_url=REDIS_URL, storage_prefix=prefix,
-                          study_name=f"trace-{land.name}-{args.sampler}-{args.seed}", baseline=land.baseline,
-                          options=Options(trials=args.trials, sampler=args.sampler, seed=args.seed)).run()
-    finally:
-        _drop(prefix)
-    step = 0
-    for trial in study.trials:
-        attrs = trial.user_attrs
-        if attrs.get("source") != "run" or "outcome" not in attrs:
-            continue
-        step += 1
+    study, _ = optimize(land, args.sampler, args.seed, args.trials)
+    for step, attrs in enumerate(measured_steps(study), start=1):
         _, point, cost = known.points[settings_key(attrs["settings"])]
         outcome = obj.Outcome.from_dict(attrs["outcome"])
         true = "fail" if point.p95_ms is None else f"{point.p95_ms / land.slo_p95_ms:.3f}"
