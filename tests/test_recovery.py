@@ -35,15 +35,15 @@ def test_a_killed_workers_step_resumes_within_30_s_once(aws_endpoint: str, redis
         sweep = producer.submit_sweep(specs)
 
         def freeze_holder(step_id: str) -> str | None:
-            """SIGSTOP the worker holding the step's task, and keep it stopped only if it still holds
-            the task then: a holder seen an instant before may have acked it in between."""
-            node = holder(redis_db, keys, step_id)
+            """SIGSTOP the worker running the step's task, and keep it stopped only if it still runs
+            it then: a holder seen an instant before may have acked it (or sent the next) in between."""
+            node = holder(redis_db, keys, step_id, running=True)
             if node is None:
                 return None
             group = fleet.workers[fleet.by_node(node)].proc.pid
             os.killpg(group, signal.SIGSTOP)
             time.sleep(0.05)  # an ack already on its way to Redis lands
-            if holder(redis_db, keys, step_id) == node:
+            if holder(redis_db, keys, step_id, running=True) == node:
                 return node
             os.killpg(group, signal.SIGCONT)
             return None
@@ -52,8 +52,8 @@ def test_a_killed_workers_step_resumes_within_30_s_once(aws_endpoint: str, redis
             """Kill the worker holding the step's task; the seconds until the step moved again."""
             wait_until(lambda: producer.store.require(step_id)["status"] in ("settling", "measuring"), 60,
                        f"step {step_id} to reach settling or measuring")
-            victim = wait_until(lambda: freeze_holder(step_id), 10,
-                                f"a worker to hold step {step_id}'s task while stopped", every=0.01)
+            victim = wait_until(lambda: freeze_holder(step_id), 30,
+                                f"a worker to run step {step_id}'s task while stopped", every=0.01)
             fleet.workers[fleet.by_node(victim)].kill()  # SIGKILL to the whole (stopped) process group
             killed_at = time.time()
             if restart:  # as a supervisor would: the node's old instance is reclaimed at its start

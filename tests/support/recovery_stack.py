@@ -19,15 +19,27 @@ from worker.flow import recovery
 LOAD: dict[str, Any] = {"duration": 1, "warmup": 0}  # short runs: the kills are what is measured
 
 
-def holder(r: redis.Redis, keys: Keys, step_id: str) -> str | None:
-    """The node name of the worker instance holding a message of `step_id` now, or None."""
+def holder(r: redis.Redis, keys: Keys, step_id: str, *, running: bool = False) -> str | None:
+    """The node name of the worker instance holding a message of `step_id` now, or None.
+
+    With `running`, only the holder of the message the step is running now (its current one,
+    noted under the tag it is held by, with no next message or woken twin sent yet): stopped,
+    that worker is the only one that can move the step, so only a reclaim moves it again. A
+    holder of a sleeping poll is not that: a watch loop elsewhere may wake a twin of it, and the
+    step then moves on (and may end) without any reclaim."""
+    current, nxt, wake = r.hmget(keys.cursor(step_id), "current", "next", "wake")
+    if running and (nxt or wake or not current):
+        return None
     for instance, hostname in r.hgetall(keys.workers).items():
         for tag in r.smembers(keys.held(instance)):
             payload = r.hget(recovery.UNACKED, tag)
             if not payload:
                 continue
-            task_id = str((json.loads(payload)[0].get("headers") or {}).get("id") or "")
-            if recovery.step_of(task_id) == step_id:
+            headers = json.loads(payload)[0].get("headers") or {}
+            if recovery.step_of(str(headers.get("id") or "")) != step_id:
+                continue
+            token = headers.get(recovery.MESSAGE_HEADER)
+            if not running or (token == current and r.hget(keys.cursor(step_id), f"taken:{token}") == tag):
                 return str(hostname)
     return None
 
